@@ -1,0 +1,48 @@
+"""GELU of the feature format: ReLU minus an interpolated table of delta(|x|).
+
+GELU(x) = x * Phi(x) = ReLU(x) - delta(|x|) with delta(t) = t * Phi(-t), an
+even, smooth bump (at most 0.17) that vanishes quickly: this is Edge-MoE's
+formulation, cheaper and more accurate than the tanh form.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from golden.fixed import Quant, round_shift
+from hls.config import KernelConfig
+from hls.tables import gelu_delta_table
+
+__all__ = ["gelu"]
+
+
+def gelu(x_raw: np.ndarray, cfg: KernelConfig) -> np.ndarray:
+    """Bit-exact GELU of raw feature-format values; returns raw feature-format values.
+
+    With F feature fraction bits, step 2**-s, table T of ap_ufixed<B, 0>
+    entries and m = F - s, for each input x (raw, signed):
+
+    1. t = |x| (exact, as an unsigned magnitude); idx = t >> m, f = t mod 2**m:
+       the table segment and the position inside it (f / 2**m).
+    2. If idx >= segments (|x| >= 2**range_log2): delta = 0.
+    3. Else acc = T[idx] * 2**m + (T[idx+1] - T[idx]) * f, the linear
+       interpolation held exactly with B + m fraction bits (acc >= 0).
+    4. Quantisation point (the only one): delta = acc rounded to F fraction
+       bits, round half up (AP_RND), i.e. (acc + 2**(B-s-1)) >> (B - s).
+    5. y = max(x, 0) - delta, exact in the feature format (0 <= delta < 0.2,
+       so no overflow is possible).
+    """
+    feature, g = cfg.formats.feature, cfg.gelu
+    x = np.asarray(x_raw, dtype=np.int64)
+    if x.size and (x.min() < feature.min_raw or x.max() > feature.max_raw):
+        raise ValueError(f"GELU input outside the raw range of {feature}")
+    table = gelu_delta_table(g)
+    m = feature.frac_bits - g.step_log2
+    t = np.abs(x)
+    idx = t >> m
+    inside = idx < g.segments
+    i = np.where(inside, idx, 0)
+    f = t & ((1 << m) - 1)
+    acc = (table[i] << m) + (table[i + 1] - table[i]) * f
+    delta = round_shift(acc, g.table_bits + m - feature.frac_bits, Quant.RND)
+    return np.maximum(x, 0) - np.where(inside, delta, 0)
