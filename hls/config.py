@@ -100,6 +100,7 @@ class KernelConfig:
     linear_tile: tuple[int, int] = (8, 8)  # (output rows, input columns) per tile
     attn_parallel: int = 4  # P: query tokens cached on chip per K/V pass
     axi_data_width: int = 64
+    ln_eps: float = 1e-6  # LayerNorm epsilon (M3ViT)
     formats: Formats = field(default_factory=Formats)
     gelu: GeluConfig = field(default_factory=GeluConfig)
 
@@ -121,6 +122,11 @@ class KernelConfig:
     def head_dim(self) -> int:
         return self.dim // self.heads
 
+    @property
+    def attn_scale_log2(self) -> int:
+        """The attention scale head_dim**-0.5 as a power of two (a shift in hardware)."""
+        return -(self.head_dim.bit_length() - 1) // 2
+
     def is_moe(self, layer: int) -> bool:
         return layer in self.moe_layers
 
@@ -140,6 +146,9 @@ class KernelConfig:
                 self._fail(name, f"must be a positive integer, got {value!r}")
         if self.dim % self.heads:
             self._fail("dim", f"{self.dim} is not divisible by heads={self.heads}")
+        hd = self.dim // self.heads
+        if hd & (hd - 1) or (hd.bit_length() - 1) % 2:
+            self._fail("heads", f"head_dim {hd} is not a power of 4, so head_dim**-0.5 is no shift")
         if self.top_k > self.experts:
             self._fail("top_k", f"k={self.top_k} exceeds the number of experts {self.experts}")
         for layer in self.moe_layers:
