@@ -39,7 +39,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def golden(session: nox.Session) -> None:
     """pytest over golden/ and hls/ (incl. the ap_fixed proof against real ap_types)."""
-    _install(session, "test", "errorbounds")
+    _install(session, "test", "errorbounds", "float")
     session.run("pytest", "golden", "hls", *session.posargs)
 
 
@@ -64,7 +64,7 @@ def errorbounds(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def test(session: nox.Session) -> None:
     """Everything CI runs: lint, all pytest suites (incl. simulation), error-bound gates."""
-    _install(session, "test", "sim", "errorbounds", "lint")
+    _install(session, "test", "sim", "errorbounds", "float", "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("python", "-m", "ci.lint_rtl")
