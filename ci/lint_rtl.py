@@ -1,0 +1,99 @@
+"""Lint every module in rtl/ with `verilator --lint-only -Wall`.
+
+Each module is linted as the top, with the configuration package generated
+for a configuration ("tiny" by default) and every other file of rtl/ (so
+modules may instantiate each other). Any warning fails; the only waivers are
+the Verilator control files in rtl/lint/.
+
+    python -m ci.lint_rtl [--config NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tb.simbuild import LINT_WAIVERS, RTL_DIR, generated
+from tb.toolchain import ToolchainError, setup_verilator
+
+_MODULE_RE = re.compile(r"^\s*module\s+(?:automatic\s+|static\s+)?([A-Za-z_]\w*)", re.MULTILINE)
+_PACKAGE_RE = re.compile(r"^\s*package\s+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+def _strip_comments(text: str) -> str:
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
+    return re.sub(r"//[^\n]*", "", text)
+
+
+def rtl_sources() -> tuple[list[Path], dict[str, Path]]:
+    """rtl/ files (packages first) and the modules they declare."""
+    files = sorted(RTL_DIR.glob("*.sv")) + sorted(RTL_DIR.glob("*.v"))
+    packages, others, modules = [], [], {}
+    for f in files:
+        text = _strip_comments(f.read_text())
+        (packages if _PACKAGE_RE.search(text) else others).append(f)
+        for name in _MODULE_RE.findall(text):
+            modules[name] = f
+    return packages + others, modules
+
+
+def lint(config: str, verilator: Path) -> int:
+    """Lint every module for *config*; the number of failing modules."""
+    pkg = Path(generated(config).package)
+    sources, modules = rtl_sources()
+    if not modules:
+        print(f"no modules found in {RTL_DIR}")
+        return 0
+    failed = 0
+    for top in sorted(modules):
+        cmd = [
+            str(verilator),
+            "--lint-only",
+            "-Wall",
+            "--top-module",
+            top,
+            *map(str, LINT_WAIVERS),
+            str(pkg),
+            *map(str, sources),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        messages = [
+            line
+            for line in (proc.stdout + proc.stderr).splitlines()
+            if line.startswith("%") or line.startswith(" ")
+        ]
+        if proc.returncode != 0 or any(m.startswith("%") for m in messages):
+            failed += 1
+            print(f"FAIL {top} ({modules[top].relative_to(RTL_DIR.parent)}) [{config}]")
+            print("\n".join(messages) or proc.stdout + proc.stderr)
+        else:
+            print(f"ok   {top} ({modules[top].relative_to(RTL_DIR.parent)}) [{config}]")
+    return failed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--config",
+        action="append",
+        help='configuration whose generated package is used (repeatable; default "tiny")',
+    )
+    args = parser.parse_args(argv)
+    try:
+        verilator = setup_verilator()
+    except ToolchainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    failed = sum(lint(config, verilator) for config in args.config or ["tiny"])
+    if failed:
+        print(f"{failed} module(s) with lint warnings")
+        return 1
+    print("rtl lint clean")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

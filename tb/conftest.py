@@ -1,0 +1,126 @@
+"""pytest options and fixtures of the simulation benches.
+
+--sim-config NAME   configuration to simulate (repeatable; default: the
+                    per-commit configurations of hls.config)
+--waves             build with tracing and dump build/sim/<config>/<name>-waves/runs/*/dump.vcd
+--sim-seed N        seed of every random choice (default: a fresh one, printed)
+
+Tests that take a ``sim_config`` argument are parametrised over the chosen
+configurations.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from tb import simbuild
+
+_SEED_KEY = pytest.StashKey[int]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("edgemoe-cv simulation")
+    group.addoption(
+        "--sim-config",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="configuration to simulate (repeatable; default: hls.config.PER_COMMIT_CONFIGS)",
+    )
+    group.addoption(
+        "--waves",
+        action="store_true",
+        default=False,
+        help="build with --trace and dump dump.vcd in each run folder",
+    )
+    group.addoption(
+        "--sim-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed of the random stimulus and Hypothesis (default: random, printed)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    seed = config.getoption("--sim-seed", default=None)
+    config.stash[_SEED_KEY] = seed if seed is not None else secrets.randbelow(2**31)
+
+
+def _configs(config: pytest.Config) -> list[str]:
+    chosen = config.getoption("--sim-config", default=None)
+    if chosen:
+        from hls.config import CONFIG_NAMES
+
+        unknown = [c for c in chosen if c not in CONFIG_NAMES]
+        if unknown:
+            raise pytest.UsageError(f"unknown --sim-config {unknown}; known: {list(CONFIG_NAMES)}")
+        return list(dict.fromkeys(chosen))
+    from hls.config import PER_COMMIT_CONFIGS
+
+    return list(PER_COMMIT_CONFIGS)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = config.stash[_SEED_KEY]
+    return f"simulation seed: {seed} (rerun with --sim-seed {seed})"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "sim_config" in metafunc.fixturenames:
+        metafunc.parametrize("sim_config", _configs(metafunc.config), scope="session")
+
+
+@pytest.fixture(scope="session")
+def sim_seed(pytestconfig: pytest.Config) -> int:
+    return pytestconfig.stash[_SEED_KEY]
+
+
+@pytest.fixture
+def seed_report(sim_seed: int) -> int:
+    """The session seed, printed so a failing test shows how to rerun it."""
+    print(f"seed {sim_seed} (rerun with --sim-seed {sim_seed})")
+    return sim_seed
+
+
+@pytest.fixture(scope="session")
+def waves(pytestconfig: pytest.Config) -> bool:
+    return bool(pytestconfig.getoption("--waves"))
+
+
+SimBuilder = Callable[..., simbuild.SimBuild]
+
+
+@pytest.fixture(scope="session")
+def sim_builds(waves: bool) -> SimBuilder:
+    """``sim_builds(toplevel, config, parameters=..., name=..., sources=...)``:
+    a build reused for the whole session (and across sessions while its inputs
+    do not change)."""
+    cache: dict[tuple, simbuild.SimBuild] = {}
+
+    def get(
+        toplevel: str,
+        config: str,
+        *,
+        parameters: Mapping[str, object] | None = None,
+        name: str | None = None,
+        sources: Sequence[Path] | None = None,
+    ) -> simbuild.SimBuild:
+        key = (
+            toplevel,
+            config,
+            name,
+            tuple(sorted((parameters or {}).items())),
+            tuple(str(s) for s in sources or ()),
+        )
+        if key not in cache:
+            cache[key] = simbuild.build(
+                toplevel, config, parameters=parameters, name=name, sources=sources, waves=waves
+            )
+        return cache[key]
+
+    return get

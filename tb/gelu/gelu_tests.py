@@ -1,0 +1,261 @@
+"""cocotb tests of rtl/gelu_unit.sv against golden.gelu.gelu, bit for bit.
+
+Run through tb/gelu/test_gelu.py (pytest), which builds the model for a
+configuration and sets the environment read here:
+
+EDGEMOE_CONFIG        configuration name (hls.config.load_config)
+EDGEMOE_SEED          seed of every random choice (printed by each test)
+GELU_VECTORS          inputs streamed by gelu_stream (default 1,000,000)
+GELU_HYP_EXAMPLES     Hypothesis examples of gelu_hypothesis (default 1000)
+HYPOTHESIS_PROFILE    "long" (nox -s long) raises both defaults 20-fold
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import cocotb
+import numpy as np
+from cocotb.task import bridge, resume
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from golden.gelu import gelu
+from hls.config import load_config
+from hls.tables import gelu_delta_table
+from tb.gelu.model import GeluGeometry, read_rom_hex, stream_vectors
+from tb.simbuild import GEN_ROOT, env_config_name, env_int, env_seed
+from tb.stream import (
+    StreamError,
+    idle_pattern,
+    pack_lanes,
+    reset,
+    start_clock,
+    stream,
+    unpack_lanes,
+)
+
+CFG = load_config(env_config_name())
+GEO = GeluGeometry.from_config(CFG)
+_SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
+
+
+def _check_rom() -> None:
+    """The ROM file the RTL loads must hold the table the golden model uses."""
+    path = GEN_ROOT / CFG.name / "gelu_delta.hex"
+    rom, table = read_rom_hex(path), np.asarray(gelu_delta_table(CFG.gelu))
+    if rom.shape != table.shape or (rom != table).any():
+        raise AssertionError(
+            f"{path} does not hold the GELU table of configuration {CFG.name!r} "
+            "(the configuration changed after generation?)"
+        )
+
+
+def _lanes(dut) -> int:
+    _check_rom()
+    width = len(dut.in_data_i)
+    if width % GEO.data_w:
+        raise AssertionError(f"in_data_i is {width} bits, not a multiple of {GEO.data_w}")
+    return width // GEO.data_w
+
+
+def compare(x: np.ndarray, y_rtl: np.ndarray, lanes: int) -> str | None:
+    """None when *y_rtl* equals the golden model on *x*; else a description
+    of the first difference (input, lane, RTL and golden values)."""
+    y_gold = np.asarray(gelu(x, CFG), dtype=np.int64)
+    if len(y_rtl) != len(x):
+        return f"{len(y_rtl)} outputs for {len(x)} inputs"
+    bad = np.flatnonzero(y_rtl != y_gold)
+    if not len(bad):
+        return None
+    k = int(bad[0])
+    return (
+        f"{len(bad)} of {len(x)} outputs differ from golden.gelu; first: input #{k} "
+        f"{GEO.describe(int(x[k]))} on lane {k % lanes} (beat {k // lanes}): "
+        f"rtl {int(y_rtl[k])}, golden {int(y_gold[k])}"
+    )
+
+
+@cocotb.test(timeout_time=20, timeout_unit="us")
+async def gelu_reset_idle(dut):
+    """Out of reset: ready, nothing valid, and nothing appears without input."""
+    start_clock(dut)
+    await reset(dut)
+    dut.out_ready_i.value = 1
+    for cyc in range(16):
+        await ReadOnly()
+        assert dut.in_ready_o.value == 1, f"in_ready_o low {cyc} cycles after reset"
+        assert dut.out_valid_o.value == 0, f"out_valid_o high {cyc} cycles after reset"
+        await RisingEdge(dut.clk_i)
+
+
+@cocotb.test(timeout_time=200, timeout_unit="us")
+async def gelu_throughput(dut):
+    """Full rate: with out_ready_i held high, one beat per cycle in and out, no bubbles."""
+    lanes = _lanes(dut)
+    rng = np.random.default_rng(env_seed())
+    start_clock(dut)
+    await reset(dut)
+    beats = 256
+    x = stream_vectors(GEO, beats * lanes, rng, lanes)[: beats * lanes]
+    outs, stats = await stream(dut, pack_lanes(x, lanes, GEO.data_w))
+    latency = stats.first_out_cycle
+    dut._log.info("latency %d cycles, %d beats in %d cycles", latency, beats, stats.cycles)
+    assert stats.in_wait_cycles == 0, f"in_ready_o was low on {stats.in_wait_cycles} cycles"
+    assert stats.last_out_cycle - stats.first_out_cycle + 1 == beats, (
+        f"{beats} output beats spread over {stats.last_out_cycle - stats.first_out_cycle + 1}"
+        " cycles: bubbles at full rate"
+    )
+    err = compare(x, unpack_lanes(outs, lanes, GEO.data_w), lanes)
+    assert err is None, err
+
+
+@cocotb.test(timeout_time=1000, timeout_unit="ms")
+async def gelu_stream(dut):
+    """>= GELU_VECTORS inputs (edge cases + random fill) under random stalls on
+    both sides, compared bit for bit with golden.gelu."""
+    lanes = _lanes(dut)
+    s = env_seed()
+    dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
+    rng = np.random.default_rng(s)
+    start_clock(dut)
+    await reset(dut)
+    x = stream_vectors(GEO, env_int("GELU_VECTORS", _SCALE * 1_000_000), rng, lanes)
+    words = pack_lanes(x, lanes, GEO.data_w)
+    chunk = 1 << 14  # beats per chunk: compare (and fail) early
+    in_idle = idle_pattern(rng, 1 << 16)
+    out_idle = idle_pattern(rng, 1 << 16)
+    t0 = time.perf_counter()
+    cycles = in_wait = out_wait = 0
+    for start in range(0, len(words), chunk):
+        part = words[start : start + chunk]
+        shift = int(rng.integers(0, 1 << 16))
+        outs, stats = await stream(
+            dut, part, in_idle=np.roll(in_idle, shift), out_idle=np.roll(out_idle, shift)
+        )
+        cycles, in_wait, out_wait = (
+            cycles + stats.cycles,
+            in_wait + stats.in_wait_cycles,
+            out_wait + stats.out_wait_cycles,
+        )
+        xs = x[start * lanes : (start + len(part)) * lanes]
+        err = compare(xs, unpack_lanes(outs, lanes, GEO.data_w), lanes)
+        if err is not None:
+            raise AssertionError(f"beats {start}..{start + len(part) - 1}: {err} (seed {s})")
+    wall = time.perf_counter() - t0
+    dut._log.info(
+        "%d inputs in %d beats, %d cycles (%d with the input waiting, %d with the output "
+        "waiting) in %.1f s: %.0f inputs/s, %.0f cycles/s",
+        len(x),
+        len(words),
+        cycles,
+        in_wait,
+        out_wait,
+        wall,
+        len(x) / wall,
+        cycles / wall,
+    )
+    assert in_wait > 0 and out_wait > 0, "the stall patterns never exercised backpressure"
+
+
+def _x_strategy():
+    """Inputs inside the table, next to its breakpoints (both signs), or anywhere."""
+    lim = GEO.table_limit
+
+    def near(i: int, d: int, neg: bool) -> int:
+        x = (i << GEO.m) + d
+        return max(GEO.min_raw, min(GEO.max_raw, -x if neg else x))
+
+    near_bp = st.builds(
+        near,
+        st.integers(0, GEO.segments + 1),
+        st.integers(-2, 2),
+        st.booleans(),
+    )
+    return st.one_of(
+        st.integers(-lim, lim),
+        near_bp,
+        st.integers(GEO.min_raw, GEO.max_raw),
+    )
+
+
+@cocotb.test(timeout_time=500, timeout_unit="ms")
+async def gelu_hypothesis(dut):
+    """Hypothesis property (in a bridge thread, driving the DUT through resume):
+    for any short burst of inputs and stall pattern the RTL equals golden.gelu.
+    A failure is shrunk and printed as 'minimal failing input: x=...'."""
+    lanes = _lanes(dut)
+    s = env_seed()
+    examples = env_int("GELU_HYP_EXAMPLES", _SCALE * 1000)
+    dut._log.info("seed %d, %d examples (rerun: pytest --sim-seed %d)", s, examples, s)
+    start_clock(dut)
+    await reset(dut)
+
+    failures: list[str] = []  # the last one is Hypothesis's final (minimal) replay
+    calls = [0]
+
+    @resume
+    async def run_burst(x: np.ndarray, in_idle: list[bool], out_idle: list[bool]) -> list[int]:
+        await reset(dut)
+        outs, _ = await stream(
+            dut,
+            pack_lanes(x, lanes, GEO.data_w),
+            in_idle=np.array(in_idle, dtype=bool),
+            out_idle=np.array(out_idle, dtype=bool),
+        )
+        return outs
+
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        print_blob=False,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @seed(s)
+    @given(
+        xs=st.lists(_x_strategy(), min_size=1, max_size=3 * lanes),
+        # Cyclic stall patterns; the trailing False keeps each side moving.
+        in_idle=st.lists(st.booleans(), max_size=8).map(lambda p: [*p, False]),
+        out_idle=st.lists(st.booleans(), max_size=8).map(lambda p: [*p, False]),
+    )
+    def prop(xs: list[int], in_idle: list[bool], out_idle: list[bool]) -> None:
+        calls[0] += 1
+        x = np.zeros(len(xs) + (-len(xs)) % lanes, dtype=np.int64)
+        x[: len(xs)] = xs
+        try:
+            outs = run_burst(x, in_idle, out_idle)
+        except StreamError as exc:
+            failures.append(f"xs={xs} in_idle={in_idle} out_idle={out_idle} ({exc})")
+            raise
+        y = unpack_lanes(outs, lanes, GEO.data_w)
+        gold = np.asarray(gelu(x, CFG), dtype=np.int64)
+        bad = np.flatnonzero(y != gold)
+        if len(bad):
+            k = int(bad[0])
+            failures.append(
+                f"{GEO.describe(int(x[k]))} lane {k % lanes}: rtl {int(y[k])} golden {int(gold[k])}"
+            )
+            raise AssertionError(f"failing input: {failures[-1]}")
+
+    t0 = time.perf_counter()
+    try:
+        await bridge(prop)()
+    except Exception as exc:
+        if failures:  # Hypothesis replays the shrunk example last
+            msg = f"minimal failing input: {failures[-1]}"
+        else:
+            msg = f"{type(exc).__name__}: {exc}"
+        dut._log.error(
+            "%s (seed %d; %d calls, %d failing, %.1f s)",
+            msg,
+            s,
+            calls[0],
+            len(failures),
+            time.perf_counter() - t0,
+        )
+        raise AssertionError(f"Hypothesis falsified the GELU property; {msg} (seed {s})") from exc
+    dut._log.info("%d examples passed in %.1f s", calls[0], time.perf_counter() - t0)
+    await ClockCycles(dut.clk_i, 1)

@@ -1,0 +1,352 @@
+"""Build Verilator models once and run cocotb test modules against them.
+
+One build directory per (configuration, build name): ``build/sim/<config>/<name>/``.
+A build is reused, across pytest sessions too, while the hash of its inputs
+(sources, generated package, parameters, build options, toolchain) is
+unchanged; Verilator parameters are build-time, so every parameter set needs
+its own build name.
+
+Typical use (the pytest fixtures in ``tb/conftest.py`` wrap this)::
+
+    sim = build("gelu_unit", "tiny", parameters={"LANES": 8})
+    sim.run("tb.gelu.gelu_tests", ["gelu_stream"], seed=1234)
+
+``run`` raises :class:`SimFailure` carrying cocotb's failure message (read from
+the results XML) unless ``check=False``, in which case the :class:`SimResult`
+is returned for inspection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tb.toolchain import setup_verilator, verilator_id
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+RTL_DIR = REPO_ROOT / "rtl"
+LINT_WAIVERS = tuple(sorted((RTL_DIR / "lint").glob("*.vlt")))
+BUILD_ROOT = REPO_ROOT / "build"
+GEN_ROOT = BUILD_ROOT / "gen"
+SIM_ROOT = BUILD_ROOT / "sim"
+
+#: Options every simulation build gets. Lint (``python -m ci.lint_rtl``) is
+#: the gate for warnings, so they never stop a simulation build (mutants).
+BASE_BUILD_ARGS: tuple[str, ...] = ("-Wno-fatal",)
+
+#: Lines of the simulation log quoted in a failure message.
+LOG_TAIL_LINES = 60
+
+
+class BuildError(RuntimeError):
+    """Verilator or the C++ build failed."""
+
+
+class SimFailure(AssertionError):
+    """A cocotb test failed, errored, did not run, or the simulator crashed."""
+
+
+@functools.cache
+def generated(config: str):
+    """Generate the package and ROM files of *config* into ``build/gen/<config>/``.
+
+    Returns ``hls.generate.GeneratedFiles`` (``.package``, ``.gelu_rom``).
+    Generated once per process.
+    """
+    from hls.config import load_config
+    from hls.generate import generate
+
+    out_dir = GEN_ROOT / config
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return generate(load_config(config), out_dir)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive file lock, so concurrent sessions do not build into one folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _tail(text: str, lines: int = LOG_TAIL_LINES) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass(frozen=True)
+class TestcaseResult:
+    name: str
+    status: str  # "passed", "failed", "error" or "skipped"
+    message: str
+    wall_s: float
+    sim_time_ns: float | None
+
+
+@dataclass
+class SimResult:
+    testcases: list[TestcaseResult]
+    log: str
+    log_path: Path
+    results_xml: Path
+    wall_s: float
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems and all(
+            tc.status in ("passed", "skipped") for tc in self.testcases
+        )
+
+    def failure_summary(self) -> str:
+        parts = list(self.problems)
+        for tc in self.testcases:
+            if tc.status not in ("passed", "skipped"):
+                parts.append(f"cocotb test {tc.name} {tc.status}: {tc.message}")
+        return "\n".join(parts)
+
+
+@dataclass
+class SimBuild:
+    """A built Verilator model, ready to run cocotb test modules."""
+
+    toplevel: str
+    config: str
+    name: str
+    build_dir: Path
+    waves: bool
+    parameters: dict[str, object]
+    build_wall_s: float = 0.0
+    reused: bool = False
+
+    def run(
+        self,
+        test_module: str,
+        testcases: Sequence[str] | None = None,
+        seed: int | None = None,
+        extra_env: Mapping[str, str] | None = None,
+        *,
+        check: bool = True,
+        run_name: str | None = None,
+    ) -> SimResult:
+        """Run *testcases* (all of *test_module* when None) of a cocotb test module.
+
+        The run happens in ``<build_dir>/runs/<run_name>/`` (``sim.log``,
+        ``results.xml`` and, with waves, ``dump.vcd``). Raises
+        :class:`SimFailure` with cocotb's messages when *check* and anything
+        failed, including a requested testcase that did not run.
+        """
+        from cocotb_tools.runner import get_runner
+
+        setup_verilator()
+        run_name = run_name or "_".join([test_module.rsplit(".", 1)[-1], *(testcases or [])])
+        run_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_name)[:120]
+        run_dir = self.build_dir / "runs" / run_name
+        run_dir.mkdir(parents=True, exist_ok=True)
+        results_xml = run_dir / "results.xml"
+        log_path = run_dir / "sim.log"
+        for stale in (results_xml, log_path, run_dir / "dump.vcd"):
+            stale.unlink(missing_ok=True)
+
+        env = {
+            "COCOTB_ANSI_OUTPUT": "0",
+            # cocotb builds a pytest Config for assertion rewriting; entry-point
+            # plugins (Hypothesis's) would then believe they are still initialising.
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            "EDGEMOE_CONFIG": self.config,
+            "EDGEMOE_PARAMETERS": json.dumps(self.parameters),
+        }
+        if seed is not None:
+            env["EDGEMOE_SEED"] = str(seed)
+        env.update(extra_env or {})
+
+        runner = get_runner("verilator")
+        start = time.monotonic()
+        problems: list[str] = []
+        try:
+            runner.test(
+                test_module=test_module,
+                hdl_toplevel=self.toplevel,
+                hdl_toplevel_lang="verilog",
+                testcase=list(testcases) if testcases else None,
+                seed=seed,
+                extra_env=env,
+                waves=self.waves,
+                build_dir=self.build_dir,
+                test_dir=run_dir,
+                results_xml=str(results_xml),
+                log_file=log_path,
+            )
+        except SystemExit as exc:  # the runner exits on failures when under pytest
+            if exc.code not in (0, 1, None):
+                problems.append(f"simulator exited with code {exc.code}")
+        except RuntimeError as exc:
+            problems.append(f"simulator failed: {exc}")
+        wall_s = time.monotonic() - start
+
+        log = log_path.read_text(errors="replace") if log_path.exists() else ""
+        cases: list[TestcaseResult] = []
+        if results_xml.exists():
+            cases = _parse_results(results_xml)
+        else:
+            problems.append("no results file was written: the simulator crashed or hung")
+        if testcases:
+            ran = {tc.name for tc in cases}
+            for name in testcases:
+                if name not in ran:
+                    problems.append(f"cocotb test {name} did not run")
+        elif not cases and results_xml.exists():
+            problems.append(f"no cocotb test ran from {test_module}")
+
+        result = SimResult(cases, log, log_path, results_xml, wall_s, problems)
+        for tc in cases:
+            print(f"[{self.config}/{self.name}] {tc.name}: {tc.status} ({tc.wall_s:.1f} s wall)")
+        if not result.passed:
+            print(f"--- tail of {log_path} ---\n{_tail(log)}")
+            if check:
+                raise SimFailure(
+                    f"[{self.config}/{self.name}] {result.failure_summary()}\n"
+                    f"(seed {seed}; log {log_path})"
+                )
+        return result
+
+
+def _parse_results(path: Path) -> list[TestcaseResult]:
+    cases = []
+    for tc in ET.parse(path).getroot().iter("testcase"):
+        status, message = "passed", ""
+        for kind in ("failure", "error", "skipped"):
+            el = tc.find(kind)
+            if el is not None:
+                status = {"failure": "failed"}.get(kind, kind)
+                message = el.get("message", "") or (el.text or "")
+                break
+        props = {p.get("name"): p.get("value") for p in tc.iter("property")}
+        sim_ns = props.get("sim_time_duration")
+        cases.append(
+            TestcaseResult(
+                name=tc.get("name", "?"),
+                status=status,
+                message=message,
+                wall_s=float(tc.get("time", "0") or 0),
+                sim_time_ns=float(sim_ns) if sim_ns else None,
+            )
+        )
+    return cases
+
+
+def build(
+    toplevel: str,
+    config: str,
+    *,
+    sources: Sequence[Path] | None = None,
+    parameters: Mapping[str, object] | None = None,
+    name: str | None = None,
+    waves: bool = False,
+    build_args: Sequence[str] = (),
+) -> SimBuild:
+    """Build *toplevel* for *config* (or reuse an up-to-date build).
+
+    *sources* default to ``rtl/<toplevel>.sv``; the lint waivers of
+    ``rtl/lint/`` and the generated configuration package always come first. The build goes to
+    ``build/sim/<config>/<name>[-waves]/`` (*name* defaults to *toplevel*).
+    """
+    from cocotb_tools import config as cocotb_config
+    from cocotb_tools.runner import get_runner
+
+    setup_verilator()
+    gen = generated(config)
+    srcs = [*LINT_WAIVERS, Path(gen.package)] + [
+        Path(s).resolve() for s in (sources or [RTL_DIR / f"{toplevel}.sv"])
+    ]
+    params = dict(parameters or {})
+    dir_name = (name or toplevel) + ("-waves" if waves else "")
+    build_dir = SIM_ROOT / config / dir_name
+    args = [*BASE_BUILD_ARGS, *build_args]
+
+    import cocotb
+
+    fingerprint = {
+        "toplevel": toplevel,
+        "sources": [[str(s), _sha256(s)] for s in srcs],
+        "parameters": {k: str(v) for k, v in sorted(params.items())},
+        "waves": waves,
+        "build_args": args,
+        "verilator": verilator_id(),
+        "cocotb": [cocotb.__version__, str(cocotb_config.libs_dir)],
+        "python": sys.executable,
+    }
+    digest = hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
+    stamp = build_dir / "edgemoe_build.json"
+
+    with _locked(build_dir.parent / f".{dir_name}.lock"):
+        exe = build_dir / toplevel
+        if exe.is_file() and stamp.is_file():
+            with contextlib.suppress(ValueError, KeyError):
+                if json.loads(stamp.read_text())["digest"] == digest:
+                    return SimBuild(toplevel, config, dir_name, build_dir, waves, params, 0.0, True)
+        stamp.unlink(missing_ok=True)
+        build_dir.mkdir(parents=True, exist_ok=True)
+        log_path = build_dir / "build.log"
+        runner = get_runner("verilator")
+        start = time.monotonic()
+        try:
+            runner.build(
+                sources=srcs,
+                hdl_toplevel=toplevel,
+                parameters=params,
+                build_args=args,
+                build_dir=build_dir,
+                waves=waves,
+                timescale=("1ns", "1ps"),
+                log_file=log_path,
+            )
+        except (RuntimeError, SystemExit) as exc:
+            log = log_path.read_text(errors="replace") if log_path.exists() else ""
+            raise BuildError(
+                f"building {toplevel} for {config} failed ({exc}); log {log_path}:\n{_tail(log)}"
+            ) from None
+        wall_s = time.monotonic() - start
+        stamp.write_text(json.dumps({"digest": digest, "fingerprint": fingerprint}, indent=1))
+    print(f"built {toplevel} for {config} in {build_dir} ({wall_s:.1f} s)")
+    return SimBuild(toplevel, config, dir_name, build_dir, waves, params, wall_s, False)
+
+
+def env_parameters() -> dict[str, object]:
+    """Inside a simulation: the parameters the model was built with."""
+    return json.loads(os.environ.get("EDGEMOE_PARAMETERS", "{}"))
+
+
+def env_config_name() -> str:
+    """Inside a simulation: the configuration name the model was built for."""
+    try:
+        return os.environ["EDGEMOE_CONFIG"]
+    except KeyError:
+        raise RuntimeError("EDGEMOE_CONFIG is not set: run this through tb.simbuild") from None
+
+
+def env_seed(default: int = 0) -> int:
+    """Inside a simulation: the seed the pytest session chose (``--sim-seed``)."""
+    return int(os.environ.get("EDGEMOE_SEED", default))
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))

@@ -1,0 +1,225 @@
+"""cocotb helpers for units with a lowRISC-style valid/ready stream interface.
+
+The convention: ``clk_i``, ``rst_ni`` (active low), an input stream
+``in_valid_i``/``in_ready_o``/``in_data_i`` and an output stream
+``out_valid_o``/``out_ready_i``/``out_data_o``; ``*_data`` carries ``LANES``
+packed words (lane 0 in the least significant bits) as one wide integer per
+beat.
+
+:func:`stream` drives and samples everything from one coroutine with two
+triggers per clock cycle, which is the fastest way through cocotb: drive
+after the rising edge, sample at ``ReadOnly`` (the values the next edge will
+see). It checks the handshake rules on the way (an input beat is held until
+taken; an output beat that is not taken stays unchanged; nothing comes out
+after the last beat) and raises :class:`StreamError` with the cycle and
+counts when a rule breaks or the stream stops moving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+
+CLOCK_PERIOD_NS = 10
+
+
+class StreamError(AssertionError):
+    """The stream broke a handshake rule or stopped moving."""
+
+
+@dataclass
+class StreamStats:
+    cycles: int = 0
+    in_beats: int = 0
+    out_beats: int = 0
+    in_wait_cycles: int = 0  # in_valid high, in_ready low
+    out_wait_cycles: int = 0  # out_valid high, out_ready low
+    first_out_cycle: int = -1  # cycle index of the first output beat taken
+    last_out_cycle: int = -1
+
+
+def start_clock(dut, period_ns: int = CLOCK_PERIOD_NS) -> None:
+    """Start cocotb's GPI clock on ``clk_i`` (never an HDL clock, DESIGN.md section 7)."""
+    Clock(dut.clk_i, period_ns, unit="ns").start()
+
+
+async def reset(dut, cycles: int = 2) -> None:
+    """Hold ``rst_ni`` low for *cycles* with both streams idle; return after a rising edge."""
+    dut.rst_ni.value = 0
+    dut.in_valid_i.value = 0
+    dut.in_data_i.value = 0
+    dut.out_ready_i.value = 0
+    await ClockCycles(dut.clk_i, cycles)
+    await ReadOnly()
+    if dut.out_valid_o.value != 0:
+        raise StreamError("out_valid_o is high during reset")
+    await RisingEdge(dut.clk_i)
+    dut.rst_ni.value = 1
+    await RisingEdge(dut.clk_i)
+
+
+def idle_pattern(
+    rng: np.random.Generator,
+    length: int,
+    probabilities: Sequence[float] = (0.0, 0.0, 0.1, 0.3, 0.6, 0.9),
+    mean_phase: int = 200,
+) -> np.ndarray:
+    """A boolean per cycle: True = idle (no valid / no ready) in that cycle.
+
+    Made of phases of random length (mean *mean_phase* cycles), each with an
+    idle probability drawn from *probabilities*, so a long stream sees full
+    speed, light and heavy stalls, and the changes between them.
+    """
+    out = np.empty(length, dtype=bool)
+    pos = 0
+    while pos < length:
+        n = int(rng.integers(1, 2 * mean_phase))
+        p = float(rng.choice(probabilities))
+        out[pos : pos + n] = rng.random(min(n, length - pos)) < p
+        pos += n
+    return out
+
+
+async def stream(
+    dut,
+    words: Sequence[int],
+    *,
+    in_idle: np.ndarray | None = None,
+    out_idle: np.ndarray | None = None,
+    max_cycles: int | None = None,
+    drain_cycles: int = 4,
+) -> tuple[list[int], StreamStats]:
+    """Send *words* (one beat each) through the unit and return the output beats.
+
+    Call right after a rising edge with the unit out of reset and empty.
+    *in_idle*/*out_idle* are cyclic per-cycle patterns (True: do not offer an
+    input beat / do not take an output beat in that cycle). The unit must
+    return exactly one output beat per input beat; ``max_cycles`` (default
+    ``4 * len(words) + 100`` divided by the share of ready cycles) bounds the
+    run, so a stuck handshake fails with a message instead of hanging.
+    """
+    n = len(words)
+    clk = dut.clk_i
+    in_valid, in_ready, in_data = dut.in_valid_i, dut.in_ready_o, dut.in_data_i
+    out_valid, out_ready, out_data = dut.out_valid_o, dut.out_ready_i, dut.out_data_o
+    edge, ro = RisingEdge(clk), ReadOnly()
+
+    in_idle_l = [bool(v) for v in in_idle] if in_idle is not None and len(in_idle) else [False]
+    out_idle_l = [bool(v) for v in out_idle] if out_idle is not None and len(out_idle) else [False]
+    li, lo = len(in_idle_l), len(out_idle_l)
+    if all(in_idle_l) or all(out_idle_l):
+        raise ValueError("an idle pattern that is idle on every cycle never moves the stream")
+    if max_cycles is None:
+        busy = max(0.05, 1 - sum(in_idle_l) / li) * max(0.05, 1 - sum(out_idle_l) / lo)
+        max_cycles = int((4 * n + 100) / busy)
+
+    st = StreamStats()
+    outs: list[int] = []
+    i = 0  # next input beat to offer
+    drv_valid = False  # level on in_valid_i
+    holding = False  # an offered beat was not taken yet: keep it
+    drv_ready: bool | None = None
+    stalled_word: int | None = None  # output beat seen but not taken last cycle
+    cyc = 0
+
+    while len(outs) < n:
+        if cyc >= max_cycles:
+            raise StreamError(
+                f"stream stopped moving: after {cyc} cycles {i} of {n} input beats were "
+                f"taken and {len(outs)} output beats came out"
+            )
+        if not holding:
+            v = i < n and not in_idle_l[cyc % li]
+            if v:
+                in_data.value = words[i]
+            if v != drv_valid:
+                in_valid.value = int(v)
+                drv_valid = v
+        r = not out_idle_l[cyc % lo]
+        if r != drv_ready:
+            out_ready.value = int(r)
+            drv_ready = r
+
+        await ro
+
+        if drv_valid:
+            if in_ready.value:
+                i += 1
+                holding = False
+            else:
+                holding = True
+                st.in_wait_cycles += 1
+        if out_valid.value:
+            word = out_data.value.to_unsigned()
+            if stalled_word is not None and word != stalled_word:
+                raise StreamError(
+                    f"cycle {cyc}: out_data_o changed while out_valid_o was high and "
+                    f"out_ready_i low (output beat {len(outs)})"
+                )
+            if r:
+                outs.append(word)
+                if st.first_out_cycle < 0:
+                    st.first_out_cycle = cyc
+                st.last_out_cycle = cyc
+                stalled_word = None
+            else:
+                stalled_word = word
+                st.out_wait_cycles += 1
+        elif stalled_word is not None:
+            raise StreamError(
+                f"cycle {cyc}: out_valid_o dropped before output beat {len(outs)} was taken"
+            )
+        if len(outs) > i:
+            raise StreamError(
+                f"cycle {cyc}: {len(outs)} output beats for {i} input beats (duplication)"
+            )
+
+        await edge
+        cyc += 1
+
+    # Nothing more may come out.
+    if drv_valid:
+        in_valid.value = 0
+    out_ready.value = 1
+    for k in range(drain_cycles):
+        await ro
+        if out_valid.value:
+            raise StreamError(
+                f"out_valid_o high {k} cycles after the last of {n} beats (extra output beat)"
+            )
+        await edge
+    st.cycles, st.in_beats, st.out_beats = cyc, i, len(outs)
+    return outs, st
+
+
+def pack_lanes(values: np.ndarray, lanes: int, width: int) -> list[int]:
+    """Signed raw values (length a multiple of *lanes*) to one integer per beat."""
+    v = np.asarray(values, dtype=np.int64).reshape(-1, lanes)
+    if width in (8, 16, 32, 64):
+        u = v.astype(f"<i{width // 8}").view(f"<u{width // 8}")
+        nbytes = lanes * width // 8
+        raw = u.tobytes()
+        return [int.from_bytes(raw[k : k + nbytes], "little") for k in range(0, len(raw), nbytes)]
+    mask = (1 << width) - 1
+    return [
+        sum((int(x) & mask) << (width * lane) for lane, x in enumerate(row)) for row in v.tolist()
+    ]
+
+
+def unpack_lanes(words: Sequence[int], lanes: int, width: int) -> np.ndarray:
+    """One integer per beat to signed raw values (lane 0 first), as int64."""
+    if width in (8, 16, 32, 64):
+        nbytes = lanes * width // 8
+        raw = b"".join(w.to_bytes(nbytes, "little") for w in words)
+        return np.frombuffer(raw, dtype=f"<i{width // 8}").astype(np.int64)
+    mask, sign = (1 << width) - 1, 1 << (width - 1)
+    out = []
+    for w in words:
+        for lane in range(lanes):
+            x = (w >> (width * lane)) & mask
+            out.append(x - (1 << width) if x & sign else x)
+    return np.array(out, dtype=np.int64)
