@@ -62,6 +62,22 @@ def errorbounds(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks that print figures: golden-model forward time (more below as they land)."""
+    _install(session, "test", "sim", "float")
+    session.run("python", "-m", "golden.bench", "--config", "m3vit", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def long(session: nox.Session) -> None:
+    """Too long for every commit: golden/hls tests incl. those marked `long`, with the
+    `long` Hypothesis profile (many more examples)."""
+    _install(session, "test", "errorbounds", "float")
+    session.env["HYPOTHESIS_PROFILE"] = "long"
+    session.run("pytest", "golden", "hls", "-m", "long or not long", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def test(session: nox.Session) -> None:
     """Everything CI runs: lint, all pytest suites (incl. simulation), error-bound gates."""
     _install(session, "test", "sim", "errorbounds", "float", "lint")
