@@ -21,9 +21,12 @@ __all__ = [
     "CONFIG_NAMES",
     "PER_COMMIT_CONFIGS",
     "ConfigError",
+    "ExpConfig",
     "Formats",
     "GeluConfig",
     "KernelConfig",
+    "RecipConfig",
+    "RsqrtConfig",
     "load_config",
 ]
 
@@ -64,6 +67,92 @@ class GeluConfig:
 
 
 @dataclass(frozen=True)
+class ExpConfig:
+    """exp(x) for x <= 0 (``golden/approx/exp.py``): base-2 range reduction and a 2^-f table.
+
+    t = -x * log2(e) with log2(e) quantised to ``log2e_bits`` fraction bits
+    (round to nearest) and t rounded to ``t_frac_bits`` fraction bits; t = k + f
+    with k an integer and f in [0, 1).  2^-f comes from a ROM holding
+    2^(-i * 2**-step_log2) for i = 0..2**step_log2 (``entries`` values), each
+    correctly rounded to ``ap_ufixed<table_bits + 1, 1>`` (values in (0.5, 1]),
+    linearly interpolated; the shift by k and the output rounding are one step.
+    """
+
+    log2e_bits: int = 32
+    t_frac_bits: int = 30
+    step_log2: int = 10
+    table_bits: int = 30
+
+    @property
+    def entries(self) -> int:
+        return (1 << self.step_log2) + 1
+
+    @property
+    def entry_bits(self) -> int:
+        return self.table_bits + 1
+
+    @property
+    def rom_bits(self) -> int:
+        return self.entries * self.entry_bits
+
+
+@dataclass(frozen=True)
+class RecipConfig:
+    """1/m for a normalised mantissa m in [1, 2) (``golden/approx/reciprocal.py``).
+
+    Seed: linear interpolation in a ROM of 1/(1 + i * 2**-step_log2),
+    i = 0..2**step_log2, entries correctly rounded to ``ap_ufixed<table_bits + 1, 1>``;
+    then ``newton_steps`` Newton-Raphson steps y += y * (1 - m * y).  The input
+    mantissa and every iterate have ``mant_bits`` fraction bits.
+    """
+
+    step_log2: int = 6
+    table_bits: int = 30
+    newton_steps: int = 1
+    mant_bits: int = 30
+
+    @property
+    def entries(self) -> int:
+        return (1 << self.step_log2) + 1
+
+    @property
+    def entry_bits(self) -> int:
+        return self.table_bits + 1
+
+    @property
+    def rom_bits(self) -> int:
+        return self.entries * self.entry_bits
+
+
+@dataclass(frozen=True)
+class RsqrtConfig:
+    """1/sqrt(m), m in [1, 4) normalised by an even shift (``golden/approx/rsqrt.py``).
+
+    Seed: linear interpolation in a ROM of 1/sqrt(1 + i * 2**-step_log2),
+    i = 0..3 * 2**step_log2, entries correctly rounded to ``ap_ufixed<table_bits + 1, 1>``;
+    then ``newton_steps`` steps y += y * (1 - m * y^2) / 2; ``mant_bits``
+    fraction bits for the mantissa and every iterate.
+    """
+
+    step_log2: int = 6
+    table_bits: int = 30
+    newton_steps: int = 1
+    mant_bits: int = 30
+
+    @property
+    def entries(self) -> int:
+        return 3 * (1 << self.step_log2) + 1
+
+    @property
+    def entry_bits(self) -> int:
+        return self.table_bits + 1
+
+    @property
+    def rom_bits(self) -> int:
+        return self.entries * self.entry_bits
+
+
+@dataclass(frozen=True)
 class Formats:
     """The fixed-point format of every tensor class (Edge-MoE's choices).
 
@@ -78,6 +167,20 @@ class Formats:
     norm: FixedFormat = ap_fixed(16, 5, Quant.RND, Overflow.SAT)
     patch_weight: FixedFormat = ap_fixed(16, 0, Quant.RND, Overflow.SAT)
     pixel: FixedFormat = ap_ufixed(8, 0, Quant.RND, Overflow.SAT)
+    # Approximations (golden/approx, golden/softmax.py, golden/layernorm.py).
+    exp_out: FixedFormat = ap_ufixed(32, 1, Quant.RND, Overflow.SAT)  # exp(x), x <= 0
+    softmax_sum: FixedFormat = ap_ufixed(44, 13, Quant.RND, Overflow.SAT)  # running sum of exps
+    prob: FixedFormat = ap_ufixed(25, 1, Quant.RND, Overflow.SAT)  # softmax probabilities
+    recip_out: FixedFormat = ap_ufixed(32, 1, Quant.RND, Overflow.SAT)  # reciprocal() default
+    rsqrt_out: FixedFormat = ap_ufixed(32, 11, Quant.RND, Overflow.SAT)  # rsqrt() default
+    ln_mean: FixedFormat = ap_fixed(48, 10, Quant.RND, Overflow.SAT)  # LayerNorm row mean
+    ln_var: FixedFormat = ap_ufixed(62, 19, Quant.RND, Overflow.SAT)  # variance, var + eps
+    ln_norm: FixedFormat = ap_fixed(40, 8, Quant.RND, Overflow.SAT)  # (x - mean) * rsqrt
+    # Kernel stages (golden/stages).
+    # Q and K rounded to 14 fraction bits before Q.K^T: 24x24-bit products, exact dot product.
+    attn_qk: FixedFormat = ap_fixed(24, 10, Quant.RND, Overflow.SAT)
+    # MoE combine weights as stored in the expert queues (the gate softmax's prob, cast).
+    moe_score: FixedFormat = ap_ufixed(25, 1, Quant.RND, Overflow.SAT)
 
 
 @dataclass(frozen=True)
@@ -103,6 +206,9 @@ class KernelConfig:
     ln_eps: float = 1e-6  # LayerNorm epsilon (M3ViT)
     formats: Formats = field(default_factory=Formats)
     gelu: GeluConfig = field(default_factory=GeluConfig)
+    exp: ExpConfig = field(default_factory=ExpConfig)
+    recip: RecipConfig = field(default_factory=RecipConfig)
+    rsqrt: RsqrtConfig = field(default_factory=RsqrtConfig)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -166,6 +272,7 @@ class KernelConfig:
         if width < 32 or width > 1024 or width & (width - 1):
             self._fail("axi_data_width", f"{width} is not a power of two in 32..1024")
         self._validate_gelu()
+        self._validate_approx()
 
     def _validate_gelu(self) -> None:
         g, feature = self.gelu, self.formats.feature
@@ -190,6 +297,90 @@ class KernelConfig:
                 "gelu.table_bits",
                 f"{g.table_bits} must exceed step_log2={g.step_log2} and be at most 52",
             )
+
+    # ---- exp / reciprocal / rsqrt / softmax / LayerNorm (golden/approx and users)
+    def _validate_int(self, name: str, value, lo: int, hi: int, why: str) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            self._fail(name, f"must be an integer in {lo}..{hi} ({why}), got {value!r}")
+
+    def _validate_rounding(self, name: str, fmt: FixedFormat) -> None:
+        if fmt.quant not in (Quant.TRN, Quant.RND):
+            self._fail(name, f"{fmt}: the approximation datapaths round by AP_TRN or AP_RND only")
+
+    def _validate_approx(self) -> None:
+        f = self.formats
+        F = f.feature.frac_bits
+        for name in ("exp_out", "softmax_sum", "prob", "recip_out", "rsqrt_out"):
+            fmt = getattr(f, name)
+            self._validate_rounding(f"formats.{name}", fmt)
+            if fmt.signed:
+                self._fail(f"formats.{name}", f"{fmt} must be unsigned")
+        for name in ("ln_mean", "ln_var", "ln_norm"):
+            self._validate_rounding(f"formats.{name}", getattr(f, name))
+        self._validate_rounding("formats.feature", f.feature)
+
+        e = self.exp
+        self._validate_int("exp.log2e_bits", e.log2e_bits, 8, 55 - F,
+                           "|x| <= 64 times log2(e) must fit 62 bits")  # fmt: skip
+        self._validate_int("exp.t_frac_bits", e.t_frac_bits, 1, F + e.log2e_bits,
+                           "t = -x log2(e) has no more bits than its exact product")  # fmt: skip
+        self._validate_int("exp.step_log2", e.step_log2, 1, min(14, e.t_frac_bits),
+                           "at most 2^14 segments, and no finer than t's LSB")  # fmt: skip
+        self._validate_int("exp.table_bits", e.table_bits, 8, 40, "ROM entry fraction bits")
+        if e.table_bits + e.t_frac_bits - e.step_log2 < f.exp_out.frac_bits:
+            self._fail("exp.table_bits",
+                       f"interpolation precision 2^-{e.table_bits + e.t_frac_bits - e.step_log2} "
+                       f"is coarser than formats.exp_out {f.exp_out}")  # fmt: skip
+        if e.table_bits + 1 + e.t_frac_bits - e.step_log2 > 61:
+            self._fail("exp.t_frac_bits", "interpolation accumulator exceeds 61 bits")
+        if f.exp_out.int_bits < 1 or f.exp_out.frac_bits < 1:
+            self._fail("formats.exp_out", f"{f.exp_out} cannot hold exp(0) = 1")
+
+        for name, cfg in (("recip", self.recip), ("rsqrt", self.rsqrt)):
+            self._validate_int(f"{name}.step_log2", cfg.step_log2, 4, 12,
+                               "coarser seeds overflow the Newton residual")  # fmt: skip
+            self._validate_int(f"{name}.newton_steps", cfg.newton_steps, 0, 3, "Newton steps")
+            self._validate_int(f"{name}.mant_bits", cfg.mant_bits, 16, 30,
+                               "products of two mantissas must fit 62 bits")  # fmt: skip
+            self._validate_int(f"{name}.table_bits", cfg.table_bits, cfg.mant_bits, 40,
+                               "ROM entries at least as precise as the mantissa")  # fmt: skip
+
+        # Softmax: exact sums of exps, a row of `tokens` keys must fit the running sum.
+        if f.softmax_sum.frac_bits < f.exp_out.frac_bits:
+            self._fail("formats.softmax_sum",
+                       f"{f.softmax_sum} has fewer fraction bits than formats.exp_out "
+                       f"{f.exp_out}: the sum of exps would not be exact")  # fmt: skip
+        if f.softmax_sum.width > 62 or (1 << f.softmax_sum.int_bits) <= self.tokens:
+            self._fail("formats.softmax_sum",
+                       f"{f.softmax_sum} is too narrow for the table ranges: a row of "
+                       f"{self.tokens} keys sums to up to {self.tokens}")  # fmt: skip
+        if f.prob.int_bits < 1 or f.prob.frac_bits < 1 or f.prob.width > 32:
+            self._fail("formats.prob", f"{f.prob} must hold 1.0 in at most 32 bits")
+
+        # LayerNorm: mean, variance of features and the normalised value must fit.
+        mag = f.feature.int_bits - 1  # |x| < 2**mag
+        if f.ln_mean.frac_bits < F or f.ln_mean.int_bits < f.feature.int_bits:
+            self._fail("formats.ln_mean",
+                       f"{f.ln_mean} is too narrow for the feature format {f.feature}")  # fmt: skip
+        if f.ln_mean.frac_bits + mag + 2 > 62:
+            self._fail("formats.ln_mean", f"{f.ln_mean}: deviations would exceed 62 bits")
+        if f.ln_var.signed or f.ln_var.width > 62 or f.ln_var.int_bits < 2 * mag + 1:
+            self._fail("formats.ln_var",
+                       f"{f.ln_var} is too narrow for the table ranges: unsigned, at most "
+                       f"62 bits, >= {2 * mag + 1} integer bits (var < 2^{2 * mag})")  # fmt: skip
+        if not isinstance(self.ln_eps, float | int) or not 0 < self.ln_eps < 1:
+            self._fail("ln_eps", f"must be a number in (0, 1), got {self.ln_eps!r}")
+        if self.ln_eps * 2.0**f.ln_var.frac_bits < 2**20:
+            self._fail("formats.ln_var",
+                       f"{f.ln_var} is too coarse for ln_eps={self.ln_eps}: eps must be held "
+                       f"to 20 significant bits")  # fmt: skip
+        # |(x - mean) / std| <= sqrt(dim - 1) for a population variance.
+        if (1 << (2 * (f.ln_norm.int_bits - 1))) <= self.dim - 1:
+            self._fail("formats.ln_norm",
+                       f"{f.ln_norm} cannot hold sqrt(dim - 1) = {(self.dim - 1) ** 0.5:.3g}",
+                       )  # fmt: skip
+        if f.ln_norm.width + f.norm.width > 62 or f.ln_norm.frac_bits < F:
+            self._fail("formats.ln_norm", f"{f.ln_norm} times a norm weight must fit 62 bits")
 
 
 _CONFIGS: dict[str, dict] = {

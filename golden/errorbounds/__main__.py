@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from golden.errorbounds import approx as approx_bounds
 from golden.errorbounds import gates, report
 from golden.errorbounds import gelu as gelu_bounds
 from hls.config import CONFIG_NAMES, load_config
@@ -43,7 +44,39 @@ def run_gelu(summary: dict, out: Path, configs: list[str]) -> str:
     return report.gelu_markdown(sections, sweep, best, GELU_TARGET, gate)
 
 
-MEASUREMENTS = {"gelu": run_gelu}
+def _approx_runner(name: str, measure, plot):
+    """A MEASUREMENTS entry for one of golden/errorbounds/approx.py's functions (on m3vit)."""
+
+    def run(summary: dict, out: Path, configs: list[str]) -> str:
+        section = measure(load_config("m3vit"))
+        limits = {g.path: g for g in gates.GATES if g.path.startswith(f"{name}.")}
+        plot(section, limits, out / f"{name}_error.png")
+        summary[name] = {k: v for k, v in section.items() if k != "envelope"}
+        return report.approx_markdown(name, summary[name], limits)
+
+    return run
+
+
+def run_model(summary: dict, out: Path, configs: list[str]) -> str:
+    from golden.errorbounds.model import measure_model  # imports torch: only when run
+
+    section = measure_model(load_config("m3vit"))
+    report.plot_model(section, out / "model_sqnr.png")
+    summary["model"] = section
+    return report.model_markdown(section)
+
+
+MEASUREMENTS = {
+    "gelu": run_gelu,
+    "model": run_model,
+    "exp": _approx_runner("exp", approx_bounds.measure_exp, report.plot_envelope),
+    "reciprocal": _approx_runner(
+        "reciprocal", approx_bounds.measure_reciprocal, report.plot_envelope
+    ),
+    "rsqrt": _approx_runner("rsqrt", approx_bounds.measure_rsqrt, report.plot_envelope),
+    "softmax": _approx_runner("softmax", approx_bounds.measure_softmax, report.plot_by_class),
+    "layernorm": _approx_runner("layernorm", approx_bounds.measure_layernorm, report.plot_by_class),
+}
 
 
 def main(argv: list[str] | None = None) -> int:

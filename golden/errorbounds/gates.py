@@ -10,7 +10,7 @@ import operator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["GATES", "Gate", "check"]
+__all__ = ["GATES", "TARGETS", "Gate", "check"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,22 @@ class Gate:
 
 GATES: tuple[Gate, ...] = (
     Gate("gelu.max_abs", 1e-4, "<=", "GELU max abs error on [-8, 8), all inputs"),
+    Gate("exp.max_abs", 2.0**-16, "<=", "exp max abs error on (-16, 0], all inputs"),
+    Gate("softmax.max_abs", 2.0**-16, "<=", "softmax element vs float64, rows 9..1024"),
+    Gate("softmax.argmax_kept", 1, ">=", "maximal scores keep the maximal probability"),
+    Gate("reciprocal.max_rel", 2.0**-16, "<=", "reciprocal relative error"),
+    Gate("rsqrt.max_rel", 2.0**-16, "<=", "rsqrt relative error"),
+    Gate("layernorm.min_sqnr_db", 90.0, ">=", "LayerNorm SQNR on every gated row class"),
+    Gate("model.min_layer_sqnr_db", 60.0, ">=", "per-layer SQNR vs float64, same input/weights"),
 )
+
+# Targets of DESIGN.md section 3 (reported next to the gates, not enforced).
+TARGETS: dict[str, float] = {
+    "exp.max_abs": 2.0**-21,
+    "softmax.max_abs": 2.0**-19,
+    "reciprocal.max_rel": 2.0**-20,
+    "rsqrt.max_rel": 2.0**-20,
+}
 
 
 def _lookup(summary: dict[str, Any], path: str) -> Any:

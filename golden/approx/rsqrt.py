@@ -1,0 +1,69 @@
+"""1/sqrt(x) for x > 0: normalise by an even shift, table seed + Newton-Raphson, denormalise."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from golden.approx._intmath import (
+    bit_length,
+    check_positive_input,
+    interpolate,
+    round_half_up_shift,
+)
+from golden.approx.reciprocal import NEWTON_GUARD_BITS, denormalise, normalise
+from golden.fixed import FixedFormat
+from hls.config import KernelConfig
+from hls.tables import rsqrt_table
+
+__all__ = ["rsqrt", "rsqrt_parts"]
+
+
+def rsqrt_parts(x_raw, in_fmt: FixedFormat, cfg: KernelConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The rsqrt unit's output: 1/sqrt(x) = mant * 2**(scale - M), mant in about (1/2, 1].
+
+    ``x_raw`` are raw values of ``in_fmt`` (at most 62 bits wide), all > 0.
+    With M = ``cfg.rsqrt.mant_bits``, S = ``step_log2`` and the ROM Q of
+    ``hls.tables.rsqrt_table`` (entries at m = 1 + i * 2**-S, m in [1, 4]):
+
+    1. Normalise by an even shift: p = leading-one position, e = floor((p - F_in) / 2),
+       x = m * 2**(2e) with m in [1, 4), m held with M fraction bits.
+       Quantisation point 1: bits below are dropped (AP_TRN) when x has more
+       than M + 2 significant bits (relative error < 2**-M).
+    2. Seed: y = Q interpolated at m, exact, then quantisation point 2:
+       rounded half up to M fraction bits.
+    3. ``newton_steps`` times: quantisation point 3: y2 = y*y rounded half up
+       to M fraction bits; d = 1 - m*y2, exact with 2M fraction bits;
+       quantisation point 4: d rounded half up to M + 10 fraction bits;
+       quantisation point 5: y += y*d/2 rounded half up to M fraction bits.
+    4. scale = -e: 1/sqrt(x) = y * 2**(scale - M).
+
+    Raises ValueError for x <= 0 or x outside ``in_fmt``.
+    """
+    c = cfg.rsqrt
+    x = check_positive_input(x_raw, in_fmt, "rsqrt")
+    M = c.mant_bits
+    p = bit_length(x) - 1
+    e = (p - in_fmt.frac_bits) >> 1  # floor division by 2
+    m = normalise(x, in_fmt.frac_bits + 2 * e, M)
+    y = interpolate(rsqrt_table(c), m, M, c.step_log2, c.table_bits)
+    for _ in range(c.newton_steps):
+        y2 = round_half_up_shift(y * y, M)
+        d = round_half_up_shift((1 << (2 * M)) - m * y2, M - NEWTON_GUARD_BITS)
+        y = y + round_half_up_shift(y * d, M + NEWTON_GUARD_BITS + 1)
+    return y, -e
+
+
+def rsqrt(
+    x_raw, in_fmt: FixedFormat, cfg: KernelConfig, out_fmt: FixedFormat | None = None
+) -> tuple[np.ndarray, FixedFormat]:
+    """Bit-exact 1/sqrt(x) of raw ``in_fmt`` values (x > 0); returns ``(raw, out_fmt)``.
+
+    ``rsqrt_parts`` (all its quantisation points), then one more: the result
+    is rounded into ``out_fmt`` (default ``cfg.formats.rsqrt_out``) by its
+    quantisation mode and saturated by its overflow mode.  Datapaths that
+    need relative precision over the whole range (LayerNorm) use
+    ``rsqrt_parts`` and fold the exponent into their own rounding.
+    """
+    out_fmt = cfg.formats.rsqrt_out if out_fmt is None else out_fmt
+    mant, scale = rsqrt_parts(x_raw, in_fmt, cfg)
+    return denormalise(mant, scale, cfg.rsqrt.mant_bits, out_fmt), out_fmt

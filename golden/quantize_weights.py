@@ -1,0 +1,143 @@
+"""Float weights -> the kernel's fixed-point raw arrays, with a saturation report.
+
+Every tensor is converted by ap_fixed's constructor from double
+(:func:`golden.fixed.from_float`: exact value, one rounding by the format's
+quantisation mode, then its overflow mode) into the format of its class:
+
+=====================================  ==========================================
+tensor                                 format (``cfg.formats`` field)
+=====================================  ==========================================
+``patch_embed_weight``                 ``patch_weight`` <16,0>
+``pos_embed``                          ``feature`` <32,10>
+``lL_qkv_bias``                        ``attn_bias`` <16,7>
+``lL_norm{1,2}_weight`` / ``_bias``    ``norm`` <16,5>
+every other ``*_bias``                 ``bias`` <16,5>
+every other weight (linear, experts,   ``linear_weight`` <16,2>
+gates)
+=====================================  ==========================================
+
+A value beyond a format's range saturates (AP_SAT); nothing is silent: the
+result counts saturated elements per tensor (:attr:`QuantizedWeights.saturated`)
+and :meth:`QuantizedWeights.report` lists them.  No warnings are raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from golden.fixed import FixedFormat, from_float, to_float
+from golden.weights import check_weights, expected_shapes
+from hls.config import KernelConfig
+
+__all__ = ["QuantizedWeights", "format_of", "quantize_image", "quantize_weights"]
+
+
+def format_of(cfg: KernelConfig, name: str) -> FixedFormat:
+    """The fixed-point format the kernel stores weight ``name`` in."""
+    f = cfg.formats
+    if name == "patch_embed_weight":
+        return f.patch_weight
+    if name == "pos_embed":
+        return f.feature
+    if name.endswith("_qkv_bias"):
+        return f.attn_bias
+    if name.endswith(("norm1_weight", "norm1_bias", "norm2_weight", "norm2_bias")):
+        return f.norm
+    if name.endswith("_bias"):
+        return f.bias
+    return f.linear_weight
+
+
+def _saturating(x: np.ndarray, fmt: FixedFormat) -> np.ndarray:
+    """Where rounding ``x`` into ``fmt`` (AP_RND, ties up) leaves its range.
+
+    Exact float64 comparisons: the thresholds are dyadic with few bits.
+    """
+    half = fmt.lsb / 2
+    hi = fmt.max_raw * fmt.lsb + half  # rounds up past max
+    lo = fmt.min_raw * fmt.lsb - half  # ties round up (into range), so strictly below
+    return (x >= hi) | (x < lo)
+
+
+@dataclass(frozen=True)
+class QuantizedWeights(Mapping[str, np.ndarray]):
+    """Raw fixed-point weights by canonical name (read-only int64 arrays).
+
+    ``formats[name]`` is each tensor's format, ``saturated[name]`` how many of
+    its elements were clamped, ``max_abs_error[name]`` the largest
+    |quantised - float| over the tensor, ``synthesised`` the names whose float
+    values were made up (copied from the float :class:`~golden.weights.Weights`).
+    """
+
+    config: str
+    raw: Mapping[str, np.ndarray]
+    formats: Mapping[str, FixedFormat]
+    saturated: Mapping[str, int]
+    max_abs_error: Mapping[str, float]
+    synthesised: frozenset[str] = frozenset()
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        try:
+            return self.raw[name]
+        except KeyError:
+            raise KeyError(f"no quantised weight named {name!r} (config {self.config})") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    @property
+    def total_saturated(self) -> int:
+        return sum(self.saturated.values())
+
+    def report(self) -> str:
+        """A text table: per tensor its format, saturated count and max abs error."""
+        lines = [f"quantised weights for {self.config!r}: {self.total_saturated} saturated values"]
+        for name in self.raw:
+            mark = " (synthesised)" if name in self.synthesised else ""
+            lines.append(
+                f"  {name:28s} {self.formats[name]!s:36s} saturated {self.saturated[name]:6d}"
+                f"  max|err| {self.max_abs_error[name]:.3e}{mark}"
+            )
+        return "\n".join(lines)
+
+
+def quantize_weights(cfg: KernelConfig, weights: Mapping[str, np.ndarray]) -> QuantizedWeights:
+    """Every tensor ``cfg`` needs, converted to its format (see the module docstring).
+
+    Raises :class:`golden.weights.WeightsError` when a tensor is missing, has the
+    wrong shape or a non-finite value.  Extra tensors are ignored.
+    """
+    check_weights(cfg, weights)
+    raw, formats, saturated, errors = {}, {}, {}, {}
+    for name in expected_shapes(cfg):
+        x = np.asarray(weights[name], dtype=np.float64)
+        fmt = format_of(cfg, name)
+        r = from_float(x, fmt)
+        r.flags.writeable = False
+        raw[name] = r
+        formats[name] = fmt
+        saturated[name] = int(np.count_nonzero(_saturating(x, fmt)))
+        errors[name] = float(np.max(np.abs(to_float(r, fmt) - x), initial=0.0))
+    return QuantizedWeights(
+        cfg.name,
+        raw,
+        formats,
+        saturated,
+        errors,
+        frozenset(getattr(weights, "synthesised", frozenset())),
+    )
+
+
+def quantize_image(image: np.ndarray, cfg: KernelConfig) -> np.ndarray:
+    """A float image (C, H, W) in [0, 1) -> raw ap_ufixed<8,0> pixels (rounded, saturated)."""
+    img = np.asarray(image, dtype=np.float64)
+    shape = (cfg.channels, *cfg.image_hw)
+    if img.shape != shape:
+        raise ValueError(f"image shape {img.shape}, configuration {cfg.name!r} needs {shape}")
+    return from_float(img, cfg.formats.pixel)
