@@ -320,13 +320,16 @@ def _trunc_normal(rng: np.random.Generator, shape: tuple[int, ...], std: float) 
 
 # Spread of each kind of synthetic tensor (see _synth_kind).
 _SYNTH_STD: dict[str, float] = {
-    "linear_weight": 0.02,  # ViT trunc-normal init
-    "bias": 0.01,
-    "norm_weight": 0.1,  # around 1
-    "norm_bias": 0.02,
-    "pos_embed": 0.02,
-    "gate": 0.1,  # wide enough that expert choices are not ties
+    # Spreads of the trained M3ViT weights (../shared/m3vit-weights), so that
+    # synthetic signals sit where real ones do relative to the fixed-point LSBs.
+    "linear_weight": 0.05,
+    "bias": 0.5,
+    "norm_weight": 0.35,  # around NORM_WEIGHT_MEAN
+    "norm_bias": 0.5,
+    "pos_embed": 0.7,
+    "gate": 0.055,
 }
+NORM_WEIGHT_MEAN = 1.4
 
 
 def _synth_kind(name: str) -> str:
@@ -344,13 +347,14 @@ def _synth_kind(name: str) -> str:
 
 
 def synthetic_weights(cfg: KernelConfig, seed: int = 0) -> Weights:
-    """Deterministic made-up weights for any configuration, with ViT-like magnitudes.
+    """Deterministic made-up weights for any configuration, with trained-like magnitudes.
 
     Each tensor has its own random stream keyed by (seed, CRC32 of its name), so a
-    tensor does not change when the configuration adds others.  Linear, patch and
-    expert weights: trunc-normal std 0.02; biases std 0.01; LayerNorm weights
-    1 + trunc-normal std 0.1, LayerNorm biases std 0.02; position embeddings
-    std 0.02; gates std 0.1.  Every tensor is marked synthesised.
+    tensor does not change when the configuration adds others.  Spreads follow
+    the trained M3ViT weights: linear, patch and expert weights trunc-normal std
+    0.05; biases std 0.5; LayerNorm weights 1.4 + std 0.35, LayerNorm biases
+    std 0.5; position embeddings std 0.7; gates std 0.055.  Every tensor is
+    marked synthesised.
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
@@ -360,7 +364,7 @@ def synthetic_weights(cfg: KernelConfig, seed: int = 0) -> Weights:
         kind = _synth_kind(name)
         values = _trunc_normal(rng, shape, _SYNTH_STD[kind])
         if kind == "norm_weight":
-            values = values + 1.0
+            values = values + NORM_WEIGHT_MEAN
         arrays[name] = values.astype(np.float32)
     return Weights(arrays, frozenset(arrays), f"synthetic_weights(cfg={cfg.name!r}, seed={seed})")
 

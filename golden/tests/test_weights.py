@@ -110,16 +110,20 @@ def test_synthetic_tensors_do_not_depend_on_the_rest_of_the_configuration():
         assert np.array_equal(small[name], bigger[name]), name
 
 
-def test_synthetic_magnitudes_are_vit_like():
+def test_synthetic_magnitudes_are_trained_like():
+    """Spreads of the trained M3ViT tensors; trunc-normal at +-2 std keeps 0.88 of the std."""
     w = synthetic_weights(load_config("m3vit"), seed=0)
-    qkv = w["l0_qkv_weight"]
-    assert 0.015 < qkv.std() < 0.02 and np.abs(qkv).max() <= 0.04 + 1e-7  # trunc-normal 0.02
+
+    def spread(a, std, centre=0.0):
+        return 0.85 * std < a.std() < 0.91 * std and np.abs(a - centre).max() <= 2 * std + 1e-6
+
+    assert spread(w["l0_qkv_weight"], 0.05)
     norm = w["l3_norm1_weight"]
-    assert abs(norm.mean() - 1) < 0.03 and 0.05 < norm.std() < 0.12
-    assert np.abs(w["l3_qkv_bias"]).max() <= 0.02 + 1e-7
-    assert 0.015 < w["pos_embed"].std() < 0.02
+    assert abs(norm.mean() - 1.4) < 0.05 and spread(norm, 0.35, centre=1.4)
+    assert np.abs(w["l3_qkv_bias"]).max() <= 1.0 + 1e-6
+    assert spread(w["pos_embed"], 0.7)
     gate = w["l1_w_gate_T_task0"]
-    assert 0.07 < gate.std() < 0.1
+    assert spread(gate, 0.055)
     # Gate logits of distinct random tokens are not tied (so top-k is meaningful).
     x = np.random.default_rng(0).standard_normal((129, 192)).astype(np.float32)
     logits = x @ gate.T
