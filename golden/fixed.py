@@ -74,7 +74,9 @@ class Overflow(Enum):
     WRAP = "AP_WRAP"  # keep the low W bits
     SAT = "AP_SAT"  # clamp to [min, max]
     SAT_ZERO = "AP_SAT_ZERO"  # any overflow gives 0
-    SAT_SYM = "AP_SAT_SYM"  # clamp to [-max, max] (signed); the raw minimum is never produced
+    # clamp to [-max, max] (signed; as AP_SAT when unsigned).  ap_fixed makes the
+    # minimum (raw min) | 1, so a 1-bit signed format still saturates to -1.
+    SAT_SYM = "AP_SAT_SYM"
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,9 @@ def _overflow(q: np.ndarray, fmt: FixedFormat) -> np.ndarray:
     if fmt.overflow is Overflow.SAT_ZERO:
         out = np.where((q < lo) | (q > hi), 0, q)
         return _to_fmt_dtype(out, fmt)
-    if fmt.overflow is Overflow.SAT_SYM and fmt.signed:
+    if fmt.overflow is Overflow.SAT_SYM and fmt.signed and fmt.width > 1:
+        # ap_fixed forms the symmetric minimum as (raw min) | 1, which is -max
+        # except for a 1-bit signed format, where it is the raw min (-1) again.
         lo = -hi
     return _to_fmt_dtype(np.clip(q, lo, hi) if q.dtype != object else _clip_obj(q, lo, hi), fmt)
 
@@ -285,7 +289,9 @@ def to_float(raw, fmt: FixedFormat) -> np.ndarray:
     """The values as float64 (exact while the format has at most 53 significant bits)."""
     a = np.asarray(raw)
     if a.dtype == object:
-        return np.array([float(v) * 2.0**-fmt.frac_bits for v in a.flat]).reshape(a.shape)
+        # float(int) rounds to nearest-even like astype(float64); scale with
+        # ldexp, as 2.0**-frac_bits would flush to zero past 2**-1074.
+        a = np.array([float(v) for v in a.flat], dtype=np.float64).reshape(a.shape)
     return np.ldexp(a.astype(np.float64), -fmt.frac_bits)
 
 
@@ -296,6 +302,11 @@ def from_float(x, fmt: FixedFormat, *, strict: bool = False) -> np.ndarray:
     single rounding ``fmt.quant`` asks for; a value exactly halfway between two
     steps rounds by that mode's tie rule.  NaN and infinities raise
     :class:`FixedPointError`.
+
+    Subnormal doubles are taken at their exact value.  (ap_fixed's C++
+    constructor gives them a normal double's implicit leading 1 at exponent
+    -1023; that only changes the result for formats with more than about
+    1020 fractional bits, where this model and the C++ differ on purpose.)
     """
     xf = np.asarray(x, dtype=np.float64)
     if not np.all(np.isfinite(xf)):
