@@ -42,8 +42,7 @@ def gelu_delta_table(gelu: GeluConfig) -> np.ndarray:
     raw = np.rint(np.ldexp(gelu_delta(t), gelu.table_bits)).astype(np.int64)
     if raw.max() >= 1 << gelu.table_bits:  # delta < 0.17, so this cannot happen
         raise ValueError("GELU delta does not fit ap_ufixed<table_bits, 0>")
-    raw.setflags(write=False)  # cached and shared: nobody may change a ROM
-    return raw
+    return _frozen(raw)
 
 
 def _frozen(raw: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ module gelu_unit
   parameter int unsigned FRAC_W     = FEATURE_FRAC,
   parameter int unsigned STEP_LOG2  = GELU_STEP_LOG2,
   parameter int unsigned RANGE_LOG2 = GELU_RANGE_LOG2,
-  parameter int unsigned TABLE_W    = GELU_TABLE_W,
+  parameter int unsigned TABLE_W    = GELU_ENTRY_W,
   parameter string       ROM_FILE   = GELU_ROM_FILE
 ) (
   input  logic                    clk_i,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hls.config import CONFIG_NAMES, load_config
-from hls.generate import generate, rom_hex_text
+from hls.generate import ROMS, generate, rom_hex_text
 from hls.tables import gelu_delta_table
 
 
@@ -19,13 +19,25 @@ def generated(request, tmp_path_factory):
     return cfg, generate(cfg, tmp_path_factory.mktemp(cfg.name))
 
 
-def test_rom_file_holds_the_table(generated):
+@pytest.mark.parametrize("rom", sorted(ROMS))
+def test_rom_files_hold_the_tables(generated, rom):
     cfg, files = generated
-    lines = files.gelu_rom.read_text().split()
-    assert len(lines) == cfg.gelu.entries
-    assert all(len(line) == (cfg.gelu.table_bits + 3) // 4 for line in lines)
-    rom = np.array([int(line, 16) for line in lines])
-    np.testing.assert_array_equal(rom, gelu_delta_table(cfg.gelu))
+    params = getattr(cfg, ROMS[rom].config_field)
+    bits = ROMS[rom].entry_bits(params)
+    lines = files.roms[rom].read_text().split()
+    assert all(len(line) == (bits + 3) // 4 for line in lines)
+    np.testing.assert_array_equal([int(line, 16) for line in lines], ROMS[rom].table(params))
+    text = files.package.read_text()
+    assert f'_ROM_FILE = "{files.roms[rom].resolve()}"' in text
+
+
+def test_gelu_rom_depth(generated):
+    cfg, files = generated
+    assert (
+        len(files.gelu_rom.read_text().split())
+        == cfg.gelu.entries
+        == gelu_delta_table(cfg.gelu).size
+    )
 
 
 def test_package_states_the_config(generated):
@@ -37,7 +49,8 @@ def test_package_states_the_config(generated):
         "TOP_K": cfg.top_k, "ATTN_P": cfg.attn_parallel, "AXI_DATA_W": cfg.axi_data_width,
         "FEATURE_W": cfg.formats.feature.width, "FEATURE_FRAC": cfg.formats.feature.frac_bits,
         "GELU_STEP_LOG2": cfg.gelu.step_log2, "GELU_RANGE_LOG2": cfg.gelu.range_log2,
-        "GELU_TABLE_W": cfg.gelu.table_bits, "GELU_ENTRIES": cfg.gelu.entries,
+        "GELU_TABLE_BITS": cfg.gelu.table_bits, "GELU_ENTRY_W": cfg.gelu.table_bits,
+        "GELU_ENTRIES": cfg.gelu.entries,
     }  # fmt: skip
     assert {k: int(params[k]) for k in expected} == expected
     assert f'GELU_ROM_FILE = "{files.gelu_rom.resolve()}"' in text
@@ -45,9 +58,10 @@ def test_package_states_the_config(generated):
 
 def test_unchanged_files_are_not_rewritten(generated):
     cfg, files = generated
-    before = files.package.stat().st_mtime_ns, files.gelu_rom.stat().st_mtime_ns
+    paths = [files.package, *files.roms.values()]
+    before = [p.stat().st_mtime_ns for p in paths]
     generate(cfg, files.package.parent)
-    assert (files.package.stat().st_mtime_ns, files.gelu_rom.stat().st_mtime_ns) == before
+    assert [p.stat().st_mtime_ns for p in paths] == before
 
 
 @pytest.mark.parametrize("name", CONFIG_NAMES)
