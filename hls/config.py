@@ -20,6 +20,7 @@ from golden.fixed import FixedFormat, Overflow, Quant, ap_fixed, ap_ufixed
 __all__ = [
     "CONFIG_NAMES",
     "PER_COMMIT_CONFIGS",
+    "UNIT_CONFIGS",
     "ConfigError",
     "ExpConfig",
     "Formats",
@@ -406,6 +407,8 @@ _CONFIGS: dict[str, dict] = {
 
 CONFIG_NAMES: tuple[str, ...] = tuple(_CONFIGS)
 PER_COMMIT_CONFIGS: tuple[str, ...] = ("tiny", "small")
+#: Unit benches run on the smallest and on the real parameterisation.
+UNIT_CONFIGS: tuple[str, ...] = ("tiny", "m3vit")
 
 
 def load_config(name: str, **overrides) -> KernelConfig:

@@ -6,7 +6,8 @@
 --sim-seed N        seed of every random choice (default: a fresh one, printed)
 
 Tests that take a ``sim_config`` argument are parametrised over the chosen
-configurations.
+configurations (default: the per-commit ones); unit benches take ``unit_config``
+instead (default: ``hls.config.UNIT_CONFIGS``, the smallest and the real sizes).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_SEED_KEY] = seed if seed is not None else secrets.randbelow(2**31)
 
 
-def _configs(config: pytest.Config) -> list[str]:
+def _configs(config: pytest.Config, default: tuple[str, ...] | None = None) -> list[str]:
     chosen = config.getoption("--sim-config", default=None)
     if chosen:
         from hls.config import CONFIG_NAMES
@@ -62,7 +63,7 @@ def _configs(config: pytest.Config) -> list[str]:
         return list(dict.fromkeys(chosen))
     from hls.config import PER_COMMIT_CONFIGS
 
-    return list(PER_COMMIT_CONFIGS)
+    return list(PER_COMMIT_CONFIGS if default is None else default)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -73,6 +74,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "sim_config" in metafunc.fixturenames:
         metafunc.parametrize("sim_config", _configs(metafunc.config), scope="session")
+    if "unit_config" in metafunc.fixturenames:
+        from hls.config import UNIT_CONFIGS
+
+        metafunc.parametrize(
+            "unit_config", _configs(metafunc.config, UNIT_CONFIGS), scope="session"
+        )
 
 
 @pytest.fixture(scope="session")

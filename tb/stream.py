@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
@@ -92,17 +93,22 @@ async def stream(
     out_idle: np.ndarray | None = None,
     max_cycles: int | None = None,
     drain_cycles: int = 4,
+    n_out: int | None = None,
 ) -> tuple[list[int], StreamStats]:
     """Send *words* (one beat each) through the unit and return the output beats.
 
     Call right after a rising edge with the unit out of reset and empty.
     *in_idle*/*out_idle* are cyclic per-cycle patterns (True: do not offer an
     input beat / do not take an output beat in that cycle). The unit must
-    return exactly one output beat per input beat; ``max_cycles`` (default
-    ``4 * len(words) + 100`` divided by the share of ready cycles) bounds the
-    run, so a stuck handshake fails with a message instead of hanging.
+    return exactly one output beat per input beat, or *n_out* output beats in
+    all when given (units that reduce or expand a stream); ``max_cycles``
+    (default ``4 * max(len(words), n_out) + 100`` divided by the share of ready
+    cycles) bounds the run, so a stuck handshake fails with a message instead
+    of hanging.
     """
     n = len(words)
+    one_to_one = n_out is None
+    n_out = n if n_out is None else n_out
     clk = dut.clk_i
     in_valid, in_ready, in_data = dut.in_valid_i, dut.in_ready_o, dut.in_data_i
     out_valid, out_ready, out_data = dut.out_valid_o, dut.out_ready_i, dut.out_data_o
@@ -115,7 +121,7 @@ async def stream(
         raise ValueError("an idle pattern that is idle on every cycle never moves the stream")
     if max_cycles is None:
         busy = max(0.05, 1 - sum(in_idle_l) / li) * max(0.05, 1 - sum(out_idle_l) / lo)
-        max_cycles = int((4 * n + 100) / busy)
+        max_cycles = int((4 * max(n, n_out) + 100) / busy)
 
     st = StreamStats()
     outs: list[int] = []
@@ -126,11 +132,11 @@ async def stream(
     stalled_word: int | None = None  # output beat seen but not taken last cycle
     cyc = 0
 
-    while len(outs) < n:
+    while len(outs) < n_out:
         if cyc >= max_cycles:
             raise StreamError(
                 f"stream stopped moving: after {cyc} cycles {i} of {n} input beats were "
-                f"taken and {len(outs)} output beats came out"
+                f"taken and {len(outs)} of {n_out} output beats came out"
             )
         if not holding:
             v = i < n and not in_idle_l[cyc % li]
@@ -173,7 +179,7 @@ async def stream(
             raise StreamError(
                 f"cycle {cyc}: out_valid_o dropped before output beat {len(outs)} was taken"
             )
-        if len(outs) > i:
+        if one_to_one and len(outs) > i:
             raise StreamError(
                 f"cycle {cyc}: {len(outs)} output beats for {i} input beats (duplication)"
             )
@@ -189,11 +195,39 @@ async def stream(
         await ro
         if out_valid.value:
             raise StreamError(
-                f"out_valid_o high {k} cycles after the last of {n} beats (extra output beat)"
+                f"out_valid_o high {k} cycles after the last of {n_out} output beats (extra beat)"
             )
         await edge
     st.cycles, st.in_beats, st.out_beats = cyc, i, len(outs)
     return outs, st
+
+
+async def interrupt_with_reset(
+    dut,
+    words: Sequence[int],
+    *,
+    after_cycles: int,
+    in_idle: np.ndarray | None = None,
+    out_idle: np.ndarray | None = None,
+    n_out: int | None = None,
+) -> None:
+    """Start streaming *words*, then reset the unit in the middle of it.
+
+    After *after_cycles* cycles the stream is abandoned (beats in flight are
+    lost, as they are in hardware) and :func:`reset` is applied; the unit must
+    come out idle and empty, so the next :func:`stream` must match the golden
+    model from scratch.
+    """
+    task = cocotb.start_soon(
+        stream(dut, words, in_idle=in_idle, out_idle=out_idle, n_out=n_out, max_cycles=1 << 30)
+    )
+    await ClockCycles(dut.clk_i, after_cycles)
+    if task.done():
+        raise StreamError(
+            f"the stream finished within {after_cycles} cycles: the reset would not be mid-stream"
+        )
+    task.cancel()
+    await reset(dut)
 
 
 def pack_lanes(values: np.ndarray, lanes: int, width: int) -> list[int]:

@@ -17,19 +17,20 @@ import time
 
 import cocotb
 import numpy as np
-from cocotb.task import bridge, resume
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
-from hypothesis import HealthCheck, given, seed, settings
+from cocotb.task import resume
+from cocotb.triggers import ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
 from golden.gelu import gelu
 from hls.config import load_config
 from hls.tables import gelu_delta_table
 from tb.gelu.model import GeluGeometry, read_rom_hex, stream_vectors
+from tb.hypothesis_sim import examples_for, run_property
 from tb.simbuild import GEN_ROOT, env_config_name, env_int, env_seed
 from tb.stream import (
     StreamError,
     idle_pattern,
+    interrupt_with_reset,
     pack_lanes,
     reset,
     start_clock,
@@ -187,14 +188,8 @@ async def gelu_hypothesis(dut):
     for any short burst of inputs and stall pattern the RTL equals golden.gelu.
     A failure is shrunk and printed as 'minimal failing input: x=...'."""
     lanes = _lanes(dut)
-    s = env_seed()
-    examples = env_int("GELU_HYP_EXAMPLES", _SCALE * 1000)
-    dut._log.info("seed %d, %d examples (rerun: pytest --sim-seed %d)", s, examples, s)
     start_clock(dut)
     await reset(dut)
-
-    failures: list[str] = []  # the last one is Hypothesis's final (minimal) replay
-    calls = [0]
 
     @resume
     async def run_burst(x: np.ndarray, in_idle: list[bool], out_idle: list[bool]) -> list[int]:
@@ -207,55 +202,51 @@ async def gelu_hypothesis(dut):
         )
         return outs
 
-    @settings(
-        max_examples=examples,
-        database=None,
-        deadline=None,
-        print_blob=False,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
-    @seed(s)
-    @given(
-        xs=st.lists(_x_strategy(), min_size=1, max_size=3 * lanes),
-        # Cyclic stall patterns; the trailing False keeps each side moving.
-        in_idle=st.lists(st.booleans(), max_size=8).map(lambda p: [*p, False]),
-        out_idle=st.lists(st.booleans(), max_size=8).map(lambda p: [*p, False]),
-    )
     def prop(xs: list[int], in_idle: list[bool], out_idle: list[bool]) -> None:
-        calls[0] += 1
         x = np.zeros(len(xs) + (-len(xs)) % lanes, dtype=np.int64)
         x[: len(xs)] = xs
         try:
             outs = run_burst(x, in_idle, out_idle)
         except StreamError as exc:
-            failures.append(f"xs={xs} in_idle={in_idle} out_idle={out_idle} ({exc})")
-            raise
+            raise AssertionError(f"xs={xs} in_idle={in_idle} out_idle={out_idle} ({exc})") from exc
         y = unpack_lanes(outs, lanes, GEO.data_w)
         gold = np.asarray(gelu(x, CFG), dtype=np.int64)
         bad = np.flatnonzero(y != gold)
         if len(bad):
             k = int(bad[0])
-            failures.append(
+            raise AssertionError(
                 f"{GEO.describe(int(x[k]))} lane {k % lanes}: rtl {int(y[k])} golden {int(gold[k])}"
             )
-            raise AssertionError(f"failing input: {failures[-1]}")
 
-    t0 = time.perf_counter()
-    try:
-        await bridge(prop)()
-    except Exception as exc:
-        if failures:  # Hypothesis replays the shrunk example last
-            msg = f"minimal failing input: {failures[-1]}"
-        else:
-            msg = f"{type(exc).__name__}: {exc}"
-        dut._log.error(
-            "%s (seed %d; %d calls, %d failing, %.1f s)",
-            msg,
-            s,
-            calls[0],
-            len(failures),
-            time.perf_counter() - t0,
+    await run_property(
+        dut,
+        prop,
+        strategies={
+            "xs": st.lists(_x_strategy(), min_size=1, max_size=3 * lanes),
+            # Cyclic stall patterns; the trailing False keeps each side moving.
+            "in_idle": st.lists(st.booleans(), max_size=8).map(lambda p: [*p, False]),
+            "out_idle": st.lists(st.booleans(), max_size=8).map(lambda p: [*p, False]),
+        },
+        examples=examples_for("GELU_HYP_EXAMPLES", 1000),
+        seed=env_seed(),
+        unit="gelu",
+    )
+
+
+@cocotb.test(timeout_time=200, timeout_unit="ms")
+async def gelu_reset_mid_stream(dut):
+    """A reset in the middle of a stream leaves the unit empty: the next stream matches."""
+    lanes = _lanes(dut)
+    rng = np.random.default_rng(env_seed())
+    start_clock(dut)
+    await reset(dut)
+    for _ in range(4):
+        x = stream_vectors(GEO, 512 * lanes, rng, lanes)
+        words = pack_lanes(x, lanes, GEO.data_w)
+        idle = idle_pattern(rng, 1024)
+        await interrupt_with_reset(
+            dut, words, after_cycles=int(rng.integers(1, 300)), in_idle=idle, out_idle=idle[::-1]
         )
-        raise AssertionError(f"Hypothesis falsified the GELU property; {msg} (seed {s})") from exc
-    dut._log.info("%d examples passed in %.1f s", calls[0], time.perf_counter() - t0)
-    await ClockCycles(dut.clk_i, 1)
+        outs, _ = await stream(dut, words, in_idle=idle[::-1], out_idle=idle)
+        err = compare(x, unpack_lanes(outs, lanes, GEO.data_w), lanes)
+        assert err is None, f"after a mid-stream reset: {err}"

@@ -1,0 +1,56 @@
+"""Throughput figures of the benches, for ``nox -s bench``.
+
+Each bench calls :func:`record` with what it streamed; the figures land in
+``build/bench/<unit>-<config>.json`` and ``python -m tb.benchlog`` prints them
+as a table (``nox -s bench`` runs the benches, then this).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from tb.simbuild import BUILD_ROOT
+
+__all__ = ["BENCH_DIR", "load", "record"]
+
+BENCH_DIR = BUILD_ROOT / "bench"
+
+
+def record(unit: str, config: str, vectors: int, seconds: float, **extra: float) -> Path:
+    """Write one bench's figure: ``vectors`` checked in ``seconds`` of wall time."""
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    path = BENCH_DIR / f"{unit}-{config}.json"
+    entry = {
+        "unit": unit,
+        "config": config,
+        "vectors": int(vectors),
+        "seconds": float(seconds),
+        "vectors_per_s": vectors / seconds if seconds > 0 else float("inf"),
+        **extra,
+    }
+    path.write_text(json.dumps(entry, indent=1) + "\n")
+    return path
+
+
+def load() -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(BENCH_DIR.glob("*.json"))]
+
+
+def main() -> int:
+    rows = load()
+    if not rows:
+        print(f"no bench figures in {BENCH_DIR}: run the simulation benches first")
+        return 1
+    print(f"{'unit':<22} {'config':<8} {'vectors':>10} {'seconds':>8} {'vectors/s':>12}")
+    for r in rows:
+        print(
+            f"{r['unit']:<22} {r['config']:<8} {r['vectors']:>10} {r['seconds']:>8.2f} "
+            f"{r['vectors_per_s']:>12.0f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Hypothesis properties that run inside a cocotb simulation, with shrinking.
+
+Hypothesis is a blocking library; cocotb tests are coroutines.  ``cocotb.task.bridge``
+runs the blocking property in a thread while the simulator waits, and the
+property drives the DUT through coroutines wrapped in ``cocotb.task.resume``
+(DESIGN.md section 4).  A failing example is shrunk by Hypothesis, which
+replays the minimal example last: its message is the one reported, as
+``minimal failing input: ...``, so a bench failure names the smallest input
+that breaks the unit.
+
+Usage inside a cocotb test::
+
+    @resume
+    async def run(x): ...                   # drives the DUT, returns its outputs
+
+    def prop(xs):                           # blocking; raises AssertionError(msg)
+        check(xs, run(xs))
+
+    await run_property(dut, prop, strategies={"xs": st.lists(...)},
+                       examples=1000, seed=env_seed(), unit="gelu")
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+
+from cocotb.task import bridge
+from hypothesis import HealthCheck, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+__all__ = ["MINIMAL", "examples_for", "run_property"]
+
+#: The prefix of the failure message naming the shrunk input.
+MINIMAL = "minimal failing input:"
+
+
+def examples_for(env_var: str, default: int) -> int:
+    """Examples to run: ``env_var`` if set, else ``default`` (20x under HYPOTHESIS_PROFILE=long)."""
+    scale = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
+    return int(os.environ.get(env_var, scale * default))
+
+
+async def run_property(
+    dut,
+    prop: Callable[..., None],
+    *,
+    strategies: Mapping[str, st.SearchStrategy],
+    examples: int,
+    seed: int,
+    unit: str,
+) -> None:
+    """Run ``prop(**drawn)`` for ``examples`` seeded examples inside the simulation.
+
+    ``prop`` raises ``AssertionError(message)`` on a mismatch (any other
+    exception is a failure too).  On failure this raises ``AssertionError``
+    whose message starts with :data:`MINIMAL` followed by the last (shrunk)
+    example's message, plus the seed to rerun with.
+    """
+    failures: list[str] = []
+    calls = 0
+
+    def recorded(**kwargs) -> None:
+        nonlocal calls
+        calls += 1
+        try:
+            prop(**kwargs)
+        except AssertionError as exc:
+            failures.append(str(exc) or repr(kwargs))
+            raise
+        except Exception as exc:
+            failures.append(f"{kwargs}: {type(exc).__name__}: {exc}")
+            raise
+
+    test = settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        print_blob=False,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )(hypothesis_seed(seed)(given(**strategies)(recorded)))
+
+    dut._log.info("%s: Hypothesis, %d examples, seed %d", unit, examples, seed)
+    t0 = time.perf_counter()
+    try:
+        await bridge(test)()
+    except Exception as exc:
+        detail = failures[-1] if failures else f"{type(exc).__name__}: {exc}"
+        msg = f"{MINIMAL} {detail}"
+        dut._log.error(
+            "%s (%s; seed %d; %d examples run, %d failing, %.1f s)",
+            msg, unit, seed, calls, len(failures), time.perf_counter() - t0,
+        )  # fmt: skip
+        raise AssertionError(
+            f"{unit}: Hypothesis falsified the property; {msg} (seed {seed})"
+        ) from exc
+    dut._log.info("%s: %d examples passed in %.1f s", unit, calls, time.perf_counter() - t0)

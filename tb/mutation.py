@@ -1,0 +1,82 @@
+"""Mutation tests: prove a bench catches bugs by breaking a copy of the RTL.
+
+A :class:`Mutant` is a textual change of one RTL file (an operator flipped, a
+constant one LSB off, a comparison made non-strict).  :func:`build_mutant`
+copies the file into the build tree, applies the change and builds the copy
+in place of the original; ``rtl/`` itself is never touched and holds no test
+hooks.  :func:`assert_caught` checks that the bench failed and returns the
+shrunk input it reported, so a test can confirm that input really separates
+the mutant from the golden model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tb.hypothesis_sim import MINIMAL
+from tb.simbuild import RTL_DIR, SIM_ROOT, SimBuild, SimResult
+
+__all__ = ["Mutant", "assert_caught", "build_mutant"]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    file: str  # file name inside rtl/
+    pattern: str  # must occur exactly once in the file
+    replacement: str
+    why: str = ""
+
+
+def build_mutant(
+    sim_builds: Callable[..., SimBuild],
+    config: str,
+    toplevel: str,
+    mutant: Mutant,
+    *,
+    sources: Sequence[Path] | None = None,
+    parameters: Mapping[str, object] | None = None,
+) -> SimBuild:
+    """Build ``toplevel`` with ``mutant`` applied to its copy of ``rtl/<mutant.file>``.
+
+    ``sources`` are the build's RTL files (default ``rtl/<toplevel>.sv``); the
+    mutated file replaces its original among them.
+    """
+    original = RTL_DIR / mutant.file
+    text = original.read_text()
+    count = text.count(mutant.pattern)
+    if count != 1:
+        raise AssertionError(
+            f"mutant {mutant.name}: {mutant.pattern!r} occurs {count} times in rtl/{mutant.file}, "
+            "not once (update the mutant after changing the RTL)"
+        )
+    src_dir = SIM_ROOT / config / f"mutant-src-{toplevel}-{mutant.name}"
+    src_dir.mkdir(parents=True, exist_ok=True)
+    mutated = src_dir / mutant.file
+    mutated.write_text(text.replace(mutant.pattern, mutant.replacement))
+    srcs = [Path(s).resolve() for s in (sources or [RTL_DIR / f"{toplevel}.sv"])]
+    if original.resolve() not in srcs:
+        raise AssertionError(f"mutant {mutant.name}: rtl/{mutant.file} is not among the sources")
+    srcs = [mutated if s == original.resolve() else s for s in srcs]
+    return sim_builds(
+        toplevel,
+        config,
+        parameters=parameters,
+        name=f"{toplevel}-mutant-{mutant.name}",
+        sources=srcs,
+    )
+
+
+def assert_caught(result: SimResult, testcase: str) -> str:
+    """The run of ``testcase`` failed with a shrunk input; return the text after MINIMAL."""
+    assert not result.passed, f"the bench did not catch the mutant ({testcase} passed)"
+    cases = [c for c in result.testcases if c.name == testcase]
+    assert cases, f"{testcase} did not run: {[c.name for c in result.testcases]}"
+    case = cases[0]
+    assert case.status == "failed", f"expected a failure, got {case.status}: {case.message}"
+    m = re.search(re.escape(MINIMAL) + r"\s*(.*?)(?: \(seed \d+\))?$", case.message, re.S)
+    assert m, f"no shrunk input in the failure message: {case.message}"
+    return m.group(1).strip()
