@@ -63,9 +63,15 @@ def errorbounds(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks that print figures: golden-model forward time (more below as they land)."""
+    """Benchmarks that print figures: golden-model forward time on one core, and the
+    vectors per second of every RTL bench's streaming test (tiny and m3vit builds)."""
     _install(session, "test", "sim", "float")
-    session.run("python", "-m", "golden.bench", "--config", "m3vit", *session.posargs)
+    session.run("python", "-m", "golden.bench", "--config", "m3vit")
+    session.run(
+        "pytest", "tb", "-m", "sim", "-k", "stream", "--sim-config", "tiny",
+        "--sim-config", "m3vit", "-q", *session.posargs,
+    )  # fmt: skip
+    session.run("python", "-m", "tb.benchlog")
 
 
 @nox.session(python=PYTHON)

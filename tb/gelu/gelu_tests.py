@@ -25,6 +25,7 @@ from golden.gelu import gelu
 from hls.config import load_config
 from hls.tables import gelu_delta_table
 from tb.gelu.model import GeluGeometry, read_rom_hex, stream_vectors
+from tb import benchlog
 from tb.hypothesis_sim import examples_for, run_property
 from tb.simbuild import GEN_ROOT, env_config_name, env_int, env_seed
 from tb.stream import (
@@ -158,6 +159,7 @@ async def gelu_stream(dut):
         len(x) / wall,
         cycles / wall,
     )
+    benchlog.record("gelu", CFG.name, len(x), wall, cycles_per_s=cycles / wall)
     assert in_wait > 0 and out_wait > 0, "the stall patterns never exercised backpressure"
 
 
