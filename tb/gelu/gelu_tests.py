@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from golden.gelu import gelu
 from hls.config import load_config
 from hls.tables import gelu_delta_table
-from tb.gelu.model import GeluGeometry, read_rom_hex, stream_vectors
 from tb import benchlog
+from tb.gelu.model import GeluGeometry, read_rom_hex, stream_vectors
 from tb.hypothesis_sim import examples_for, run_property
 from tb.simbuild import GEN_ROOT, env_config_name, env_int, env_seed
 from tb.stream import (
