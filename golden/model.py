@@ -31,6 +31,7 @@ from golden.stages.linear import LinearError, check_raw, linear
 from golden.stages.moe import ExpertQueues, moe
 from golden.stages.patch_embed import patch_embed
 from golden.stages.residual import residual_add
+from golden.taps import ATTENTION_STAGES, DENSE_STAGES, MOE_STAGES
 from hls.config import KernelConfig
 
 __all__ = [
@@ -44,10 +45,6 @@ __all__ = [
     "forward",
     "layer_forward",
 ]
-
-ATTENTION_STAGES: tuple[str, ...] = ("ln1", "q", "k", "v", "attn", "proj", "residual1", "ln2")
-DENSE_STAGES: tuple[str, ...] = (*ATTENTION_STAGES, "fc1_gelu", "fc2", "residual2")
-MOE_STAGES: tuple[str, ...] = (*ATTENTION_STAGES, "gate_logits", "moe_out", "residual2")
 
 
 class ModelError(LinearError):

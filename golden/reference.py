@@ -33,6 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from golden.taps import ATTENTION_STAGES, DENSE_STAGES, MOE_STAGES, stage_names
 from golden.weights import check_weights
 from hls.config import KernelConfig
 
@@ -49,22 +50,7 @@ __all__ = [
     "top_k_experts",
 ]
 
-#: Stages common to every layer, in order.
-ATTENTION_STAGES: tuple[str, ...] = ("ln1", "q", "k", "v", "attn", "proj", "residual1", "ln2")
-#: All stages of a dense layer, in order.
-DENSE_STAGES: tuple[str, ...] = (*ATTENTION_STAGES, "fc1_gelu", "fc2", "residual2")
-#: All stages of a MoE layer, in order.
-MOE_STAGES: tuple[str, ...] = (*ATTENTION_STAGES, "gate_logits", "moe_out", "residual2")
-
 _DTYPES = (torch.float32, torch.float64)
-
-
-def stage_names(cfg: KernelConfig, layer: int) -> tuple[str, ...]:
-    """The tap names of ``layer`` (``("patch_embed",)`` for layer -1)."""
-    if layer == -1:
-        return ("patch_embed",)
-    _check_layer(cfg, layer)
-    return MOE_STAGES if cfg.is_moe(layer) else DENSE_STAGES
 
 
 @dataclass(frozen=True)

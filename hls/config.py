@@ -67,8 +67,23 @@ class GeluConfig:
         return self.entries * self.table_bits
 
 
+class _UnitIntervalRom:
+    """A ROM of values in (0.5, 1], each entry ``ap_ufixed<table_bits + 1, 1>``."""
+
+    table_bits: int
+    entries: int
+
+    @property
+    def entry_bits(self) -> int:
+        return self.table_bits + 1
+
+    @property
+    def rom_bits(self) -> int:
+        return self.entries * self.entry_bits
+
+
 @dataclass(frozen=True)
-class ExpConfig:
+class ExpConfig(_UnitIntervalRom):
     """exp(x) for x <= 0 (``golden/approx/exp.py``): base-2 range reduction and a 2^-f table.
 
     t = -x * log2(e) with log2(e) quantised to ``log2e_bits`` fraction bits
@@ -88,17 +103,9 @@ class ExpConfig:
     def entries(self) -> int:
         return (1 << self.step_log2) + 1
 
-    @property
-    def entry_bits(self) -> int:
-        return self.table_bits + 1
-
-    @property
-    def rom_bits(self) -> int:
-        return self.entries * self.entry_bits
-
 
 @dataclass(frozen=True)
-class RecipConfig:
+class RecipConfig(_UnitIntervalRom):
     """1/m for a normalised mantissa m in [1, 2) (``golden/approx/reciprocal.py``).
 
     Seed: linear interpolation in a ROM of 1/(1 + i * 2**-step_log2),
@@ -116,17 +123,9 @@ class RecipConfig:
     def entries(self) -> int:
         return (1 << self.step_log2) + 1
 
-    @property
-    def entry_bits(self) -> int:
-        return self.table_bits + 1
-
-    @property
-    def rom_bits(self) -> int:
-        return self.entries * self.entry_bits
-
 
 @dataclass(frozen=True)
-class RsqrtConfig:
+class RsqrtConfig(_UnitIntervalRom):
     """1/sqrt(m), m in [1, 4) normalised by an even shift (``golden/approx/rsqrt.py``).
 
     Seed: linear interpolation in a ROM of 1/sqrt(1 + i * 2**-step_log2),
@@ -143,14 +142,6 @@ class RsqrtConfig:
     @property
     def entries(self) -> int:
         return 3 * (1 << self.step_log2) + 1
-
-    @property
-    def entry_bits(self) -> int:
-        return self.table_bits + 1
-
-    @property
-    def rom_bits(self) -> int:
-        return self.entries * self.entry_bits
 
 
 @dataclass(frozen=True)
