@@ -1,0 +1,448 @@
+"""cocotb side of the DMA bench: AxiRam with error regions, a protocol monitor,
+and one per-cycle driver for both DMA engines.
+
+* :class:`DmaRam`: cocotbext-axi's ``AxiRam`` (same memory model and channel
+  sinks/sources) whose reads and writes answer SLVERR or DECERR inside
+  configured address ranges, and which records instead of dying when a burst
+  breaks its own checks (a 4 KiB crossing, WLAST in the wrong place), so that
+  the bench reports the violation and a Hypothesis run can shrink it.
+* :class:`ProtocolMonitor`: checks, at every handshake, that each AR/AW is an
+  INCR burst of full-width beats, 1..256 beats, inside one 4 KiB page, equal to
+  the next burst of :func:`tb.axi.model.split_bursts` for the commands
+  accepted so far; that AR/AW/W hold their values while stalled; that W beats
+  follow their AW, WSTRB is all ones and WLAST is on beat AWLEN exactly; and
+  that no R/B comes without an outstanding burst.  It records the largest
+  number of read bursts outstanding at once.
+* :func:`run_transfers`: drives command streams, the write-data stream and the
+  read-data ready with seeded idle patterns, samples everything once per
+  cycle (one coroutine: the fast way through cocotb) and returns the read beats.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from cocotb.triggers import ReadOnly, RisingEdge
+from cocotbext.axi import AxiBus
+from cocotbext.axi.axi_ram import AxiRamRead, AxiRamWrite
+from cocotbext.axi.constants import AxiResp
+from cocotbext.axi.memory import Memory
+
+from tb.axi.model import MAX_BURST, PAGE, Command, burst_violations, cycle_forever, split_bursts
+
+__all__ = [
+    "DmaRam",
+    "ProtocolError",
+    "ProtocolMonitor",
+    "TransferResult",
+    "run_transfers",
+]
+
+
+class ProtocolError(AssertionError):
+    """The DMA broke an AXI4 rule or its specification, or stopped moving."""
+
+
+class _ErrorRegions:
+    """Address ranges [lo, hi) answering SLVERR (2) or DECERR (3)."""
+
+    def __init__(self) -> None:
+        self.regions: list[tuple[int, int, int]] = []
+        self.last_resp = AxiResp.SLVERR
+        self.faults: list[str] = []
+
+    def resp_at(self, address: int) -> int | None:
+        for lo, hi, resp in self.regions:
+            if lo <= address < hi:
+                return resp
+        return None
+
+
+class _RamRead(AxiRamRead):
+    def __init__(self, *args, errors: _ErrorRegions, **kwargs):
+        self._errors = errors
+        super().__init__(*args, **kwargs)
+        send = self.r_channel.send
+
+        async def send_with_resp(r):
+            if int(r.rresp) == AxiResp.SLVERR:
+                r.rresp = self._errors.last_resp
+            await send(r)
+
+        self.r_channel.send = send_with_resp
+
+    async def _read(self, address, length):
+        resp = self._errors.resp_at(address)
+        if resp is not None:
+            self._errors.last_resp = AxiResp(resp)
+            raise OSError(f"error region at {address:#x}")
+        return await super()._read(address, length)
+
+    async def _process_read(self):
+        while True:
+            try:
+                await super()._process_read()
+            except AssertionError as exc:
+                self._errors.faults.append(f"AxiRam read side: assertion failed: {exc}")
+
+
+class _RamWrite(AxiRamWrite):
+    def __init__(self, *args, errors: _ErrorRegions, **kwargs):
+        self._errors = errors
+        super().__init__(*args, **kwargs)
+        send = self.b_channel.send
+
+        async def send_with_resp(b):
+            if int(b.bresp) == AxiResp.SLVERR:
+                b.bresp = self._errors.last_resp
+            await send(b)
+
+        self.b_channel.send = send_with_resp
+
+    async def _write(self, address, data):
+        resp = self._errors.resp_at(address)
+        if resp is not None:
+            self._errors.last_resp = AxiResp(resp)
+            raise OSError(f"error region at {address:#x}")
+        await super()._write(address, data)
+
+    async def _process_write(self):
+        while True:
+            try:
+                await super()._process_write()
+            except AssertionError as exc:
+                self._errors.faults.append(f"AxiRam write side: assertion failed: {exc}")
+
+
+class DmaRam(Memory):
+    """``AxiRam`` on ``m_axi_gmem`` plus error regions (:meth:`add_error_region`)."""
+
+    def __init__(self, dut, size: int):
+        super().__init__(size)
+        self.errors = _ErrorRegions()
+        bus = AxiBus.from_prefix(dut, "m_axi_gmem")
+        kw = dict(reset_active_level=False, mem=self.mem, errors=self.errors)
+        self.write_if = _RamWrite(bus.write, dut.clk_i, dut.rst_ni, **kw)
+        self.read_if = _RamRead(bus.read, dut.clk_i, dut.rst_ni, **kw)
+        # Per-burst INFO lines and per-beat error warnings would flood the log.
+        for side in (self.write_if, self.read_if):
+            side.log.setLevel(logging.ERROR)
+
+    def add_error_region(self, lo: int, hi: int, resp: int) -> None:
+        """Reads/writes of bytes in [lo, hi) (modulo the RAM size) answer ``resp``."""
+        self.errors.regions.append((lo % self.size, (hi - 1) % self.size + 1, resp))
+
+    def clear_error_regions(self) -> None:
+        self.errors.regions.clear()
+
+    def channels(self):
+        w, r = self.write_if, self.read_if
+        return {
+            "aw": w.aw_channel, "w": w.w_channel, "b": w.b_channel,
+            "ar": r.ar_channel, "r": r.r_channel,
+        }  # fmt: skip
+
+    def set_pauses(self, patterns: dict[str, list[bool]] | None) -> None:
+        """Seeded pause patterns per channel (None: no pauses)."""
+        for name, ch in self.channels().items():
+            if patterns is None or not any(patterns[name]):
+                ch.clear_pause_generator()
+                ch.pause = False
+            else:
+                ch.set_pause_generator(cycle_forever(patterns[name]))
+
+
+@dataclass
+class _Burst:
+    addr: int
+    beats: int
+    done: int = 0
+
+
+@dataclass
+class ProtocolMonitor:
+    """See the module docstring.  ``violations`` holds the messages of broken rules."""
+
+    beat_bytes: int
+    violations: list[str] = field(default_factory=list)
+    expected: dict[str, deque] = field(default_factory=lambda: {"rd": deque(), "wr": deque()})
+    reads: deque = field(default_factory=deque)  # AR accepted, RLAST not yet
+    writes_w: deque = field(default_factory=deque)  # AW accepted, W not complete
+    writes_b: int = 0  # bursts whose W completed, B not yet
+    max_reads_outstanding: int = 0
+    bursts: dict[str, int] = field(default_factory=lambda: {"rd": 0, "wr": 0})
+    slack: dict = field(default_factory=dict)
+
+    def command(self, cmd: Command) -> None:
+        self.expected[cmd.kind].extend(split_bursts(cmd.addr, cmd.beats, self.beat_bytes))
+
+    def _fail(self, cycle: int, message: str) -> None:
+        self.violations.append(f"cycle {cycle}: {message}")
+
+    def address(self, cycle: int, kind: str, addr: int, alen: int, size: int, burst: int) -> None:
+        ch = "AR" if kind == "rd" else "AW"
+        beats = alen + 1
+        if burst != 1:
+            self._fail(cycle, f"{ch} burst type {burst}, not INCR (1)")
+        if 1 << size != self.beat_bytes:
+            self._fail(cycle, f"{ch}SIZE {size}: {1 << size} bytes, the beat is {self.beat_bytes}")
+        for bad in burst_violations(addr, beats, self.beat_bytes):
+            self._fail(cycle, f"{ch} {addr:#x} len {beats}: {bad}")
+        exp = self.expected[kind]
+        if not exp:
+            self._fail(cycle, f"{ch} {addr:#x} len {beats} without a command asking for it")
+        else:
+            ea, eb = exp.popleft()
+            if (ea, eb) != (addr, beats):
+                self._fail(
+                    cycle,
+                    f"{ch} {addr:#x} {beats} beats, expected {ea:#x} {eb} beats "
+                    f"(min(beats left, {MAX_BURST}, beats to the next {PAGE}-byte page))",
+                )
+        self.bursts[kind] += 1
+        if kind == "rd":
+            self.reads.append(_Burst(addr, beats))
+            self.max_reads_outstanding = max(self.max_reads_outstanding, len(self.reads))
+        else:
+            self.writes_w.append(_Burst(addr, beats))
+
+    def r_beat(self, cycle: int, last: int) -> None:
+        if not self.reads:
+            self._fail(cycle, "R beat with no read burst outstanding")
+            return
+        b = self.reads[0]
+        b.done += 1
+        if bool(last) != (b.done == b.beats):
+            self._fail(cycle, f"RLAST={last} on beat {b.done} of {b.beats} (slave side)")
+        if last or b.done >= b.beats:
+            self.reads.popleft()
+
+    def w_beat(self, cycle: int, last: int, strb: int) -> None:
+        if strb != (1 << self.beat_bytes) - 1:
+            self._fail(cycle, f"WSTRB {strb:#x}, not all ones")
+        if not self.writes_w:
+            self._fail(cycle, "W beat before its AW (no write burst open)")
+            return
+        b = self.writes_w[0]
+        b.done += 1
+        if bool(last) != (b.done == b.beats):
+            self._fail(
+                cycle, f"WLAST={last} on beat {b.done} of the {b.beats}-beat burst at {b.addr:#x}"
+            )
+        if last or b.done >= b.beats:
+            self.writes_w.popleft()
+            self.writes_b += 1
+
+    def b_resp(self, cycle: int) -> None:
+        if self.writes_b <= 0:
+            self._fail(cycle, "B response before the burst's last W beat")
+        self.writes_b -= 1
+
+    def stable(self, cycle: int, name: str, now: tuple) -> None:
+        """A valid not taken last cycle must hold its payload."""
+        prev = self.slack.get(name)
+        if prev is not None and prev != now:
+            self._fail(cycle, f"{name} changed while stalled: {prev} -> {now}")
+
+    def finish(self) -> list[str]:
+        left = []
+        for kind in ("rd", "wr"):
+            if self.expected[kind]:
+                left.append(f"{len(self.expected[kind])} {kind} bursts never issued")
+        if self.reads or self.writes_w or self.writes_b:
+            left.append("bursts still open at the end")
+        return left
+
+
+@dataclass
+class TransferResult:
+    read_beats: list[int]
+    read_lasts: list[int]
+    cycles: int
+    monitor: ProtocolMonitor
+
+
+async def run_transfers(
+    dut,
+    ram: DmaRam,
+    commands: Sequence[Command],
+    write_data: Sequence[int],
+    *,
+    beat_bytes: int,
+    cmd_idle: Sequence[bool] = (False,),
+    in_idle: Sequence[bool] = (False,),
+    out_idle: Sequence[bool] = (False,),
+    max_cycles: int | None = None,
+    monitor: ProtocolMonitor | None = None,
+) -> TransferResult:
+    """Run ``commands`` (reads and writes, each kind in order, the two kinds
+    concurrently) to completion; ``write_data`` holds every write beat in
+    command order.  Returns the read beats.  Raises :class:`ProtocolError` on a
+    violation (at once) or when nothing completes within ``max_cycles``.
+
+    Call right after a rising edge, the DMA idle and out of reset.
+    """
+    rd_cmds = deque(c for c in commands if c.kind == "rd")
+    wr_cmds = deque(c for c in commands if c.kind == "wr")
+    rd_total = sum(c.beats for c in rd_cmds)
+    wr_total = sum(c.beats for c in wr_cmds)
+    if len(write_data) != wr_total:
+        raise ValueError(f"{len(write_data)} write beats for {wr_total} commanded")
+    mon = monitor or ProtocolMonitor(beat_bytes)
+    if max_cycles is None:
+        max_cycles = 40 * (rd_total + wr_total + 16 * len(commands)) + 2000
+
+    edge, ro = RisingEdge(dut.clk_i), ReadOnly()
+    s = _handles(dut)  # handle look-ups on dut are slow: once per run
+    h = s
+    lc, li, lo = len(cmd_idle), len(in_idle), len(out_idle)
+    reads: list[int] = []
+    lasts: list[int] = []
+    wi = 0  # next write beat
+    rd_cmd_on = wr_cmd_on = wr_on = False
+    cyc = 0
+    faults = ram.errors.faults
+
+    while True:
+        # ---- drive (after the rising edge)
+        if not rd_cmd_on and rd_cmds and not cmd_idle[cyc % lc]:
+            c = rd_cmds[0]
+            s.rd_cmd_addr_i.value = c.addr
+            s.rd_cmd_beats_i.value = c.beats
+            s.rd_cmd_valid_i.value = 1
+            rd_cmd_on = True
+        if not wr_cmd_on and wr_cmds and not cmd_idle[(cyc + 7) % lc]:
+            c = wr_cmds[0]
+            s.wr_cmd_addr_i.value = c.addr
+            s.wr_cmd_beats_i.value = c.beats
+            s.wr_cmd_valid_i.value = 1
+            wr_cmd_on = True
+        if not wr_on and wi < wr_total and not in_idle[cyc % li]:
+            s.wr_data_i.value = write_data[wi]
+            s.wr_valid_i.value = 1
+            wr_on = True
+        rd_ready = not out_idle[cyc % lo]
+        s.rd_ready_i.value = int(rd_ready)
+
+        await ro
+        # ---- sample (what the next edge sees)
+        if rd_cmd_on and s.rd_cmd_ready_o.value:
+            mon.command(rd_cmds.popleft())
+            rd_cmd_on = False
+        if wr_cmd_on and s.wr_cmd_ready_o.value:
+            mon.command(wr_cmds.popleft())
+            wr_cmd_on = False
+        if wr_on and s.wr_ready_o.value:
+            wi += 1
+            wr_on = False
+        if rd_ready and s.rd_valid_o.value:
+            reads.append(int(s.rd_data_o.value))
+            lasts.append(int(s.rd_last_o.value))
+        _sample_axi(h, mon, cyc)
+
+        if faults:
+            mon.violations.extend(faults)
+            faults.clear()
+        if mon.violations:
+            raise ProtocolError("; ".join(mon.violations[:3]))
+        done = (
+            not rd_cmds and not wr_cmds and wi == wr_total and len(reads) >= rd_total
+            and not rd_cmd_on and not wr_cmd_on
+        )  # fmt: skip
+        if done and s.rd_idle_o.value and s.wr_idle_o.value:
+            break
+        if cyc >= max_cycles:
+            raise ProtocolError(
+                f"the DMA stopped moving: after {cyc} cycles {len(reads)}/{rd_total} read beats, "
+                f"{wi}/{wr_total} write beats, {len(rd_cmds)} reads and {len(wr_cmds)} writes "
+                f"not accepted, rd_idle={s.rd_idle_o.value} wr_idle={s.wr_idle_o.value}; "
+                + "; ".join(mon.finish())
+            )
+        await edge
+        cyc += 1
+        if not rd_cmd_on:
+            s.rd_cmd_valid_i.value = 0
+        if not wr_cmd_on:
+            s.wr_cmd_valid_i.value = 0
+        if not wr_on:
+            s.wr_valid_i.value = 0
+
+    await edge
+    s.rd_cmd_valid_i.value = 0
+    s.wr_cmd_valid_i.value = 0
+    s.wr_valid_i.value = 0
+    left = mon.finish()
+    if left:
+        raise ProtocolError("; ".join(left))
+    if len(reads) != rd_total:
+        raise ProtocolError(f"{len(reads)} read beats for {rd_total} commanded")
+    return TransferResult(reads, lasts, cyc, mon)
+
+
+_PORTS = (
+    "rd_cmd_valid_i", "rd_cmd_ready_o", "rd_cmd_addr_i", "rd_cmd_beats_i", "rd_valid_o",
+    "rd_ready_i", "rd_data_o", "rd_last_o", "rd_idle_o", "wr_cmd_valid_i", "wr_cmd_ready_o",
+    "wr_cmd_addr_i", "wr_cmd_beats_i", "wr_valid_i", "wr_ready_o", "wr_data_i", "wr_idle_o",
+)  # fmt: skip
+_AXI = (
+    "ARVALID", "ARREADY", "ARADDR", "ARLEN", "ARSIZE", "ARBURST", "AWVALID", "AWREADY",
+    "AWADDR", "AWLEN", "AWSIZE", "AWBURST", "WVALID", "WREADY", "WDATA", "WLAST", "WSTRB",
+    "RVALID", "RREADY", "RLAST", "BVALID", "BREADY",
+)  # fmt: skip
+
+
+def _handles(dut) -> SimpleNamespace:
+    ports = {name: getattr(dut, name) for name in _PORTS}
+    ports |= {name: getattr(dut, f"m_axi_gmem_{name}") for name in _AXI}
+    return SimpleNamespace(**ports)
+
+
+def _sample_axi(h, mon: ProtocolMonitor, cyc: int) -> None:
+    """Handshakes and stall stability of the five channels in one cycle."""
+    if h.ARVALID.value:
+        payload = (
+            int(h.ARADDR.value), int(h.ARLEN.value),
+            int(h.ARSIZE.value), int(h.ARBURST.value),
+        )  # fmt: skip
+        mon.stable(cyc, "AR", payload)
+        if h.ARREADY.value:
+            mon.address(cyc, "rd", *payload)
+            mon.slack["AR"] = None
+        else:
+            mon.slack["AR"] = payload
+    elif mon.slack.get("AR") is not None:
+        mon._fail(cyc, "ARVALID dropped before ARREADY")
+        mon.slack["AR"] = None
+    if h.AWVALID.value:
+        payload = (
+            int(h.AWADDR.value), int(h.AWLEN.value),
+            int(h.AWSIZE.value), int(h.AWBURST.value),
+        )  # fmt: skip
+        mon.stable(cyc, "AW", payload)
+        if h.AWREADY.value:
+            mon.address(cyc, "wr", *payload)
+            mon.slack["AW"] = None
+        else:
+            mon.slack["AW"] = payload
+    elif mon.slack.get("AW") is not None:
+        mon._fail(cyc, "AWVALID dropped before AWREADY")
+        mon.slack["AW"] = None
+    if h.WVALID.value:
+        payload = (int(h.WDATA.value), int(h.WLAST.value))
+        mon.stable(cyc, "W", payload)
+        if h.WREADY.value:
+            mon.w_beat(cyc, payload[1], int(h.WSTRB.value))
+            mon.slack["W"] = None
+        else:
+            mon.slack["W"] = payload
+    elif mon.slack.get("W") is not None:
+        mon._fail(cyc, "WVALID dropped before WREADY")
+        mon.slack["W"] = None
+    if h.RVALID.value and h.RREADY.value:
+        mon.r_beat(cyc, int(h.RLAST.value))
+    if h.BVALID.value and h.BREADY.value:
+        mon.b_resp(cyc)

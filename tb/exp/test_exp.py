@@ -1,0 +1,128 @@
+"""pytest entry of the exp bench (cocotb tests in tb/exp/exp_tests.py)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from golden.approx.exp import exp_neg
+from golden.fixed import Quant
+from hls.config import load_config
+from tb.exp.model import ExpGeometry, edge_vectors, exp_model, stream_vectors, table_of
+from tb.mutation import Mutant, assert_caught, build_mutant
+
+TESTS = "tb.exp.exp_tests"
+#: Lanes of the bench builds: 3 on tiny (an odd lane count), 8 on m3vit (its P).
+LANES = {"tiny": 3, "m3vit": 8}
+#: Mutants run on this configuration only (a mutant build costs time).
+MUTANT_CONFIG = "tiny"
+
+
+def _parameters(config: str) -> dict[str, object]:
+    cfg = load_config(config)
+    return {
+        "LANES": LANES.get(config, 4),
+        "OUT_RND": int(cfg.formats.exp_out.quant is Quant.RND),
+    }
+
+
+@pytest.fixture(scope="session")
+def exp_sim(unit_config, sim_builds):
+    return sim_builds("exp_unit", unit_config, parameters=_parameters(unit_config))
+
+
+def test_exp_model_matches_golden(unit_config, seed_report):
+    """The bench's stage-by-stage model of the RTL (no mutation) is golden exp_neg,
+    on every corner and random fill; every mutation it models differs from golden."""
+    cfg = load_config(unit_config)
+    geo, table = ExpGeometry.from_config(cfg), table_of(cfg)
+    x = stream_vectors(geo, 200_000, np.random.default_rng(seed_report), 1)
+    gold = exp_neg(x, cfg)
+    bad = np.flatnonzero(exp_model(x, geo, table) != gold)
+    assert not len(bad), f"model differs from golden at x={int(x[bad[0]])}"
+    for name, (_, knobs) in MUTANTS.items():
+        assert (exp_model(x, geo, table, **knobs) != gold).any(), f"{name} is an equivalent mutant"
+    edges = edge_vectors(geo)
+    assert -geo.a_flush() in edges and exp_neg(np.array([-geo.a_flush()]), cfg)[0] > 0
+    assert exp_neg(np.array([-geo.a_flush() - 1]), cfg)[0] == 0
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(600)
+def test_exp_stream(exp_sim, seed_report):
+    """Reset, full-rate throughput and latency, x > 0, reset mid-stream, and >= 1M
+    inputs under random stalls, bit-exact."""
+    exp_sim.run(
+        TESTS,
+        [
+            "exp_reset_idle",
+            "exp_throughput",
+            "exp_positive_inputs",
+            "exp_reset_mid_stream",
+            "exp_stream",
+        ],
+        seed=seed_report,
+    )
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(600)
+def test_exp_hypothesis(exp_sim, seed_report):
+    """Hypothesis property inside the simulation (bridge/resume), aimed at the corners."""
+    exp_sim.run(TESTS, ["exp_hypothesis"], seed=seed_report)
+
+
+#: Mutants of rtl/exp_unit.sv, each with the knobs of tb.exp.model.exp_model
+#: that make the Python model commit the same bug.
+MUTANTS = {
+    "log2e_plus_one": (
+        Mutant("log2e_plus_one", "exp_unit.sv", "LOG2E      = EXP_LOG2E,",
+               "LOG2E      = EXP_LOG2E + 1,", "the log2(e) constant one LSB high"),
+        {"log2e_delta": 1},
+    ),
+    "interp_sign_flipped": (
+        Mutant("interp_sign_flipped", "exp_unit.sv", "+ prod5_q;", "- prod5_q;",
+               "the interpolation's slope term subtracted instead of added"),
+        {"interp_sign": -1},
+    ),
+    "no_output_rounding": (
+        Mutant("no_output_rounding", "exp_unit.sv", "((SumW'(1) << sh6_q) >> 1)", "'0",
+               "the output rounding constant removed (truncation)"),
+        {"out_round": False},
+    ),
+    "flush_nonstrict": (
+        Mutant("flush_nonstrict", "exp_unit.sv", "mag0 > AFlush", "mag0 >= AFlush",
+               "the flush-to-zero comparison made non-strict"),
+        {"flush_nonstrict": True},
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+def test_exp_bench_catches_mutant(mutant, sim_builds, seed_report):
+    """A mutated copy of the RTL must fail exp_hypothesis with a shrunk input that
+    really separates the mutant from the golden model (tiny only)."""
+    mut, knobs = MUTANTS[mutant]
+    sim = build_mutant(
+        sim_builds, MUTANT_CONFIG, "exp_unit", mut, parameters=_parameters(MUTANT_CONFIG)
+    )
+    result = sim.run(TESTS, ["exp_hypothesis"], seed=seed_report, check=False)
+    shrunk = assert_caught(result, "exp_hypothesis")
+    m = re.search(r"x=(-?\d+) .*rtl (-?\d+) golden (-?\d+)", shrunk)
+    assert m, f"no input in the shrunk example: {shrunk}"
+    x, y_rtl, y_gold = (int(v) for v in m.groups())
+    print(f"mutant {mutant}: minimal failing input x={x}, rtl {y_rtl}, golden {y_gold}")
+
+    cfg = load_config(MUTANT_CONFIG)
+    geo, table = ExpGeometry.from_config(cfg), table_of(cfg)
+    xa = np.array([x], dtype=np.int64)
+    assert int(exp_neg(xa, cfg)[0]) == y_gold
+    assert int(exp_model(xa, geo, table)[0]) == y_gold, "the Python model disagrees with golden"
+    assert int(exp_model(xa, geo, table, **knobs)[0]) == y_rtl, (
+        "the mutant's output is not what the modelled mutation predicts"
+    )
+    assert y_rtl != y_gold
