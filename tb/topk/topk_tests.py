@@ -1,0 +1,240 @@
+"""cocotb tests of rtl/topk_select.sv against golden.stages.moe.top_k, bit for bit.
+
+Run through tb/topk/test_topk.py (pytest), which builds the model for a
+configuration (and K variants on tiny) and sets the environment read here:
+
+EDGEMOE_CONFIG        configuration name (hls.config.load_config)
+EDGEMOE_PARAMETERS    build parameters (K overrides the configuration's top_k)
+EDGEMOE_SEED          seed of every random choice (printed by each test)
+TOPK_VECTORS          tokens streamed by topk_stream (default 100,000)
+TOPK_HYP_EXAMPLES     Hypothesis examples of topk_hypothesis (default 1000)
+HYPOTHESIS_PROFILE    "long" (nox -s long) raises both defaults 20-fold
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import cocotb
+import numpy as np
+from cocotb.task import resume
+from cocotb.triggers import ReadOnly, RisingEdge
+from hypothesis import strategies as st
+
+from hls.config import load_config
+from tb import benchlog
+from tb.hypothesis_sim import examples_for, run_property
+from tb.simbuild import env_config_name, env_int, env_parameters, env_seed
+from tb.stream import (
+    StreamError,
+    idle_pattern,
+    interrupt_with_reset,
+    reset,
+    start_clock,
+    stream,
+)
+from tb.topk.model import TopkGeometry, golden_topk, stream_tokens
+
+CFG = load_config(env_config_name())
+_PARAMS = env_parameters()
+GEO = TopkGeometry.from_config(CFG, int(_PARAMS["K"]) if "K" in _PARAMS else None)
+_SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
+UNIT = "topk_select" + ("" if GEO.k == CFG.top_k else f"_k{GEO.k}")
+
+
+def _check_ports(dut) -> None:
+    if len(dut.in_data_i) != GEO.experts * GEO.data_w or len(dut.out_data_o) != GEO.out_w:
+        raise AssertionError(
+            f"port widths in {len(dut.in_data_i)} / out {len(dut.out_data_o)} do not match "
+            f"{GEO} (in {GEO.experts * GEO.data_w}, out {GEO.out_w})"
+        )
+
+
+def report(logits, idx_rtl, val_rtl, idx_gold, val_gold) -> str:
+    """A mismatch as text plus a JSON tail (parsed by the mutation test)."""
+    blob = {
+        "logits": [int(v) for v in logits],
+        "k": GEO.k,
+        "rtl": [[int(v) for v in idx_rtl], [int(v) for v in val_rtl]],
+        "golden": [[int(v) for v in idx_gold], [int(v) for v in val_gold]],
+    }
+    return (
+        f"logits={blob['logits']}: rtl indices {blob['rtl'][0]} logits {blob['rtl'][1]}, "
+        f"golden indices {blob['golden'][0]} logits {blob['golden'][1]} | {json.dumps(blob)}"
+    )
+
+
+def compare(x: np.ndarray, words: list[int]) -> str | None:
+    """None when the output words equal the golden model on tokens *x* (T, E)."""
+    if len(words) != len(x):
+        return f"{len(words)} outputs for {len(x)} tokens"
+    idx, val = GEO.unpack(words)
+    gi, gv = golden_topk(x, GEO.k)
+    bad = np.flatnonzero(((idx != gi) | (val != gv)).any(axis=1))
+    if not len(bad):
+        return None
+    t = int(bad[0])
+    return f"{len(bad)} of {len(x)} tokens differ; first: token #{t} " + report(
+        x[t], idx[t], val[t], gi[t], gv[t]
+    )
+
+
+@cocotb.test(timeout_time=20, timeout_unit="us")
+async def topk_reset_idle(dut):
+    """Out of reset: ready, nothing valid, and nothing appears without input."""
+    _check_ports(dut)
+    start_clock(dut)
+    await reset(dut)
+    dut.out_ready_i.value = 1
+    for cyc in range(16):
+        await ReadOnly()
+        assert dut.in_ready_o.value == 1, f"in_ready_o low {cyc} cycles after reset"
+        assert dut.out_valid_o.value == 0, f"out_valid_o high {cyc} cycles after reset"
+        await RisingEdge(dut.clk_i)
+
+
+@cocotb.test(timeout_time=200, timeout_unit="us")
+async def topk_throughput(dut):
+    """Full rate: with out_ready_i held high, one token per cycle, latency 2, no bubbles."""
+    _check_ports(dut)
+    rng = np.random.default_rng(env_seed())
+    start_clock(dut)
+    await reset(dut)
+    x = stream_tokens(GEO, 512, rng)[:512]
+    outs, stats = await stream(dut, GEO.pack(x))
+    dut._log.info("latency %d cycles, %d tokens in %d cycles", stats.first_out_cycle, 512,
+                  stats.cycles)  # fmt: skip
+    assert stats.in_wait_cycles == 0, f"in_ready_o was low on {stats.in_wait_cycles} cycles"
+    assert stats.first_out_cycle == 2, f"latency {stats.first_out_cycle} cycles, documented 2"
+    span = stats.last_out_cycle - stats.first_out_cycle + 1
+    assert span == 512, f"512 output beats spread over {span} cycles: bubbles at full rate"
+    err = compare(x, outs)
+    assert err is None, err
+
+
+@cocotb.test(timeout_time=2000, timeout_unit="ms")
+async def topk_stream(dut):
+    """>= TOPK_VECTORS tokens (edge tokens + random mixture) under random stalls on
+    both sides, compared bit for bit with golden top_k."""
+    _check_ports(dut)
+    s = env_seed()
+    dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
+    rng = np.random.default_rng(s)
+    start_clock(dut)
+    await reset(dut)
+    x = stream_tokens(GEO, env_int("TOPK_VECTORS", _SCALE * 100_000), rng)
+    words = GEO.pack(x)
+    chunk = 1 << 13
+    in_idle = idle_pattern(rng, 1 << 14)
+    out_idle = idle_pattern(rng, 1 << 14)
+    t0 = time.perf_counter()
+    cycles = in_wait = out_wait = 0
+    for start in range(0, len(words), chunk):
+        part = words[start : start + chunk]
+        shift = int(rng.integers(0, 1 << 14))
+        outs, stats = await stream(
+            dut, part, in_idle=np.roll(in_idle, shift), out_idle=np.roll(out_idle, shift)
+        )
+        cycles += stats.cycles
+        in_wait += stats.in_wait_cycles
+        out_wait += stats.out_wait_cycles
+        err = compare(x[start : start + len(part)], outs)
+        if err is not None:
+            raise AssertionError(f"tokens {start}..{start + len(part) - 1}: {err} (seed {s})")
+    wall = time.perf_counter() - t0
+    dut._log.info(
+        "%d tokens (K=%d of %d experts), %d cycles (%d input waiting, %d output waiting) in "
+        "%.1f s: %.0f vectors/s, %.0f cycles/s",
+        len(x), GEO.k, GEO.experts, cycles, in_wait, out_wait, wall, len(x) / wall, cycles / wall,
+    )  # fmt: skip
+    print(f"{UNIT} [{CFG.name}]: {len(x)} vectors in {wall:.1f} s, {len(x) / wall:.0f} vectors/s")
+    benchlog.record(UNIT, CFG.name, len(x), wall, cycles=cycles)
+    assert in_wait > 0 and out_wait > 0, "the stall patterns never exercised backpressure"
+
+
+def _token_strategy():
+    """One token's logits, aimed at the corners: ties, all equal, one LSB apart,
+    extremes, anything."""
+    e, lo, hi = GEO.experts, GEO.min_raw, GEO.max_raw
+    extremes = st.sampled_from([lo, lo + 1, -1, 0, 1, hi - 1, hi])
+
+    def near(base: int, offs: list[int]) -> list[int]:
+        return [min(hi, max(lo, base + d)) for d in offs]
+
+    return st.one_of(
+        st.lists(st.integers(-2, 2), min_size=e, max_size=e),
+        st.integers(lo, hi).map(lambda v: [v] * e),
+        st.builds(
+            near,
+            st.one_of(extremes, st.integers(lo, hi)),
+            st.lists(st.integers(-1, 1), min_size=e, max_size=e),
+        ),
+        st.lists(extremes, min_size=e, max_size=e),
+        st.lists(st.integers(lo, hi), min_size=e, max_size=e),
+    )
+
+
+@cocotb.test(timeout_time=1000, timeout_unit="ms")
+async def topk_hypothesis(dut):
+    """Hypothesis property (in a bridge thread, driving the DUT through resume):
+    for any short burst of tokens and stall pattern the RTL equals golden top_k.
+    A failure is shrunk and reported as 'minimal failing input: logits=...'."""
+    _check_ports(dut)
+    start_clock(dut)
+    await reset(dut)
+
+    @resume
+    async def run_burst(words: list[int], in_idle: list[bool], out_idle: list[bool]):
+        await reset(dut)
+        outs, _ = await stream(
+            dut,
+            words,
+            in_idle=np.array(in_idle, dtype=bool),
+            out_idle=np.array(out_idle, dtype=bool),
+        )
+        return outs
+
+    def prop(tokens: list[list[int]], in_idle: list[bool], out_idle: list[bool]) -> None:
+        x = np.array(tokens, dtype=np.int64)
+        try:
+            outs = run_burst(GEO.pack(x), in_idle, out_idle)
+        except StreamError as exc:
+            raise AssertionError(f"tokens={tokens} in_idle={in_idle} out_idle={out_idle} "
+                                 f"({exc})") from exc  # fmt: skip
+        err = compare(x, outs)
+        if err is not None:
+            raise AssertionError(err)
+
+    await run_property(
+        dut,
+        prop,
+        strategies={
+            "tokens": st.lists(_token_strategy(), min_size=1, max_size=6),
+            "in_idle": st.lists(st.booleans(), max_size=6).map(lambda p: [*p, False]),
+            "out_idle": st.lists(st.booleans(), max_size=6).map(lambda p: [*p, False]),
+        },
+        examples=examples_for("TOPK_HYP_EXAMPLES", 1000),
+        seed=env_seed(),
+        unit=UNIT,
+    )
+
+
+@cocotb.test(timeout_time=200, timeout_unit="ms")
+async def topk_reset_mid_stream(dut):
+    """A reset in the middle of a stream leaves the unit empty: the next stream matches."""
+    _check_ports(dut)
+    rng = np.random.default_rng(env_seed() + 1)
+    start_clock(dut)
+    await reset(dut)
+    for _ in range(4):
+        x = stream_tokens(GEO, 1024, rng)[:1024]
+        words = GEO.pack(x)
+        idle = idle_pattern(rng, 1024)
+        await interrupt_with_reset(
+            dut, words, after_cycles=int(rng.integers(1, 400)), in_idle=idle, out_idle=idle[::-1]
+        )
+        outs, _ = await stream(dut, words, in_idle=idle[::-1], out_idle=idle)
+        err = compare(x, outs)
+        assert err is None, f"after a mid-stream reset: {err}"
