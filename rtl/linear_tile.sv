@@ -1,0 +1,473 @@
+// Copyright edgemoe-cv contributors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Unified linear engine (Edge-MoE idea 4): y = [GELU](x @ W.T + b) on a tile of
+// ROWS x COLS multipliers, bit-exact with golden.stages.linear.linear (and its
+// tile schedule linear_tiled: the accumulation is exact, so the order of the
+// partial sums cannot change a bit).
+//
+// Arithmetic of one output row r of one token (Fx, Fw, Fb, Fy fraction bits):
+//   acc = (b[r] << (Fx + Fw - Fb)) + sum_k x[k] * W[r][k]   exact, AccW bits
+//   y   = sat((acc + 2**(S-1)) >>> S), S = Fx + Fw - Fy     round half up (AP_RND),
+//                                                           saturate (AP_SAT)
+//   y   = gelu_unit(y) when the tile's GELU flag is set
+// AccW is the smallest signed width that holds every accumulator of a dot
+// product of up to MAX_K terms plus the larger of the two bias alignments, so
+// nothing is ever truncated or wrapped before the single rounding.
+//
+// Schedule. A weight tile holds ROWS output rows x K inputs (K <= MAX_K, a
+// multiple of COLS) and is reused for every token streamed through it: weights
+// are read from memory once per layer, features once per tile of ROWS outputs.
+// Two weight banks: the next tile loads while the current one computes.
+//
+// Weight port (w_*): one beat = COLS weights of one row of one column block,
+// block-major: block 0 rows 0..ROWS-1, block 1 rows 0..ROWS-1, ...;
+// w_last_i marks the tile's final beat (block K/COLS - 1, row ROWS - 1), and
+// with it the sideband is sampled: w_bias_i (one bias per row, raw, B_W bits),
+// w_bias_alt_i (0: bias has B_FRAC fraction bits, golden's `bias` <16,5>;
+// 1: B_ALT_FRAC, `attn_bias` <16,7> of Q/K/V) and w_gelu_i (fused GELU).
+// A layer without bias loads zeros. Tiles with fewer than ROWS outputs
+// (M mod ROWS) are padded with zero rows whose outputs the kernel discards.
+//
+// Feature port (in_*): one beat = COLS features of one token (block j of its
+// input vector, j = 0, 1, ...); in_last_i closes the token's dot product (after
+// K/COLS beats, the same K as the loaded tile) and in_tile_last_i, sampled
+// with in_last_i, marks the tile's last token: after it the weight bank is
+// released for the tile after next. An input dimension that is not a multiple
+// of COLS is padded with zero features (or zero weights) in the last block.
+// More than MAX_K/COLS beats in one token, or K different from the tile's,
+// is a protocol error (stale or wrapped weights are used).
+//
+// Output port (out_*): one beat per token: ROWS results in the feature format.
+//
+// Throughput: one feature beat (ROWS x COLS MACs) per cycle, tokens back to
+// back with no bubbles, whatever K; one weight beat per cycle, so a tile loads
+// in ROWS * K / COLS cycles, hidden behind a tile that streams >= ROWS tokens.
+// Latency from the beat with in_last_i to its output beat: 4 cycles (weight
+// read, multiply, accumulate, round/saturate) plus the gelu_unit's 4 cycles
+// (every token passes the GELU pipeline, which keeps the output in order; a
+// side FIFO carries the un-GELU'd values and the flag).
+//
+// Flow control: one global enable moves the MAC pipeline; it stops only while
+// the rounded result of a token waits for the GELU stage, which waits for the
+// sink. in_ready_o = enable && the reading bank is loaded; w_ready_o = the
+// writing bank is free.
+module linear_tile
+  import edgemoe_cfg_pkg::*;
+#(
+  parameter int unsigned ROWS       = TILE_ROWS,
+  parameter int unsigned COLS       = TILE_COLS,
+  // Largest input dimension: the widest of the layers this engine serves,
+  // rounded up to a whole number of column blocks.
+  parameter int unsigned MAX_K      = ((((DIM > MLP_HIDDEN) ? ((DIM > EXPERT_HIDDEN) ? DIM
+                                                                               : EXPERT_HIDDEN)
+                                                            : ((MLP_HIDDEN > EXPERT_HIDDEN)
+                                                               ? MLP_HIDDEN : EXPERT_HIDDEN))
+                                        + TILE_COLS - 1) / TILE_COLS) * TILE_COLS,
+  parameter int unsigned X_W        = FEATURE_W,
+  parameter int unsigned X_FRAC     = FEATURE_FRAC,
+  parameter int unsigned W_W        = LINEAR_WEIGHT_W,
+  parameter int unsigned W_FRAC     = LINEAR_WEIGHT_FRAC,
+  parameter int unsigned B_W        = (BIAS_W > ATTN_BIAS_W) ? BIAS_W : ATTN_BIAS_W,
+  parameter int unsigned B_FRAC     = BIAS_FRAC,
+  parameter int unsigned B_ALT_FRAC = ATTN_BIAS_FRAC,
+  parameter int unsigned Y_W        = FEATURE_W,
+  parameter int unsigned Y_FRAC     = FEATURE_FRAC
+) (
+  input  logic                  clk_i,
+  input  logic                  rst_ni,
+
+  // Weight tiles.
+  input  logic                  w_valid_i,
+  output logic                  w_ready_o,
+  input  logic [COLS*W_W-1:0]   w_data_i,
+  input  logic                  w_last_i,
+  input  logic [ROWS*B_W-1:0]   w_bias_i,
+  input  logic                  w_bias_alt_i,
+  input  logic                  w_gelu_i,
+
+  // Feature stream.
+  input  logic                  in_valid_i,
+  output logic                  in_ready_o,
+  input  logic [COLS*X_W-1:0]   in_data_i,
+  input  logic                  in_last_i,
+  input  logic                  in_tile_last_i,
+
+  // One beat of ROWS results per token.
+  output logic                  out_valid_o,
+  input  logic                  out_ready_i,
+  output logic [ROWS*Y_W-1:0]   out_data_o
+);
+
+  //////////////////////
+  // Derived geometry //
+  //////////////////////
+
+  localparam int unsigned KBlocks  = (MAX_K + COLS - 1) / COLS;
+  localparam int unsigned BlkW     = (KBlocks > 1) ? $clog2(KBlocks) : 1;
+  localparam int unsigned RowW     = (ROWS > 1) ? $clog2(ROWS) : 1;
+  localparam int unsigned AccFrac  = X_FRAC + W_FRAC;
+  localparam int unsigned ProdW    = X_W + W_W;
+  // Bias alignment to the accumulator's fraction bits (exact left shifts).
+  localparam int unsigned BiasShift    = AccFrac - B_FRAC;
+  localparam int unsigned BiasAltShift = AccFrac - B_ALT_FRAC;
+  localparam int unsigned BiasMaxShift = (BiasShift > BiasAltShift) ? BiasShift : BiasAltShift;
+
+  // The smallest signed width holding every accumulator value: sums of MAX_K
+  // products of a signed X_W-bit and a signed W_W-bit value, plus a signed
+  // B_W-bit bias shifted left by up to BiasMaxShift.
+  function automatic int unsigned acc_width();
+    longint unsigned xmag, wmag, bmag, pos, neg, lim;
+    int unsigned     w;
+    xmag = longint'(1) << (X_W - 1);
+    wmag = longint'(1) << (W_W - 1);
+    bmag = longint'(1) << (B_W - 1);
+    // min * min is the largest product; the most negative is max_x * min_w or
+    // min_x * max_w, whichever is larger in magnitude.
+    pos  = longint'(MAX_K) * xmag * wmag + ((bmag - 1) << BiasMaxShift);
+    neg  = longint'(MAX_K) * ((xmag > wmag) ? (xmag - 1) * wmag : xmag * (wmag - 1))
+           + (bmag << BiasMaxShift);
+    // A w-bit signed number holds [-2**(w-1), 2**(w-1) - 1].
+    w = 1;
+    lim = 1;
+    while (lim <= pos || lim < neg) begin
+      w++;
+      lim = lim << 1;
+    end
+    return w;
+  endfunction
+
+  localparam int unsigned AccW     = acc_width();
+  localparam int unsigned SumW     = ProdW + ((COLS > 1) ? $clog2(COLS) : 0);
+  // Rounding: drop RndShift bits, round half up, in AccW + 1 bits (no carry out).
+  localparam int unsigned RndShift = AccFrac - Y_FRAC;
+  localparam int unsigned RndW     = AccW + 1;
+  localparam int unsigned QW       = RndW - RndShift;
+  localparam logic [RndW-1:0] RoundHalf = RndW'(1) << (RndShift - 1);
+  // Saturation bounds of the output format, in QW bits.
+  localparam logic signed [QW-1:0] SatHi = QW'(1) << (Y_W - 1);
+  localparam logic signed [QW-1:0] SatLo = -(QW'(1) << (Y_W - 1));
+  localparam logic [Y_W-1:0] YMax = {1'b0, {(Y_W - 1){1'b1}}};
+  localparam logic [Y_W-1:0] YMin = {1'b1, {(Y_W - 1){1'b0}}};
+  // Results in flight in the GELU stage, carried beside it.
+  localparam int unsigned FifoDepth = 4;
+  localparam int unsigned FifoW     = 1 + ROWS * Y_W;
+
+  if (AccFrac < B_FRAC || AccFrac < B_ALT_FRAC) begin : gen_err_bias_frac
+    $error("linear_tile: a bias has more fraction bits than the product");
+  end
+  if (RndShift < 1 || AccFrac < Y_FRAC) begin : gen_err_rnd
+    $error("linear_tile: the output must have fewer fraction bits than the product");
+  end
+  if (QW <= Y_W) begin : gen_err_qw
+    $error("linear_tile: the accumulator is no wider than the output (no saturation)");
+  end
+  if (SumW > AccW) begin : gen_err_sumw
+    $error("linear_tile: MAX_K smaller than one column block");
+  end
+  if (MAX_K % COLS != 0) begin : gen_err_max_k
+    $error("linear_tile: MAX_K must be a multiple of COLS");
+  end
+
+  ///////////////////////////
+  // Weight banks (writer) //
+  ///////////////////////////
+
+  logic [1:0]          full_q;
+  logic                wr_bank_q, rd_bank_q;
+  logic [RowW-1:0]     wr_row_q;
+  logic [BlkW-1:0]     wr_blk_q;
+  logic                w_fire;
+
+  assign w_ready_o = ~full_q[wr_bank_q];
+  assign w_fire    = w_valid_i & w_ready_o;
+
+  // Sideband of each bank, sampled with the tile's last weight beat.
+  logic [ROWS*B_W-1:0] bias_q [2];
+  logic [1:0]          bias_alt_q, gelu_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wr_bank_q <= 1'b0;
+      wr_row_q  <= '0;
+      wr_blk_q  <= '0;
+    end else if (w_fire) begin
+      if (w_last_i) begin
+        wr_bank_q <= ~wr_bank_q;
+        wr_row_q  <= '0;
+        wr_blk_q  <= '0;
+      end else if (wr_row_q == RowW'(ROWS - 1)) begin
+        wr_row_q  <= '0;
+        wr_blk_q  <= wr_blk_q + BlkW'(1);
+      end else begin
+        wr_row_q  <= wr_row_q + RowW'(1);
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (w_fire && w_last_i) begin
+      bias_q[wr_bank_q]     <= w_bias_i;
+      bias_alt_q[wr_bank_q] <= w_bias_alt_i;
+      gelu_q[wr_bank_q]     <= w_gelu_i;
+    end
+  end
+
+  /////////////////////////////////
+  // Feature beats (reader, S0)  //
+  /////////////////////////////////
+
+  logic            pipe_en;
+  logic            in_fire;
+  logic            release_bank;
+  logic [BlkW-1:0] rd_blk_q;
+
+  assign in_ready_o   = pipe_en & full_q[rd_bank_q];
+  assign in_fire      = in_valid_i & in_ready_o;
+  assign release_bank = in_fire & in_last_i & in_tile_last_i;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rd_bank_q <= 1'b0;
+      rd_blk_q  <= '0;
+    end else if (in_fire) begin
+      rd_blk_q <= in_last_i ? '0 : rd_blk_q + BlkW'(1);
+      if (release_bank) begin
+        rd_bank_q <= ~rd_bank_q;
+      end
+    end
+  end
+
+  // A bank is full from its last weight beat until its last token's last beat.
+  // The writer only fills a free bank and the reader only frees a full one, so
+  // the two never act on the same bank in one cycle.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      full_q <= '0;
+    end else begin
+      for (int b = 0; b < 2; b++) begin
+        if (w_fire && w_last_i && wr_bank_q == 1'(b)) begin
+          full_q[b] <= 1'b1;
+        end else if (release_bank && rd_bank_q == 1'(b)) begin
+          full_q[b] <= 1'b0;
+        end
+      end
+    end
+  end
+
+  //////////////////////
+  // Pipeline control //
+  //////////////////////
+
+  // Valid and flags of stages 1 (operands), 2 (products), 3 (accumulator
+  // holds a finished token) and 4 (rounded result).
+  logic v1_q, v2_q, res3_q, v4_q;
+  logic first1_q, last1_q, gelu1_q;
+  logic first2_q, last2_q, gelu2_q;
+  logic gelu3_q, gelu4_q;
+  logic ld1, ld2, ld3, ld4;
+  logic take4;
+
+  assign pipe_en = ~(v4_q & ~take4);
+  assign ld1 = pipe_en & in_fire;
+  assign ld2 = pipe_en & v1_q;
+  assign ld3 = pipe_en & v2_q;
+  assign ld4 = pipe_en & res3_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      v1_q   <= 1'b0;
+      v2_q   <= 1'b0;
+      res3_q <= 1'b0;
+      v4_q   <= 1'b0;
+    end else if (pipe_en) begin
+      v1_q   <= in_fire;
+      v2_q   <= v1_q;
+      res3_q <= v2_q & last2_q;
+      v4_q   <= res3_q;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (ld1) begin
+      first1_q <= (rd_blk_q == '0);
+      last1_q  <= in_last_i;
+      gelu1_q  <= gelu_q[rd_bank_q];
+    end
+    if (ld2) begin
+      first2_q <= first1_q;
+      last2_q  <= last1_q;
+      gelu2_q  <= gelu1_q;
+    end
+    if (ld3 && last2_q) begin
+      gelu3_q  <= gelu2_q;
+    end
+    if (ld4) begin
+      gelu4_q  <= gelu3_q;
+    end
+  end
+
+  //////////////////////////
+  // MAC rows (S1 .. S4)  //
+  //////////////////////////
+
+  logic [COLS*X_W-1:0] x1_q;
+
+  always_ff @(posedge clk_i) begin
+    if (ld1) begin
+      x1_q <= in_data_i;
+    end
+  end
+
+  logic [ROWS*Y_W-1:0] y4_q;
+
+  for (genvar r = 0; r < ROWS; r++) begin : g_row
+    // This row's weights of both banks: block j of bank b at mem_q[b][j].
+    logic [COLS*W_W-1:0] mem_q [2][KBlocks];
+
+    always_ff @(posedge clk_i) begin
+      if (w_fire && wr_row_q == RowW'(r)) begin
+        mem_q[wr_bank_q][wr_blk_q] <= w_data_i;
+      end
+    end
+
+    // S1: the weights of the accepted beat's block; the aligned bias on a
+    // token's first beat.
+    logic [COLS*W_W-1:0]   w1_q;
+    logic signed [B_W-1:0] bias0;
+    logic signed [AccW-1:0] bias0_al;
+    logic signed [AccW-1:0] b1_q;
+
+    assign bias0    = $signed(bias_q[rd_bank_q][r*B_W +: B_W]);
+    assign bias0_al = bias_alt_q[rd_bank_q] ? (AccW'(bias0) <<< BiasAltShift)
+                                            : (AccW'(bias0) <<< BiasShift);
+
+    always_ff @(posedge clk_i) begin
+      if (ld1) begin
+        w1_q <= mem_q[rd_bank_q][rd_blk_q];
+        b1_q <= bias0_al;
+      end
+    end
+
+    // S2: COLS exact products.
+    logic signed [ProdW-1:0] p1 [COLS];
+    logic signed [ProdW-1:0] p2_q [COLS];
+    logic signed [AccW-1:0]  b2_q;
+
+    for (genvar c = 0; c < COLS; c++) begin : g_mul
+      assign p1[c] = $signed(x1_q[c*X_W +: X_W]) * $signed(w1_q[c*W_W +: W_W]);
+    end
+
+    always_ff @(posedge clk_i) begin
+      if (ld2) begin
+        p2_q <= p1;
+        b2_q <= b1_q;
+      end
+    end
+
+    // S3: exact accumulation; a token's first beat starts from its bias.
+    logic signed [SumW-1:0] sum2;
+    logic signed [AccW-1:0] acc3_q;
+
+    always_comb begin
+      sum2 = '0;
+      for (int c = 0; c < COLS; c++) begin
+        sum2 = sum2 + SumW'(p2_q[c]);
+      end
+    end
+
+    always_ff @(posedge clk_i) begin
+      if (ld3) begin
+        acc3_q <= (first2_q ? b2_q : acc3_q) + AccW'(sum2);
+      end
+    end
+
+    // S4: one rounding (half up) into the output format, then saturation.
+    logic [RndW-1:0]        rnd3;
+    logic signed [QW-1:0]   q3;
+    logic [Y_W-1:0]         y3;
+
+    assign rnd3 = $unsigned(RndW'(acc3_q)) + RoundHalf;
+    assign q3   = $signed(rnd3[RndW-1:RndShift]);
+    assign y3   = (q3 >= SatHi) ? YMax :
+                  (q3 < SatLo)  ? YMin : q3[Y_W-1:0];
+
+    // The bits below the rounding point are dropped by design.
+    logic unused_rnd_bits;
+    assign unused_rnd_bits = ^rnd3[RndShift-1:0];
+
+    always_ff @(posedge clk_i) begin
+      if (ld4) begin
+        y4_q[r*Y_W +: Y_W] <= y3;
+      end
+    end
+  end
+
+  ///////////////////////////////////
+  // GELU stage and its side FIFO  //
+  ///////////////////////////////////
+
+  // Every result passes gelu_unit (so results stay in order); the FIFO holds
+  // each result's GELU flag and un-GELU'd values until gelu_unit returns it.
+  logic                 gelu_in_valid, gelu_in_ready;
+  logic                 gelu_out_valid;
+  logic [ROWS*Y_W-1:0]  gelu_out_data;
+  logic                 fifo_push, fifo_pop, fifo_ok;
+  logic [FifoW-1:0]     fifo_q [FifoDepth];
+  logic [1:0]           fifo_wr_q, fifo_rd_q;
+  logic [2:0]           fifo_cnt_q;
+  logic [FifoW-1:0]     fifo_head;
+
+  assign fifo_pop      = gelu_out_valid & out_ready_i;
+  assign fifo_ok       = (fifo_cnt_q != 3'(FifoDepth)) | fifo_pop;
+  assign gelu_in_valid = v4_q & fifo_ok;
+  assign take4         = gelu_in_ready & fifo_ok;
+  assign fifo_push     = v4_q & take4;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      fifo_wr_q  <= '0;
+      fifo_rd_q  <= '0;
+      fifo_cnt_q <= '0;
+    end else begin
+      if (fifo_push) begin
+        fifo_wr_q <= fifo_wr_q + 2'd1;
+      end
+      if (fifo_pop) begin
+        fifo_rd_q <= fifo_rd_q + 2'd1;
+      end
+      if (fifo_push && !fifo_pop) begin
+        fifo_cnt_q <= fifo_cnt_q + 3'd1;
+      end else if (fifo_pop && !fifo_push) begin
+        fifo_cnt_q <= fifo_cnt_q - 3'd1;
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (fifo_push) begin
+      fifo_q[fifo_wr_q] <= {gelu4_q, y4_q};
+    end
+  end
+
+  assign fifo_head = fifo_q[fifo_rd_q];
+
+  gelu_unit #(
+    .LANES  (ROWS),
+    .DATA_W (Y_W),
+    .FRAC_W (Y_FRAC)
+  ) u_gelu (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i  (gelu_in_valid),
+    .in_ready_o  (gelu_in_ready),
+    .in_data_i   (y4_q),
+    .out_valid_o (gelu_out_valid),
+    .out_ready_i (out_ready_i),
+    .out_data_o  (gelu_out_data)
+  );
+
+  assign out_valid_o = gelu_out_valid;
+  assign out_data_o  = fifo_head[FifoW-1] ? gelu_out_data : fifo_head[ROWS*Y_W-1:0];
+
+endmodule

@@ -1,0 +1,133 @@
+"""pytest entry of the LayerNorm bench (cocotb tests in tb/layernorm/layernorm_tests.py)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from golden.layernorm import layernorm
+from hls.config import load_config
+from tb.layernorm.model import build_parameters, layernorm_model
+from tb.mutation import Mutant, assert_caught, build_mutant
+from tb.simbuild import RTL_DIR
+
+TESTS = "tb.layernorm.layernorm_tests"
+TOP = "layernorm_unit"
+#: Lanes of the bench build: 8 features per beat (a divisor of every row length).
+LANES = 8
+SOURCES = [RTL_DIR / "layernorm_unit.sv", RTL_DIR / "rsqrt_unit.sv"]
+
+
+def _build(sim_builds, config: str):
+    return sim_builds(
+        TOP, config, parameters=build_parameters(load_config(config), LANES), sources=SOURCES
+    )
+
+
+@pytest.fixture(scope="session")
+def ln_sim(unit_config, sim_builds):
+    return _build(sim_builds, unit_config)
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(900)
+def test_layernorm_stream(ln_sim, seed_report):
+    """Reset, throughput, >= 200k row elements under stalls, reset mid-stream,
+    parameter reload mid-stream: bit-exact with golden.layernorm."""
+    ln_sim.run(
+        TESTS,
+        [
+            "ln_reset_idle",
+            "ln_throughput",
+            "ln_stream",
+            "ln_reset_mid_stream",
+            "ln_param_reload_mid_stream",
+        ],
+        seed=seed_report,
+    )
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(900)
+def test_layernorm_hypothesis(ln_sim, seed_report):
+    """Hypothesis property inside the simulation on the LayerNorm corners."""
+    ln_sim.run(TESTS, ["ln_hypothesis"], seed=seed_report)
+
+
+#: Mutants of rtl/layernorm_unit.sv and the same change in layernorm_model.
+MUTANTS = {
+    m.name: (m, knobs)
+    for m, knobs in (
+        (
+            Mutant(
+                "eps_omitted",
+                "layernorm_unit.sv",
+                "(VAR_W + 1)'(EPS_RAW)",
+                "(VAR_W + 1)'(0)",
+                "var + eps without the eps (a constant dropped)",
+            ),
+            {"eps": False},
+        ),
+        (
+            Mutant(
+                "mean_one_lsb_off",
+                "layernorm_unit.sv",
+                "((MeanDW'(s1_mag) << MeanUp) + MeanDW'(ROW_LEN))",
+                "((MeanDW'(s1_mag) << MeanUp) + MeanDW'(2 * ROW_LEN))",
+                "the mean's rounding constant N becomes 2N: every mean one LSB too big",
+            ),
+            {"mean_round": 2},
+        ),
+        (
+            Mutant(
+                "dev_sign_flipped",
+                "layernorm_unit.sv",
+                "assign dev1 = (DevW'($signed(x1_q[l*DATA_W +: DATA_W])) <<< XUp) -\n"
+                "                  DevW'($signed(mean1_q));",
+                "assign dev1 = DevW'($signed(mean1_q)) -\n"
+                "                  (DevW'($signed(x1_q[l*DATA_W +: DATA_W])) <<< XUp);",
+                "x - mean computed as mean - x",
+            ),
+            {"dev_sign": -1},
+        ),
+        (
+            Mutant(
+                "var_acc_truncated",
+                "layernorm_unit.sv",
+                "QW'(beat_q)",
+                "QW'(beat_q & ~LaneQW'(1))",
+                "the sum-of-squares accumulator loses its LSB on every beat",
+            ),
+            {"q_drop_lsb": True},
+        ),
+    )
+}
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(1200)
+@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+def test_layernorm_bench_catches_mutant(mutant, sim_builds, seed_report):
+    """A mutated copy of the RTL (tiny only) must fail ln_hypothesis with a
+    shrunk input that really separates the mutant from the golden model."""
+    config = "tiny"
+    cfg = load_config(config)
+    mut, knobs = MUTANTS[mutant]
+    sim = build_mutant(
+        sim_builds, config, TOP, mut, sources=SOURCES, parameters=build_parameters(cfg, LANES)
+    )
+    result = sim.run(TESTS, ["ln_hypothesis"], seed=seed_report, check=False)
+    text = assert_caught(result, "ln_hypothesis")
+    assert "input {" in text, f"no input in the minimal failing example: {text}"
+    data = json.loads(text[text.index("input {") + len("input ") :])
+    x = np.array(data["x"], dtype=np.int64)
+    gamma, beta = np.array(data["gamma"]), np.array(data["beta"])
+    y_rtl = np.array(data["rtl"], dtype=np.int64)
+    print(f"mutant {mutant} ({mut.why}): minimal failing input: {text[:600]}")
+    y_gold = layernorm(x, gamma, beta, cfg)
+    assert (layernorm_model(x, gamma, beta, cfg) == y_gold).all(), "model disagrees with golden"
+    assert (y_rtl != y_gold).any(), "the reported input does not separate mutant and golden"
+    y_mut = layernorm_model(x, gamma, beta, cfg, lanes=LANES, **knobs)
+    assert (y_mut == y_rtl).all(), "the mutant's output is not what the modelled mutation predicts"

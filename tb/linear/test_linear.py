@@ -1,0 +1,135 @@
+"""pytest entry of the linear-engine bench (cocotb tests in tb/linear/linear_tests.py)."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import numpy as np
+import pytest
+
+from tb.linear.model import LinearGeometry, linear_model
+from tb.mutation import Mutant, assert_caught, build_mutant
+from tb.simbuild import RTL_DIR
+
+TESTS = "tb.linear.linear_tests"
+TOPLEVEL = "linear_tile"
+#: The engine instantiates the GELU unit.
+SOURCES = [RTL_DIR / "gelu_unit.sv", RTL_DIR / "linear_tile.sv"]
+
+
+#: Keep Verilator's C++ in one file. The m3vit engine is big enough for Verilator
+#: to split its C++ and compile the parts in parallel with a precompiled header,
+#: and the PyPI wheel's verilated.mk has an empty CFG_CXXFLAGS_PCH_I (the
+#: "-include" before the header), so that build fails ("Vtop__pch.h.fast: linker
+#: input file not found"). One file avoids the precompiled-header path.
+@pytest.fixture(scope="session")
+def linear_sim(unit_config, sim_builds):
+    return sim_builds(TOPLEVEL, unit_config, sources=SOURCES)
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(900)
+def test_linear_stream(linear_sim, seed_report):
+    """Reset, full-rate throughput, >= 100,000 output values under random stalls,
+    and a reset in the middle of a stream, all bit-exact with golden."""
+    linear_sim.run(
+        TESTS,
+        ["linear_reset_idle", "linear_throughput", "linear_stream", "linear_reset_mid_stream"],
+        seed=seed_report,
+    )
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(900)
+def test_linear_hypothesis(linear_sim, seed_report):
+    """Hypothesis property inside the simulation (bridge/resume)."""
+    linear_sim.run(TESTS, ["linear_hypothesis"], seed=seed_report)
+
+
+#: Mutants of rtl/linear_tile.sv and the knobs of tb.linear.model.linear_model
+#: that model each one.
+MUTANTS = {
+    m.name: (m, knobs)
+    for m, knobs in (
+        (
+            Mutant(
+                "acc_one_bit_short",
+                "linear_tile.sv",
+                "localparam int unsigned AccW     = acc_width();",
+                "localparam int unsigned AccW     = acc_width() - 1;",
+                "the accumulator one bit narrower than the worst case: full-K extreme sums wrap",
+            ),
+            {"acc_bits_less": 1},
+        ),
+        (
+            Mutant(
+                "no_round_constant",
+                "linear_tile.sv",
+                "RoundHalf = RndW'(1) << (RndShift - 1);",
+                "RoundHalf = RndW'(0);",
+                "rounding constant removed: round half up becomes truncation",
+            ),
+            {"round_half": False},
+        ),
+        (
+            Mutant(
+                "bias_misaligned",
+                "linear_tile.sv",
+                "localparam int unsigned BiasShift    = AccFrac - B_FRAC;",
+                "localparam int unsigned BiasShift    = AccFrac - B_FRAC + 1;",
+                "the bias (bias format) aligned one bit too far left",
+            ),
+            {"bias_shift_delta": 1},
+        ),
+        (
+            Mutant(
+                "sat_nonstrict",
+                "linear_tile.sv",
+                "(q3 >= SatHi) ? YMax",
+                "(q3 > SatHi) ? YMax",
+                "saturation test made non-strict: exactly 2**31 LSB wraps to the minimum",
+            ),
+            {"sat_nonstrict": True},
+        ),
+    )
+}
+
+_FAILURE = re.compile(
+    r"x=(\[[^\]]*\]) w=(\[[^\]]*\]) b=(-?\d+) alt=([01]) gelu=([01]): rtl (-?\d+) golden (-?\d+)"
+)
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(1200)
+@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+def test_linear_bench_catches_mutant(mutant, sim_builds, seed_report):
+    """A mutated copy of the RTL must fail linear_hypothesis with a shrunk input
+    that really separates the mutant from the golden model ("tiny" only: mutant
+    builds cost time)."""
+    from golden.stages.linear import linear
+    from hls.config import load_config
+
+    config = "tiny"
+    mut, knobs = MUTANTS[mutant]
+    sim = build_mutant(sim_builds, config, TOPLEVEL, mut, sources=SOURCES)
+    result = sim.run(TESTS, ["linear_hypothesis"], seed=seed_report, check=False)
+    minimal = assert_caught(result, "linear_hypothesis")
+    m = _FAILURE.search(minimal)
+    assert m, f"no operands in the shrunk input: {minimal}"
+    x, w = ast.literal_eval(m.group(1)), ast.literal_eval(m.group(2))
+    b, alt, use_gelu, y_rtl, y_gold = (int(v) for v in m.groups()[2:])
+    print(f"mutant {mutant}: minimal failing input {minimal[:600]}")
+
+    cfg = load_config(config)
+    geo = LinearGeometry.from_config(cfg)
+    b_fmt = cfg.formats.attn_bias if alt else cfg.formats.bias
+    xa, wa = np.array([x], dtype=np.int64), np.array([w], dtype=np.int64)
+    gold = int(linear(xa, wa, np.array([b]), cfg, gelu=bool(use_gelu), b_fmt=b_fmt)[0, 0])
+    assert gold == y_gold, "the reported golden value is not golden's on these operands"
+    args = (x, w, b, bool(alt), bool(use_gelu), geo, cfg)
+    assert linear_model(*args) == y_gold, "the Python model disagrees with golden"
+    assert linear_model(*args, **knobs) == y_rtl, (
+        "the mutant's output is not what the modelled mutation predicts"
+    )
+    assert y_rtl != y_gold

@@ -1,0 +1,240 @@
+"""cocotb test bodies shared by the recip and rsqrt benches (tb/recip, tb/rsqrt).
+
+Each bench's ``<unit>_tests.py`` declares its cocotb tests (names, time bounds)
+and calls these coroutines with its :class:`tb.recip.model.NrUnit`. Everything
+is compared bit for bit with the golden model (``<kind>_parts``).
+
+Environment (set by the pytest side, tb.simbuild):
+EDGEMOE_CONFIG / EDGEMOE_SEED           configuration name and seed
+<KIND>_VECTORS                          stream length (default 120,000; >= 100,000)
+<KIND>_HYP_EXAMPLES                     Hypothesis examples (default 1000)
+HYPOTHESIS_PROFILE=long                 both 20-fold
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+from cocotb.task import resume
+from cocotb.triggers import ReadOnly, RisingEdge
+from hypothesis import strategies as st
+
+from tb import benchlog
+from tb.hypothesis_sim import examples_for, run_property
+from tb.recip.model import NrUnit, read_rom_hex
+from tb.simbuild import GEN_ROOT, env_int, env_seed
+from tb.stream import StreamError, idle_pattern, interrupt_with_reset, reset, start_clock, stream
+
+_SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
+DEFAULT_VECTORS = 120_000
+
+
+def lanes_of(dut, unit: NrUnit) -> int:
+    """Lanes of the build, after checking the ports and the ROM file against the configuration."""
+    path = GEN_ROOT / unit.cfg.name / f"{unit.kind}.hex"
+    rom, table = read_rom_hex(path), unit.table()
+    if rom.shape != table.shape or (rom != table).any():
+        raise AssertionError(
+            f"{path} does not hold the {unit.kind} table of configuration {unit.cfg.name!r} "
+            "(the configuration changed after generation?)"
+        )
+    assert unit.out_w <= 63, f"output words of {unit.out_w} bits do not fit the int64 compare"
+    width = len(dut.in_data_i)
+    if width % unit.in_w:
+        raise AssertionError(f"in_data_i is {width} bits, not a multiple of IN_W={unit.in_w}")
+    lanes = width // unit.in_w
+    if len(dut.out_data_o) != lanes * unit.out_w:
+        raise AssertionError(
+            f"out_data_o is {len(dut.out_data_o)} bits, expected {lanes} x {unit.out_w}"
+        )
+    return lanes
+
+
+async def reset_idle(dut, unit: NrUnit) -> None:
+    """Out of reset: ready, nothing valid, and nothing appears without input."""
+    lanes_of(dut, unit)
+    start_clock(dut)
+    await reset(dut)
+    dut.out_ready_i.value = 1
+    for cyc in range(2 * unit.latency + 4):
+        await ReadOnly()
+        assert dut.in_ready_o.value == 1, f"in_ready_o low {cyc} cycles after reset"
+        assert dut.out_valid_o.value == 0, f"out_valid_o high {cyc} cycles after reset"
+        await RisingEdge(dut.clk_i)
+
+
+async def throughput(dut, unit: NrUnit) -> None:
+    """Full rate: one beat per cycle in and out, no bubbles, the documented latency."""
+    lanes = lanes_of(dut, unit)
+    rng = np.random.default_rng(env_seed())
+    start_clock(dut)
+    await reset(dut)
+    beats = 256
+    x = unit.random_vectors(beats * lanes, rng)
+    outs, stats = await stream(dut, unit.pack(x, lanes))
+    dut._log.info(
+        "%s: latency %d cycles, %d beats in %d cycles",
+        unit.kind,
+        stats.first_out_cycle,
+        beats,
+        stats.cycles,
+    )
+    assert stats.first_out_cycle == unit.latency, (
+        f"latency {stats.first_out_cycle} cycles, documented {unit.latency}"
+    )
+    assert stats.in_wait_cycles == 0, f"in_ready_o was low on {stats.in_wait_cycles} cycles"
+    span = stats.last_out_cycle - stats.first_out_cycle + 1
+    assert span == beats, f"{beats} output beats spread over {span} cycles: bubbles at full rate"
+    err = unit.compare(x, unit.unpack(outs, lanes), lanes)
+    assert err is None, err
+
+
+async def zero_input(dut, unit: NrUnit) -> None:
+    """x = 0 (outside the golden model's domain) gives the all-zero word; its neighbours
+    in the stream are unaffected."""
+    lanes = lanes_of(dut, unit)
+    start_clock(dut)
+    await reset(dut)
+    x = np.array([0, 1, 0, unit.max_raw, 0, 0, 2, 0] * lanes, dtype=np.int64)
+    outs, _ = await stream(dut, unit.pack(x, lanes))
+    words = unit.unpack(outs, lanes)
+    assert all(int(w) == 0 for w in words[x == 0]), (
+        f"x = 0 must give 0, got {[unit.describe_word(w) for w in words[x == 0]]}"
+    )
+    err = unit.compare(x, words, lanes)  # golden_words maps x = 0 to 0
+    assert err is None, err
+
+
+async def stream_all(dut, unit: NrUnit) -> None:
+    """>= 100,000 inputs (every edge vector + random fill) under random stalls on both
+    sides, compared bit for bit with the golden model, chunk by chunk."""
+    lanes = lanes_of(dut, unit)
+    s = env_seed()
+    dut._log.info("%s: seed %d (rerun: pytest --sim-seed %d)", unit.kind, s, s)
+    rng = np.random.default_rng(s)
+    start_clock(dut)
+    await reset(dut)
+    n = env_int(f"{unit.kind.upper()}_VECTORS", _SCALE * DEFAULT_VECTORS)
+    x = unit.stream_vectors(n, rng, lanes)
+    words = unit.pack(x, lanes)
+    chunk = 1 << 14  # beats per chunk: compare (and fail) early
+    in_idle = idle_pattern(rng, 1 << 16)
+    out_idle = idle_pattern(rng, 1 << 16)
+    t0 = time.perf_counter()
+    cycles = in_wait = out_wait = 0
+    for start in range(0, len(words), chunk):
+        part = words[start : start + chunk]
+        shift = int(rng.integers(0, 1 << 16))
+        outs, stats = await stream(
+            dut, part, in_idle=np.roll(in_idle, shift), out_idle=np.roll(out_idle, shift)
+        )
+        cycles += stats.cycles
+        in_wait += stats.in_wait_cycles
+        out_wait += stats.out_wait_cycles
+        xs = x[start * lanes : (start + len(part)) * lanes]
+        err = unit.compare(xs, unit.unpack(outs, lanes), lanes)
+        if err is not None:
+            raise AssertionError(f"beats {start}..{start + len(part) - 1}: {err} (seed {s})")
+    wall = time.perf_counter() - t0
+    dut._log.info(
+        "%s: %d inputs in %d beats, %d cycles (%d with the input waiting, %d with the output "
+        "waiting) in %.1f s: %.0f vectors/s, %.0f cycles/s",
+        unit.kind, len(x), len(words), cycles, in_wait, out_wait, wall, len(x) / wall,
+        cycles / wall,
+    )  # fmt: skip
+    print(f"{unit.kind} [{unit.cfg.name}]: {len(x)} vectors in {wall:.1f} s: {len(x) / wall:.0f}/s")
+    benchlog.record(f"{unit.kind}_unit", unit.cfg.name, len(x), wall, cycles=cycles)
+    assert in_wait > 0 and out_wait > 0, "the stall patterns never exercised backpressure"
+
+
+async def reset_mid_stream(dut, unit: NrUnit) -> None:
+    """A reset in the middle of a stream leaves the unit empty: the next stream matches."""
+    lanes = lanes_of(dut, unit)
+    rng = np.random.default_rng(env_seed())
+    start_clock(dut)
+    await reset(dut)
+    for _ in range(4):
+        x = unit.random_vectors(512 * lanes, rng)
+        words = unit.pack(x, lanes)
+        idle = idle_pattern(rng, 1024, mean_phase=20)
+        await interrupt_with_reset(
+            dut, words, after_cycles=int(rng.integers(1, 300)), in_idle=idle, out_idle=idle[::-1]
+        )
+        outs, _ = await stream(dut, words, in_idle=idle[::-1], out_idle=idle)
+        err = unit.compare(x, unit.unpack(outs, lanes), lanes)
+        assert err is None, f"after a mid-stream reset: {err}"
+
+
+def x_strategy(unit: NrUnit) -> st.SearchStrategy[int]:
+    """Inputs aimed at the unit's corners: powers of two and neighbours, the extremes,
+    mantissas at table breakpoints and neighbours, 1 LSB, log-uniform and uniform values."""
+    w = unit.in_w
+    pow2 = st.builds(
+        lambda k, d: unit.clip((1 << k) + d), st.integers(0, w - 1), st.integers(-2, 2)
+    )
+    extremes = st.sampled_from([1, 2, 3, unit.max_raw, unit.max_raw - 1])
+    near_bp = st.builds(
+        unit.breakpoint,
+        st.sampled_from(unit.breakpoint_exponents()),
+        st.integers(0, unit.breakpoints),
+        st.integers(-2, 2),
+    )
+    log_uniform = st.builds(
+        lambda p, bits: (1 << p) | (bits & ((1 << p) - 1)),
+        st.integers(0, w - 1),
+        st.integers(0, (1 << w) - 1),
+    )
+    return st.one_of(pow2, extremes, near_bp, log_uniform, st.integers(1, unit.max_raw))
+
+
+async def hypothesis_property(dut, unit: NrUnit) -> None:
+    """Hypothesis property inside the simulation: for any short burst of inputs and stall
+    pattern the RTL equals the golden model. A failure is shrunk and reported as
+    'minimal failing input: x=... lane L: rtl mant=.. scale=.., golden mant=.. scale=..'."""
+    lanes = lanes_of(dut, unit)
+    start_clock(dut)
+    await reset(dut)
+
+    @resume
+    async def run_burst(words: list[int], in_idle: list[bool], out_idle: list[bool]) -> list[int]:
+        await reset(dut)
+        outs, _ = await stream(
+            dut,
+            words,
+            in_idle=np.array(in_idle, dtype=bool),
+            out_idle=np.array(out_idle, dtype=bool),
+        )
+        return outs
+
+    def prop(xs: list[int], in_idle: list[bool], out_idle: list[bool]) -> None:
+        x = np.ones(len(xs) + (-len(xs)) % lanes, dtype=np.int64)
+        x[: len(xs)] = xs
+        try:
+            outs = run_burst(unit.pack(x, lanes), in_idle, out_idle)
+        except StreamError as exc:
+            raise AssertionError(f"xs={xs} in_idle={in_idle} out_idle={out_idle} ({exc})") from exc
+        words = unit.unpack(outs, lanes)
+        gold = unit.golden_words(x)
+        bad = np.flatnonzero(words != gold)
+        if len(bad):
+            k = int(bad[0])
+            raise AssertionError(
+                f"{unit.describe(int(x[k]))} lane {k % lanes}: rtl "
+                f"{unit.describe_word(words[k])}, golden {unit.describe_word(gold[k])}"
+            )
+
+    await run_property(
+        dut,
+        prop,
+        strategies={
+            "xs": st.lists(x_strategy(unit), min_size=1, max_size=4 * lanes),
+            # Cyclic stall patterns; the trailing False keeps each side moving.
+            "in_idle": st.lists(st.booleans(), max_size=6).map(lambda p: [*p, False]),
+            "out_idle": st.lists(st.booleans(), max_size=6).map(lambda p: [*p, False]),
+        },
+        examples=examples_for(f"{unit.kind.upper()}_HYP_EXAMPLES", 1000),
+        seed=env_seed(),
+        unit=f"{unit.kind}_unit",
+    )
