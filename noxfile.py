@@ -19,6 +19,8 @@ PYTHON = "3.11"
 # Headers of Xilinx's ap_fixed, for the bit-exactness proof of golden/fixed.py.
 HLS4ML = "hls4ml==1.3.0"
 ERRORBOUNDS_OUT = "reports/errorbounds"
+# RTL lint runs against the smallest and the real parameterisation.
+LINT_CONFIGS = ("--config", "tiny", "--config", "m3vit")
 
 
 def _install(session: nox.Session, *extras: str) -> None:
@@ -33,7 +35,7 @@ def lint(session: nox.Session) -> None:
     _install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
-    session.run("python", "-m", "ci.lint_rtl", *session.posargs)
+    session.run("python", "-m", "ci.lint_rtl", *(session.posargs or LINT_CONFIGS))
 
 
 @nox.session(python=PYTHON)
@@ -89,6 +91,6 @@ def test(session: nox.Session) -> None:
     _install(session, "test", "sim", "errorbounds", "float", "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
-    session.run("python", "-m", "ci.lint_rtl")
+    session.run("python", "-m", "ci.lint_rtl", *LINT_CONFIGS)
     session.run("pytest", *session.posargs)
     session.run("python", "-m", "golden.errorbounds", "--out", ERRORBOUNDS_OUT, "--gate")
