@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from hls.config import CONFIG_NAMES, KernelConfig, load_config
+from hls.registers import sv_localparams
 from hls.tables import exp2_neg_table, gelu_delta_table, log2e_constant, recip_table, rsqrt_table
 
 __all__ = ["PACKAGE_NAME", "ROMS", "GeneratedFiles", "generate", "package_text", "rom_hex_text"]
@@ -108,6 +109,7 @@ def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
         f"  localparam logic [{cfg.exp.log2e_bits}:0] EXP_LOG2E = "
         f"{cfg.exp.log2e_bits + 1}'h{log2e:x};  // log2(e), {cfg.exp.log2e_bits} fraction bits\n"
     )
+    lines += sv_localparams(cfg)  # s_axi_control map (hls/registers.py)
     return lines
 
 
