@@ -16,7 +16,7 @@ from golden.approx.rsqrt import rsqrt_parts
 from golden.fixed import Quant, from_float, round_shift
 from hls.config import KernelConfig
 
-__all__ = ["layernorm", "layernorm_stats"]
+__all__ = ["eps_raw", "layernorm", "layernorm_stats"]
 
 _SPLIT = 16  # deviations are split into 16-bit halves so that their squares sum in int64
 
@@ -46,6 +46,11 @@ def _check(x_raw, gamma_raw, beta_raw, cfg: KernelConfig):
     if (1 << (2 * (f.ln_norm.int_bits - 1))) <= n - 1:
         raise ValueError(f"layernorm: rows of {n} features overflow formats.ln_norm {f.ln_norm}")
     return x, gamma, beta
+
+
+def eps_raw(cfg: KernelConfig) -> int:
+    """LayerNorm's eps as a raw ``formats.ln_var`` value: ``cfg.ln_eps`` rounded to nearest once."""
+    return int(from_float(cfg.ln_eps, cfg.formats.ln_var.with_modes(Quant.RND)))
 
 
 def layernorm_stats(x_raw, cfg: KernelConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -88,8 +93,9 @@ def layernorm_stats(x_raw, cfg: KernelConfig) -> tuple[np.ndarray, np.ndarray]:
         else:
             den <<= -scale
         var[idx] = min((2 * num + den) // (2 * den), f.ln_var.max_raw)
-    eps = int(from_float(cfg.ln_eps, f.ln_var.with_modes(Quant.RND)))
-    v = np.minimum(var + eps, f.ln_var.max_raw)  # var <= max_raw < 2**62: no int64 overflow
+    v = np.minimum(
+        var + eps_raw(cfg), f.ln_var.max_raw
+    )  # var <= max_raw < 2**62: no int64 overflow
     return mean, v
 
 

@@ -19,6 +19,7 @@ from golden.fixed import FixedFormat, Overflow, Quant, ap_fixed, ap_ufixed
 
 __all__ = [
     "CONFIG_NAMES",
+    "MUTANT_CONFIGS",
     "PER_COMMIT_CONFIGS",
     "UNIT_CONFIGS",
     "ConfigError",
@@ -400,6 +401,8 @@ CONFIG_NAMES: tuple[str, ...] = tuple(_CONFIGS)
 PER_COMMIT_CONFIGS: tuple[str, ...] = ("tiny", "small")
 #: Unit benches run on the smallest and on the real parameterisation.
 UNIT_CONFIGS: tuple[str, ...] = ("tiny", "m3vit")
+#: Mutation tests and parameter variants build on the smallest configuration.
+MUTANT_CONFIGS: tuple[str, ...] = ("tiny",)
 
 
 def load_config(name: str, **overrides) -> KernelConfig:

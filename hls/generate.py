@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from golden.fixed import Overflow, Quant
+from golden.layernorm import eps_raw
 from hls.config import CONFIG_NAMES, KernelConfig, load_config
 from hls.registers import sv_localparams
 from hls.tables import exp2_neg_table, gelu_delta_table, log2e_constant, recip_table, rsqrt_table
@@ -93,6 +95,12 @@ def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
             _int(f"{name}_W", fmt.width, str(fmt)),
             _int(f"{name}_FRAC", fmt.frac_bits, f"{f.name} fraction bits"),
             _int(f"{name}_SIGNED", int(fmt.signed), f"{f.name} is signed"),
+            _int(
+                f"{name}_RND", int(fmt.quant is Quant.RND), f"1: {f.name} rounds half up (AP_RND)"
+            ),
+            _int(
+                f"{name}_SAT", int(fmt.overflow is Overflow.SAT), f"1: {f.name} saturates (AP_SAT)"
+            ),
         ]
     for rom_name, rom in ROMS.items():
         params = getattr(cfg, rom.config_field)
@@ -104,6 +112,10 @@ def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
             _int(f"{prefix}_ENTRY_W", rom.entry_bits(params), f"{rom_name} ROM entry bits"),
             f'  localparam string {prefix}_ROM_FILE = "{roms[rom_name].resolve()}";\n',
         ]
+    lines.append(
+        f"  localparam longint unsigned LN_EPS_RAW = 64'd{eps_raw(cfg)};  "
+        f"// LayerNorm eps {cfg.ln_eps:g} in ln_var\n"
+    )
     log2e = log2e_constant(cfg.exp)
     lines.append(
         f"  localparam logic [{cfg.exp.log2e_bits}:0] EXP_LOG2E = "

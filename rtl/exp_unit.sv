@@ -41,9 +41,8 @@ module exp_unit
   parameter int unsigned         IN_FRAC    = FEATURE_FRAC,
   parameter int unsigned         OUT_W      = EXP_OUT_W,
   parameter int unsigned         OUT_FRAC   = EXP_OUT_FRAC,
-  // exp_out's quantisation: 1 = AP_RND (round half up), 0 = AP_TRN. The
-  // package carries no quantisation modes; hls.config's exp_out is AP_RND.
-  parameter bit                  OUT_RND    = 1'b1,
+  // exp_out's quantisation: 1 = AP_RND (round half up), 0 = AP_TRN.
+  parameter bit                  OUT_RND    = EXP_OUT_RND != 0,
   parameter int unsigned         LOG2E_BITS = EXP_LOG2E_BITS,
   parameter logic [LOG2E_BITS:0] LOG2E      = EXP_LOG2E,
   parameter int unsigned         T_FRAC     = EXP_T_FRAC_BITS,

@@ -67,14 +67,12 @@ module layernorm_unit
   parameter int unsigned XHAT_W     = LN_NORM_W,
   parameter int unsigned XHAT_FRAC  = LN_NORM_FRAC,
   parameter int unsigned MANT_BITS  = RSQRT_MANT_BITS,
-  // Quantisation modes (the package has no mode parameters yet): 1 = AP_RND
-  // (round half up), 0 = AP_TRN. XHAT_RND: formats.ln_norm; OUT_RND: formats.feature.
-  parameter bit          XHAT_RND   = 1'b1,
-  parameter bit          OUT_RND    = 1'b1,
-  // eps in ln_var raw units, rounded to nearest once (golden: from_float with
-  // AP_RND). The default is hls.config's ln_eps = 1e-6; the package does not
-  // carry ln_eps yet, so benches pass the configuration's value.
-  parameter longint unsigned EPS_RAW = longint'(1.0e-6 * (2.0 ** LN_VAR_FRAC))
+  // Quantisation modes: 1 = AP_RND (round half up), 0 = AP_TRN.
+  // XHAT_RND: formats.ln_norm; OUT_RND: formats.feature.
+  parameter bit          XHAT_RND   = LN_NORM_RND != 0,
+  parameter bit          OUT_RND    = FEATURE_RND != 0,
+  // eps in ln_var raw units, rounded to nearest once (golden.layernorm.eps_raw).
+  parameter longint unsigned EPS_RAW = LN_EPS_RAW
 ) (
   input  logic                      clk_i,
   input  logic                      rst_ni,

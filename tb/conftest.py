@@ -7,7 +7,9 @@
 
 Tests that take a ``sim_config`` argument are parametrised over the chosen
 configurations (default: the per-commit ones); unit benches take ``unit_config``
-instead (default: ``hls.config.UNIT_CONFIGS``, the smallest and the real sizes).
+instead (default: ``hls.config.UNIT_CONFIGS``, the smallest and the real sizes);
+mutation tests and build variants take ``mutant_config`` (``hls.config.MUTANT_CONFIGS``:
+the smallest configuration only, since every mutant is a build of its own).
 """
 
 from __future__ import annotations
@@ -74,6 +76,10 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "sim_config" in metafunc.fixturenames:
         metafunc.parametrize("sim_config", _configs(metafunc.config), scope="session")
+    if "mutant_config" in metafunc.fixturenames:
+        from hls.config import MUTANT_CONFIGS
+
+        metafunc.parametrize("mutant_config", list(MUTANT_CONFIGS), scope="session")
     if "unit_config" in metafunc.fixturenames:
         from hls.config import UNIT_CONFIGS
 
@@ -116,6 +122,7 @@ def sim_builds(waves: bool) -> SimBuilder:
         parameters: Mapping[str, object] | None = None,
         name: str | None = None,
         sources: Sequence[Path] | None = None,
+        build_args: Sequence[str] = (),
     ) -> simbuild.SimBuild:
         key = (
             toplevel,
@@ -123,10 +130,17 @@ def sim_builds(waves: bool) -> SimBuilder:
             name,
             tuple(sorted((parameters or {}).items())),
             tuple(str(s) for s in sources or ()),
+            tuple(build_args),
         )
         if key not in cache:
             cache[key] = simbuild.build(
-                toplevel, config, parameters=parameters, name=name, sources=sources, waves=waves
+                toplevel,
+                config,
+                parameters=parameters,
+                name=name,
+                sources=sources,
+                waves=waves,
+                build_args=build_args,
             )
         return cache[key]
 

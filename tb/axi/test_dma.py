@@ -118,13 +118,11 @@ MUTANTS = {
 @pytest.mark.sim
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
-def test_dma_bench_catches_mutant(sim_config, mutant, sim_builds, seed_report):
+def test_dma_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated master must fail dma_hypothesis with a shrunk command list that
     the modelled mutation confirms (tiny only: mutant builds cost time)."""
-    if sim_config != "tiny":
-        pytest.skip("mutants run on the tiny configuration only")
     mut, check = MUTANTS[mutant]
-    sim = build_mutant(sim_builds, sim_config, TOP, mut, sources=SOURCES)
+    sim = build_mutant(sim_builds, mutant_config, TOP, mut, sources=SOURCES)
     result = sim.run(TESTS, ["dma_hypothesis"], seed=seed_report, check=False,
                      extra_env={"DMA_HYP_EXAMPLES": "40"})  # fmt: skip
     shrunk = assert_caught(result, "dma_hypothesis")
@@ -132,4 +130,4 @@ def test_dma_bench_catches_mutant(sim_config, mutant, sim_builds, seed_report):
     assert m, f"no command list in the shrunk example: {shrunk}"
     cmds = ast.literal_eval(m.group(1))
     print(f"mutant {mutant}: minimal failing input {cmds}: {m.group(2)[:300]}")
-    check(cmds, _beats_bytes(sim_config), m.group(2))
+    check(cmds, _beats_bytes(mutant_config), m.group(2))

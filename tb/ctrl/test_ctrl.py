@@ -141,14 +141,12 @@ def _replay_ctrl(shrunk: str, mutant: str) -> None:
 @pytest.mark.sim
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
-def test_ctrl_bench_catches_mutant(sim_config, mutant, sim_builds, seed_report):
+def test_ctrl_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL fails the Hypothesis property with a shrunk input
     that really separates the mutant from the model (tiny configuration only)."""
-    if sim_config != "tiny":
-        pytest.skip("mutant builds run on the tiny configuration only")
     mut, testcase = MUTANTS[mutant]
     top = mut.file.removesuffix(".sv")
-    sim = build_mutant(sim_builds, sim_config, top, mut)
+    sim = build_mutant(sim_builds, mutant_config, top, mut)
     tests = CTRL_TESTS if top == "ctrl_regs" else ARGCHECK_TESTS
     result = sim.run(tests, [testcase], seed=seed_report, check=False)
     shrunk = assert_caught(result, testcase)
@@ -160,10 +158,10 @@ def test_ctrl_bench_catches_mutant(sim_config, mutant, sim_builds, seed_report):
         m = re.search(r"rtl (\d+) model (\d+)", shrunk)
         assert m and vals, f"unexpected shrunk text: {shrunk}"
         args = {k: int(v) for k, v in vals.items()}
-        cfg = load_config(sim_config)
+        cfg = load_config(mutant_config)
         assert int(check_args(cfg, args)) == int(m.group(2))
         # The mutant accepts task_id == TASKS: the model with TASKS + 1 tasks predicts it.
-        mutated = check_args(load_config(sim_config, tasks=cfg.tasks + 1), args)
+        mutated = check_args(load_config(mutant_config, tasks=cfg.tasks + 1), args)
         assert int(mutated) == int(m.group(1)) != int(m.group(2))
         assert args["task_id"] == cfg.tasks
 

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from golden.approx.exp import exp_neg
-from golden.fixed import Quant
 from hls.config import load_config
 from tb.exp.model import ExpGeometry, edge_vectors, exp_model, stream_vectors, table_of
 from tb.mutation import Mutant, assert_caught, build_mutant
@@ -16,16 +15,10 @@ from tb.mutation import Mutant, assert_caught, build_mutant
 TESTS = "tb.exp.exp_tests"
 #: Lanes of the bench builds: 3 on tiny (an odd lane count), 8 on m3vit (its P).
 LANES = {"tiny": 3, "m3vit": 8}
-#: Mutants run on this configuration only (a mutant build costs time).
-MUTANT_CONFIG = "tiny"
 
 
 def _parameters(config: str) -> dict[str, object]:
-    cfg = load_config(config)
-    return {
-        "LANES": LANES.get(config, 4),
-        "OUT_RND": int(cfg.formats.exp_out.quant is Quant.RND),
-    }
+    return {"LANES": LANES.get(config, 4)}
 
 
 @pytest.fixture(scope="session")
@@ -103,12 +96,12 @@ MUTANTS = {
 @pytest.mark.sim
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
-def test_exp_bench_catches_mutant(mutant, sim_builds, seed_report):
+def test_exp_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL must fail exp_hypothesis with a shrunk input that
     really separates the mutant from the golden model (tiny only)."""
     mut, knobs = MUTANTS[mutant]
     sim = build_mutant(
-        sim_builds, MUTANT_CONFIG, "exp_unit", mut, parameters=_parameters(MUTANT_CONFIG)
+        sim_builds, mutant_config, "exp_unit", mut, parameters=_parameters(mutant_config)
     )
     result = sim.run(TESTS, ["exp_hypothesis"], seed=seed_report, check=False)
     shrunk = assert_caught(result, "exp_hypothesis")
@@ -117,7 +110,7 @@ def test_exp_bench_catches_mutant(mutant, sim_builds, seed_report):
     x, y_rtl, y_gold = (int(v) for v in m.groups())
     print(f"mutant {mutant}: minimal failing input x={x}, rtl {y_rtl}, golden {y_gold}")
 
-    cfg = load_config(MUTANT_CONFIG)
+    cfg = load_config(mutant_config)
     geo, table = ExpGeometry.from_config(cfg), table_of(cfg)
     xa = np.array([x], dtype=np.int64)
     assert int(exp_neg(xa, cfg)[0]) == y_gold

@@ -59,11 +59,11 @@ MUTANTS = {
 @pytest.mark.sim
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
-def test_gelu_bench_catches_mutant(sim_config, mutant, sim_builds, seed_report):
+def test_gelu_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL must fail gelu_hypothesis with a shrunk input
     that really separates the mutant from the golden model."""
     mut, knobs = MUTANTS[mutant]
-    sim = build_mutant(sim_builds, sim_config, "gelu_unit", mut, parameters={"LANES": LANES})
+    sim = build_mutant(sim_builds, mutant_config, "gelu_unit", mut, parameters={"LANES": LANES})
     result = sim.run(TESTS, ["gelu_hypothesis"], seed=seed_report, check=False)
     shrunk = assert_caught(result, "gelu_hypothesis")
     m = re.search(r"x=(-?\d+) .*rtl (-?\d+) golden (-?\d+)", shrunk)
@@ -74,9 +74,9 @@ def test_gelu_bench_catches_mutant(sim_config, mutant, sim_builds, seed_report):
     from golden.gelu import gelu
     from hls.config import load_config
 
-    cfg = load_config(sim_config)
+    cfg = load_config(mutant_config)
     geo = GeluGeometry.from_config(cfg)
-    table = read_rom_hex(generated(sim_config).gelu_rom)
+    table = read_rom_hex(generated(mutant_config).gelu_rom)
     xa = np.array([x], dtype=np.int64)
     assert int(gelu(xa, cfg)[0]) == y_gold
     assert int(gelu_model(xa, table, geo)[0]) == y_gold, "the Python model disagrees with golden"

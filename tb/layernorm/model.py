@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from golden.approx.rsqrt import rsqrt_parts
-from golden.fixed import Quant, from_float
+from golden.fixed import Quant
+from golden.layernorm import eps_raw
 
 
 @dataclass(frozen=True)
@@ -45,27 +46,16 @@ class LnGeometry:
         return (1 << (self.gb_w - 1)) - 1
 
 
-def eps_raw(cfg) -> int:
-    """cfg.ln_eps rounded to nearest in formats.ln_var (as golden.layernorm does)."""
-    return int(from_float(cfg.ln_eps, cfg.formats.ln_var.with_modes(Quant.RND)))
-
-
 def build_parameters(cfg, lanes: int) -> dict[str, object]:
     """Verilator -G parameters of rtl/layernorm_unit.sv for configuration *cfg*.
 
-    Sizes and widths default from the generated package; the quantisation
-    modes and eps are not in the package, so they are passed here.
+    Sizes, widths, quantisation modes and eps default from the generated package.
     """
     f = cfg.formats
     for fmt in (f.feature, f.ln_norm):
         if fmt.quant not in (Quant.RND, Quant.TRN):
             raise ValueError(f"layernorm_unit rounds by AP_RND or AP_TRN only, not {fmt}")
-    return {
-        "LANES": lanes,
-        "EPS_RAW": eps_raw(cfg),
-        "XHAT_RND": int(f.ln_norm.quant is Quant.RND),
-        "OUT_RND": int(f.feature.quant is Quant.RND),
-    }
+    return {"LANES": lanes}
 
 
 def _floor_div(a: int, b: int) -> int:

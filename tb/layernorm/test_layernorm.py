@@ -109,10 +109,10 @@ MUTANTS = {
 @pytest.mark.sim
 @pytest.mark.timeout(1200)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
-def test_layernorm_bench_catches_mutant(mutant, sim_builds, seed_report):
+def test_layernorm_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL (tiny only) must fail ln_hypothesis with a
     shrunk input that really separates the mutant from the golden model."""
-    config = "tiny"
+    config = mutant_config
     cfg = load_config(config)
     mut, knobs = MUTANTS[mutant]
     sim = build_mutant(

@@ -103,14 +103,14 @@ _FAILURE = re.compile(
 @pytest.mark.sim
 @pytest.mark.timeout(1200)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
-def test_linear_bench_catches_mutant(mutant, sim_builds, seed_report):
+def test_linear_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL must fail linear_hypothesis with a shrunk input
     that really separates the mutant from the golden model ("tiny" only: mutant
     builds cost time)."""
     from golden.stages.linear import linear
     from hls.config import load_config
 
-    config = "tiny"
+    config = mutant_config
     mut, knobs = MUTANTS[mutant]
     sim = build_mutant(sim_builds, config, TOPLEVEL, mut, sources=SOURCES)
     result = sim.run(TESTS, ["linear_hypothesis"], seed=seed_report, check=False)

@@ -38,14 +38,12 @@ def test_queues_hypothesis(unit_config, sim_builds, seed_report):
 @pytest.mark.sim
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("variant", ["k1", "kE"])
-def test_queues_k_variants(unit_config, variant, sim_builds, seed_report):
+def test_queues_k_variants(mutant_config, variant, sim_builds, seed_report):
     """K = 1 and K = EXPERTS (every token in every queue): stream and Hypothesis."""
-    if unit_config != "tiny":
-        pytest.skip("K variants are built for tiny only")
     from hls.config import load_config
 
-    k = 1 if variant == "k1" else load_config(unit_config).experts
-    sim = sim_builds(TOP, unit_config, parameters={"K": k}, name=f"{TOP}-{variant}")
+    k = 1 if variant == "k1" else load_config(mutant_config).experts
+    sim = sim_builds(TOP, mutant_config, parameters={"K": k}, name=f"{TOP}-{variant}")
     sim.run(
         TESTS,
         [*ALL, "queues_hypothesis"],
@@ -87,15 +85,13 @@ MUTANTS = {
 @pytest.mark.sim
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
-def test_queues_bench_catches_mutant(unit_config, mutant, sim_builds, seed_report):
+def test_queues_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL must fail queues_hypothesis with a shrunk batch whose
     golden packet differs from the RTL's at the reported beat, as the mutation predicts."""
-    if unit_config != "tiny":
-        pytest.skip("mutants are built for tiny only")
     from hls.config import load_config
 
     mut = MUTANTS[mutant]
-    sim = build_mutant(sim_builds, unit_config, TOP, mut)
+    sim = build_mutant(sim_builds, mutant_config, TOP, mut)
     result = sim.run(TESTS, ["queues_hypothesis"], seed=seed_report, check=False)
     shrunk = assert_caught(result, "queues_hypothesis")
     assert " | " in shrunk, f"no batch in the shrunk example: {shrunk}"
@@ -103,7 +99,7 @@ def test_queues_bench_catches_mutant(unit_config, mutant, sim_builds, seed_repor
     rep = json.loads(blob)
     print(f"mutant {mutant}: minimal failing input {text}")
 
-    n_experts = load_config(unit_config).experts
+    n_experts = load_config(mutant_config).experts
     ex, sc = np.array(rep["experts"], dtype=np.int64), np.array(rep["scores"], dtype=np.int64)
     gold = json.loads(json.dumps(golden_packet(ex, sc, n_experts)))  # tuples -> lists
     p, rtl = rep["beat"], rep["rtl"]

@@ -99,12 +99,12 @@ def test_rsqrt_hypothesis(rsqrt_sim, seed_report):
 @pytest.mark.sim
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
-def test_rsqrt_bench_catches_mutant(mutant, sim_builds, seed_report):
+def test_rsqrt_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL (tiny only) fails rsqrt_hypothesis with a shrunk input
     that really separates the mutant from the golden model."""
     mut, knobs = MUTANTS[mutant]
-    unit = _unit("tiny")
-    sim = build_mutant(sim_builds, "tiny", unit.toplevel, mut, parameters=unit.parameters)
+    unit = _unit(mutant_config)
+    sim = build_mutant(sim_builds, mutant_config, unit.toplevel, mut, parameters=unit.parameters)
     result = sim.run(TESTS, ["rsqrt_hypothesis"], seed=seed_report, check=False)
     text = assert_caught(result, "rsqrt_hypothesis")
     summary = check_minimal_input(unit, text, knobs)

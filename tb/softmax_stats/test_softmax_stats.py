@@ -100,13 +100,11 @@ _FAIL_RE = re.compile(
 @pytest.mark.sim
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
-def test_softmax_stats_catches_mutant(unit_config, mutant, sim_builds, seed_report):
+def test_softmax_stats_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL must fail ss_hypothesis with a shrunk input that
     the golden model and the modelled mutation confirm ("tiny" only: builds cost)."""
-    if unit_config != "tiny":
-        pytest.skip("mutants are built for the tiny configuration only")
     mut, knobs = MUTANTS[mutant]
-    sim = build_mutant(sim_builds, unit_config, TOPLEVEL, mut, sources=SOURCES)
+    sim = build_mutant(sim_builds, mutant_config, TOPLEVEL, mut, sources=SOURCES)
     result = sim.run(TESTS, ["ss_hypothesis"], seed=seed_report, check=False)
     text = assert_caught(result, "ss_hypothesis")
     print(f"mutant {mutant} ({mut.why}): minimal failing input: {text}")
@@ -115,7 +113,7 @@ def test_softmax_stats_catches_mutant(unit_config, mutant, sim_builds, seed_repo
     groups = [np.array(g, dtype=np.int64) for g in json.loads(m.group(1))]
     g, lane, rtl_m, rtl_s, gold_m, gold_s = (int(v) for v in m.groups()[1:])
 
-    cfg = load_config(unit_config)
+    cfg = load_config(mutant_config)
     gm, gs = golden_stats(groups, cfg)
     assert (int(gm[g, lane]), int(gs[g, lane])) == (gold_m, gold_s), "golden value misreported"
     mm, ms = rtl_model(groups, cfg)
@@ -148,12 +146,10 @@ def test_nonstrict_max_compare_is_equivalent():
 
 @pytest.mark.sim
 @pytest.mark.timeout(900)
-def test_softmax_stats_nonstrict_mutant_survives(unit_config, sim_builds, seed_report):
+def test_softmax_stats_nonstrict_mutant_survives(mutant_config, sim_builds, seed_report):
     """The non-strict comparison, built and run: it must pass the Hypothesis test
     (an equivalent mutant, see test_nonstrict_max_compare_is_equivalent). If an
     RTL change ever makes ties matter, this fails and the mutant joins MUTANTS."""
-    if unit_config != "tiny":
-        pytest.skip("mutants are built for the tiny configuration only")
     mut = Mutant(
         "max_compare_nonstrict",
         "softmax_stats_unit.sv",
@@ -161,6 +157,6 @@ def test_softmax_stats_nonstrict_mutant_survives(unit_config, sim_builds, seed_r
         "assign grow[l] = ~first_q & (d >= 0);",
         "ties take the rescale branch: s * exp(0) rounded + 1 = s + 1, the same bits",
     )
-    sim = build_mutant(sim_builds, unit_config, TOPLEVEL, mut, sources=SOURCES)
+    sim = build_mutant(sim_builds, mutant_config, TOPLEVEL, mut, sources=SOURCES)
     result = sim.run(TESTS, ["ss_hypothesis"], seed=seed_report, check=False)
     assert result.passed, f"ties now matter: {result.failure_summary()}"

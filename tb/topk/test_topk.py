@@ -24,8 +24,6 @@ def _variant_params(config: str, variant: str) -> dict[str, int]:
 
     if variant == "default":
         return {}
-    if config != "tiny":
-        pytest.skip("K variants are built for tiny only")
     return {"K": 1 if variant == "k1" else load_config(config).experts}
 
 
@@ -49,10 +47,10 @@ def test_topk_hypothesis(unit_config, sim_builds, seed_report):
 @pytest.mark.sim
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("variant", ["k1", "kE"])
-def test_topk_k_variants(unit_config, variant, sim_builds, seed_report):
+def test_topk_k_variants(mutant_config, variant, sim_builds, seed_report):
     """K = 1 (argmax) and K = EXPERTS (a full sort): stream and Hypothesis, bit-exact."""
-    params = _variant_params(unit_config, variant)
-    sim = sim_builds("topk_select", unit_config, parameters=params, name=f"topk_select-{variant}")
+    params = _variant_params(mutant_config, variant)
+    sim = sim_builds("topk_select", mutant_config, parameters=params, name=f"topk_select-{variant}")
     sim.run(
         TESTS,
         [*ALL, "topk_hypothesis"],
@@ -90,13 +88,11 @@ MUTANTS = {
 @pytest.mark.sim
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
-def test_topk_bench_catches_mutant(unit_config, mutant, sim_builds, seed_report):
+def test_topk_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL must fail topk_hypothesis with a shrunk token whose
     golden result differs from the RTL's, and which the modelled mutation reproduces."""
-    if unit_config != "tiny":
-        pytest.skip("mutants are built for tiny only")
     mut, knobs = MUTANTS[mutant]
-    sim = build_mutant(sim_builds, unit_config, "topk_select", mut)
+    sim = build_mutant(sim_builds, mutant_config, "topk_select", mut)
     result = sim.run(
         TESTS, ["topk_hypothesis"], seed=seed_report, check=False,
         extra_env={"TOPK_HYP_EXAMPLES": "300"},
@@ -109,7 +105,7 @@ def test_topk_bench_catches_mutant(unit_config, mutant, sim_builds, seed_report)
 
     from hls.config import load_config
 
-    data_w = load_config(unit_config).formats.feature.width
+    data_w = load_config(mutant_config).formats.feature.width
     gi, gv = golden_topk(np.array([logits], dtype=np.int64), k)
     golden = [gi[0].tolist(), gv[0].tolist()]
     assert golden == rep["golden"], "the reported golden result is not golden top_k's"

@@ -1,0 +1,278 @@
+// Copyright edgemoe-cv contributors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Fast simulation memory: an AXI4 slave (AR/R/AW/W/B, INCR bursts of
+// full-width beats, ID_W-bit IDs echoed) whose storage is the C buffer of
+// tb/fastmem/dpi_mem.c, reached through DPI-C imports (one call per beat).
+// Python sees the same buffer as a zero-copy NumPy array (tb/fastmem/memory.py).
+// Port names are those of the master side, m_axi_gmem_*.
+//
+// Read: one burst at a time; RDATA comes from a register loaded by a DPI read,
+// so R runs at one beat per cycle and the next AR is taken in the cycle the
+// last beat of the current burst is loaded (no bubble between bursts).
+// Write: one burst at a time on AW/W (one beat per cycle); a write response is
+// queued per burst (counter), so B never stalls AW/W.
+// RRESP/BRESP: OKAY, or DECERR for a beat outside the buffer (the burst's
+// worst response on B).
+//
+// PAUSE_PCT (0..100, default 0): each cycle ARREADY, AWREADY, WREADY, the
+// loading of the next R beat and BVALID are withheld with this probability,
+// from an xorshift generator seeded by SEED (reproducible).
+//
+// Simulation only (DPI-C): never part of rtl/.
+module axi_dpi_mem #(
+  parameter int unsigned DATA_W    = 64,
+  parameter int unsigned ADDR_W    = 64,
+  parameter int unsigned ID_W      = 1,
+  parameter int unsigned PAUSE_PCT = 0,
+  parameter int unsigned SEED      = 1
+) (
+  input  logic                clk_i,
+  input  logic                rst_ni,
+
+  input  logic                m_axi_gmem_AWVALID,
+  output logic                m_axi_gmem_AWREADY,
+  input  logic [ADDR_W-1:0]   m_axi_gmem_AWADDR,
+  input  logic [ID_W-1:0]     m_axi_gmem_AWID,
+  input  logic [7:0]          m_axi_gmem_AWLEN,
+  input  logic [2:0]          m_axi_gmem_AWSIZE,
+  input  logic [1:0]          m_axi_gmem_AWBURST,
+  input  logic                m_axi_gmem_WVALID,
+  output logic                m_axi_gmem_WREADY,
+  input  logic [DATA_W-1:0]   m_axi_gmem_WDATA,
+  input  logic [DATA_W/8-1:0] m_axi_gmem_WSTRB,
+  input  logic                m_axi_gmem_WLAST,
+  output logic                m_axi_gmem_BVALID,
+  input  logic                m_axi_gmem_BREADY,
+  output logic [ID_W-1:0]     m_axi_gmem_BID,
+  output logic [1:0]          m_axi_gmem_BRESP,
+
+  input  logic                m_axi_gmem_ARVALID,
+  output logic                m_axi_gmem_ARREADY,
+  input  logic [ADDR_W-1:0]   m_axi_gmem_ARADDR,
+  input  logic [ID_W-1:0]     m_axi_gmem_ARID,
+  input  logic [7:0]          m_axi_gmem_ARLEN,
+  input  logic [2:0]          m_axi_gmem_ARSIZE,
+  input  logic [1:0]          m_axi_gmem_ARBURST,
+  output logic                m_axi_gmem_RVALID,
+  input  logic                m_axi_gmem_RREADY,
+  output logic [DATA_W-1:0]   m_axi_gmem_RDATA,
+  output logic                m_axi_gmem_RLAST,
+  output logic [ID_W-1:0]     m_axi_gmem_RID,
+  output logic [1:0]          m_axi_gmem_RRESP,
+
+  // Protocol problems seen (sticky): bit 0 non-INCR burst, bit 1 narrow
+  // size, bit 2 WLAST mismatch, bit 3 access outside the buffer.
+  output logic [3:0]          fault_o
+);
+
+  localparam int unsigned BeatBytes = DATA_W / 8;
+  localparam int unsigned OffW      = $clog2(BeatBytes);
+
+  import "DPI-C" function int dpi_mem_read_beat(
+    input longint unsigned addr, input int nbytes, output bit [DATA_W-1:0] data);
+  import "DPI-C" function int dpi_mem_write_beat(
+    input longint unsigned addr, input int nbytes, input bit [DATA_W-1:0] data,
+    input bit [DATA_W/8-1:0] strb);
+
+  ////////////
+  // Pauses //
+  ////////////
+
+  logic [31:0] rng_q;
+  logic        p_ar, p_r, p_aw, p_w, p_b;
+
+  function automatic logic [31:0] xorshift(logic [31:0] x);
+    x = x ^ (x << 13);
+    x = x ^ (x >> 17);
+    x = x ^ (x << 5);
+    return x;
+  endfunction
+
+  function automatic logic pause_bit(logic [31:0] x, int salt);
+    logic [31:0] h;
+    h = xorshift(x ^ (32'h9e37_79b9 * (salt + 1)));
+    return (h % 100) < PAUSE_PCT;
+  endfunction
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) rng_q <= (SEED == 0) ? 32'h1 : SEED;
+    else if (PAUSE_PCT != 0) rng_q <= xorshift(rng_q);
+  end
+
+  if (PAUSE_PCT == 0) begin : gen_no_pause
+    assign {p_ar, p_r, p_aw, p_w, p_b} = '0;
+  end else begin : gen_pause
+    assign p_ar = pause_bit(rng_q, 0);
+    assign p_r  = pause_bit(rng_q, 1);
+    assign p_aw = pause_bit(rng_q, 2);
+    assign p_w  = pause_bit(rng_q, 3);
+    assign p_b  = pause_bit(rng_q, 4);
+  end
+
+  //////////
+  // Read //
+  //////////
+
+  logic              rd_active_q;
+  logic [ADDR_W-1:0] rd_addr_q;
+  logic [8:0]        rd_left_q;    // beats of the burst not yet loaded into R
+  logic [ID_W-1:0]   rd_id_q;
+  logic              r_valid_q, r_last_q;
+  logic [DATA_W-1:0] r_data_q;
+  logic [1:0]        r_resp_q;
+  logic              r_load, ar_hs;
+  logic [3:0]        fault_q;
+  logic              rd_fault_q, wr_fault_q;
+  bit   [DATA_W-1:0] rd_beat;
+  int                rd_status;
+
+  assign r_load = rd_active_q && !p_r && (!r_valid_q || m_axi_gmem_RREADY);
+  assign m_axi_gmem_ARREADY = !p_ar && (!rd_active_q || (r_load && rd_left_q == 9'd1));
+  assign ar_hs = m_axi_gmem_ARVALID && m_axi_gmem_ARREADY;
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rd_active_q <= 1'b0;
+      rd_addr_q   <= '0;
+      rd_left_q   <= '0;
+      rd_id_q     <= '0;
+      r_valid_q   <= 1'b0;
+      r_last_q    <= 1'b0;
+      r_data_q    <= '0;
+      r_resp_q    <= 2'b00;
+      rd_fault_q  <= 1'b0;
+    end else begin
+      if (r_load) begin
+        rd_status = dpi_mem_read_beat(64'(rd_addr_q), BeatBytes, rd_beat);
+        r_valid_q <= 1'b1;
+        r_data_q  <= rd_beat;
+        r_last_q  <= (rd_left_q == 9'd1);
+        r_resp_q  <= (rd_status != 0) ? 2'b11 : 2'b00;
+        if (rd_status != 0) rd_fault_q <= 1'b1;
+        rd_addr_q <= rd_addr_q + ADDR_W'(BeatBytes);
+        rd_left_q <= rd_left_q - 9'd1;
+        if (rd_left_q == 9'd1) rd_active_q <= 1'b0;
+      end else if (m_axi_gmem_RREADY) begin
+        r_valid_q <= 1'b0;
+      end
+      if (ar_hs) begin
+        rd_active_q <= 1'b1;
+        rd_addr_q   <= {m_axi_gmem_ARADDR[ADDR_W-1:OffW], {OffW{1'b0}}};
+        rd_left_q   <= {1'b0, m_axi_gmem_ARLEN} + 9'd1;
+        rd_id_q     <= m_axi_gmem_ARID;
+      end
+    end
+  end
+
+  // RID follows the burst the beat in the R register belongs to: the next
+  // AR is only taken when the current burst's last beat is being loaded.
+  logic [ID_W-1:0] r_id_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) r_id_q <= '0;
+    else if (r_load) r_id_q <= rd_id_q;
+  end
+
+  assign m_axi_gmem_RVALID = r_valid_q;
+  assign m_axi_gmem_RDATA  = r_data_q;
+  assign m_axi_gmem_RLAST  = r_last_q;
+  assign m_axi_gmem_RID    = r_id_q;
+  assign m_axi_gmem_RRESP  = r_resp_q;
+
+  ///////////
+  // Write //
+  ///////////
+
+  logic              wr_active_q;
+  logic [ADDR_W-1:0] wr_addr_q;
+  logic [8:0]        wr_left_q;
+  logic [ID_W-1:0]   wr_id_q;
+  logic [1:0]        wr_resp_q;    // worst response of the burst so far
+  logic              w_hs, aw_hs, w_end;
+  int                wr_status;
+
+  // Write responses waiting for B: a small FIFO of (id, resp).
+  localparam int unsigned BDepth = 16;
+  logic [ID_W+1:0]   b_fifo_q [BDepth];
+  logic [4:0]        b_count_q;
+  logic [3:0]        b_rptr_q, b_wptr_q;
+  logic              b_hs;
+
+  assign m_axi_gmem_WREADY  = wr_active_q && !p_w;
+  assign w_hs  = m_axi_gmem_WVALID && m_axi_gmem_WREADY;
+  assign w_end = w_hs && wr_left_q == 9'd1;
+  assign m_axi_gmem_AWREADY = !p_aw && (b_count_q < 5'(BDepth - 1)) && (!wr_active_q || w_end);
+  assign aw_hs = m_axi_gmem_AWVALID && m_axi_gmem_AWREADY;
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wr_active_q <= 1'b0;
+      wr_addr_q   <= '0;
+      wr_left_q   <= '0;
+      wr_id_q     <= '0;
+      wr_resp_q   <= 2'b00;
+      wr_fault_q  <= 1'b0;
+    end else begin
+      if (w_hs) begin
+        wr_status = dpi_mem_write_beat(64'(wr_addr_q), BeatBytes, m_axi_gmem_WDATA,
+                                       m_axi_gmem_WSTRB);
+        if (wr_status != 0) begin
+          wr_resp_q  <= 2'b11;
+          wr_fault_q <= 1'b1;
+        end
+        if (w_end) b_fifo_q[b_wptr_q] <= {wr_id_q, (wr_status != 0) ? 2'b11 : wr_resp_q};
+        wr_addr_q <= wr_addr_q + ADDR_W'(BeatBytes);
+        wr_left_q <= wr_left_q - 9'd1;
+        if (w_end) wr_active_q <= 1'b0;
+      end
+      if (aw_hs) begin
+        wr_active_q <= 1'b1;
+        wr_addr_q   <= {m_axi_gmem_AWADDR[ADDR_W-1:OffW], {OffW{1'b0}}};
+        wr_left_q   <= {1'b0, m_axi_gmem_AWLEN} + 9'd1;
+        wr_id_q     <= m_axi_gmem_AWID;
+        wr_resp_q   <= 2'b00;
+      end
+    end
+  end
+
+  assign b_hs = m_axi_gmem_BVALID && m_axi_gmem_BREADY;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      b_count_q <= '0;
+      b_rptr_q  <= '0;
+      b_wptr_q  <= '0;
+    end else begin
+      if (w_end) begin
+        b_wptr_q <= b_wptr_q + 4'd1;
+      end
+      if (b_hs) begin
+        b_rptr_q <= b_rptr_q + 4'd1;
+      end
+      if (w_end && !b_hs) b_count_q <= b_count_q + 5'd1;
+      else if (!w_end && b_hs) b_count_q <= b_count_q - 5'd1;
+    end
+  end
+
+  assign m_axi_gmem_BVALID = (b_count_q != '0) && !p_b;
+  assign {m_axi_gmem_BID, m_axi_gmem_BRESP} = b_fifo_q[b_rptr_q];
+
+  ////////////
+  // Checks //
+  ////////////
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      fault_q <= '0;
+    end else begin
+      if (ar_hs && m_axi_gmem_ARBURST != 2'b01) fault_q[0] <= 1'b1;
+      if (aw_hs && m_axi_gmem_AWBURST != 2'b01) fault_q[0] <= 1'b1;
+      if (ar_hs && m_axi_gmem_ARSIZE != 3'(OffW)) fault_q[1] <= 1'b1;
+      if (aw_hs && m_axi_gmem_AWSIZE != 3'(OffW)) fault_q[1] <= 1'b1;
+      if (w_hs && (m_axi_gmem_WLAST != (wr_left_q == 9'd1))) fault_q[2] <= 1'b1;
+    end
+  end
+
+  assign fault_o = {fault_q[3] | rd_fault_q | wr_fault_q, fault_q[2:0]};
+
+endmodule : axi_dpi_mem

@@ -1,0 +1,114 @@
+"""Builds of the fast memory path: the cocotb model of dma_fastmem_tb with the
+DPI-C buffer, and the bare Verilator C++ harness of the same RTL (the ceiling).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import time
+from pathlib import Path
+
+from tb import simbuild
+from tb.simbuild import LINT_WAIVERS, RTL_DIR, SIM_ROOT
+from tb.toolchain import setup_verilator, verilator_id
+
+HERE = Path(__file__).resolve().parent
+TOP = "dma_fastmem_tb"
+DPI_C = HERE / "dpi_mem.c"
+BARE_MAIN = HERE / "bare_main.cpp"
+SOURCES = [
+    RTL_DIR / "axi_read_master.sv",
+    RTL_DIR / "axi_write_master.sv",
+    HERE / "axi_dpi_mem.sv",
+    HERE / "dma_fastmem_tb.sv",
+]
+
+
+def _digest(*paths: Path) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def dpi_build_args() -> list[str]:
+    """Verilator arguments adding the C buffer (a C file is not a runner source)
+    and exporting its symbols to Python (-rdynamic); the -D carries the C file's
+    hash so simbuild rebuilds when it changes."""
+    return [str(DPI_C), "-CFLAGS", f"-DDPI_MEM_SRC={_digest(DPI_C)}", "-LDFLAGS", "-rdynamic"]
+
+
+HDL_CLOCK_TOP = "dma_fastmem_clk_tb"
+#: --timing with the wheel's compiler flags (DESIGN.md section 7).
+TIMING_ARGS = ["--timing", "-CFLAGS", "-std=c++20 -fcoroutines"]
+
+
+def cocotb_build(*, pause_pct: int = 0, hdl_clock: bool = False) -> dict:
+    """``sim_builds`` arguments of the cocotb model: dma_fastmem_tb (GPI clock from
+    Python) or, with *hdl_clock*, dma_fastmem_clk_tb (clock generated in the HDL,
+    --timing)."""
+    params = {"PAUSE_PCT": pause_pct}
+    top = HDL_CLOCK_TOP if hdl_clock else TOP
+    name = top if pause_pct == 0 else f"{top}_pause{pause_pct}"
+    sources = [*SOURCES, HERE / f"{HDL_CLOCK_TOP}.sv"] if hdl_clock else SOURCES
+    args = [*dpi_build_args(), *(TIMING_ARGS if hdl_clock else [])]
+    return {
+        "toplevel": top,
+        "sources": sources,
+        "parameters": params,
+        "name": name,
+        "build_args": tuple(args),
+    }
+
+
+def build_bare(config: str) -> Path:
+    """``verilator --cc --exe --build`` of dma_fastmem_tb with bare_main.cpp (no
+    cocotb, no VPI, no --public-flat-rw); returns the executable."""
+    exe_path = setup_verilator()
+    gen = simbuild.generated(config)
+    srcs = [*LINT_WAIVERS, Path(gen.package), *SOURCES]
+    build_dir = SIM_ROOT / config / f"{TOP}-bare"
+    args = [
+        str(exe_path), "--cc", "--exe", "--build", "-j", "2", "-Wno-fatal",
+        "--output-split", "0", "--top-module", TOP, "-Mdir", str(build_dir),
+        "-o", "bare", "-CFLAGS", "-DDPI_MEM_BARE",
+        *map(str, srcs), str(DPI_C), str(BARE_MAIN),
+    ]  # fmt: skip
+    digest = _digest(*srcs, DPI_C, BARE_MAIN) + verilator_id()
+    stamp = build_dir / "edgemoe_bare.json"
+    exe = build_dir / "bare"
+    if exe.is_file() and stamp.is_file() and json.loads(stamp.read_text()).get("digest") == digest:
+        return exe
+    build_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    res = subprocess.run(args, capture_output=True, text=True)
+    (build_dir / "build.log").write_text(res.stdout + res.stderr)
+    if res.returncode != 0:
+        raise simbuild.BuildError(
+            f"bare build of {TOP} for {config} failed; log {build_dir / 'build.log'}:\n"
+            + "\n".join((res.stdout + res.stderr).splitlines()[-40:])
+        )
+    stamp.write_text(json.dumps({"digest": digest}))
+    print(f"built bare {TOP} for {config} in {build_dir} ({time.monotonic() - t0:.1f} s)")
+    return exe
+
+
+def run_bare(config: str, beats: int, seed: int = 1) -> dict[str, float]:
+    """Run the bare harness: one copy of *beats* beats; returns its JSON figures
+    (beats, cycles, seconds, cycles_per_s, beats_per_s, ok)."""
+    from hls.config import load_config
+
+    exe = build_bare(config)
+    beat_bytes = load_config(config).axi_data_width // 8
+    res = subprocess.run(
+        [str(exe), str(beats), str(beat_bytes), str(seed)], capture_output=True, text=True,
+        timeout=600,
+    )  # fmt: skip
+    out = res.stdout + res.stderr
+    m = re.search(r"^RESULT (\{.*\})$", out, re.M)
+    if res.returncode != 0 or m is None:
+        raise AssertionError(f"bare harness failed (exit {res.returncode}):\n{out[-3000:]}")
+    return json.loads(m.group(1))
