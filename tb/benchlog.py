@@ -38,7 +38,36 @@ def load() -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(BENCH_DIR.glob("*.json"))]
 
 
-def main() -> int:
+def clear() -> None:
+    """Forget earlier figures, so the table shows one run only."""
+    for path in BENCH_DIR.glob("*.json"):
+        path.unlink()
+
+
+def _memory_ratios(rows: list[dict]) -> list[str]:
+    """Simulated cycles per second of the same DMA copy: AxiRam, the DPI-C fast
+    path and the bare Verilator C++ harness (the ceiling), as ratios."""
+    by = {(r["unit"], r["config"]): r for r in rows}
+    lines = []
+    for config in sorted({r["config"] for r in rows}):
+        bare = by.get(("fastmem_dma_bare", config))
+        fast = by.get(("fastmem_dma", config))
+        axi = by.get(("axi_dma", config))
+        if not (bare and fast):
+            continue
+        b, f = bare["cycles_per_s"], fast["cycles_per_s"]
+        line = f"{config}: fast path {f:.0f} cycles/s = {f / b:.3f} of the bare harness ({b:.0f})"
+        if axi and "cycles_per_s" in axi:
+            line += f"; AxiRam {axi['cycles_per_s']:.0f} = {axi['cycles_per_s'] / b:.4f}"
+        lines.append(line)
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--clear"]:
+        clear()
+        return 0
     rows = load()
     if not rows:
         print(f"no bench figures in {BENCH_DIR}: run the simulation benches first")
@@ -49,6 +78,8 @@ def main() -> int:
             f"{r['unit']:<22} {r['config']:<8} {r['vectors']:>10} {r['seconds']:>8.2f} "
             f"{r['vectors_per_s']:>12.0f}"
         )
+    for line in _memory_ratios(rows):
+        print(line)
     return 0
 
 
