@@ -13,31 +13,20 @@ HYPOTHESIS_PROFILE    "long" (nox -s long) raises both defaults 20-fold
 from __future__ import annotations
 
 import os
-import time
 
 import cocotb
 import numpy as np
 from cocotb.task import resume
-from cocotb.triggers import ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
 from golden.gelu import gelu
 from hls.config import load_config
 from hls.tables import gelu_delta_table
-from tb import benchlog
+from tb import benchlog, unit_checks
 from tb.gelu.model import GeluGeometry, read_rom_hex, stream_vectors
 from tb.hypothesis_sim import examples_for, run_property
 from tb.simbuild import GEN_ROOT, env_config_name, env_int, env_seed
-from tb.stream import (
-    StreamError,
-    idle_pattern,
-    interrupt_with_reset,
-    pack_lanes,
-    reset,
-    start_clock,
-    stream,
-    unpack_lanes,
-)
+from tb.stream import StreamError, pack_lanes, reset, start_clock, stream, unpack_lanes
 
 CFG = load_config(env_config_name())
 GEO = GeluGeometry.from_config(CFG)
@@ -83,14 +72,12 @@ def compare(x: np.ndarray, y_rtl: np.ndarray, lanes: int) -> str | None:
 @cocotb.test(timeout_time=20, timeout_unit="us")
 async def gelu_reset_idle(dut):
     """Out of reset: ready, nothing valid, and nothing appears without input."""
-    start_clock(dut)
-    await reset(dut)
-    dut.out_ready_i.value = 1
-    for cyc in range(16):
-        await ReadOnly()
-        assert dut.in_ready_o.value == 1, f"in_ready_o low {cyc} cycles after reset"
-        assert dut.out_valid_o.value == 0, f"out_valid_o high {cyc} cycles after reset"
-        await RisingEdge(dut.clk_i)
+    await unit_checks.reset_idle(dut)
+
+
+def _compare_words(x: np.ndarray, lanes: int):
+    """compare(outs) of tb.unit_checks for the inputs *x*."""
+    return lambda outs: compare(x, unpack_lanes(outs, lanes, GEO.data_w), lanes)
 
 
 @cocotb.test(timeout_time=200, timeout_unit="us")
@@ -98,20 +85,9 @@ async def gelu_throughput(dut):
     """Full rate: with out_ready_i held high, one beat per cycle in and out, no bubbles."""
     lanes = _lanes(dut)
     rng = np.random.default_rng(env_seed())
-    start_clock(dut)
-    await reset(dut)
     beats = 256
     x = stream_vectors(GEO, beats * lanes, rng, lanes)[: beats * lanes]
-    outs, stats = await stream(dut, pack_lanes(x, lanes, GEO.data_w))
-    latency = stats.first_out_cycle
-    dut._log.info("latency %d cycles, %d beats in %d cycles", latency, beats, stats.cycles)
-    assert stats.in_wait_cycles == 0, f"in_ready_o was low on {stats.in_wait_cycles} cycles"
-    assert stats.last_out_cycle - stats.first_out_cycle + 1 == beats, (
-        f"{beats} output beats spread over {stats.last_out_cycle - stats.first_out_cycle + 1}"
-        " cycles: bubbles at full rate"
-    )
-    err = compare(x, unpack_lanes(outs, lanes, GEO.data_w), lanes)
-    assert err is None, err
+    await unit_checks.full_rate(dut, pack_lanes(x, lanes, GEO.data_w), _compare_words(x, lanes))
 
 
 @cocotb.test(timeout_time=1000, timeout_unit="ms")
@@ -122,45 +98,18 @@ async def gelu_stream(dut):
     s = env_seed()
     dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
     rng = np.random.default_rng(s)
-    start_clock(dut)
-    await reset(dut)
     x = stream_vectors(GEO, env_int("GELU_VECTORS", _SCALE * 1_000_000), rng, lanes)
     words = pack_lanes(x, lanes, GEO.data_w)
-    chunk = 1 << 14  # beats per chunk: compare (and fail) early
-    in_idle = idle_pattern(rng, 1 << 16)
-    out_idle = idle_pattern(rng, 1 << 16)
-    t0 = time.perf_counter()
-    cycles = in_wait = out_wait = 0
-    for start in range(0, len(words), chunk):
-        part = words[start : start + chunk]
-        shift = int(rng.integers(0, 1 << 16))
-        outs, stats = await stream(
-            dut, part, in_idle=np.roll(in_idle, shift), out_idle=np.roll(out_idle, shift)
-        )
-        cycles, in_wait, out_wait = (
-            cycles + stats.cycles,
-            in_wait + stats.in_wait_cycles,
-            out_wait + stats.out_wait_cycles,
-        )
-        xs = x[start * lanes : (start + len(part)) * lanes]
-        err = compare(xs, unpack_lanes(outs, lanes, GEO.data_w), lanes)
-        if err is not None:
-            raise AssertionError(f"beats {start}..{start + len(part) - 1}: {err} (seed {s})")
-    wall = time.perf_counter() - t0
+
+    def check(start: int, stop: int, outs: list[int]) -> str | None:
+        return _compare_words(x[start * lanes : stop * lanes], lanes)(outs)
+
+    t = await unit_checks.stream_chunked(dut, words, check, rng=rng, seed=s)
     dut._log.info(
-        "%d inputs in %d beats, %d cycles (%d with the input waiting, %d with the output "
-        "waiting) in %.1f s: %.0f inputs/s, %.0f cycles/s",
-        len(x),
-        len(words),
-        cycles,
-        in_wait,
-        out_wait,
-        wall,
-        len(x) / wall,
-        cycles / wall,
-    )
-    benchlog.record("gelu", CFG.name, len(x), wall, cycles_per_s=cycles / wall)
-    assert in_wait > 0 and out_wait > 0, "the stall patterns never exercised backpressure"
+        "%d inputs in %d beats, %s: %.0f inputs/s, %.0f cycles/s",
+        len(x), len(words), t.describe(), len(x) / t.seconds, t.cycles / t.seconds,
+    )  # fmt: skip
+    benchlog.record("gelu", CFG.name, len(x), t.seconds, cycles_per_s=t.cycles / t.seconds)
 
 
 def _x_strategy():
@@ -240,15 +189,9 @@ async def gelu_reset_mid_stream(dut):
     """A reset in the middle of a stream leaves the unit empty: the next stream matches."""
     lanes = _lanes(dut)
     rng = np.random.default_rng(env_seed())
-    start_clock(dut)
-    await reset(dut)
-    for _ in range(4):
+
+    def make_stream():
         x = stream_vectors(GEO, 512 * lanes, rng, lanes)
-        words = pack_lanes(x, lanes, GEO.data_w)
-        idle = idle_pattern(rng, 1024)
-        await interrupt_with_reset(
-            dut, words, after_cycles=int(rng.integers(1, 300)), in_idle=idle, out_idle=idle[::-1]
-        )
-        outs, _ = await stream(dut, words, in_idle=idle[::-1], out_idle=idle)
-        err = compare(x, unpack_lanes(outs, lanes, GEO.data_w), lanes)
-        assert err is None, f"after a mid-stream reset: {err}"
+        return pack_lanes(x, lanes, GEO.data_w), _compare_words(x, lanes)
+
+    await unit_checks.reset_mid_stream(dut, rng, make_stream)

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from golden.layernorm import layernorm
 from hls.config import load_config
+from tb import unit_checks
 from tb.benchlog import record
 from tb.hypothesis_sim import examples_for, run_property
 from tb.layernorm.model import LnGeometry, edge_rows, gamma_beta, random_rows
@@ -126,15 +127,7 @@ def compare(x: np.ndarray, gamma, beta, y_rtl: np.ndarray) -> str | None:
 async def ln_reset_idle(dut):
     """Out of reset: ready for rows and parameters, nothing valid, nothing appears."""
     _lanes(dut)
-    start_clock(dut)
-    await ln_reset(dut)
-    dut.out_ready_i.value = 1
-    for cyc in range(32):
-        await ReadOnly()
-        assert dut.in_ready_o.value == 1, f"in_ready_o low {cyc} cycles after reset"
-        assert dut.prm_ready_o.value == 1, f"prm_ready_o low {cyc} cycles after reset"
-        assert dut.out_valid_o.value == 0, f"out_valid_o high {cyc} cycles after reset"
-        await RisingEdge(dut.clk_i)
+    await unit_checks.reset_idle(dut, 32, ready=("in_ready_o", "prm_ready_o"), reset_fn=ln_reset)
 
 
 @cocotb.test(timeout_time=20, timeout_unit="ms")

@@ -28,7 +28,7 @@ from cocotb.triggers import ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
 from hls.config import load_config
-from tb import benchlog
+from tb import benchlog, unit_checks
 from tb.hypothesis_sim import examples_for, run_property
 from tb.queues.model import Batch, QueueGeometry, golden_packet, random_batch
 from tb.simbuild import env_config_name, env_int, env_parameters, env_seed
@@ -124,14 +124,7 @@ async def _expect_idle(dut, cycles: int = 3) -> str | None:
 async def queues_reset_idle(dut):
     """Out of reset: ready, nothing valid, and nothing appears without input."""
     _check_ports(dut)
-    start_clock(dut)
-    await reset(dut)
-    dut.out_ready_i.value = 1
-    for cyc in range(16):
-        await ReadOnly()
-        assert dut.in_ready_o.value == 1, f"in_ready_o low {cyc} cycles after reset"
-        assert dut.out_valid_o.value == 0, f"out_valid_o high {cyc} cycles after reset"
-        await RisingEdge(dut.clk_i)
+    await unit_checks.reset_idle(dut)
 
 
 @cocotb.test(timeout_time=10, timeout_unit="ms")

@@ -14,18 +14,16 @@ HYPOTHESIS_PROFILE=long                 both 20-fold
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 from cocotb.task import resume
-from cocotb.triggers import ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
-from tb import benchlog
+from tb import benchlog, unit_checks
 from tb.hypothesis_sim import examples_for, run_property
 from tb.recip.model import NrUnit, read_rom_hex
 from tb.simbuild import GEN_ROOT, env_int, env_seed
-from tb.stream import StreamError, idle_pattern, interrupt_with_reset, reset, start_clock, stream
+from tb.stream import StreamError, reset, start_clock, stream
 
 _SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
 DEFAULT_VECTORS = 120_000
@@ -55,40 +53,23 @@ def lanes_of(dut, unit: NrUnit) -> int:
 async def reset_idle(dut, unit: NrUnit) -> None:
     """Out of reset: ready, nothing valid, and nothing appears without input."""
     lanes_of(dut, unit)
-    start_clock(dut)
-    await reset(dut)
-    dut.out_ready_i.value = 1
-    for cyc in range(2 * unit.latency + 4):
-        await ReadOnly()
-        assert dut.in_ready_o.value == 1, f"in_ready_o low {cyc} cycles after reset"
-        assert dut.out_valid_o.value == 0, f"out_valid_o high {cyc} cycles after reset"
-        await RisingEdge(dut.clk_i)
+    await unit_checks.reset_idle(dut, 2 * unit.latency + 4)
+
+
+def _compare_words(unit: NrUnit, x: np.ndarray, lanes: int):
+    """compare(outs) of tb.unit_checks for the inputs *x*."""
+    return lambda outs: unit.compare(x, unit.unpack(outs, lanes), lanes)
 
 
 async def throughput(dut, unit: NrUnit) -> None:
     """Full rate: one beat per cycle in and out, no bubbles, the documented latency."""
     lanes = lanes_of(dut, unit)
     rng = np.random.default_rng(env_seed())
-    start_clock(dut)
-    await reset(dut)
     beats = 256
     x = unit.random_vectors(beats * lanes, rng)
-    outs, stats = await stream(dut, unit.pack(x, lanes))
-    dut._log.info(
-        "%s: latency %d cycles, %d beats in %d cycles",
-        unit.kind,
-        stats.first_out_cycle,
-        beats,
-        stats.cycles,
+    await unit_checks.full_rate(
+        dut, unit.pack(x, lanes), _compare_words(unit, x, lanes), latency=unit.latency
     )
-    assert stats.first_out_cycle == unit.latency, (
-        f"latency {stats.first_out_cycle} cycles, documented {unit.latency}"
-    )
-    assert stats.in_wait_cycles == 0, f"in_ready_o was low on {stats.in_wait_cycles} cycles"
-    span = stats.last_out_cycle - stats.first_out_cycle + 1
-    assert span == beats, f"{beats} output beats spread over {span} cycles: bubbles at full rate"
-    err = unit.compare(x, unit.unpack(outs, lanes), lanes)
-    assert err is None, err
 
 
 async def zero_input(dut, unit: NrUnit) -> None:
@@ -114,57 +95,33 @@ async def stream_all(dut, unit: NrUnit) -> None:
     s = env_seed()
     dut._log.info("%s: seed %d (rerun: pytest --sim-seed %d)", unit.kind, s, s)
     rng = np.random.default_rng(s)
-    start_clock(dut)
-    await reset(dut)
     n = env_int(f"{unit.kind.upper()}_VECTORS", _SCALE * DEFAULT_VECTORS)
     x = unit.stream_vectors(n, rng, lanes)
     words = unit.pack(x, lanes)
-    chunk = 1 << 14  # beats per chunk: compare (and fail) early
-    in_idle = idle_pattern(rng, 1 << 16)
-    out_idle = idle_pattern(rng, 1 << 16)
-    t0 = time.perf_counter()
-    cycles = in_wait = out_wait = 0
-    for start in range(0, len(words), chunk):
-        part = words[start : start + chunk]
-        shift = int(rng.integers(0, 1 << 16))
-        outs, stats = await stream(
-            dut, part, in_idle=np.roll(in_idle, shift), out_idle=np.roll(out_idle, shift)
-        )
-        cycles += stats.cycles
-        in_wait += stats.in_wait_cycles
-        out_wait += stats.out_wait_cycles
-        xs = x[start * lanes : (start + len(part)) * lanes]
-        err = unit.compare(xs, unit.unpack(outs, lanes), lanes)
-        if err is not None:
-            raise AssertionError(f"beats {start}..{start + len(part) - 1}: {err} (seed {s})")
-    wall = time.perf_counter() - t0
+
+    def check(start: int, stop: int, outs: list[int]) -> str | None:
+        return _compare_words(unit, x[start * lanes : stop * lanes], lanes)(outs)
+
+    t = await unit_checks.stream_chunked(dut, words, check, rng=rng, seed=s)
+    wall = t.seconds
     dut._log.info(
-        "%s: %d inputs in %d beats, %d cycles (%d with the input waiting, %d with the output "
-        "waiting) in %.1f s: %.0f vectors/s, %.0f cycles/s",
-        unit.kind, len(x), len(words), cycles, in_wait, out_wait, wall, len(x) / wall,
-        cycles / wall,
+        "%s: %d inputs in %d beats, %s: %.0f vectors/s, %.0f cycles/s",
+        unit.kind, len(x), len(words), t.describe(), len(x) / wall, t.cycles / wall,
     )  # fmt: skip
     print(f"{unit.kind} [{unit.cfg.name}]: {len(x)} vectors in {wall:.1f} s: {len(x) / wall:.0f}/s")
-    benchlog.record(f"{unit.kind}_unit", unit.cfg.name, len(x), wall, cycles=cycles)
-    assert in_wait > 0 and out_wait > 0, "the stall patterns never exercised backpressure"
+    benchlog.record(f"{unit.kind}_unit", unit.cfg.name, len(x), wall, cycles=t.cycles)
 
 
 async def reset_mid_stream(dut, unit: NrUnit) -> None:
     """A reset in the middle of a stream leaves the unit empty: the next stream matches."""
     lanes = lanes_of(dut, unit)
     rng = np.random.default_rng(env_seed())
-    start_clock(dut)
-    await reset(dut)
-    for _ in range(4):
+
+    def make_stream():
         x = unit.random_vectors(512 * lanes, rng)
-        words = unit.pack(x, lanes)
-        idle = idle_pattern(rng, 1024, mean_phase=20)
-        await interrupt_with_reset(
-            dut, words, after_cycles=int(rng.integers(1, 300)), in_idle=idle, out_idle=idle[::-1]
-        )
-        outs, _ = await stream(dut, words, in_idle=idle[::-1], out_idle=idle)
-        err = unit.compare(x, unit.unpack(outs, lanes), lanes)
-        assert err is None, f"after a mid-stream reset: {err}"
+        return unit.pack(x, lanes), _compare_words(unit, x, lanes)
+
+    await unit_checks.reset_mid_stream(dut, rng, make_stream, mean_phase=20)
 
 
 def x_strategy(unit: NrUnit) -> st.SearchStrategy[int]:

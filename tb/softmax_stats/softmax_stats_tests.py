@@ -25,6 +25,7 @@ from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
 from hls.config import load_config
+from tb import unit_checks
 from tb.benchlog import record
 from tb.hypothesis_sim import examples_for, run_property
 from tb.simbuild import env_config_name, env_int, env_seed
@@ -104,14 +105,7 @@ def _chunks(groups: list[np.ndarray], beats: int) -> list[list[np.ndarray]]:
 async def ss_reset_idle(dut):
     """Out of reset: ready, nothing valid, and nothing appears without input."""
     _check_dut(dut)
-    start_clock(dut)
-    await reset(dut)
-    dut.out_ready_i.value = 1
-    for cyc in range(16):
-        await ReadOnly()
-        assert dut.in_ready_o.value == 1, f"in_ready_o low {cyc} cycles after reset"
-        assert dut.out_valid_o.value == 0, f"out_valid_o high {cyc} cycles after reset"
-        await RisingEdge(dut.clk_i)
+    await unit_checks.reset_idle(dut)
 
 
 @cocotb.test(timeout_time=500, timeout_unit="us")

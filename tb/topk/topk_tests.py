@@ -15,22 +15,18 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
 import cocotb
 import numpy as np
 from cocotb.task import resume
-from cocotb.triggers import ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
 from hls.config import load_config
-from tb import benchlog
+from tb import benchlog, unit_checks
 from tb.hypothesis_sim import examples_for, run_property
 from tb.simbuild import env_config_name, env_int, env_parameters, env_seed
 from tb.stream import (
     StreamError,
-    idle_pattern,
-    interrupt_with_reset,
     reset,
     start_clock,
     stream,
@@ -85,14 +81,7 @@ def compare(x: np.ndarray, words: list[int]) -> str | None:
 async def topk_reset_idle(dut):
     """Out of reset: ready, nothing valid, and nothing appears without input."""
     _check_ports(dut)
-    start_clock(dut)
-    await reset(dut)
-    dut.out_ready_i.value = 1
-    for cyc in range(16):
-        await ReadOnly()
-        assert dut.in_ready_o.value == 1, f"in_ready_o low {cyc} cycles after reset"
-        assert dut.out_valid_o.value == 0, f"out_valid_o high {cyc} cycles after reset"
-        await RisingEdge(dut.clk_i)
+    await unit_checks.reset_idle(dut)
 
 
 @cocotb.test(timeout_time=200, timeout_unit="us")
@@ -100,18 +89,10 @@ async def topk_throughput(dut):
     """Full rate: with out_ready_i held high, one token per cycle, latency 2, no bubbles."""
     _check_ports(dut)
     rng = np.random.default_rng(env_seed())
-    start_clock(dut)
-    await reset(dut)
     x = stream_tokens(GEO, 512, rng)[:512]
-    outs, stats = await stream(dut, GEO.pack(x))
-    dut._log.info("latency %d cycles, %d tokens in %d cycles", stats.first_out_cycle, 512,
-                  stats.cycles)  # fmt: skip
-    assert stats.in_wait_cycles == 0, f"in_ready_o was low on {stats.in_wait_cycles} cycles"
-    assert stats.first_out_cycle == 2, f"latency {stats.first_out_cycle} cycles, documented 2"
-    span = stats.last_out_cycle - stats.first_out_cycle + 1
-    assert span == 512, f"512 output beats spread over {span} cycles: bubbles at full rate"
-    err = compare(x, outs)
-    assert err is None, err
+    await unit_checks.full_rate(
+        dut, GEO.pack(x), lambda outs: compare(x, outs), latency=2, what="tokens"
+    )
 
 
 @cocotb.test(timeout_time=2000, timeout_unit="ms")
@@ -122,36 +103,24 @@ async def topk_stream(dut):
     s = env_seed()
     dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
     rng = np.random.default_rng(s)
-    start_clock(dut)
-    await reset(dut)
     x = stream_tokens(GEO, env_int("TOPK_VECTORS", _SCALE * 100_000), rng)
-    words = GEO.pack(x)
-    chunk = 1 << 13
-    in_idle = idle_pattern(rng, 1 << 14)
-    out_idle = idle_pattern(rng, 1 << 14)
-    t0 = time.perf_counter()
-    cycles = in_wait = out_wait = 0
-    for start in range(0, len(words), chunk):
-        part = words[start : start + chunk]
-        shift = int(rng.integers(0, 1 << 14))
-        outs, stats = await stream(
-            dut, part, in_idle=np.roll(in_idle, shift), out_idle=np.roll(out_idle, shift)
-        )
-        cycles += stats.cycles
-        in_wait += stats.in_wait_cycles
-        out_wait += stats.out_wait_cycles
-        err = compare(x[start : start + len(part)], outs)
-        if err is not None:
-            raise AssertionError(f"tokens {start}..{start + len(part) - 1}: {err} (seed {s})")
-    wall = time.perf_counter() - t0
+    t = await unit_checks.stream_chunked(
+        dut,
+        GEO.pack(x),
+        lambda start, stop, outs: compare(x[start:stop], outs),
+        rng=rng,
+        seed=s,
+        chunk=1 << 13,
+        pattern_len=1 << 14,
+        what="tokens",
+    )
+    wall = t.seconds
     dut._log.info(
-        "%d tokens (K=%d of %d experts), %d cycles (%d input waiting, %d output waiting) in "
-        "%.1f s: %.0f vectors/s, %.0f cycles/s",
-        len(x), GEO.k, GEO.experts, cycles, in_wait, out_wait, wall, len(x) / wall, cycles / wall,
+        "%d tokens (K=%d of %d experts), %s: %.0f vectors/s, %.0f cycles/s",
+        len(x), GEO.k, GEO.experts, t.describe(), len(x) / wall, t.cycles / wall,
     )  # fmt: skip
     print(f"{UNIT} [{CFG.name}]: {len(x)} vectors in {wall:.1f} s, {len(x) / wall:.0f} vectors/s")
-    benchlog.record(UNIT, CFG.name, len(x), wall, cycles=cycles)
-    assert in_wait > 0 and out_wait > 0, "the stall patterns never exercised backpressure"
+    benchlog.record(UNIT, CFG.name, len(x), wall, cycles=t.cycles)
 
 
 def _token_strategy():
@@ -226,15 +195,9 @@ async def topk_reset_mid_stream(dut):
     """A reset in the middle of a stream leaves the unit empty: the next stream matches."""
     _check_ports(dut)
     rng = np.random.default_rng(env_seed() + 1)
-    start_clock(dut)
-    await reset(dut)
-    for _ in range(4):
+
+    def make_stream():
         x = stream_tokens(GEO, 1024, rng)[:1024]
-        words = GEO.pack(x)
-        idle = idle_pattern(rng, 1024)
-        await interrupt_with_reset(
-            dut, words, after_cycles=int(rng.integers(1, 400)), in_idle=idle, out_idle=idle[::-1]
-        )
-        outs, _ = await stream(dut, words, in_idle=idle[::-1], out_idle=idle)
-        err = compare(x, outs)
-        assert err is None, f"after a mid-stream reset: {err}"
+        return GEO.pack(x), lambda outs: compare(x, outs)
+
+    await unit_checks.reset_mid_stream(dut, rng, make_stream, max_after=400)

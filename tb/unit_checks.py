@@ -1,0 +1,166 @@
+"""cocotb test bodies shared by the valid/ready stream benches (tb/stream.py convention).
+
+Each bench keeps its own stimulus and golden comparison and hands them in:
+*words* are the input beats, *compare* is a callback that gets the output
+beats (or a chunk of them) and returns ``None`` when they match the golden
+model, else a description of the first difference.  Every function starts
+the clock and resets the unit itself, so it is the whole body of a test.
+
+- :func:`reset_idle`: out of reset the unit is ready and nothing comes out;
+- :func:`full_rate`: with no stalls one beat per cycle in and out (no
+  bubbles), optionally the documented latency, and the results;
+- :func:`reset_mid_stream`: a reset in the middle of a stream, then the next
+  stream must match from scratch (several rounds);
+- :func:`stream_chunked`: a long stream in chunks under random stalls on both
+  sides, compared chunk by chunk; returns the cycle counts and wall time for
+  the bench's log and :func:`tb.benchlog.record`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from cocotb.triggers import ReadOnly, RisingEdge
+
+from tb.stream import StreamStats, idle_pattern, interrupt_with_reset, reset, start_clock, stream
+
+__all__ = ["StreamTotals", "full_rate", "reset_idle", "reset_mid_stream", "stream_chunked"]
+
+#: ``compare(outs)``: None when the output beats match the golden model, else the difference.
+Compare = Callable[[list[int]], "str | None"]
+
+
+async def reset_idle(
+    dut,
+    cycles: int = 16,
+    *,
+    ready: Sequence[str] = ("in_ready_o",),
+    reset_fn: Callable[[object], Awaitable[None]] = reset,
+) -> None:
+    """Out of reset: every port in *ready* high, ``out_valid_o`` low, for *cycles*
+    cycles with ``out_ready_i`` high and no input."""
+    start_clock(dut)
+    await reset_fn(dut)
+    dut.out_ready_i.value = 1
+    for cyc in range(cycles):
+        await ReadOnly()
+        for name in ready:
+            assert getattr(dut, name).value == 1, f"{name} low {cyc} cycles after reset"
+        assert dut.out_valid_o.value == 0, f"out_valid_o high {cyc} cycles after reset"
+        await RisingEdge(dut.clk_i)
+
+
+async def full_rate(
+    dut, words: Sequence[int], compare: Compare, *, latency: int | None = None, what: str = "beats"
+) -> StreamStats:
+    """Full rate: with ``out_ready_i`` held high, one beat per cycle in and out (the
+    unit never drops ``in_ready_o``, the output beats come back to back), the
+    documented *latency* (cycles to the first output beat) when given, and the
+    results match."""
+    start_clock(dut)
+    await reset(dut)
+    outs, stats = await stream(dut, words)
+    n = len(words)
+    dut._log.info(
+        "latency %d cycles, %d %s in %d cycles", stats.first_out_cycle, n, what, stats.cycles
+    )
+    if latency is not None:
+        assert stats.first_out_cycle == latency, (
+            f"latency {stats.first_out_cycle} cycles, documented {latency}"
+        )
+    assert stats.in_wait_cycles == 0, f"in_ready_o was low on {stats.in_wait_cycles} cycles"
+    span = stats.last_out_cycle - stats.first_out_cycle + 1
+    assert span == n, f"{n} output beats spread over {span} cycles: bubbles at full rate"
+    err = compare(outs)
+    assert err is None, err
+    return stats
+
+
+async def reset_mid_stream(
+    dut,
+    rng: np.random.Generator,
+    make_stream: Callable[[], tuple[Sequence[int], Compare]],
+    *,
+    rounds: int = 4,
+    max_after: int = 300,
+    idle_len: int = 1024,
+    mean_phase: int = 200,
+) -> None:
+    """*rounds* times: draw a stream (``make_stream() -> (words, compare)``), reset the
+    unit 1..*max_after* cycles into it, then stream the same words again (stall
+    patterns swapped) and require a match: a reset leaves the unit empty."""
+    start_clock(dut)
+    await reset(dut)
+    for _ in range(rounds):
+        words, compare = make_stream()
+        idle = idle_pattern(rng, idle_len, mean_phase=mean_phase)
+        await interrupt_with_reset(
+            dut,
+            words,
+            after_cycles=int(rng.integers(1, max_after)),
+            in_idle=idle,
+            out_idle=idle[::-1],
+        )
+        outs, _ = await stream(dut, words, in_idle=idle[::-1], out_idle=idle)
+        err = compare(outs)
+        assert err is None, f"after a mid-stream reset: {err}"
+
+
+@dataclass
+class StreamTotals:
+    cycles: int = 0
+    in_wait: int = 0  # cycles with the input waiting
+    out_wait: int = 0  # cycles with the output waiting
+    seconds: float = 0.0  # wall time
+
+    def describe(self) -> str:
+        """``N cycles (I with the input waiting, O with the output waiting) in S s``."""
+        return (
+            f"{self.cycles} cycles ({self.in_wait} with the input waiting, {self.out_wait} "
+            f"with the output waiting) in {self.seconds:.1f} s"
+        )
+
+
+async def stream_chunked(
+    dut,
+    words: Sequence[int],
+    compare: Callable[[int, int, list[int]], str | None],
+    *,
+    rng: np.random.Generator,
+    seed: int,
+    chunk: int = 1 << 14,
+    pattern_len: int = 1 << 16,
+    what: str = "beats",
+) -> StreamTotals:
+    """Stream *words* in chunks of *chunk* beats under random stalls on both sides
+    (:func:`tb.stream.idle_pattern` of *pattern_len* cycles, rotated per chunk);
+    ``compare(start, stop, outs)`` checks the output beats of ``words[start:stop]``
+    (so a failure names the chunk, *what* ``start..stop-1``, and the seed).
+    Requires that the stalls exercised backpressure on both sides."""
+    start_clock(dut)
+    await reset(dut)
+    in_idle = idle_pattern(rng, pattern_len)
+    out_idle = idle_pattern(rng, pattern_len)
+    totals = StreamTotals()
+    t0 = time.perf_counter()
+    for start in range(0, len(words), chunk):
+        part = words[start : start + chunk]
+        shift = int(rng.integers(0, pattern_len))
+        outs, stats = await stream(
+            dut, part, in_idle=np.roll(in_idle, shift), out_idle=np.roll(out_idle, shift)
+        )
+        totals.cycles += stats.cycles
+        totals.in_wait += stats.in_wait_cycles
+        totals.out_wait += stats.out_wait_cycles
+        stop = start + len(part)
+        err = compare(start, stop, outs)
+        if err is not None:
+            raise AssertionError(f"{what} {start}..{stop - 1}: {err} (seed {seed})")
+    totals.seconds = time.perf_counter() - t0
+    assert totals.in_wait > 0 and totals.out_wait > 0, (
+        "the stall patterns never exercised backpressure"
+    )
+    return totals
