@@ -5,11 +5,12 @@
 // stream of DATA_W-bit beats out, through an AXI4 master port named as Vitis
 // HLS names it (m_axi_gmem_*).
 //
-// Bursts: every command is cut into INCR bursts of full-width beats
-// (ARSIZE = log2(DATA_W/8)) of at most 256 beats that never cross a 4 KiB
-// boundary: burst = min(beats left, 256, beats left in the current page).
-// Up to MAX_OUTSTANDING bursts are in flight (issued on AR, RLAST not yet
-// received), across command boundaries; ID 0 only, so data returns in order.
+// Bursts (axi_burst_planner): every command is cut into INCR bursts of
+// full-width beats (ARSIZE = log2(DATA_W/8)) of at most 256 beats that never
+// cross a 4 KiB boundary: burst = min(beats left, 256, beats left in the
+// current page). Up to MAX_OUTSTANDING bursts are in flight (issued on AR,
+// RLAST not yet received), across command boundaries; ID 0 only, so data
+// returns in order.
 //
 // Commands: cmd_addr_i must be beat aligned; the low address bits of a
 // misaligned command are ignored (the transfer starts at the beat holding
@@ -81,91 +82,44 @@ module axi_read_master
   // Geometry //
   //////////////
 
-  localparam int unsigned BeatBytes     = DATA_W / 8;
-  localparam int unsigned OffW          = $clog2(BeatBytes);
-  localparam int unsigned PageBeats     = 4096 / BeatBytes;  // beats per 4 KiB page
-  localparam int unsigned MaxBurstBeats = 256;               // AXI4 INCR limit
-  localparam int unsigned CntW          = 13;                // holds 0..4096 beats
-  localparam int unsigned OutW          = $clog2(MAX_OUTSTANDING + 1);
-  localparam int unsigned PtrW          = (MAX_OUTSTANDING > 1) ? $clog2(MAX_OUTSTANDING) : 1;
-
-  if (DATA_W < 32 || DATA_W > 1024 || (DATA_W & (DATA_W - 1)) != 0) begin : gen_err_data_w
-    $error("axi_read_master: DATA_W must be a power of two in 32..1024");
-  end
-  if (LEN_W < 9 || LEN_W > ADDR_W) begin : gen_err_len_w
-    $error("axi_read_master: LEN_W must be in 9..ADDR_W");
-  end
-  if (MAX_OUTSTANDING < 1) begin : gen_err_outstanding
-    $error("axi_read_master: MAX_OUTSTANDING must be at least 1");
-  end
+  localparam int unsigned OffW = $clog2(DATA_W / 8);
+  localparam int unsigned PtrW = (MAX_OUTSTANDING > 1) ? $clog2(MAX_OUTSTANDING) : 1;
 
   ///////////////////////
   // Command splitting //
   ///////////////////////
 
-  logic [ADDR_W-1:0] addr_q;    // byte address of the next burst (beat aligned)
-  logic [LEN_W-1:0]  left_q;    // beats of the command not yet issued
-  logic [OutW-1:0]   outst_q;   // bursts issued whose RLAST has not come back
-  logic              ar_valid_q;
-  logic [ADDR_W-1:0] ar_addr_q;
-  logic [7:0]        ar_len_q;
+  logic ar_hs, ar_last;
+  logic r_hs, r_done;
 
-  logic [CntW-1:0]   page_left;  // beats from addr_q to the end of its 4 KiB page
-  logic [CntW-1:0]   left_sat;   // min(left_q, MaxBurstBeats)
-  logic [CntW-1:0]   burst;      // beats of the next burst
-  logic              issue;      // load the next burst into the AR register
-  logic              cmd_take;
-  logic              r_hs, r_done;
-
-  assign page_left = CntW'(PageBeats) - CntW'(addr_q[11:OffW]);
-  assign left_sat  = (left_q >= LEN_W'(MaxBurstBeats)) ? CntW'(MaxBurstBeats) : CntW'(left_q);
-  assign burst     = (left_sat < page_left) ? left_sat : page_left;
-
-  assign issue = (left_q != '0) && (outst_q < OutW'(MAX_OUTSTANDING)) &&
-                 (!ar_valid_q || m_axi_gmem_ARREADY);
-
-  assign cmd_ready_o = (left_q == '0);
-  assign cmd_take    = cmd_valid_i && cmd_ready_o;
-
+  assign ar_hs  = m_axi_gmem_ARVALID && m_axi_gmem_ARREADY;
   assign r_hs   = m_axi_gmem_RVALID && m_axi_gmem_RREADY;
   assign r_done = r_hs && m_axi_gmem_RLAST;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      addr_q <= '0;
-      left_q <= '0;
-    end else if (cmd_take) begin
-      addr_q <= {cmd_addr_i[ADDR_W-1:OffW], {OffW{1'b0}}};
-      left_q <= cmd_beats_i;
-    end else if (issue) begin
-      addr_q <= addr_q + (ADDR_W'(burst) << OffW);
-      left_q <= left_q - LEN_W'(burst);
-    end
-  end
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      ar_valid_q <= 1'b0;
-      ar_addr_q  <= '0;
-      ar_len_q   <= '0;
-    end else if (issue) begin
-      ar_valid_q <= 1'b1;
-      ar_addr_q  <= addr_q;
-      ar_len_q   <= 8'(burst - CntW'(1));
-    end else if (m_axi_gmem_ARREADY) begin
-      ar_valid_q <= 1'b0;
-    end
-  end
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      outst_q <= '0;
-    end else if (issue && !r_done) begin
-      outst_q <= outst_q + OutW'(1);
-    end else if (!issue && r_done) begin
-      outst_q <= outst_q - OutW'(1);
-    end
-  end
+  axi_burst_planner #(
+    .DATA_W         (DATA_W),
+    .ADDR_W         (ADDR_W),
+    .LEN_W          (LEN_W),
+    .MAX_OUTSTANDING(MAX_OUTSTANDING)
+  ) u_planner (
+    .clk_i,
+    .rst_ni,
+    .cmd_valid_i,
+    .cmd_ready_o,
+    .cmd_addr_i,
+    .cmd_beats_i,
+    .burst_valid_o(m_axi_gmem_ARVALID),
+    .burst_ready_i(m_axi_gmem_ARREADY),
+    .burst_addr_o (m_axi_gmem_ARADDR),
+    .burst_len_o  (m_axi_gmem_ARLEN),
+    .burst_last_o (ar_last),
+    .done_i       (r_done),
+    .resp_valid_i (r_hs),
+    .resp_i       (m_axi_gmem_RRESP),
+    .idle_o,
+    .err_o,
+    .err_clear_i
+  );
 
   ///////////////////////////////////////////////////
   // Last-burst-of-command flags, in burst order   //
@@ -184,8 +138,8 @@ module axi_read_master
       wptr_q <= '0;
       rptr_q <= '0;
     end else begin
-      if (issue) begin
-        last_q[wptr_q] <= (left_q == LEN_W'(burst));
+      if (ar_hs) begin
+        last_q[wptr_q] <= ar_last;
         wptr_q         <= next_ptr(wptr_q);
       end
       if (r_done) begin
@@ -194,34 +148,11 @@ module axi_read_master
     end
   end
 
-  ////////////
-  // Errors //
-  ////////////
-
-  logic [1:0] err_q;
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      err_q <= 2'd0;
-    end else if (err_clear_i) begin
-      err_q <= 2'd0;
-    end else if (err_q == 2'd0) begin
-      if (r_hs && m_axi_gmem_RRESP[1]) begin
-        err_q <= m_axi_gmem_RRESP;
-      end else if (cmd_take && cmd_beats_i != '0 && cmd_addr_i[OffW-1:0] != '0) begin
-        err_q <= 2'd1;
-      end
-    end
-  end
-
   /////////////
   // Outputs //
   /////////////
 
-  assign m_axi_gmem_ARVALID  = ar_valid_q;
-  assign m_axi_gmem_ARADDR   = ar_addr_q;
   assign m_axi_gmem_ARID     = '0;
-  assign m_axi_gmem_ARLEN    = ar_len_q;
   assign m_axi_gmem_ARSIZE   = 3'(OffW);
   assign m_axi_gmem_ARBURST  = 2'b01;  // INCR
   assign m_axi_gmem_ARLOCK   = 1'b0;
@@ -234,9 +165,6 @@ module axi_read_master
   assign out_valid_o       = m_axi_gmem_RVALID;
   assign out_data_o        = m_axi_gmem_RDATA;
   assign out_last_o        = m_axi_gmem_RLAST && last_q[rptr_q];
-
-  assign idle_o = (left_q == '0) && (outst_q == '0);
-  assign err_o  = err_q;
 
   logic unused_rid;
   assign unused_rid = ^m_axi_gmem_RID;

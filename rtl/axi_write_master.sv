@@ -5,10 +5,10 @@
 // stream of DATA_W-bit beats in, through an AXI4 master port named as Vitis
 // HLS names it (m_axi_gmem_*).
 //
-// Bursts: every command is cut into INCR bursts of full-width beats
-// (AWSIZE = log2(DATA_W/8), WSTRB all ones) of at most 256 beats that never
-// cross a 4 KiB boundary: burst = min(beats left, 256, beats left in the
-// current page). Up to MAX_OUTSTANDING bursts are in flight (issued on AW,
+// Bursts (axi_burst_planner): every command is cut into INCR bursts of
+// full-width beats (AWSIZE = log2(DATA_W/8), WSTRB all ones) of at most 256
+// beats that never cross a 4 KiB boundary: burst = min(beats left, 256,
+// beats left in the current page). Up to MAX_OUTSTANDING bursts are in flight (issued on AW,
 // BRESP not yet received), across command boundaries; ID 0 only.
 //
 // W beats of a burst are sent only after its AW handshake (never before the
@@ -85,91 +85,44 @@ module axi_write_master
   // Geometry //
   //////////////
 
-  localparam int unsigned BeatBytes     = DATA_W / 8;
-  localparam int unsigned OffW          = $clog2(BeatBytes);
-  localparam int unsigned PageBeats     = 4096 / BeatBytes;  // beats per 4 KiB page
-  localparam int unsigned MaxBurstBeats = 256;               // AXI4 INCR limit
-  localparam int unsigned CntW          = 13;                // holds 0..4096 beats
-  localparam int unsigned OutW          = $clog2(MAX_OUTSTANDING + 1);
-  localparam int unsigned PtrW          = (MAX_OUTSTANDING > 1) ? $clog2(MAX_OUTSTANDING) : 1;
-
-  if (DATA_W < 32 || DATA_W > 1024 || (DATA_W & (DATA_W - 1)) != 0) begin : gen_err_data_w
-    $error("axi_write_master: DATA_W must be a power of two in 32..1024");
-  end
-  if (LEN_W < 9 || LEN_W > ADDR_W) begin : gen_err_len_w
-    $error("axi_write_master: LEN_W must be in 9..ADDR_W");
-  end
-  if (MAX_OUTSTANDING < 1) begin : gen_err_outstanding
-    $error("axi_write_master: MAX_OUTSTANDING must be at least 1");
-  end
+  localparam int unsigned OffW = $clog2(DATA_W / 8);
+  localparam int unsigned OutW = $clog2(MAX_OUTSTANDING + 1);
+  localparam int unsigned PtrW = (MAX_OUTSTANDING > 1) ? $clog2(MAX_OUTSTANDING) : 1;
 
   ///////////////////////
   // Command splitting //
   ///////////////////////
 
-  logic [ADDR_W-1:0] addr_q;    // byte address of the next burst (beat aligned)
-  logic [LEN_W-1:0]  left_q;    // beats of the command not yet issued
-  logic [OutW-1:0]   outst_q;   // bursts issued whose BRESP has not come back
-  logic              aw_valid_q;
-  logic [ADDR_W-1:0] aw_addr_q;
-  logic [7:0]        aw_len_q;
-
-  logic [CntW-1:0]   page_left;  // beats from addr_q to the end of its 4 KiB page
-  logic [CntW-1:0]   left_sat;   // min(left_q, MaxBurstBeats)
-  logic [CntW-1:0]   burst;      // beats of the next burst
-  logic              issue;      // load the next burst into the AW register
-  logic              cmd_take;
-  logic              aw_hs, w_hs, w_done, b_hs;
-
-  assign page_left = CntW'(PageBeats) - CntW'(addr_q[11:OffW]);
-  assign left_sat  = (left_q >= LEN_W'(MaxBurstBeats)) ? CntW'(MaxBurstBeats) : CntW'(left_q);
-  assign burst     = (left_sat < page_left) ? left_sat : page_left;
-
-  assign issue = (left_q != '0) && (outst_q < OutW'(MAX_OUTSTANDING)) &&
-                 (!aw_valid_q || m_axi_gmem_AWREADY);
-
-  assign cmd_ready_o = (left_q == '0);
-  assign cmd_take    = cmd_valid_i && cmd_ready_o;
+  logic aw_hs, w_hs, w_done, b_hs;
+  logic unused_aw_last;
 
   assign aw_hs = m_axi_gmem_AWVALID && m_axi_gmem_AWREADY;
   assign b_hs  = m_axi_gmem_BVALID && m_axi_gmem_BREADY;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      addr_q <= '0;
-      left_q <= '0;
-    end else if (cmd_take) begin
-      addr_q <= {cmd_addr_i[ADDR_W-1:OffW], {OffW{1'b0}}};
-      left_q <= cmd_beats_i;
-    end else if (issue) begin
-      addr_q <= addr_q + (ADDR_W'(burst) << OffW);
-      left_q <= left_q - LEN_W'(burst);
-    end
-  end
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      aw_valid_q <= 1'b0;
-      aw_addr_q  <= '0;
-      aw_len_q   <= '0;
-    end else if (issue) begin
-      aw_valid_q <= 1'b1;
-      aw_addr_q  <= addr_q;
-      aw_len_q   <= 8'(burst - CntW'(1));
-    end else if (m_axi_gmem_AWREADY) begin
-      aw_valid_q <= 1'b0;
-    end
-  end
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      outst_q <= '0;
-    end else if (issue && !b_hs) begin
-      outst_q <= outst_q + OutW'(1);
-    end else if (!issue && b_hs) begin
-      outst_q <= outst_q - OutW'(1);
-    end
-  end
+  axi_burst_planner #(
+    .DATA_W         (DATA_W),
+    .ADDR_W         (ADDR_W),
+    .LEN_W          (LEN_W),
+    .MAX_OUTSTANDING(MAX_OUTSTANDING)
+  ) u_planner (
+    .clk_i,
+    .rst_ni,
+    .cmd_valid_i,
+    .cmd_ready_o,
+    .cmd_addr_i,
+    .cmd_beats_i,
+    .burst_valid_o(m_axi_gmem_AWVALID),
+    .burst_ready_i(m_axi_gmem_AWREADY),
+    .burst_addr_o (m_axi_gmem_AWADDR),
+    .burst_len_o  (m_axi_gmem_AWLEN),
+    .burst_last_o (unused_aw_last),
+    .done_i       (b_hs),
+    .resp_valid_i (b_hs),
+    .resp_i       (m_axi_gmem_BRESP),
+    .idle_o,
+    .err_o,
+    .err_clear_i
+  );
 
   //////////////////////////////////////////////////////
   // Burst lengths of the accepted AWs, in burst order //
@@ -221,34 +174,11 @@ module axi_write_master
     end
   end
 
-  ////////////
-  // Errors //
-  ////////////
-
-  logic [1:0] err_q;
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      err_q <= 2'd0;
-    end else if (err_clear_i) begin
-      err_q <= 2'd0;
-    end else if (err_q == 2'd0) begin
-      if (b_hs && m_axi_gmem_BRESP[1]) begin
-        err_q <= m_axi_gmem_BRESP;
-      end else if (cmd_take && cmd_beats_i != '0 && cmd_addr_i[OffW-1:0] != '0) begin
-        err_q <= 2'd1;
-      end
-    end
-  end
-
   /////////////
   // Outputs //
   /////////////
 
-  assign m_axi_gmem_AWVALID  = aw_valid_q;
-  assign m_axi_gmem_AWADDR   = aw_addr_q;
   assign m_axi_gmem_AWID     = '0;
-  assign m_axi_gmem_AWLEN    = aw_len_q;
   assign m_axi_gmem_AWSIZE   = 3'(OffW);
   assign m_axi_gmem_AWBURST  = 2'b01;  // INCR
   assign m_axi_gmem_AWLOCK   = 1'b0;
@@ -264,9 +194,6 @@ module axi_write_master
   assign in_ready_o        = m_axi_gmem_WREADY && w_open;
 
   assign m_axi_gmem_BREADY = 1'b1;
-
-  assign idle_o = (left_q == '0) && (outst_q == '0);
-  assign err_o  = err_q;
 
   logic unused_bid;
   assign unused_bid = ^m_axi_gmem_BID;

@@ -21,6 +21,7 @@ TESTS = "tb.axi.dma_tests"
 TOP = "axi_dma_tb"
 SOURCES = [
     Path(__file__).with_name("axi_dma_tb.sv"),
+    RTL_DIR / "axi_burst_planner.sv",
     RTL_DIR / "axi_read_master.sv",
     RTL_DIR / "axi_write_master.sv",
 ]
@@ -68,26 +69,31 @@ def _reads(cmds, kind):
     return [(a, n) for k, a, n in cmds if k == kind]
 
 
+#: AXI4 address channel of each command kind.
+_CHANNEL = {"rd": "AR", "wr": "AW"}
+
+
 def _check_page(cmds, beat_bytes, message):
-    """The modelled mutant (page check one beat late) breaks a 4 KiB rule on
-    some read of the shrunk input; the correct split does not."""
-    reads = _reads(cmds, "rd")
-    assert reads, f"no read in the shrunk input {cmds}"
-    good = [v for a, n in reads for b in split_bursts(a, n, beat_bytes)
+    """The modelled mutant (page check one beat late, in the burst planner both
+    masters share) breaks a 4 KiB rule on some command of the shrunk input, on
+    the channel the failure names; the correct split does not."""
+    good = [v for _, a, n in cmds for b in split_bursts(a, n, beat_bytes)
             for v in burst_violations(*b, beat_bytes)]  # fmt: skip
-    bad = [v for a, n in reads for b in split_bursts(a, n, beat_bytes, page_slack=1)
-           for v in burst_violations(*b, beat_bytes)]  # fmt: skip
-    assert not good and any("4 KiB" in v for v in bad), (good, bad)
-    assert "AR" in message
+    bad = {k for k, a, n in cmds for b in split_bursts(a, n, beat_bytes, page_slack=1)
+           if any("4 KiB" in v for v in burst_violations(*b, beat_bytes))}  # fmt: skip
+    assert not good and bad, (good, bad)
+    assert any(_CHANNEL[k] in message for k in bad), (bad, message)
 
 
 def _check_257(cmds, beat_bytes, message):
-    writes = _reads(cmds, "wr")
-    assert writes, f"no write in the shrunk input {cmds}"
-    mutant = [b for a, n in writes for b in split_bursts(a, n, beat_bytes, max_burst=257)]
-    good = [b for a, n in writes for b in split_bursts(a, n, beat_bytes)]
-    assert any(n == 257 for _, n in mutant) and all(n <= 256 for _, n in good)
-    assert "AW" in message
+    """The modelled mutant (257-beat bursts, in the shared burst planner) makes
+    a 257-beat burst of some command on the channel the failure names."""
+    good = [b for _, a, n in cmds for b in split_bursts(a, n, beat_bytes)]
+    assert all(n <= 256 for _, n in good), good
+    bad = {k for k, a, n in cmds
+           if any(m == 257 for _, m in split_bursts(a, n, beat_bytes, max_burst=257))}  # fmt: skip
+    assert bad, f"no 257-beat burst in the shrunk input {cmds}"
+    assert any(_CHANNEL[k] in message for k in bad), (bad, message)
 
 
 def _check_wlast(cmds, beat_bytes, message):
@@ -95,15 +101,16 @@ def _check_wlast(cmds, beat_bytes, message):
     assert "WLAST" in message
 
 
-#: Mutants of the two masters with the checks their shrunk inputs must pass.
+#: Mutants of the two masters and their shared burst planner, with the checks
+#: their shrunk inputs must pass.
 MUTANTS = {
     "page_off_by_one": (
-        Mutant("page_off_by_one", "axi_read_master.sv", "CntW'(PageBeats) -",
+        Mutant("page_off_by_one", "axi_burst_planner.sv", "CntW'(PageBeats) -",
                "CntW'(PageBeats + 1) -", "4 KiB boundary check one beat late"),
         _check_page,
     ),
     "max_burst_257": (
-        Mutant("max_burst_257", "axi_write_master.sv", "MaxBurstBeats = 256",
+        Mutant("max_burst_257", "axi_burst_planner.sv", "MaxBurstBeats = 256",
                "MaxBurstBeats = 257", "bursts of up to 257 beats"),
         _check_257,
     ),

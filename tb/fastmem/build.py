@@ -20,6 +20,7 @@ TOP = "dma_fastmem_tb"
 DPI_C = HERE / "dpi_mem.c"
 BARE_MAIN = HERE / "bare_main.cpp"
 SOURCES = [
+    RTL_DIR / "axi_burst_planner.sv",
     RTL_DIR / "axi_read_master.sv",
     RTL_DIR / "axi_write_master.sv",
     HERE / "axi_dpi_mem.sv",
