@@ -6,7 +6,8 @@ copies the file into the build tree, applies the change and builds the copy
 in place of the original; ``rtl/`` itself is never touched and holds no test
 hooks.  :func:`assert_caught` checks that the bench failed and returns the
 shrunk input it reported, so a test can confirm that input really separates
-the mutant from the golden model.
+the mutant from the golden model.  :func:`run_mutant` does both steps: build
+the mutant, run one Hypothesis testcase, return the shrunk input.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from tb.hypothesis_sim import MINIMAL
 from tb.simbuild import RTL_DIR, SIM_ROOT, SimBuild, SimResult
 
-__all__ = ["Mutant", "assert_caught", "build_mutant"]
+__all__ = ["Mutant", "assert_caught", "build_mutant", "run_mutant"]
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,27 @@ def assert_caught(result: SimResult, testcase: str) -> str:
     m = re.search(re.escape(MINIMAL) + r"\s*(.*?)(?: \(seed \d+\))?$", case.message, re.S)
     assert m, f"no shrunk input in the failure message: {case.message}"
     return m.group(1).strip()
+
+
+def run_mutant(
+    sim_builds: Callable[..., SimBuild],
+    config: str,
+    toplevel: str,
+    mutant: Mutant,
+    testcase: str,
+    tests_module: str,
+    seed: int,
+    *,
+    sources: Sequence[Path] | None = None,
+    parameters: Mapping[str, object] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> str:
+    """Build ``mutant`` (:func:`build_mutant`), run ``testcase`` of ``tests_module`` on it
+    and return the shrunk input the failure reported (:func:`assert_caught`).
+
+    The caller still confirms that input against the golden model and its model
+    of the mutation.
+    """
+    sim = build_mutant(sim_builds, config, toplevel, mutant, sources=sources, parameters=parameters)
+    result = sim.run(tests_module, [testcase], seed=seed, extra_env=extra_env, check=False)
+    return assert_caught(result, testcase)

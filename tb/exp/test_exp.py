@@ -10,7 +10,7 @@ import pytest
 from golden.approx.exp import exp_neg
 from hls.config import load_config
 from tb.exp.model import ExpGeometry, edge_vectors, exp_model, stream_vectors, table_of
-from tb.mutation import Mutant, assert_caught, build_mutant
+from tb.mutation import Mutant, run_mutant
 
 TESTS = "tb.exp.exp_tests"
 #: Lanes of the bench builds: 3 on tiny (an odd lane count), 8 on m3vit (its P).
@@ -100,11 +100,10 @@ def test_exp_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report
     """A mutated copy of the RTL must fail exp_hypothesis with a shrunk input that
     really separates the mutant from the golden model (tiny only)."""
     mut, knobs = MUTANTS[mutant]
-    sim = build_mutant(
-        sim_builds, mutant_config, "exp_unit", mut, parameters=_parameters(mutant_config)
-    )
-    result = sim.run(TESTS, ["exp_hypothesis"], seed=seed_report, check=False)
-    shrunk = assert_caught(result, "exp_hypothesis")
+    shrunk = run_mutant(
+        sim_builds, mutant_config, "exp_unit", mut, "exp_hypothesis", TESTS, seed_report,
+        parameters=_parameters(mutant_config),
+    )  # fmt: skip
     m = re.search(r"x=(-?\d+) .*rtl (-?\d+) golden (-?\d+)", shrunk)
     assert m, f"no input in the shrunk example: {shrunk}"
     x, y_rtl, y_gold = (int(v) for v in m.groups())

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tb.gelu.model import GeluGeometry, gelu_model, read_rom_hex
-from tb.mutation import Mutant, assert_caught, build_mutant
+from tb.mutation import Mutant, run_mutant
 from tb.simbuild import generated
 
 TESTS = "tb.gelu.gelu_tests"
@@ -63,9 +63,10 @@ def test_gelu_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_repor
     """A mutated copy of the RTL must fail gelu_hypothesis with a shrunk input
     that really separates the mutant from the golden model."""
     mut, knobs = MUTANTS[mutant]
-    sim = build_mutant(sim_builds, mutant_config, "gelu_unit", mut, parameters={"LANES": LANES})
-    result = sim.run(TESTS, ["gelu_hypothesis"], seed=seed_report, check=False)
-    shrunk = assert_caught(result, "gelu_hypothesis")
+    shrunk = run_mutant(
+        sim_builds, mutant_config, "gelu_unit", mut, "gelu_hypothesis", TESTS, seed_report,
+        parameters={"LANES": LANES},
+    )  # fmt: skip
     m = re.search(r"x=(-?\d+) .*rtl (-?\d+) golden (-?\d+)", shrunk)
     assert m, f"no input in the shrunk example: {shrunk}"
     x, y_rtl, y_gold = (int(v) for v in m.groups())

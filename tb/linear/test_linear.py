@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tb.linear.model import LinearGeometry, linear_model
-from tb.mutation import Mutant, assert_caught, build_mutant
+from tb.mutation import Mutant, run_mutant
 from tb.simbuild import RTL_DIR
 
 TESTS = "tb.linear.linear_tests"
@@ -112,9 +112,10 @@ def test_linear_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_rep
 
     config = mutant_config
     mut, knobs = MUTANTS[mutant]
-    sim = build_mutant(sim_builds, config, TOPLEVEL, mut, sources=SOURCES)
-    result = sim.run(TESTS, ["linear_hypothesis"], seed=seed_report, check=False)
-    minimal = assert_caught(result, "linear_hypothesis")
+    minimal = run_mutant(
+        sim_builds, config, TOPLEVEL, mut, "linear_hypothesis", TESTS, seed_report,
+        sources=SOURCES,
+    )  # fmt: skip
     m = _FAILURE.search(minimal)
     assert m, f"no operands in the shrunk input: {minimal}"
     x, w = ast.literal_eval(m.group(1)), ast.literal_eval(m.group(2))

@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-from tb.mutation import Mutant, assert_caught, build_mutant
+from tb.mutation import Mutant, run_mutant
 from tb.queues.model import golden_packet
 
 TESTS = "tb.queues.queues_tests"
@@ -91,9 +91,9 @@ def test_queues_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_rep
     from hls.config import load_config
 
     mut = MUTANTS[mutant]
-    sim = build_mutant(sim_builds, mutant_config, TOP, mut)
-    result = sim.run(TESTS, ["queues_hypothesis"], seed=seed_report, check=False)
-    shrunk = assert_caught(result, "queues_hypothesis")
+    shrunk = run_mutant(
+        sim_builds, mutant_config, TOP, mut, "queues_hypothesis", TESTS, seed_report
+    )
     assert " | " in shrunk, f"no batch in the shrunk example: {shrunk}"
     text, blob = shrunk.rsplit(" | ", 1)
     rep = json.loads(blob)

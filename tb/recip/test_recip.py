@@ -1,18 +1,16 @@
 """pytest entry of the reciprocal bench (cocotb tests in tb/recip/recip_tests.py).
 
 Built for formats.softmax_sum (the softmax engine's input), LANES=1, on the
-unit configurations (tiny and m3vit by default, --sim-config to choose).
+unit configurations (tiny and m3vit by default, --sim-config to choose). This
+module states the unit; the pytest bodies are shared with the rsqrt bench
+(tb/recip/nr_pytest.py).
 """
 
 from __future__ import annotations
 
-import pytest
+from tb.mutation import Mutant
+from tb.recip import nr_pytest
 
-from hls.config import load_config
-from tb.mutation import Mutant, assert_caught, build_mutant
-from tb.recip.model import NrUnit, check_minimal_input
-
-TESTS = "tb.recip.recip_tests"
 KIND = "recip"
 FILE = "recip_unit.sv"
 
@@ -28,16 +26,7 @@ MUTANTS = {
         ),
         {"newton_sign": True},
     ),
-    "seed_index_off": (
-        Mutant(
-            "seed_index_off",
-            FILE,
-            "addr_lo2 + AddrW'(1)",
-            "addr_lo2 + AddrW'(0)",
-            "constant one LSB off: the upper seed entry read at i, not i + 1 (no slope)",
-        ),
-        {"seed_index_off": True},
-    ),
+    "seed_index_off": nr_pytest.seed_index_off(FILE),
     "shift_off": (
         Mutant(
             "shift_off",
@@ -61,50 +50,6 @@ MUTANTS = {
 }
 
 
-def _unit(config: str) -> NrUnit:
-    return NrUnit(KIND, load_config(config))
-
-
-@pytest.fixture(scope="session")
-def recip_sim(unit_config, sim_builds):
-    unit = _unit(unit_config)
-    return sim_builds(unit.toplevel, unit_config, parameters=unit.parameters)
-
-
-@pytest.mark.sim
-@pytest.mark.timeout(600)
-def test_recip_stream(recip_sim, seed_report):
-    """Reset, full rate and latency, x = 0, >= 100,000 vectors under stalls, mid-stream reset."""
-    recip_sim.run(
-        TESTS,
-        [
-            "recip_reset_idle",
-            "recip_throughput",
-            "recip_zero_input",
-            "recip_stream",
-            "recip_reset_mid_stream",
-        ],
-        seed=seed_report,
-    )
-
-
-@pytest.mark.sim
-@pytest.mark.timeout(600)
-def test_recip_hypothesis(recip_sim, seed_report):
-    """Hypothesis property inside the simulation (bridge/resume), aimed at the corners."""
-    recip_sim.run(TESTS, ["recip_hypothesis"], seed=seed_report)
-
-
-@pytest.mark.sim
-@pytest.mark.timeout(900)
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
-def test_recip_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
-    """A mutated copy of the RTL (tiny only) fails recip_hypothesis with a shrunk input
-    that really separates the mutant from the golden model."""
-    mut, knobs = MUTANTS[mutant]
-    unit = _unit(mutant_config)
-    sim = build_mutant(sim_builds, mutant_config, unit.toplevel, mut, parameters=unit.parameters)
-    result = sim.run(TESTS, ["recip_hypothesis"], seed=seed_report, check=False)
-    text = assert_caught(result, "recip_hypothesis")
-    summary = check_minimal_input(unit, text, knobs)
-    print(f"mutant {mutant} ({mut.why}): minimal failing input {summary}")
+nr_sim, test_recip_stream, test_recip_hypothesis, test_recip_bench_catches_mutant = (
+    nr_pytest.bench_tests(KIND, MUTANTS)
+)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hls.config import load_config
-from tb.mutation import Mutant, assert_caught, build_mutant
+from tb.mutation import Mutant, build_mutant, run_mutant
 from tb.simbuild import RTL_DIR
 from tb.softmax_stats.model import Geometry, golden_stats, make_group, rtl_model
 
@@ -104,9 +104,10 @@ def test_softmax_stats_catches_mutant(mutant_config, mutant, sim_builds, seed_re
     """A mutated copy of the RTL must fail ss_hypothesis with a shrunk input that
     the golden model and the modelled mutation confirm ("tiny" only: builds cost)."""
     mut, knobs = MUTANTS[mutant]
-    sim = build_mutant(sim_builds, mutant_config, TOPLEVEL, mut, sources=SOURCES)
-    result = sim.run(TESTS, ["ss_hypothesis"], seed=seed_report, check=False)
-    text = assert_caught(result, "ss_hypothesis")
+    text = run_mutant(
+        sim_builds, mutant_config, TOPLEVEL, mut, "ss_hypothesis", TESTS, seed_report,
+        sources=SOURCES,
+    )  # fmt: skip
     print(f"mutant {mutant} ({mut.why}): minimal failing input: {text}")
     m = _FAIL_RE.search(text)
     assert m, f"the shrunk input is not a value mismatch: {text}"

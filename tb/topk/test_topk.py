@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-from tb.mutation import Mutant, assert_caught, build_mutant
+from tb.mutation import Mutant, run_mutant
 from tb.topk.model import golden_topk, topk_model
 
 TESTS = "tb.topk.topk_tests"
@@ -92,12 +92,10 @@ def test_topk_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_repor
     """A mutated copy of the RTL must fail topk_hypothesis with a shrunk token whose
     golden result differs from the RTL's, and which the modelled mutation reproduces."""
     mut, knobs = MUTANTS[mutant]
-    sim = build_mutant(sim_builds, mutant_config, "topk_select", mut)
-    result = sim.run(
-        TESTS, ["topk_hypothesis"], seed=seed_report, check=False,
+    shrunk = run_mutant(
+        sim_builds, mutant_config, "topk_select", mut, "topk_hypothesis", TESTS, seed_report,
         extra_env={"TOPK_HYP_EXAMPLES": "300"},
     )  # fmt: skip
-    shrunk = assert_caught(result, "topk_hypothesis")
     assert " | " in shrunk, f"no token in the shrunk example: {shrunk}"
     rep = json.loads(shrunk.rsplit(" | ", 1)[1])
     logits, k = rep["logits"], rep["k"]

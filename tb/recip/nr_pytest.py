@@ -1,0 +1,105 @@
+"""pytest bodies shared by the recip and rsqrt benches (tb/recip, tb/rsqrt).
+
+Each bench's ``test_<kind>.py`` states its unit (the kind and the mutants of
+its RTL file) and takes its tests from :func:`bench_tests`; the cocotb side is
+``<kind>_tests.py`` on top of tb/recip/nr_bench.py.  Both units are built
+with LANES=1 for their input format (recip: formats.softmax_sum, rsqrt:
+formats.ln_var) on the unit configurations (tiny and m3vit by default,
+--sim-config to choose); mutants on tiny only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import pytest
+
+from hls.config import load_config
+from tb.mutation import Mutant, run_mutant
+from tb.recip.model import NrUnit, check_minimal_input
+
+#: Mutant name -> (textual mutant of rtl/<kind>_unit.sv, rtl_model knobs that model it).
+Mutants = Mapping[str, tuple[Mutant, dict[str, bool]]]
+
+
+def seed_index_off(file: str) -> tuple[Mutant, dict[str, bool]]:
+    """The mutant both units share: their seed interpolation is the same code."""
+    return (
+        Mutant(
+            "seed_index_off",
+            file,
+            "addr_lo2 + AddrW'(1)",
+            "addr_lo2 + AddrW'(0)",
+            "constant one LSB off: the upper seed entry read at i, not i + 1 (no slope)",
+        ),
+        {"seed_index_off": True},
+    )
+
+
+def _unit(kind: str, config: str) -> NrUnit:
+    return NrUnit(kind, load_config(config))
+
+
+def bench_tests(kind: str, mutants: Mutants) -> tuple[Callable, ...]:
+    """The fixture ``nr_sim`` and the tests ``test_<kind>_stream``,
+    ``test_<kind>_hypothesis`` and ``test_<kind>_bench_catches_mutant``, in that
+    order, for a test module to bind under those names."""
+    tests = f"tb.{kind}.{kind}_tests"
+
+    @pytest.fixture(scope="session")
+    def nr_sim(unit_config, sim_builds):
+        unit = _unit(kind, unit_config)
+        return sim_builds(unit.toplevel, unit_config, parameters=unit.parameters)
+
+    @pytest.mark.sim
+    @pytest.mark.timeout(600)
+    def test_stream(nr_sim, seed_report):
+        """Reset, full rate and latency, x = 0, >= 100,000 vectors under stalls,
+        mid-stream reset."""
+        nr_sim.run(
+            tests,
+            [
+                f"{kind}_reset_idle",
+                f"{kind}_throughput",
+                f"{kind}_zero_input",
+                f"{kind}_stream",
+                f"{kind}_reset_mid_stream",
+            ],
+            seed=seed_report,
+        )
+
+    @pytest.mark.sim
+    @pytest.mark.timeout(600)
+    def test_hypothesis(nr_sim, seed_report):
+        """Hypothesis property inside the simulation (bridge/resume), aimed at the corners."""
+        nr_sim.run(tests, [f"{kind}_hypothesis"], seed=seed_report)
+
+    @pytest.mark.sim
+    @pytest.mark.timeout(900)
+    @pytest.mark.parametrize("mutant", sorted(mutants))
+    def test_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
+        """A mutated copy of the RTL (tiny only) fails <kind>_hypothesis with a shrunk
+        input that really separates the mutant from the golden model."""
+        mut, knobs = mutants[mutant]
+        unit = _unit(kind, mutant_config)
+        text = run_mutant(
+            sim_builds,
+            mutant_config,
+            unit.toplevel,
+            mut,
+            f"{kind}_hypothesis",
+            tests,
+            seed_report,
+            parameters=unit.parameters,
+        )
+        summary = check_minimal_input(unit, text, knobs)
+        print(f"mutant {mutant} ({mut.why}): minimal failing input {summary}")
+
+    test_bench_catches_mutant.__doc__ = test_bench_catches_mutant.__doc__.replace("<kind>", kind)
+    for test, name in (
+        (test_stream, "stream"),
+        (test_hypothesis, "hypothesis"),
+        (test_bench_catches_mutant, "bench_catches_mutant"),
+    ):
+        test.__name__ = test.__qualname__ = f"test_{kind}_{name}"
+    return nr_sim, test_stream, test_hypothesis, test_bench_catches_mutant
