@@ -208,7 +208,9 @@ async def linear_reset_mid_stream(dut):
     start_clock(dut)
     await reset(dut)
     for after in (3, 17, 150):
-        jobs = random_jobs(rng, GEO, 40 * GEO.rows)
+        # An output beat carries at most ROWS values and leaves at most once per
+        # cycle: (after + 64) * ROWS values cannot be done within `after` cycles.
+        jobs = random_jobs(rng, GEO, (after + 64) * GEO.rows)
         idle = [idle_pattern(rng, 1024) for _ in range(3)]
         await interrupt_with_reset(
             dut,
