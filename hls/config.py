@@ -397,7 +397,14 @@ _CONFIGS: dict[str, dict] = {
     ),
 }  # fmt: skip
 
+#: Configurations of the model's golden model and units.
 CONFIG_NAMES: tuple[str, ...] = tuple(_CONFIGS)
+#: All-dense variants (no MoE layer) that the kernel runs end to end.
+_CONFIGS.update({f"{name}_dense": {**_CONFIGS[name], "moe_layers": ()} for name in ("tiny", "small")})
+#: Every name load_config accepts.
+ALL_CONFIG_NAMES: tuple[str, ...] = tuple(_CONFIGS)
+#: Kernel (whole-model) builds of the per-commit suite.
+KERNEL_CONFIGS: tuple[str, ...] = ("tiny_dense", "small_dense")
 PER_COMMIT_CONFIGS: tuple[str, ...] = ("tiny", "small")
 #: Unit benches run on the smallest and on the real parameterisation.
 UNIT_CONFIGS: tuple[str, ...] = ("tiny", "m3vit")
@@ -408,7 +415,9 @@ MUTANT_CONFIGS: tuple[str, ...] = ("tiny",)
 def load_config(name: str, **overrides) -> KernelConfig:
     """The named configuration, optionally with fields replaced (validated again)."""
     if name not in _CONFIGS:
-        raise ConfigError(name, "name", f"unknown configuration; known: {', '.join(CONFIG_NAMES)}")
+        raise ConfigError(
+            name, "name", f"unknown configuration; known: {', '.join(ALL_CONFIG_NAMES)}"
+        )
     known = {f.name for f in fields(KernelConfig)}
     for key in overrides:
         if key not in known:

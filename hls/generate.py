@@ -26,7 +26,7 @@ import numpy as np
 
 from golden.fixed import Overflow, Quant
 from golden.layernorm import eps_raw
-from hls.config import CONFIG_NAMES, KernelConfig, load_config
+from hls.config import ALL_CONFIG_NAMES, KernelConfig, load_config
 from hls.registers import sv_localparams
 from hls.tables import exp2_neg_table, gelu_delta_table, log2e_constant, recip_table, rsqrt_table
 
@@ -57,6 +57,7 @@ _SIZES = {
     "LAYERS": "layers", "MLP_HIDDEN": "mlp_hidden", "EXPERT_HIDDEN": "expert_hidden",
     "EXPERTS": "experts", "TOP_K": "top_k", "TASKS": "tasks", "ATTN_P": "attn_parallel",
     "AXI_DATA_W": "axi_data_width", "ATTN_SCALE_LOG2": "attn_scale_log2",
+    "CHANNELS": "channels", "PATCH": "patch", "PATCHES": "patches",
 }  # fmt: skip
 
 
@@ -87,6 +88,8 @@ def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
     lines += [
         _int("TILE_ROWS", cfg.linear_tile[0], "linear tile: output rows"),
         _int("TILE_COLS", cfg.linear_tile[1], "linear tile: input columns"),
+        _int("IMAGE_H", cfg.image_hw[0], "image height (pixels)"),
+        _int("IMAGE_W", cfg.image_hw[1], "image width (pixels)"),
     ]
     for f in fields(cfg.formats):
         fmt = getattr(cfg.formats, f.name)
@@ -157,7 +160,7 @@ def generate(cfg: KernelConfig, out_dir: Path) -> GeneratedFiles:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", choices=CONFIG_NAMES, required=True)
+    parser.add_argument("--config", choices=ALL_CONFIG_NAMES, required=True)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     files = generate(load_config(args.config), args.out)

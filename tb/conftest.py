@@ -57,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def _configs(config: pytest.Config, default: tuple[str, ...] | None = None) -> list[str]:
     chosen = config.getoption("--sim-config", default=None)
     if chosen:
-        from hls.config import CONFIG_NAMES
+        from hls.config import ALL_CONFIG_NAMES as CONFIG_NAMES
 
         unknown = [c for c in chosen if c not in CONFIG_NAMES]
         if unknown:
