@@ -27,6 +27,7 @@ import numpy as np
 from golden.fixed import Overflow, Quant
 from golden.layernorm import eps_raw
 from hls.config import ALL_CONFIG_NAMES, KernelConfig, load_config
+from hls.program import sv_package_lines
 from hls.registers import sv_localparams
 from hls.tables import exp2_neg_table, gelu_delta_table, log2e_constant, recip_table, rsqrt_table
 
@@ -125,6 +126,7 @@ def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
         f"{cfg.exp.log2e_bits + 1}'h{log2e:x};  // log2(e), {cfg.exp.log2e_bits} fraction bits\n"
     )
     lines += sv_localparams(cfg)  # s_axi_control map (hls/registers.py)
+    lines += sv_package_lines(cfg)  # the stage program (hls/program.py)
     return lines
 
 

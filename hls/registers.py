@@ -185,6 +185,7 @@ class Status(IntEnum):
     # Runtime faults (reported by the kernel's memory masters; not by arg_check).
     AXI_READ_ERROR = 0x10  # SLVERR/DECERR on an m_axi read
     AXI_WRITE_ERROR = 0x11  # SLVERR/DECERR on an m_axi write
+    UNSUPPORTED_STAGE = 0x12  # the program reached a stage with no engine (MoE, for now)
 
 
 _POINTERS = ("image", "weights", "scratch", "output")

@@ -121,13 +121,15 @@ class _RamWrite(AxiRamWrite):
 class DmaRam(Memory):
     """``AxiRam`` on ``m_axi_gmem`` plus error regions (:meth:`add_error_region`)."""
 
-    def __init__(self, dut, size: int):
+    def __init__(self, dut, size: int, *, clock=None, reset=None):
         super().__init__(size)
         self.errors = _ErrorRegions()
         bus = AxiBus.from_prefix(dut, "m_axi_gmem")
         kw = dict(reset_active_level=False, mem=self.mem, errors=self.errors)
-        self.write_if = _RamWrite(bus.write, dut.clk_i, dut.rst_ni, **kw)
-        self.read_if = _RamRead(bus.read, dut.clk_i, dut.rst_ni, **kw)
+        clock = dut.clk_i if clock is None else clock  # active-low reset
+        reset = dut.rst_ni if reset is None else reset
+        self.write_if = _RamWrite(bus.write, clock, reset, **kw)
+        self.read_if = _RamRead(bus.read, clock, reset, **kw)
         # Per-burst INFO lines and per-beat error warnings would flood the log.
         for side in (self.write_if, self.read_if):
             side.log.setLevel(logging.ERROR)
