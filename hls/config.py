@@ -400,7 +400,9 @@ _CONFIGS: dict[str, dict] = {
 #: Configurations of the model's golden model and units.
 CONFIG_NAMES: tuple[str, ...] = tuple(_CONFIGS)
 #: All-dense variants (no MoE layer) that the kernel runs end to end.
-_CONFIGS.update({f"{name}_dense": {**_CONFIGS[name], "moe_layers": ()} for name in ("tiny", "small")})
+_CONFIGS.update(
+    {f"{name}_dense": {**_CONFIGS[name], "moe_layers": ()} for name in ("tiny", "small")}
+)
 #: Every name load_config accepts.
 ALL_CONFIG_NAMES: tuple[str, ...] = tuple(_CONFIGS)
 #: Kernel (whole-model) builds of the per-commit suite.

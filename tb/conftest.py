@@ -86,6 +86,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize(
             "unit_config", _configs(metafunc.config, UNIT_CONFIGS), scope="session"
         )
+    if "kernel_config" in metafunc.fixturenames:
+        from hls.config import KERNEL_CONFIGS
+
+        metafunc.parametrize(
+            "kernel_config", _configs(metafunc.config, KERNEL_CONFIGS), scope="session"
+        )
+    if "kernel_stage" in metafunc.fixturenames:
+        # (configuration, stop_after) pairs: one test per stage of every kernel config.
+        from hls.config import KERNEL_CONFIGS, load_config
+        from hls.program import program
+
+        pairs = [
+            (name, st.index, f"{name}-{st.index}-l{st.layer}_{st.name}")
+            for name in _configs(metafunc.config, KERNEL_CONFIGS)
+            for st in program(load_config(name))
+        ]
+        metafunc.parametrize("kernel_stage", [p[:2] for p in pairs], ids=[p[2] for p in pairs])
 
 
 @pytest.fixture(scope="session")
