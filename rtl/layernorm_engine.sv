@@ -1,0 +1,341 @@
+// Copyright edgemoe-cv contributors
+// SPDX-License-Identifier: Apache-2.0
+//
+// LayerNorm engine: normalises a (tokens x ROW_LEN) tensor of feature rows out
+// of memory into another, bit-exact with golden.layernorm.layernorm applied to
+// every row. All arithmetic is layernorm_unit's (see its header); this module
+// moves data between the kernel's memory ports and the unit.
+//
+// Memory layout (hls/memory_map.py): features are FEATURE_W-bit raw values in
+// FeatLaneW-bit lanes (FEATURE_W rounded up to 8/16/32/64, sign-extended),
+// gamma and beta NORM_W-bit raw values in NormLaneW-bit lanes; element i of a
+// row is lane i of the row's beats, every row starts on a beat and is a whole
+// number of beats, so the x and y tensors are contiguous: RowBeats beats per
+// row. gamma and beta are one row of ROW_LEN elements each (NormBeats beats).
+//
+// Unit geometry: LANES = DATA_W / FeatLaneW features per unit beat, so the unit
+// consumes one memory beat of features per cycle, and a row is
+// RowBeats = ROW_LEN / LANES unit beats. A unit parameter beat
+// {beta[LANES-1..0], gamma[LANES-1..0]} holds LANES of each; one memory beat of
+// gamma (or beta) holds PrmPerBeat = NormLanes / LANES parameter beats' worth.
+//
+// Job (one at a time; job_ready_o = idle; fields taken with the handshake):
+//   read commands, issued back to back at the start of the job:
+//     1. gamma: NormBeats beats at job_gamma_addr_i
+//     2. beta:  NormBeats beats at job_beta_addr_i
+//     3. x:     tokens * RowBeats beats at job_x_addr_i (the whole tensor)
+//   write command: tokens * RowBeats beats at job_y_addr_i, issued at the start
+//   of the job; output beats are offered only once it has been taken.
+//   Read data, in command order: gamma beats are stored in a NormBeats-deep
+//   buffer; each beta beat, with the stored gamma beat of the same index, is
+//   sent to the unit as PrmPerBeat parameter beats (the beta beat is taken
+//   with the last of them); x beats go straight into the unit's input stream
+//   (features cut to DATA_W bits). The unit accepts the parameter load because
+//   it is empty at the start of every job (the previous job ended with its last
+//   output beat). Reads of later rows run ahead while earlier rows normalise,
+//   as far as the unit's ROW_BUFS ring allows; the unit's output goes straight
+//   to the write port (sign-extended to FeatLaneW-bit lanes).
+//   done_o pulses in the cycle the job's last write beat is accepted; the
+//   engine is idle (job_ready_o) from the next cycle. A job of 0 tokens issues
+//   no command and pulses done_o one cycle after it is taken.
+//   No deadlock: every read beat is accepted without waiting for another read
+//   (gamma always; beta when the empty unit takes parameters; x when the unit's
+//   ring has room, which only needs the write port to drain).
+//
+// Throughput: per row max(RowBeats, unit statistics latency) cycles (the
+// unit's ring overlaps reading, statistics and normalising of three rows);
+// the parameter load takes NormBeats + RowBeats cycles at the start of a job.
+module layernorm_engine
+  import edgemoe_cfg_pkg::*;
+#(
+  parameter int unsigned DATA_W     = AXI_DATA_W,
+  parameter int unsigned ROW_LEN    = DIM,
+  parameter int unsigned ROW_BUFS   = 3,
+  parameter int unsigned DIV_UNROLL = 16
+) (
+  input  logic               clk_i,
+  input  logic               rst_ni,
+
+  // Job.
+  input  logic               job_valid_i,
+  output logic               job_ready_o,
+  input  logic [63:0]        job_x_addr_i,      // (tokens x ROW_LEN) feature rows
+  input  logic [63:0]        job_gamma_addr_i,  // one row of ROW_LEN norm elements
+  input  logic [63:0]        job_beta_addr_i,   // one row of ROW_LEN norm elements
+  input  logic [63:0]        job_y_addr_i,      // output (tokens x ROW_LEN) feature rows
+  input  logic [15:0]        job_tokens_i,      // rows
+  output logic               done_o,
+
+  // Reads.
+  output logic               rd_cmd_valid_o,
+  input  logic               rd_cmd_ready_i,
+  output logic [63:0]        rd_cmd_addr_o,
+  output logic [31:0]        rd_cmd_beats_o,
+  input  logic               rd_valid_i,
+  output logic               rd_ready_o,
+  input  logic [DATA_W-1:0]  rd_data_i,
+
+  // Writes.
+  output logic               wr_cmd_valid_o,
+  input  logic               wr_cmd_ready_i,
+  output logic [63:0]        wr_cmd_addr_o,
+  output logic [31:0]        wr_cmd_beats_o,
+  output logic               wr_valid_o,
+  input  logic               wr_ready_i,
+  output logic [DATA_W-1:0]  wr_data_o
+);
+
+  //////////////////////
+  // Derived geometry //
+  //////////////////////
+
+  localparam int unsigned FeatW      = FEATURE_W;
+  localparam int unsigned GbW        = NORM_W;
+  localparam int unsigned FeatLaneW  = (FeatW <= 8) ? 8 : (FeatW <= 16) ? 16 :
+                                       (FeatW <= 32) ? 32 : 64;
+  localparam int unsigned NormLaneW  = (GbW <= 8) ? 8 : (GbW <= 16) ? 16 :
+                                       (GbW <= 32) ? 32 : 64;
+  localparam int unsigned LANES      = DATA_W / FeatLaneW;
+  localparam int unsigned NormLanes  = DATA_W / NormLaneW;
+  localparam int unsigned PrmPerBeat = NormLanes / LANES;
+  localparam int unsigned RowBeats   = ROW_LEN / LANES;
+  localparam int unsigned NormBeats  = ROW_LEN / NormLanes;
+  localparam int unsigned NbW        = (NormBeats > 1) ? $clog2(NormBeats) : 1;
+  localparam int unsigned SubW       = (PrmPerBeat > 1) ? $clog2(PrmPerBeat) : 1;
+
+  if (DATA_W % FeatLaneW != 0 || ROW_LEN % LANES != 0) begin : gen_err_feat
+    $error("layernorm_engine: a feature row must be a whole number of beats");
+  end
+  if (DATA_W % NormLaneW != 0 || ROW_LEN % NormLanes != 0 ||
+      NormLanes % LANES != 0) begin : gen_err_norm
+    $error("layernorm_engine: a gamma/beta row must be a whole number of beats");
+  end
+
+  ///////////
+  // State //
+  ///////////
+
+  typedef enum logic [1:0] {
+    RdGamma = 2'd0,
+    RdBeta  = 2'd1,
+    RdX     = 2'd2,
+    RdNone  = 2'd3
+  } rd_e;
+
+  logic        busy_q, empty_q;
+  logic [63:0] x_addr_q, gamma_addr_q, beta_addr_q, y_addr_q;
+  logic [31:0] total_q;       // tokens * RowBeats
+  logic [31:0] wr_cnt_q;      // write beats accepted
+  rd_e         cmd_q;         // next read command
+  rd_e         ph_q;          // where the next read beat goes
+  logic        wr_cmd_pend_q; // write command not yet taken
+  logic [NbW-1:0]  nb_q;      // gamma/beta beat index
+  logic [SubW-1:0] sub_q;     // parameter beat within a beta beat
+
+  logic job_hs, rd_cmd_hs, wr_cmd_hs, rd_hs, wr_hs, last_wr;
+  logic gamma_hs, prm_hs, nb_last, sub_last;
+
+  assign job_ready_o = ~busy_q;
+  assign job_hs      = job_valid_i & job_ready_o;
+  assign rd_cmd_hs   = rd_cmd_valid_o & rd_cmd_ready_i;
+  assign wr_cmd_hs   = wr_cmd_valid_o & wr_cmd_ready_i;
+  assign rd_hs       = rd_valid_i & rd_ready_o;
+  assign wr_hs       = wr_valid_o & wr_ready_i;
+  assign last_wr     = wr_hs & (wr_cnt_q == total_q - 32'd1);
+  assign nb_last     = (nb_q == NbW'(NormBeats - 1));
+  assign sub_last    = (sub_q == SubW'(PrmPerBeat - 1));
+  assign gamma_hs    = rd_hs & (ph_q == RdGamma);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      busy_q        <= 1'b0;
+      empty_q       <= 1'b0;
+      x_addr_q      <= '0;
+      gamma_addr_q  <= '0;
+      beta_addr_q   <= '0;
+      y_addr_q      <= '0;
+      total_q       <= '0;
+      wr_cnt_q      <= '0;
+      cmd_q         <= RdNone;
+      ph_q          <= RdNone;
+      wr_cmd_pend_q <= 1'b0;
+      nb_q          <= '0;
+      sub_q         <= '0;
+    end else begin
+      empty_q <= 1'b0;
+      if (job_hs) begin
+        x_addr_q      <= job_x_addr_i;
+        gamma_addr_q  <= job_gamma_addr_i;
+        beta_addr_q   <= job_beta_addr_i;
+        y_addr_q      <= job_y_addr_i;
+        total_q       <= 32'(job_tokens_i) * 32'(RowBeats);
+        wr_cnt_q      <= '0;
+        nb_q          <= '0;
+        sub_q         <= '0;
+        if (job_tokens_i == '0) begin
+          empty_q <= 1'b1;
+          busy_q  <= 1'b1;
+        end else begin
+          busy_q        <= 1'b1;
+          cmd_q         <= RdGamma;
+          ph_q          <= RdGamma;
+          wr_cmd_pend_q <= 1'b1;
+        end
+      end
+      if (empty_q) begin
+        busy_q <= 1'b0;
+      end
+      // Read commands: gamma, beta, x.
+      if (rd_cmd_hs) begin
+        unique case (cmd_q)
+          RdGamma: cmd_q <= RdBeta;
+          RdBeta:  cmd_q <= RdX;
+          default: cmd_q <= RdNone;
+        endcase
+      end
+      if (wr_cmd_hs) begin
+        wr_cmd_pend_q <= 1'b0;
+      end
+      // Read data routing.
+      if (gamma_hs) begin
+        nb_q <= nb_last ? '0 : nb_q + NbW'(1);
+        if (nb_last) begin
+          ph_q <= RdBeta;
+        end
+      end
+      if (prm_hs) begin
+        sub_q <= sub_last ? '0 : sub_q + SubW'(1);
+        if (sub_last) begin
+          nb_q <= nb_last ? '0 : nb_q + NbW'(1);
+          if (nb_last) begin
+            ph_q <= RdX;
+          end
+        end
+      end
+      // Writes and the end of the job.
+      if (wr_hs) begin
+        wr_cnt_q <= wr_cnt_q + 32'd1;
+      end
+      if (last_wr) begin
+        busy_q <= 1'b0;
+        cmd_q  <= RdNone;
+        ph_q   <= RdNone;
+      end
+    end
+  end
+
+  assign done_o = last_wr | empty_q;
+
+  //////////////
+  // Commands //
+  //////////////
+
+  assign rd_cmd_valid_o = busy_q & (cmd_q != RdNone);
+  always_comb begin
+    unique case (cmd_q)
+      RdGamma: begin
+        rd_cmd_addr_o  = gamma_addr_q;
+        rd_cmd_beats_o = 32'(NormBeats);
+      end
+      RdBeta: begin
+        rd_cmd_addr_o  = beta_addr_q;
+        rd_cmd_beats_o = 32'(NormBeats);
+      end
+      default: begin
+        rd_cmd_addr_o  = x_addr_q;
+        rd_cmd_beats_o = total_q;
+      end
+    endcase
+  end
+
+  assign wr_cmd_valid_o = wr_cmd_pend_q;
+  assign wr_cmd_addr_o  = y_addr_q;
+  assign wr_cmd_beats_o = total_q;
+
+  ////////////////////////////////////
+  // gamma buffer and prm beats     //
+  ////////////////////////////////////
+
+  logic [DATA_W-1:0] gamma_mem [NormBeats];
+
+  always_ff @(posedge clk_i) begin
+    if (gamma_hs) begin
+      gamma_mem[nb_q] <= rd_data_i;
+    end
+  end
+
+  logic                    prm_valid, prm_ready;
+  logic [2*LANES*GbW-1:0]  prm_data;
+  logic [DATA_W-1:0]       gamma_beat;
+
+  assign gamma_beat = gamma_mem[nb_q];
+  assign prm_valid  = rd_valid_i & (ph_q == RdBeta);
+  assign prm_hs     = prm_valid & prm_ready;
+
+  always_comb begin
+    prm_data = '0;
+    for (int l = 0; l < int'(LANES); l++) begin
+      prm_data[l*GbW +: GbW] =
+          gamma_beat[(int'(sub_q) * int'(LANES) + l) * int'(NormLaneW) +: GbW];
+      prm_data[(int'(LANES) + l)*GbW +: GbW] =
+          rd_data_i[(int'(sub_q) * int'(LANES) + l) * int'(NormLaneW) +: GbW];
+    end
+  end
+
+  //////////////////////
+  // Features in, out //
+  //////////////////////
+
+  logic                   in_valid, in_ready;
+  logic [LANES*FeatW-1:0] in_data;
+  logic                   out_valid, out_ready;
+  logic [LANES*FeatW-1:0] out_data;
+
+  assign in_valid = rd_valid_i & (ph_q == RdX);
+
+  always_comb begin
+    for (int l = 0; l < int'(LANES); l++) begin
+      in_data[l*FeatW +: FeatW] = rd_data_i[l*FeatLaneW +: FeatW];
+    end
+  end
+
+  always_comb begin
+    unique case (ph_q)
+      RdGamma: rd_ready_o = busy_q;
+      RdBeta:  rd_ready_o = prm_ready & sub_last;
+      RdX:     rd_ready_o = in_ready;
+      default: rd_ready_o = 1'b0;
+    endcase
+  end
+
+  // Output beats only after the write command has been taken.
+  assign wr_valid_o = out_valid & busy_q & ~wr_cmd_pend_q;
+  assign out_ready  = wr_ready_i & busy_q & ~wr_cmd_pend_q;
+
+  always_comb begin
+    for (int l = 0; l < int'(LANES); l++) begin
+      wr_data_o[l*FeatLaneW +: FeatLaneW] =
+          FeatLaneW'($signed(out_data[l*FeatW +: FeatW]));
+    end
+  end
+
+  layernorm_unit #(
+    .LANES      (LANES),
+    .ROW_LEN    (ROW_LEN),
+    .ROW_BUFS   (ROW_BUFS),
+    .DIV_UNROLL (DIV_UNROLL)
+  ) u_layernorm (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i  (in_valid),
+    .in_ready_o  (in_ready),
+    .in_data_i   (in_data),
+    .prm_valid_i (prm_valid),
+    .prm_ready_o (prm_ready),
+    .prm_data_i  (prm_data),
+    .out_valid_o (out_valid),
+    .out_ready_i (out_ready),
+    .out_data_o  (out_data)
+  );
+
+endmodule

@@ -1,0 +1,264 @@
+// Copyright edgemoe-cv contributors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Residual engine: y = sat(a + b) of two (tokens x ROW_LEN) feature tensors in
+// memory, bit-exact with golden.stages.residual.residual_add.
+//
+// Arithmetic per feature (raw FEATURE_W-bit two's complement values, same
+// fraction bits, so no rounding): s = a + b exact in FEATURE_W + 1 bits, then
+// saturated to [-2**(FEATURE_W-1), 2**(FEATURE_W-1) - 1] (AP_SAT).
+//
+// Memory layout (hls/memory_map.py): features in FeatLaneW-bit lanes
+// (FEATURE_W rounded up to 8/16/32/64, sign-extended), LANES = DATA_W /
+// FeatLaneW per beat; every row starts on a beat and is RowBeats beats, so a
+// tensor is contiguous and a chunk of rows is one command.
+//
+// Job (one at a time; job_ready_o = idle; fields taken with the handshake):
+//   the tokens are cut into chunks of CHUNK_ROWS rows (the last one shorter
+//   when tokens % CHUNK_ROWS != 0). Read commands, issued back to back as fast
+//   as they are taken (no limit on outstanding commands): chunk 0 of a, chunk
+//   0 of b, chunk 1 of a, chunk 1 of b, ... One write command for the whole
+//   output (tokens * RowBeats beats at job_y_addr_i) is issued at the start of
+//   the job; output beats are offered only once it has been taken.
+//   Read data come back in command order: a beats are stored in a buffer of
+//   one chunk (always accepted); each b beat is added lane by lane to the a
+//   beat of the same index and lands in the output register (accepted while
+//   that register is empty or being drained: only the write port can stall
+//   it). One buffer suffices: the a beats of chunk c+1 arrive only after every
+//   b beat of chunk c has been consumed. The engine therefore never needs a
+//   read to complete before it accepts another read beat (no deadlock).
+//   done_o pulses in the cycle the job's last write beat is accepted; the
+//   engine is idle (job_ready_o) from the next cycle. A job of 0 tokens issues
+//   no command and pulses done_o one cycle after it is taken.
+//
+// Throughput: one output beat per two read beats; the read port is the limit
+// (2 * tokens * RowBeats cycles plus a few cycles of latency per job).
+module residual_engine
+  import edgemoe_cfg_pkg::*;
+#(
+  parameter int unsigned DATA_W     = AXI_DATA_W,
+  parameter int unsigned ROW_LEN    = DIM,
+  // Rows per read command (and rows of the a buffer): about 64 beats of
+  // 32-bit lanes, at least one row.
+  parameter int unsigned CHUNK_ROWS = (ROW_LEN * 32 / DATA_W >= 64 ||
+                                       ROW_LEN * 32 / DATA_W == 0) ? 1 :
+                                      64 / (ROW_LEN * 32 / DATA_W)
+) (
+  input  logic               clk_i,
+  input  logic               rst_ni,
+
+  // Job.
+  input  logic               job_valid_i,
+  output logic               job_ready_o,
+  input  logic [63:0]        job_a_addr_i,      // (tokens x ROW_LEN) feature rows
+  input  logic [63:0]        job_b_addr_i,      // (tokens x ROW_LEN) feature rows
+  input  logic [63:0]        job_y_addr_i,      // output (tokens x ROW_LEN) feature rows
+  input  logic [15:0]        job_tokens_i,      // rows
+  output logic               done_o,
+
+  // Reads.
+  output logic               rd_cmd_valid_o,
+  input  logic               rd_cmd_ready_i,
+  output logic [63:0]        rd_cmd_addr_o,
+  output logic [31:0]        rd_cmd_beats_o,
+  input  logic               rd_valid_i,
+  output logic               rd_ready_o,
+  input  logic [DATA_W-1:0]  rd_data_i,
+
+  // Writes.
+  output logic               wr_cmd_valid_o,
+  input  logic               wr_cmd_ready_i,
+  output logic [63:0]        wr_cmd_addr_o,
+  output logic [31:0]        wr_cmd_beats_o,
+  output logic               wr_valid_o,
+  input  logic               wr_ready_i,
+  output logic [DATA_W-1:0]  wr_data_o
+);
+
+  //////////////////////
+  // Derived geometry //
+  //////////////////////
+
+  localparam int unsigned FeatW      = FEATURE_W;
+  localparam int unsigned FeatLaneW  = (FeatW <= 8) ? 8 : (FeatW <= 16) ? 16 :
+                                       (FeatW <= 32) ? 32 : 64;
+  localparam int unsigned LANES      = DATA_W / FeatLaneW;
+  localparam int unsigned RowBeats   = ROW_LEN / LANES;
+  localparam int unsigned ChunkBeats = CHUNK_ROWS * RowBeats;
+  localparam int unsigned BeatW      = (ChunkBeats > 1) ? $clog2(ChunkBeats) : 1;
+  localparam int unsigned ChunkBytes = ChunkBeats * (DATA_W / 8);
+  localparam logic signed [FeatW:0] SumMin = -((FeatW + 1)'(1) << (FeatW - 1));
+  localparam logic signed [FeatW:0] SumMax = ~SumMin;
+
+  if (DATA_W % FeatLaneW != 0 || ROW_LEN % LANES != 0) begin : gen_err_feat
+    $error("residual_engine: a feature row must be a whole number of beats");
+  end
+  if (CHUNK_ROWS < 1 || CHUNK_ROWS > 65535) begin : gen_err_chunk
+    $error("residual_engine: CHUNK_ROWS must be in 1..65535");
+  end
+
+  ///////////
+  // State //
+  ///////////
+
+  logic        busy_q, empty_q;
+  logic [63:0] a_addr_q, b_addr_q, y_addr_q;
+  logic [31:0] total_q;       // tokens * RowBeats
+  logic [31:0] wr_cnt_q;      // write beats accepted
+  logic        wr_cmd_pend_q;
+  // Command side: rows not yet commanded (for both a and b), a or b next.
+  logic [15:0] cmd_rows_q;
+  logic        cmd_b_q;
+  // Data side: rows of a/b chunks not yet received, a or b beats, beat index.
+  logic [15:0] dat_rows_q;
+  logic        dat_b_q;
+  logic [BeatW-1:0] dat_beat_q;
+
+  logic [15:0] cmd_chunk_rows, dat_chunk_rows;
+  logic [31:0] cmd_beats;
+  logic [BeatW-1:0] dat_last_beat;
+  logic job_hs, rd_cmd_hs, wr_cmd_hs, rd_hs, wr_hs, last_wr, dat_chunk_end;
+  logic out_valid_q, out_load;
+  logic [DATA_W-1:0] out_data_q, sum;
+
+  assign cmd_chunk_rows = (cmd_rows_q > 16'(CHUNK_ROWS)) ? 16'(CHUNK_ROWS) : cmd_rows_q;
+  assign dat_chunk_rows = (dat_rows_q > 16'(CHUNK_ROWS)) ? 16'(CHUNK_ROWS) : dat_rows_q;
+  assign cmd_beats      = 32'(cmd_chunk_rows) * 32'(RowBeats);
+  assign dat_last_beat  = BeatW'(32'(dat_chunk_rows) * 32'(RowBeats) - 32'd1);
+
+  assign job_ready_o   = ~busy_q;
+  assign job_hs        = job_valid_i & job_ready_o;
+  assign rd_cmd_hs     = rd_cmd_valid_o & rd_cmd_ready_i;
+  assign wr_cmd_hs     = wr_cmd_valid_o & wr_cmd_ready_i;
+  assign rd_hs         = rd_valid_i & rd_ready_o;
+  assign wr_hs         = wr_valid_o & wr_ready_i;
+  assign last_wr       = wr_hs & (wr_cnt_q == total_q - 32'd1);
+  assign dat_chunk_end = rd_hs & (dat_beat_q == dat_last_beat);
+  assign out_load      = rd_hs & dat_b_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      busy_q        <= 1'b0;
+      empty_q       <= 1'b0;
+      a_addr_q      <= '0;
+      b_addr_q      <= '0;
+      y_addr_q      <= '0;
+      total_q       <= '0;
+      wr_cnt_q      <= '0;
+      wr_cmd_pend_q <= 1'b0;
+      cmd_rows_q    <= '0;
+      cmd_b_q       <= 1'b0;
+      dat_rows_q    <= '0;
+      dat_b_q       <= 1'b0;
+      dat_beat_q    <= '0;
+      out_valid_q   <= 1'b0;
+    end else begin
+      empty_q <= 1'b0;
+      if (job_hs) begin
+        busy_q        <= 1'b1;
+        empty_q       <= (job_tokens_i == '0);
+        a_addr_q      <= job_a_addr_i;
+        b_addr_q      <= job_b_addr_i;
+        y_addr_q      <= job_y_addr_i;
+        total_q       <= 32'(job_tokens_i) * 32'(RowBeats);
+        wr_cnt_q      <= '0;
+        wr_cmd_pend_q <= (job_tokens_i != '0);
+        cmd_rows_q    <= job_tokens_i;
+        cmd_b_q       <= 1'b0;
+        dat_rows_q    <= job_tokens_i;
+        dat_b_q       <= 1'b0;
+        dat_beat_q    <= '0;
+      end
+      if (empty_q) begin
+        busy_q <= 1'b0;
+      end
+      // Read commands: a chunk, then the same chunk of b.
+      if (rd_cmd_hs) begin
+        cmd_b_q <= ~cmd_b_q;
+        if (cmd_b_q) begin
+          cmd_rows_q <= cmd_rows_q - cmd_chunk_rows;
+          a_addr_q   <= a_addr_q + 64'(ChunkBytes);
+          b_addr_q   <= b_addr_q + 64'(ChunkBytes);
+        end
+      end
+      if (wr_cmd_hs) begin
+        wr_cmd_pend_q <= 1'b0;
+      end
+      // Read data.
+      if (rd_hs) begin
+        dat_beat_q <= dat_chunk_end ? '0 : dat_beat_q + BeatW'(1);
+      end
+      if (dat_chunk_end) begin
+        dat_b_q <= ~dat_b_q;
+        if (dat_b_q) begin
+          dat_rows_q <= dat_rows_q - dat_chunk_rows;
+        end
+      end
+      // Output register.
+      if (out_load) begin
+        out_valid_q <= 1'b1;
+      end else if (wr_hs) begin
+        out_valid_q <= 1'b0;
+      end
+      // Writes and the end of the job.
+      if (wr_hs) begin
+        wr_cnt_q <= wr_cnt_q + 32'd1;
+      end
+      if (last_wr) begin
+        busy_q <= 1'b0;
+      end
+    end
+  end
+
+  assign done_o = last_wr | empty_q;
+
+  //////////////
+  // Commands //
+  //////////////
+
+  assign rd_cmd_valid_o = busy_q & (cmd_rows_q != '0);
+  assign rd_cmd_addr_o  = cmd_b_q ? b_addr_q : a_addr_q;
+  assign rd_cmd_beats_o = cmd_beats;
+
+  assign wr_cmd_valid_o = wr_cmd_pend_q;
+  assign wr_cmd_addr_o  = y_addr_q;
+  assign wr_cmd_beats_o = total_q;
+
+  ///////////////////////////
+  // a buffer and the add  //
+  ///////////////////////////
+
+  logic [DATA_W-1:0] a_mem [ChunkBeats];
+  logic [DATA_W-1:0] a_beat;
+
+  always_ff @(posedge clk_i) begin
+    if (rd_hs && !dat_b_q) begin
+      a_mem[dat_beat_q] <= rd_data_i;
+    end
+  end
+
+  assign a_beat = a_mem[dat_beat_q];
+
+  always_comb begin
+    sum = '0;
+    for (int l = 0; l < int'(LANES); l++) begin
+      logic signed [FeatW:0] s;
+      s = (FeatW + 1)'($signed(a_beat[l*FeatLaneW +: FeatW])) +
+          (FeatW + 1)'($signed(rd_data_i[l*FeatLaneW +: FeatW]));
+      s = (s > SumMax) ? SumMax : (s < SumMin) ? SumMin : s;
+      sum[l*FeatLaneW +: FeatLaneW] = FeatLaneW'(s);
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (out_load) begin
+      out_data_q <= sum;
+    end
+  end
+
+  // a beats are always taken; a b beat when the output register can take it.
+  assign rd_ready_o = busy_q & (~dat_b_q | ~out_valid_q | wr_hs);
+  assign wr_valid_o = out_valid_q & ~wr_cmd_pend_q;
+  assign wr_data_o  = out_data_q;
+
+endmodule
