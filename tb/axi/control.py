@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import cocotb
-from cocotb.triggers import ClockCycles, First, RisingEdge
+from cocotb.triggers import ClockCycles, First, RisingEdge, Timer
 
 from hls.registers import (
     ADDR_AP_CTRL,
@@ -150,11 +150,15 @@ class KernelControl:
         clock=None,
         interrupt=None,
         log=None,
+        period_ns: float | None = None,
     ) -> None:
         self.axil = axil
         self.registers = _as_map(registers)
         self.clock = clock if clock is not None else axil.write_if.clock
         self.interrupt = interrupt
+        #: With the clock period known, timeouts are one simulator timer instead
+        #: of a Python wake-up on every clock edge (ClockCycles): long runs.
+        self.period_ns = period_ns
         self.log = log if log is not None else cocotb.log
         self._auto_restart = False
         self._ier = 0
@@ -267,7 +271,10 @@ class KernelControl:
 
         async def timer() -> None:
             nonlocal expired
-            await ClockCycles(self.clock, timeout_cycles)
+            if self.period_ns:
+                await Timer(timeout_cycles * self.period_ns, unit="ns")
+            else:
+                await ClockCycles(self.clock, timeout_cycles)
             expired = True
 
         timer_task = cocotb.start_soon(timer())
