@@ -35,6 +35,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="configuration to simulate (repeatable; default: hls.config.PER_COMMIT_CONFIGS)",
     )
     group.addoption(
+        "--kernel-config",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="configuration of the whole-kernel benches (repeatable; default: "
+        "hls.config.KERNEL_CONFIGS)",
+    )
+    group.addoption(
         "--waves",
         action="store_true",
         default=False,
@@ -54,14 +62,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_SEED_KEY] = seed if seed is not None else secrets.randbelow(2**31)
 
 
-def _configs(config: pytest.Config, default: tuple[str, ...] | None = None) -> list[str]:
-    chosen = config.getoption("--sim-config", default=None)
+def _configs(
+    config: pytest.Config, default: tuple[str, ...] | None = None, option: str = "--sim-config"
+) -> list[str]:
+    chosen = config.getoption(option, default=None)
     if chosen:
         from hls.config import ALL_CONFIG_NAMES as CONFIG_NAMES
 
         unknown = [c for c in chosen if c not in CONFIG_NAMES]
         if unknown:
-            raise pytest.UsageError(f"unknown --sim-config {unknown}; known: {list(CONFIG_NAMES)}")
+            raise pytest.UsageError(f"unknown {option} {unknown}; known: {list(CONFIG_NAMES)}")
         return list(dict.fromkeys(chosen))
     from hls.config import PER_COMMIT_CONFIGS
 
@@ -90,7 +100,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         from hls.config import KERNEL_CONFIGS
 
         metafunc.parametrize(
-            "kernel_config", _configs(metafunc.config, KERNEL_CONFIGS), scope="session"
+            "kernel_config",
+            _configs(metafunc.config, KERNEL_CONFIGS, "--kernel-config"),
+            scope="session",
         )
     if "kernel_stage" in metafunc.fixturenames:
         # (configuration, stop_after) pairs: one test per stage of every kernel config.
@@ -99,7 +111,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
         pairs = [
             (name, st.index, f"{name}-{st.index}-l{st.layer}_{st.name}")
-            for name in _configs(metafunc.config, KERNEL_CONFIGS)
+            for name in _configs(metafunc.config, KERNEL_CONFIGS, "--kernel-config")
             for st in program(load_config(name))
         ]
         metafunc.parametrize("kernel_stage", [p[:2] for p in pairs], ids=[p[2] for p in pairs])
@@ -127,9 +139,10 @@ SimBuilder = Callable[..., simbuild.SimBuild]
 
 @pytest.fixture(scope="session")
 def sim_builds(waves: bool) -> SimBuilder:
-    """``sim_builds(toplevel, config, parameters=..., name=..., sources=...)``:
-    a build reused for the whole session (and across sessions while its inputs
-    do not change)."""
+    """``sim_builds(toplevel, config, parameters=..., name=..., sources=...,
+    build_args=..., public=..., fast=...)`` (see ``tb.simbuild.build``): a build
+    reused for the whole session (and across sessions while its inputs do not
+    change)."""
     cache: dict[tuple, simbuild.SimBuild] = {}
 
     def get(
@@ -140,6 +153,8 @@ def sim_builds(waves: bool) -> SimBuilder:
         name: str | None = None,
         sources: Sequence[Path] | None = None,
         build_args: Sequence[str] = (),
+        public: Sequence[str] | None = None,
+        fast: bool = False,
     ) -> simbuild.SimBuild:
         key = (
             toplevel,
@@ -148,6 +163,8 @@ def sim_builds(waves: bool) -> SimBuilder:
             tuple(sorted((parameters or {}).items())),
             tuple(str(s) for s in sources or ()),
             tuple(build_args),
+            None if public is None else tuple(public),
+            fast,
         )
         if key not in cache:
             cache[key] = simbuild.build(
@@ -158,6 +175,8 @@ def sim_builds(waves: bool) -> SimBuilder:
                 sources=sources,
                 waves=waves,
                 build_args=build_args,
+                public=public,
+                fast=fast,
             )
         return cache[key]
 

@@ -1,5 +1,11 @@
 """Builds of the fast memory path: the cocotb model of dma_fastmem_tb with the
-DPI-C buffer, and the bare Verilator C++ harness of the same RTL (the ceiling).
+DPI-C buffer, its AxiRam twin dma_axiram_tb, and the bare Verilator C++ harness
+of the same RTL (the ceiling).
+
+The fast path is built with ``tb.simbuild.build(public=PUBLIC, fast=True)``:
+only the ports Python touches are public (instead of the runner's
+``--public-flat-rw``) and the model is compiled with -O2; ``fast=False`` gives
+the former build (every signal public, -Os), kept to measure the difference.
 """
 
 from __future__ import annotations
@@ -43,42 +49,68 @@ def dpi_build_args() -> list[str]:
 
 
 HDL_CLOCK_TOP = "dma_fastmem_clk_tb"
+AXIRAM_TOP = "dma_axiram_tb"
+#: What Python touches of dma_fastmem_tb / dma_fastmem_clk_tb: the ports (and the
+#: HDL clock's clk_i, a signal of the clk top). Nothing inside is public.
+PUBLIC = ("*_i", "*_ni", "*_o")
 #: --timing with the wheel's compiler flags (DESIGN.md section 7).
 TIMING_ARGS = ["--timing", "-CFLAGS", "-std=c++20 -fcoroutines"]
 
 
-def cocotb_build(*, pause_pct: int = 0, hdl_clock: bool = False) -> dict:
-    """``sim_builds`` arguments of the cocotb model: dma_fastmem_tb (GPI clock from
-    Python) or, with *hdl_clock*, dma_fastmem_clk_tb (clock generated in the HDL,
-    --timing)."""
+def cocotb_build(*, pause_pct: int = 0, hdl_clock: bool = False, fast: bool = True) -> dict:
+    """``tb.simbuild.build`` arguments of the cocotb model: dma_fastmem_tb (GPI clock
+    from Python) or, with *hdl_clock*, dma_fastmem_clk_tb (clock generated in the
+    HDL, --timing). *fast*: only :data:`PUBLIC` public, -O2 (build name suffix
+    ``-fast``); else every signal public and -Os, as the runner builds by default."""
     params = {"PAUSE_PCT": pause_pct}
     top = HDL_CLOCK_TOP if hdl_clock else TOP
     name = top if pause_pct == 0 else f"{top}_pause{pause_pct}"
     sources = [*SOURCES, HERE / f"{HDL_CLOCK_TOP}.sv"] if hdl_clock else SOURCES
     args = [*dpi_build_args(), *(TIMING_ARGS if hdl_clock else [])]
-    return {
+    spec = {
         "toplevel": top,
         "sources": sources,
         "parameters": params,
-        "name": name,
+        "name": name + ("-fast" if fast else ""),
         "build_args": tuple(args),
+    }
+    if fast:
+        spec.update(public=PUBLIC, fast=True)
+    return spec
+
+
+def axiram_build() -> dict:
+    """``tb.simbuild.build`` arguments of dma_axiram_tb (the same DMA engines on an
+    open m_axi_gmem port for cocotbext-axi's AxiRam; every signal public, as
+    AxiRam needs the whole bus)."""
+    return {
+        "toplevel": AXIRAM_TOP,
+        "sources": [
+            *SOURCES[:3],
+            RTL_DIR.parent / "tb" / "axi" / "axi_dma_tb.sv",
+            HERE / f"{AXIRAM_TOP}.sv",
+        ],
+        "name": AXIRAM_TOP,
     }
 
 
-def build_bare(config: str) -> Path:
+def build_bare(config: str, *, fast: bool = True) -> Path:
     """``verilator --cc --exe --build`` of dma_fastmem_tb with bare_main.cpp (no
-    cocotb, no VPI, no --public-flat-rw); returns the executable."""
+    cocotb, no VPI, no --public-flat-rw); returns the executable. *fast*: the
+    same C++ flags as the fast cocotb build (simbuild.FAST_BUILD_ARGS), so the
+    ratio measures cocotb's cost, not compiler options."""
     exe_path = setup_verilator()
     gen = simbuild.generated(config)
     srcs = [*LINT_WAIVERS, Path(gen.package), *SOURCES]
-    build_dir = SIM_ROOT / config / f"{TOP}-bare"
+    build_dir = SIM_ROOT / config / (f"{TOP}-bare" + ("-fast" if fast else ""))
+    extra = list(simbuild.FAST_BUILD_ARGS) if fast else []
     args = [
         str(exe_path), "--cc", "--exe", "--build", "-j", "2", "-Wno-fatal",
         "--output-split", "0", "--top-module", TOP, "-Mdir", str(build_dir),
-        "-o", "bare", "-CFLAGS", "-DDPI_MEM_BARE",
+        "-o", "bare", "-CFLAGS", "-DDPI_MEM_BARE", *extra,
         *map(str, srcs), str(DPI_C), str(BARE_MAIN),
     ]  # fmt: skip
-    digest = _digest(*srcs, DPI_C, BARE_MAIN) + verilator_id()
+    digest = _digest(*srcs, DPI_C, BARE_MAIN) + verilator_id() + " ".join(extra)
     stamp = build_dir / "edgemoe_bare.json"
     exe = build_dir / "bare"
     if exe.is_file() and stamp.is_file() and json.loads(stamp.read_text()).get("digest") == digest:
@@ -97,12 +129,12 @@ def build_bare(config: str) -> Path:
     return exe
 
 
-def run_bare(config: str, beats: int, seed: int = 1) -> dict[str, float]:
+def run_bare(config: str, beats: int, seed: int = 1, *, fast: bool = True) -> dict[str, float]:
     """Run the bare harness: one copy of *beats* beats; returns its JSON figures
     (beats, cycles, seconds, cycles_per_s, beats_per_s, ok)."""
     from hls.config import load_config
 
-    exe = build_bare(config)
+    exe = build_bare(config, fast=fast)
     beat_bytes = load_config(config).axi_data_width // 8
     res = subprocess.run(
         [str(exe), str(beats), str(beat_bytes), str(seed)], capture_output=True, text=True,

@@ -10,14 +10,20 @@ EDGEMOE_CONFIG        configuration name (AXI_DATA_W from it)
 EDGEMOE_PARAMETERS    build parameters (PAUSE_PCT: axi_dpi_mem pauses)
 EDGEMOE_SEED          seed of every random choice
 FASTMEM_COPIES        random copies of fastmem_copy (default 200)
-FASTMEM_BEATS         beats of the timed copy of fastmem_speed (default 2**20)
+FASTMEM_BEATS         beats of the timed copy of fastmem_speed (default 2**20;
+                      fastmem_speed_axiram: 2**14)
+FASTMEM_LABEL         tb.benchlog unit of the timed copy (default from the top
+                      and PAUSE_PCT: fastmem_dma[_hdlclk][_pauseN])
 
 The same tests run on dma_fastmem_clk_tb (clock generated in the HDL, so the
 simulator runs between Python's Timer polls without any GPI clock callback).
+fastmem_speed_axiram runs the same copy on dma_axiram_tb (the same DMA engines,
+cocotbext-axi's AxiRam as the memory): the reference the fast path replaces.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 import cocotb
@@ -34,14 +40,16 @@ from tb.stream import CLOCK_PERIOD_NS, start_clock
 CFG = load_config(env_config_name())
 BB = CFG.axi_data_width // 8
 PAUSE_PCT = int(env_parameters().get("PAUSE_PCT", 0))
-POLL_CYCLES = 256
+#: Shortest sleep of Bench.copy between two looks at the counters (cycles).
+MIN_POLL = 16
 
 
 class Bench:
-    def __init__(self, dut, mem_bytes: int, salt: int = 0):
+    def __init__(self, dut, mem_bytes: int | None, salt: int = 0):
         self.dut = dut
         self.rng = np.random.default_rng([env_seed(), salt, PAUSE_PCT])
-        self.mem = DpiMemory(mem_bytes)
+        #: The DPI-C buffer (None on dma_axiram_tb, whose memory is an AxiRam).
+        self.mem = DpiMemory(mem_bytes) if mem_bytes is not None else None
         #: dma_fastmem_clk_tb makes its own clock (--timing); else cocotb's GPI clock.
         self.hdl_clock = dut._name == "dma_fastmem_clk_tb"
         if not self.hdl_clock:
@@ -78,11 +86,14 @@ class Bench:
         await RisingEdge(d.clk_i)
         d.rd_cmd_valid_i.value = 0
         d.wr_cmd_valid_i.value = 0
-        # No Python per cycle: sleep in chunks until every beat is written.
-        poll = min(POLL_CYCLES, max(beats // 4, 8))
+        # No Python per cycle and no value-change callback: the engines move at
+        # most one beat per cycle, so sleep for the beats still missing (at
+        # least MIN_POLL cycles): a copy wakes Python a few times, not per beat.
         limit = 20 * beats * (100 // max(1, 100 - PAUSE_PCT) + 1) + 2000
         waited = 0
+        b = beats0
         while True:
+            poll = max(MIN_POLL, beats - (b - beats0))
             await Timer(poll * CLOCK_PERIOD_NS, "ns")
             waited += poll
             _, b = self.counters()
@@ -185,6 +196,43 @@ async def fastmem_speed(dut):
     b.check_clean()
     label = "fastmem_dma" + ("_hdlclk" if b.hdl_clock else "")
     label += f"_pause{PAUSE_PCT}" if PAUSE_PCT else ""
+    label = os.environ.get("FASTMEM_LABEL", label)
+    dut._log.info(
+        "%s: %d beats in %d cycles (%.3f beats/cycle), %.2f s: %.0f beats/s, %.0f cycles/s",
+        label, beats, cycles, beats / cycles, dt, beats / dt, cycles / dt,
+    )  # fmt: skip
+    benchlog.record(
+        label, CFG.name, beats, dt,
+        beats_per_s=beats / dt, cycles_per_s=cycles / dt, beats_per_cycle=beats / cycles,
+    )  # fmt: skip
+
+
+@cocotb.test(timeout_time=2000, timeout_unit="ms")
+async def fastmem_speed_axiram(dut):
+    """fastmem_speed on dma_axiram_tb: the same copy by the same DMA engines, with
+    cocotbext-axi's AxiRam (Python per beat) as the memory; timed and checked."""
+    from tb.axi.protocol import DmaRam
+
+    beats = env_int("FASTMEM_BEATS", 1 << 14)
+    span = beats * BB
+    b = Bench(dut, None, salt=2)
+    ram = DmaRam(dut, 2 * span + PAGE)
+    await b.reset()
+    src, dst = 0, span + PAGE // 2
+    dst -= dst % BB
+    data = b.rng.integers(0, 256, size=span, dtype=np.uint8)
+    ram.write(src, data.tobytes())
+    c0, _ = b.counters()
+    t0 = time.perf_counter()
+    await b.copy(src, dst, beats)
+    dt = time.perf_counter() - t0
+    c1, _ = b.counters()
+    cycles = c1 - c0
+    got = np.frombuffer(ram.read(dst, span), dtype=np.uint8)
+    if not np.array_equal(got, data):
+        raise AssertionError(f"long copy through AxiRam: {_first_diff(got, data)}")
+    b.check_clean()
+    label = os.environ.get("FASTMEM_LABEL", "fastmem_axiram")
     dut._log.info(
         "%s: %d beats in %d cycles (%.3f beats/cycle), %.2f s: %.0f beats/s, %.0f cycles/s",
         label, beats, cycles, beats / cycles, dt, beats / dt, cycles / dt,
