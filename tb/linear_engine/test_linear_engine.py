@@ -1,0 +1,83 @@
+"""pytest entry of the linear-engine bench (cocotb tests: tb/linear_engine/linear_engine_tests.py).
+
+``linear_engine`` (with ``linear_tile`` and ``gelu_unit``) behind the Python
+memory model ``tb.enginemem``, on the unit configurations (tiny and m3vit).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tb.mutation import Mutant, build_mutant
+from tb.simbuild import RTL_DIR
+
+TESTS = "tb.linear_engine.linear_engine_tests"
+TOPLEVEL = "linear_engine"
+SOURCES = [RTL_DIR / "gelu_unit.sv", RTL_DIR / "linear_tile.sv", RTL_DIR / "linear_engine.sv"]
+
+
+@pytest.fixture(scope="session")
+def engine_sim(unit_config, sim_builds):
+    return sim_builds(TOPLEVEL, unit_config, sources=SOURCES)
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(900)
+def test_linear_engine_jobs(engine_sim, seed_report):
+    """Reset, back-to-back linear and patch jobs under memory stalls (GELU,
+    attn_bias, odd token counts, several tiles, the largest K, extremes), resets
+    mid-job: bit-exact with golden.stages.linear.linear / patch_embed, nothing
+    written outside the output."""
+    engine_sim.run(TESTS, ["le_reset_idle", "le_jobs", "le_reset_mid_job"], seed=seed_report)
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(900)
+def test_linear_engine_cycles(engine_sim, seed_report):
+    """Cycles per job of the model's layer shapes (no stalls) against the MAC bound."""
+    engine_sim.run(TESTS, ["le_cycles"], seed=seed_report)
+
+
+#: Mutants of rtl/linear_engine.sv and the jobs of le_jobs that must expose each
+#: (a part of their label, quoted by the failure message).
+MUTANTS = {
+    m.name: (m, job)
+    for m, job in (
+        (
+            Mutant(
+                "pixel_signed",
+                "linear_engine.sv",
+                "XW'(seg[i*PE*8 +: PIXEL_W]) << PixSh",
+                "XW'($signed(seg[i*PE*8 +: PIXEL_W])) << PixSh",
+                "pixels sign-extended: ap_ufixed<8,0> values >= 0.5 become negative",
+            ),
+            "patch random",
+        ),
+        (
+            Mutant(
+                "pos_add_wraps_up",
+                "linear_engine.sv",
+                "assign sat = (s[XW:XW-1] == 2'b01)",
+                "assign sat = (1'b0)",
+                "tile result + pos wraps instead of saturating at the top",
+            ),
+            "patch",
+        ),
+    )
+}
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+def test_linear_engine_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
+    """A mutated engine must fail le_jobs at the job built to expose it, with a
+    difference from the golden model ("tiny" only: mutant builds cost time)."""
+    mut, job = MUTANTS[mutant]
+    sim = build_mutant(sim_builds, mutant_config, TOPLEVEL, mut, sources=SOURCES)
+    result = sim.run(TESTS, ["le_jobs"], seed=seed_report, check=False)
+    assert not result.passed, f"the bench did not catch mutant {mutant} ({mut.why})"
+    case = next(c for c in result.testcases if c.name == "le_jobs")
+    assert case.status == "failed", f"expected a failure, got {case.status}: {case.message}"
+    assert job in case.message and "differ from golden" in case.message, case.message
+    print(f"mutant {mutant} caught: {case.message[:400]}")
