@@ -1,0 +1,199 @@
+// Copyright edgemoe-cv contributors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Attention probability unit: p = exp(x - m) * (1 / s) in formats.prob, one
+// per cycle, bit-exact with golden.softmax.softmax_normalise.
+//
+// Input per beat: d = x - m (exact, DIFF_W bits, d <= 0), the row's
+// reciprocal 1/s = mant * 2**(scale - M) (recip_unit's word, M = MANT_BITS)
+// and a TAG_W-bit tag that comes out with the result.
+// Arithmetic (E = EXP_FRAC, F = PROB_FRAC):
+//   e     = exp_neg(d)                                 exp_unit, formats.exp_out
+//   sh    = E + M - scale - F
+//   p     = min((e * mant + 2**(sh-1)) >> sh, 2**PROB_W - 1)   round half up
+//                                                      (AP_RND), saturate
+// e * mant is exact (EXP_W + M + 1 bits). A real softmax row has s >= 1
+// (the row maximum contributes exp(0) = 1), so scale <= 0 and
+// sh >= E + M - F >= 1 (checked at elaboration). A sum below 1 is no real
+// row and outside the contract (golden shifts left and saturates there).
+//
+// Flow: a one-lane exp_unit (7 cycles) with a side FIFO that carries
+// {mant, scale, tag} alongside it (a beat enters the exp pipeline only with
+// room for its side data, as in softmax_stats_unit), then two stages
+// (product; round and saturate) under one enable that stalls only while the
+// result is not taken. One probability per cycle; latency 9 cycles.
+module attn_prob_unit
+  import edgemoe_cfg_pkg::*;
+#(
+  parameter int unsigned DIFF_W     = FEATURE_W + 1,
+  parameter int unsigned EXP_W      = EXP_OUT_W,
+  parameter int unsigned EXP_FRAC   = EXP_OUT_FRAC,
+  parameter int unsigned MANT_BITS  = RECIP_MANT_BITS,
+  parameter int unsigned SCALE_W    = 8,
+  parameter int unsigned P_W        = PROB_W,
+  parameter int unsigned P_FRAC     = PROB_FRAC,
+  parameter int unsigned TAG_W      = 1,
+  parameter int unsigned SIDE_DEPTH = 8
+) (
+  input  logic                      clk_i,
+  input  logic                      rst_ni,
+
+  input  logic                      in_valid_i,
+  output logic                      in_ready_o,
+  input  logic [DIFF_W-1:0]         in_diff_i,
+  input  logic [MANT_BITS:0]        in_mant_i,
+  input  logic [SCALE_W-1:0]        in_scale_i,
+  input  logic [TAG_W-1:0]          in_tag_i,
+
+  output logic                      out_valid_o,
+  input  logic                      out_ready_i,
+  output logic [P_W-1:0]            out_prob_o,
+  output logic [TAG_W-1:0]          out_tag_o
+);
+
+  localparam int unsigned MantW   = MANT_BITS + 1;
+  localparam int unsigned ProdW   = EXP_W + MantW;
+  localparam int unsigned RndW    = ProdW + 1;
+  localparam int          ShBase  = int'(EXP_FRAC) + int'(MANT_BITS) - int'(P_FRAC);
+  localparam int unsigned ShW     = 10;
+  localparam int unsigned SideW   = MantW + SCALE_W + TAG_W;
+  localparam int unsigned PtrW    = (SIDE_DEPTH > 1) ? $clog2(SIDE_DEPTH) : 1;
+  localparam int unsigned CountW  = $clog2(SIDE_DEPTH + 1);
+  localparam logic [RndW-1:0] PMax = RndW'((64'd1 << P_W) - 64'd1);
+
+  if (ShBase < 1) begin : gen_err_shift
+    $error("attn_prob_unit: EXP_FRAC + MANT_BITS must exceed P_FRAC");
+  end
+  if (SIDE_DEPTH < 2 || (SIDE_DEPTH & (SIDE_DEPTH - 1)) != 0) begin : gen_err_depth
+    $error("attn_prob_unit: SIDE_DEPTH must be a power of two >= 2");
+  end
+
+  ///////////////
+  // Side FIFO //
+  ///////////////
+
+  logic [SideW-1:0]  side_mem [SIDE_DEPTH];
+  logic [PtrW-1:0]   side_wr_q, side_rd_q;
+  logic [CountW-1:0] side_count_q;
+  logic              side_full, side_empty, side_push, side_pop;
+
+  assign side_full  = (side_count_q == CountW'(SIDE_DEPTH));
+  assign side_empty = (side_count_q == '0);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      side_wr_q    <= '0;
+      side_rd_q    <= '0;
+      side_count_q <= '0;
+    end else begin
+      if (side_push) begin
+        side_wr_q <= side_wr_q + PtrW'(1);
+      end
+      if (side_pop) begin
+        side_rd_q <= side_rd_q + PtrW'(1);
+      end
+      if (side_push && !side_pop) begin
+        side_count_q <= side_count_q + CountW'(1);
+      end else if (side_pop && !side_push) begin
+        side_count_q <= side_count_q - CountW'(1);
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (side_push) begin
+      side_mem[side_wr_q] <= {in_tag_i, in_scale_i, in_mant_i};
+    end
+  end
+
+  /////////
+  // exp //
+  /////////
+
+  logic             exp_in_valid, exp_in_ready, exp_out_valid, exp_out_ready;
+  logic [EXP_W-1:0] exp_val;
+
+  assign exp_in_valid = in_valid_i & ~side_full;
+  assign in_ready_o   = exp_in_ready & ~side_full;
+  assign side_push    = in_valid_i & in_ready_o;
+
+  exp_unit #(
+    .LANES    (1),
+    .IN_W     (DIFF_W),
+    .OUT_W    (EXP_W),
+    .OUT_FRAC (EXP_FRAC)
+  ) u_exp (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i  (exp_in_valid),
+    .in_ready_o  (exp_in_ready),
+    .in_data_i   (in_diff_i),
+    .out_valid_o (exp_out_valid),
+    .out_ready_i (exp_out_ready),
+    .out_data_o  (exp_val)
+  );
+
+  /////////////////////////////
+  // Normalise: e * (1 / s)  //
+  /////////////////////////////
+
+  logic [1:0] valid_q;
+  logic       en;
+
+  assign en            = ~(valid_q[1] & ~out_ready_i);
+  assign exp_out_ready = en & ~side_empty;
+  assign side_pop      = exp_out_valid & exp_out_ready;
+  assign out_valid_o   = valid_q[1];
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      valid_q <= '0;
+    end else if (en) begin
+      valid_q <= {valid_q[0], side_pop};
+    end
+  end
+
+  logic [MantW-1:0]   head_mant;
+  logic [SCALE_W-1:0] head_scale;
+  logic [TAG_W-1:0]   head_tag;
+
+  assign {head_tag, head_scale, head_mant} = side_mem[side_rd_q];
+
+  // Stage A: the exact product and the shift.
+  logic [ProdW-1:0] prod_q;
+  logic [ShW-1:0]   sh_q;
+  logic [TAG_W-1:0] tag_a_q, tag_b_q;
+  logic [ShW-1:0]   sh_d;
+
+  assign sh_d = ShW'(ShBase) - ShW'($signed(head_scale));
+
+  always_ff @(posedge clk_i) begin
+    if (en && side_pop) begin
+      prod_q  <= ProdW'(exp_val) * ProdW'(head_mant);
+      sh_q    <= sh_d;
+      tag_a_q <= head_tag;
+    end
+  end
+
+  // Stage B: round half up at sh, saturate.
+  logic [RndW-1:0] half, rnd, shifted;
+  logic [P_W-1:0]  prob_d, prob_q;
+  logic            big_shift;
+
+  assign big_shift = (sh_q >= ShW'(RndW));
+  assign half      = big_shift ? '0 : ((RndW'(1) << sh_q) >> 1);
+  assign rnd       = RndW'(prod_q) + half;
+  assign shifted   = big_shift ? '0 : (rnd >> sh_q);
+  assign prob_d    = (shifted > PMax) ? PMax[P_W-1:0] : shifted[P_W-1:0];
+
+  always_ff @(posedge clk_i) begin
+    if (en && valid_q[0]) begin
+      prob_q  <= prob_d;
+      tag_b_q <= tag_a_q;
+    end
+  end
+
+  assign out_prob_o = prob_q;
+  assign out_tag_o  = tag_b_q;
+
+endmodule

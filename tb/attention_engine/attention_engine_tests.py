@@ -1,0 +1,363 @@
+"""cocotb tests of rtl/attention_engine.sv against golden.stages.attention.attention.
+
+Run through tb/attention_engine/test_attention_engine.py (pytest), which builds
+the engine for a configuration and sets the environment read here:
+
+EDGEMOE_CONFIG   configuration name (hls.config.load_config)
+EDGEMOE_SEED     seed of every random choice (printed by each test)
+
+Every job is checked the same way (:func:`run_jobs`): the output rows equal
+the golden model bit for bit, nothing else in memory changed and no byte
+outside the output rows was written, the read commands are exactly the
+schedule's (per group: its Q rows, K rows 0..T-1, V rows 0..T-1, one command
+each, so K and V are read ceil(T/P) times) and all their beats were taken,
+the write commands are one per group (its valid rows), and done_o pulses once
+per job. The memory (tb.enginemem) stalls every handshake at random.
+"""
+
+from __future__ import annotations
+
+import cocotb
+import numpy as np
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+
+from hls.config import load_config
+from tb.attention_engine.model import (
+    KINDS,
+    Geometry,
+    Job,
+    golden_attention,
+    mac_bounds,
+    make_qkv,
+    pack_rows,
+    unpack_rows,
+)
+from tb.enginemem import EngineMemory
+from tb.simbuild import env_config_name, env_seed
+from tb.stream import start_clock
+
+CFG = load_config(env_config_name())
+GEO = Geometry.from_config(CFG)
+SLOTS = 4  # sets of (Q, K, V, Y) regions in the bench memory
+PAGE = 4096
+MEM_BYTES = PAGE + SLOTS * 4 * GEO.region_bytes
+STALL = 0.3
+
+
+def _rng(salt: int) -> np.random.Generator:
+    seed = env_seed()
+    return np.random.default_rng([seed, salt])
+
+
+async def _reset(dut, cycles: int = 3) -> None:
+    dut.rst_ni.value = 0
+    dut.job_valid_i.value = 0
+    for name in ("job_q_addr_i", "job_k_addr_i", "job_v_addr_i", "job_y_addr_i", "job_tokens_i"):
+        getattr(dut, name).value = 0
+    await ClockCycles(dut.clk_i, cycles)
+    await ReadOnly()
+    for name in ("done_o", "rd_cmd_valid_o", "wr_cmd_valid_o", "wr_valid_o"):
+        if getattr(dut, name).value:
+            raise AssertionError(f"{name} is high during reset")
+    await RisingEdge(dut.clk_i)
+    dut.rst_ni.value = 1
+    await RisingEdge(dut.clk_i)
+
+
+async def _setup(dut, salt: int, stall: float = STALL) -> EngineMemory:
+    if len(dut.rd_data_i) != CFG.axi_data_width:
+        raise AssertionError(
+            f"rd_data_i is {len(dut.rd_data_i)} bits, configuration {CFG.name} has "
+            f"{CFG.axi_data_width}-bit beats"
+        )
+    dut._log.info("config %s seed %d (rerun with --sim-seed %d)", CFG.name, env_seed(), env_seed())
+    start_clock(dut)
+    mem = EngineMemory(dut, MEM_BYTES, seed=env_seed() + salt, stall=stall)
+    mem.data[:] = _rng(salt + 1000).integers(0, 256, MEM_BYTES, dtype=np.uint8)
+    await _reset(dut)
+    mem.start()
+    return mem
+
+
+def make_job(
+    kind: str, t: int, slot: int, rng: np.random.Generator, *, offsets: bool = True
+) -> Job:
+    """A job of t tokens in memory slot `slot` (Q, K, V, Y regions, each at a
+    random beat offset inside its region's guard page when `offsets`)."""
+    q, k, v = make_qkv(kind, t, rng, CFG)
+    bb = GEO.beat_bits // 8
+    base = PAGE + slot * 4 * GEO.region_bytes
+    addrs = []
+    for i in range(4):
+        off = int(rng.integers(0, PAGE // bb)) * bb if offsets else 0
+        addrs.append(base + i * GEO.region_bytes + off)
+    return Job(t, q, k, v, *addrs, kind=kind)
+
+
+def _describe(job: Job) -> str:
+    return f"{job.kind} T={job.tokens}"
+
+
+async def run_jobs(
+    dut,
+    mem: EngineMemory,
+    jobs: list[Job],
+    *,
+    gap: int = 0,
+    what: str = "",
+) -> list[int]:
+    """Run `jobs` one after another and check everything (module docstring).
+
+    gap < 0: each job is presented while the previous one runs (taken the cycle
+    the engine is ready); otherwise `gap` idle cycles after each done. Returns
+    the cycles of each job, from the cycle it is taken to its done_o pulse.
+    """
+    expect = mem.data.copy()
+    written = np.zeros(MEM_BYTES, dtype=bool)
+    gold = []
+    for job in jobs:
+        for arr, addr in ((job.q, job.q_addr), (job.k, job.k_addr), (job.v, job.v_addr)):
+            b = pack_rows(arr, CFG)
+            mem.data[addr : addr + b.size] = b
+            expect[addr : addr + b.size] = b
+    for job in jobs:
+        y = golden_attention(job, CFG)
+        gold.append(y)
+        b = pack_rows(y, CFG)
+        expect[job.y_addr : job.y_addr + b.size] = b
+        written[job.y_addr : job.y_addr + b.size] = True
+    n_rd, n_wr = len(mem.read_commands), len(mem.write_commands)
+    rd_beats0 = mem.read_beats
+    mem.clear_written()
+
+    limit = sum(20 * mac_bounds(j.tokens, GEO)["memory"] + 2000 for j in jobs) + 100 * len(jobs)
+    takes: list[int] = []
+    dones: list[int] = []
+    nxt = 0  # the next job to present
+    valid = False
+    waited = 0
+
+    def present(job: Job) -> None:
+        nonlocal valid
+        dut.job_q_addr_i.value = job.q_addr
+        dut.job_k_addr_i.value = job.k_addr
+        dut.job_v_addr_i.value = job.v_addr
+        dut.job_y_addr_i.value = job.y_addr
+        dut.job_tokens_i.value = job.tokens
+        dut.job_valid_i.value = 1
+        valid = True
+
+    present(jobs[0])
+    cycle = 0
+    while len(dones) < len(jobs):
+        await ReadOnly()
+        taken = valid and bool(dut.job_ready_o.value)
+        if taken:
+            takes.append(cycle)
+        if dut.done_o.value:
+            if len(dones) >= len(takes):
+                raise AssertionError(f"{what}: done_o pulsed at cycle {cycle} with no job running")
+            dones.append(cycle)
+        await RisingEdge(dut.clk_i)
+        cycle += 1
+        if taken:
+            nxt += 1
+            dut.job_valid_i.value = 0
+            valid = False
+            if nxt < len(jobs) and gap < 0:
+                present(jobs[nxt])
+        elif not valid and nxt < len(jobs) and len(dones) == nxt:
+            waited += 1
+            if waited > gap:
+                present(jobs[nxt])
+                waited = 0
+        if cycle > limit:
+            raise AssertionError(
+                f"{what}: {len(dones)} of {len(jobs)} jobs done after {cycle} cycles "
+                f"(jobs taken: {len(takes)}; read beats pending {mem.pending_read_beats}, "
+                f"write beats pending {mem.pending_write_beats})"
+            )
+    # Nothing more may happen after the last done.
+    for _ in range(20):
+        await ReadOnly()
+        if dut.done_o.value or dut.wr_valid_o.value or dut.rd_cmd_valid_o.value:
+            raise AssertionError(f"{what}: activity after the last job's done_o")
+        await RisingEdge(dut.clk_i)
+
+    cycles = [d - t for t, d in zip(takes, dones, strict=True)]
+    # Outputs, bit for bit.
+    for i, (job, y) in enumerate(zip(jobs, gold, strict=True)):
+        n = job.tokens * GEO.row_bytes
+        got = unpack_rows(mem.data[job.y_addr : job.y_addr + n], job.tokens, CFG)
+        bad = np.argwhere(got != y)
+        if len(bad):
+            r, c = (int(v) for v in bad[0])
+            raise AssertionError(
+                f"{what}: job {i} ({_describe(job)}): {len(bad)} of {y.size} outputs differ "
+                f"from golden.stages.attention.attention; first: row {r} (group {r // GEO.p} "
+                f"lane {r % GEO.p}) column {c} (head {c // GEO.head_dim}): rtl {int(got[r, c])} "
+                f"golden {int(y[r, c])}"
+            )
+    # Nothing else written or changed.
+    stray = np.flatnonzero(mem.written & ~written)
+    if stray.size:
+        raise AssertionError(
+            f"{what}: {stray.size} bytes written outside the output rows, first at "
+            f"0x{int(stray[0]):x}"
+        )
+    missing = np.flatnonzero(written & ~mem.written)
+    if missing.size:
+        raise AssertionError(
+            f"{what}: {missing.size} output bytes never written, first at 0x{int(missing[0]):x}"
+        )
+    diff = np.flatnonzero(mem.data != expect)
+    if diff.size:
+        raise AssertionError(f"{what}: memory differs from the expectation at 0x{int(diff[0]):x}")
+    # Traffic: the schedule's commands, in order, and every beat taken.
+    want_rd = [c for job in jobs for c in job.read_commands(GEO)]
+    got_rd = mem.read_commands[n_rd:]
+    if got_rd != want_rd:
+        first = next(
+            (i for i, (a, b) in enumerate(zip(got_rd, want_rd, strict=False)) if a != b),
+            min(len(got_rd), len(want_rd)),
+        )
+        raise AssertionError(
+            f"{what}: read commands differ from the schedule at command {first}: "
+            f"got {got_rd[first : first + 3]}, want {want_rd[first : first + 3]} "
+            f"({len(got_rd)} commands, want {len(want_rd)})"
+        )
+    want_beats = sum(b for _, b in want_rd)
+    if mem.read_beats - rd_beats0 != want_beats or mem.pending_read_beats:
+        raise AssertionError(
+            f"{what}: {mem.read_beats - rd_beats0} read beats taken, want {want_beats} "
+            f"({mem.pending_read_beats} pending)"
+        )
+    k_rows = sum(b for a, b in got_rd if any(a == j.k_addr for j in jobs)) // GEO.row_beats
+    v_rows = sum(b for a, b in got_rd if any(a == j.v_addr for j in jobs)) // GEO.row_beats
+    want_kv = sum(-(-j.tokens // GEO.p) * j.tokens for j in jobs)
+    if k_rows != want_kv or v_rows != want_kv:
+        raise AssertionError(f"{what}: {k_rows} K rows / {v_rows} V rows read, want {want_kv}")
+    want_wr = [c for job in jobs for c in job.write_commands(GEO)]
+    if mem.write_commands[n_wr:] != want_wr:
+        raise AssertionError(f"{what}: write commands {mem.write_commands[n_wr:]}, want {want_wr}")
+    for job, c in zip(jobs, cycles, strict=True):
+        b = mac_bounds(job.tokens, GEO)
+        dut._log.info(
+            "%s: %s: %d cycles (MAC bound 2*T*T*D/HEAD_DIM %d, padded to P lanes %d, "
+            "memory beats %d)",
+            what,
+            _describe(job),
+            c,
+            b["mac"],
+            b["mac_padded"],
+            b["memory"],
+        )
+    return cycles
+
+
+def _tail_tokens() -> list[int]:
+    """Every remainder mod P (T = 1 .. P + 1), a few more, and T = TOKENS."""
+    ts = [*range(1, GEO.p + 2), 2 * GEO.p + 1, GEO.tokens]
+    return sorted({t for t in ts if t <= GEO.tokens})
+
+
+@cocotb.test(timeout_time=200, timeout_unit="ms")
+async def attn_tails(dut):
+    """Every T mod P (T = 1 .. P+1, 2P+1; random +-8 and realistic LayerNorm + QKV
+    linear data) and T = TOKENS (rows increasing monotonically: the online
+    rescaling's worst case), back to back, under random memory stalls."""
+    mem = await _setup(dut, 1)
+    rng = _rng(1)
+    ts = _tail_tokens()
+    for i in range(0, len(ts), SLOTS):
+        chunk = ts[i : i + SLOTS]
+        jobs = [
+            make_job(
+                "increasing" if t == GEO.tokens else ("uniform8", "realistic")[(i + s) % 2],
+                t,
+                s,
+                rng,
+            )
+            for s, t in enumerate(chunk)
+        ]
+        await run_jobs(dut, mem, jobs, gap=-1, what=f"tails {chunk}")
+
+
+@cocotb.test(timeout_time=200, timeout_unit="ms")
+async def attn_extremes(dut):
+    """Saturating scores and values, monotonically increasing rows, all-equal
+    rows, one-hot rows, ties and LSB neighbours, with 2P+3 tokens (and TOKENS
+    on the small configurations)."""
+    mem = await _setup(dut, 2)
+    rng = _rng(2)
+    kinds = [k for k in KINDS if k not in ("uniform8", "realistic")]
+    # A tail size with three groups; TOKENS too where that is cheap (the long
+    # increasing rows run in attn_tails).
+    plan = [(k, min(GEO.tokens, 2 * GEO.p + 3)) for k in kinds]
+    if GEO.tokens <= 40:
+        plan += [(k, GEO.tokens) for k in kinds]
+    for i in range(0, len(plan), SLOTS):
+        chunk = plan[i : i + SLOTS]
+        jobs = [make_job(k, t, s, rng) for s, (k, t) in enumerate(chunk)]
+        await run_jobs(dut, mem, jobs, gap=int(rng.integers(0, 5)), what=f"extremes {chunk}")
+
+
+@cocotb.test(timeout_time=100, timeout_unit="ms")
+async def attn_cycles(dut):
+    """No memory stalls: cycles of a TOKENS-token job against the MAC and
+    memory bounds (figures only, logged)."""
+    mem = await _setup(dut, 3, stall=0.0)
+    rng = _rng(3)
+    jobs = [make_job("realistic", GEO.tokens, 0, rng, offsets=False)]
+    cycles = await run_jobs(dut, mem, jobs, what="cycles")
+    b = mac_bounds(GEO.tokens, GEO)
+    dut._log.info(
+        "CYCLES config=%s T=%d cycles=%d mac=%d mac_padded=%d memory=%d",
+        CFG.name,
+        GEO.tokens,
+        cycles[0],
+        b["mac"],
+        b["mac_padded"],
+        b["memory"],
+    )
+
+
+@cocotb.test(timeout_time=200, timeout_unit="ms")
+async def attn_reset_mid_job(dut):
+    """Reset at several points of a job of several groups (loading, pass 1,
+    pass 2, writing), each followed by a clean job that must be exact and
+    undisturbed."""
+    mem = await _setup(dut, 4)
+    rng = _rng(4)
+    # A first clean job measures how long such a job takes under stalls.
+    t = min(GEO.tokens, 4 * GEO.p + 3)
+    (est,) = await run_jobs(dut, mem, [make_job("uniform8", t, 2, rng)], what="reference job")
+    for frac in (0.02, 0.3, 0.6, 0.85):
+        job = make_job("uniform8", t, 0, rng)
+        for arr, addr in ((job.q, job.q_addr), (job.k, job.k_addr), (job.v, job.v_addr)):
+            b = pack_rows(arr, CFG)
+            mem.data[addr : addr + b.size] = b
+        dut.job_q_addr_i.value = job.q_addr
+        dut.job_k_addr_i.value = job.k_addr
+        dut.job_v_addr_i.value = job.v_addr
+        dut.job_y_addr_i.value = job.y_addr
+        dut.job_tokens_i.value = job.tokens
+        dut.job_valid_i.value = 1
+        await ReadOnly()
+        if not dut.job_ready_o.value:
+            raise AssertionError("the engine is not ready for a job after reset")
+        await RisingEdge(dut.clk_i)
+        dut.job_valid_i.value = 0
+        wait = max(1, int(frac * est))
+        for _ in range(wait):
+            await ReadOnly()
+            if dut.done_o.value:
+                raise AssertionError(
+                    f"the job finished before the reset ({wait} cycles, reference {est})"
+                )
+            await RisingEdge(dut.clk_i)
+        dut._log.info("reset %d cycles into a %d-token job", wait, job.tokens)
+        await _reset(dut, cycles=int(rng.integers(1, 4)))
+        kind = KINDS[int(rng.integers(0, len(KINDS)))]
+        clean = make_job(kind, int(rng.integers(1, t + 1)), 1, rng)
+        await run_jobs(dut, mem, [clean], what=f"after a reset at {frac:.0%}")
