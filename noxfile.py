@@ -65,25 +65,35 @@ def errorbounds(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks that print figures: golden-model forward time on one core, and the
-    vectors per second of every RTL bench's streaming test (tiny and m3vit builds)."""
+    """Benchmarks that print figures: golden-model forward time on one core, the
+    vectors per second of every RTL bench's streaming test (tiny and m3vit builds), and
+    the whole kernel's simulation speed and cycles per stage (reports/bench/bench.json)."""
     _install(session, "test", "sim", "float")
     session.run("python", "-m", "golden.bench", "--config", "m3vit")
     session.run("python", "-m", "tb.benchlog", "--clear")
     session.run(
         "pytest", "tb", "-m", "sim", "-k", "not mutant and not hypothesis and not variants",
-        "--sim-config", "tiny", "--sim-config", "m3vit", "-q", *session.posargs,
+        "--ignore", "tb/kernel", "--sim-config", "tiny", "--sim-config", "m3vit", "-q",
+        *session.posargs,
     )  # fmt: skip
     session.run("python", "-m", "tb.benchlog")
+    # The whole kernel: AxiRam vs fast path vs bare harness, cycles per stage
+    # (reports/bench/bench.json).
+    session.run(
+        "python", "-m", "tb.kernel.bench", "--config", "tiny_dense", "--config", "small_dense",
+        "--config", "m3vit@0",
+    )  # fmt: skip
 
 
 @nox.session(python=PYTHON)
 def long(session: nox.Session) -> None:
     """Too long for every commit: golden/hls tests incl. those marked `long`, with the
-    `long` Hypothesis profile (many more examples)."""
-    _install(session, "test", "errorbounds", "float")
+    `long` Hypothesis profile (many more examples), then the kernel's long runs (m3vit
+    patch embedding + layer 0 on the real weights, bit-exact)."""
+    _install(session, "test", "sim", "errorbounds", "float")
     session.env["HYPOTHESIS_PROFILE"] = "long"
     session.run("pytest", "golden", "hls", "-m", "long or not long", *session.posargs)
+    session.run("pytest", "tb/kernel", "-m", "long", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -1,0 +1,200 @@
+"""cocotb environment of the whole kernel (top ``edgemoe_kernel``).
+
+* ``s_axi_control``: cocotbext-axi ``AxiLiteMaster`` (on the fast path the
+  silent :class:`tb.axi.lite_driver.LiteDriver`) driven by
+  :class:`tb.axi.control.KernelControl` (the ap_ctrl_hs driver that also runs a
+  Vitis-generated kernel);
+* ``m_axi_gmem``: cocotbext-axi ``AxiRam`` (:class:`tb.axi.protocol.DmaRam`) as
+  DRAM, with seeded random pauses on all five channels; or, on the fast path
+  (top ``kernel_fastmem_tb``), the DPI-C memory (:class:`tb.fastmem.memory.DpiMemory`,
+  a zero-copy NumPy view, no Python per beat);
+* :class:`StageMonitor`: the moment the sequencer reports a finished stage
+  (``u_seq.stage_done_o``, or the fast-path top's ``stage_done_o`` port), reads
+  that stage's output buffer out of the memory and compares it bit for bit with
+  the golden tap, naming the first differing token and element on failure. It
+  also records the cycle each stage ended.
+"""
+
+from __future__ import annotations
+
+import time
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, RisingEdge
+from cocotbext.axi import AxiLiteBus, AxiLiteMaster
+
+from hls.config import KernelConfig
+from hls.program import program
+from hls.registers import REGISTER_MAP, STOP_ALL, Status
+from tb.axi.control import KernelControl
+from tb.axi.lite_driver import LiteDriver
+from tb.axi.model import cyclic_pattern
+from tb.axi.protocol import DmaRam
+from tb.kernel.model import (
+    SENTINEL,
+    KernelInputs,
+    Layout,
+    compare_stage,
+    cycle_budget,
+)
+
+CLOCK_NS = 10
+CHANNELS = ("aw", "w", "b", "ar", "r")
+
+
+class StageMonitor:
+    """Checks every stage's output buffer as the stage completes (see the module docstring)."""
+
+    def __init__(self, env: KernelEnv, expected: list[list[np.ndarray]]) -> None:
+        self.env = env
+        self.expected = expected
+        self.stages = program(env.cfg)
+        self.seen: list[tuple[int, int, int]] = []  # (image, stage, cycle)
+        self.failure: AssertionError | None = None
+        self._task = None
+
+    def start(self) -> None:
+        self._task = cocotb.start_soon(self._watch())
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def _watch(self) -> None:
+        dut = self.env.dut
+        seq = dut if hasattr(dut, "stage_done_o") else dut.u_seq
+        while True:
+            await RisingEdge(seq.stage_done_o)
+            idx = int(seq.stage_idx_o.value)
+            image = int(seq.image_idx_o.value)
+            self.seen.append((image, idx, self.env.cycle()))
+            try:
+                self.check(image, idx)
+            except AssertionError as exc:
+                self.failure = self.failure or exc
+                raise
+
+    def check(self, image: int, idx: int) -> None:
+        stage = self.stages[idx]
+        got = self.env.read_stage(stage, image)
+        compare_stage(stage, image, got, self.expected[image][idx])
+
+    def stage_cycles(self) -> list[dict]:
+        """Cycles per stage of image 0 (from the previous stage's end, or the start)."""
+        out, prev = [], self.env.start_cycle
+        for image, idx, cyc in self.seen:
+            if image == 0:
+                st = self.stages[idx]
+                out.append({"stage": idx, "layer": st.layer, "name": st.name,
+                            "op": st.op.name, "cycles": cyc - prev})  # fmt: skip
+            prev = cyc
+        return out
+
+
+class KernelEnv:
+    """Clock, reset, control master, DRAM with pauses, and the memory layout."""
+
+    def __init__(
+        self,
+        dut,
+        cfg: KernelConfig,
+        seed: int,
+        *,
+        images: int = 1,
+        pause: float = 0.25,
+    ) -> None:
+        self.dut = dut
+        self.cfg = cfg
+        self.rng = np.random.default_rng(seed)
+        self.layout = Layout(cfg, images)
+        Clock(dut.ap_clk, CLOCK_NS, unit="ns").start()
+        #: True on the fast path (DPI-C memory; pauses are the build's PAUSE_PCT).
+        self.fast = hasattr(dut, "stage_done_o")
+        if self.fast:
+            from tb.fastmem.memory import DpiMemory
+
+            self.ram = DpiMemory(self.layout.size)
+        else:
+            self.ram = DmaRam(dut, self.layout.size, clock=dut.ap_clk, reset=dut.ap_rst_n)
+        if pause > 0 and not self.fast:
+            self.ram.set_pauses(
+                {ch: cyclic_pattern(self.rng, 997 + 7 * i, pause) for i, ch in enumerate(CHANNELS)}
+            )
+        if self.fast:  # no Python per cycle between register accesses
+            self.axil = LiteDriver(dut, dut.ap_clk)
+        else:
+            bus = AxiLiteBus.from_prefix(dut, "s_axi_control")
+            self.axil = AxiLiteMaster(bus, dut.ap_clk, dut.ap_rst_n, reset_active_level=False)
+            self.axil.write_if.log.setLevel("WARNING")
+            self.axil.read_if.log.setLevel("WARNING")
+        self.ctl = KernelControl(
+            self.axil, REGISTER_MAP, clock=dut.ap_clk, interrupt=dut.interrupt, period_ns=CLOCK_NS
+        )
+        self.start_cycle = 0
+        self.run_wall_s = 0.0
+
+    def cycle(self) -> int:
+        return int(cocotb.utils.get_sim_time("ns")) // CLOCK_NS
+
+    async def reset(self, cycles: int = 4) -> None:
+        self.dut.ap_rst_n.value = 0
+        await ClockCycles(self.dut.ap_clk, cycles)
+        self.dut.ap_rst_n.value = 1
+        await ClockCycles(self.dut.ap_clk, 2)
+
+    # ---- memory
+    def load(self, inputs: KernelInputs) -> None:
+        for space, blob in self.layout.fill(inputs).items():
+            self.ram.write(self.layout.bases[space], blob)
+        self._initial = {s: self.snapshot(s) for s in ("weights", "image")}
+
+    def snapshot(self, space: str) -> bytes:
+        return self.ram.read(self.layout.bases[space], self.layout.mm.space_bytes(space))
+
+    def read_stage(self, stage, image: int) -> np.ndarray:
+        addr, region = self.layout.stage_region(stage, image)
+        return region.unpack(self.ram.read(addr, region.nbytes))
+
+    def check_inputs_untouched(self) -> None:
+        for space, blob in self._initial.items():
+            if self.snapshot(space) != blob:
+                raise AssertionError(f"the kernel wrote into the {space} space")
+
+    def check_not_written(self, stages, image: int = 0) -> None:
+        """Every listed stage's buffer still holds the sentinel (the run stopped before it)."""
+        for st in stages:
+            addr, region = self.layout.stage_region(st, image)
+            data = np.frombuffer(self.ram.read(addr, region.nbytes), np.uint8)
+            if np.any(data != SENTINEL):
+                raise AssertionError(
+                    f"stage {st.index} ({st.name}) wrote its buffer although the run "
+                    "should have stopped before it"
+                )
+
+    # ---- control
+    async def run(
+        self,
+        inputs: KernelInputs,
+        *,
+        stop_after: int = STOP_ALL,
+        images: int = 1,
+        args: dict | None = None,
+        timeout_cycles: int | None = None,
+    ) -> Status | int:
+        """Write the arguments, start, wait for ap_done (interrupt), return the status."""
+        last = len(program(self.cfg)) - 1 if stop_after == STOP_ALL else stop_after
+        timeout = timeout_cycles or cycle_budget(self.cfg, last, images)
+        values = {**self.layout.pointers(), "task_id": inputs.task, "num_images": images,
+                  "stop_after": stop_after, **(args or {})}  # fmt: skip
+        await self.ctl.write_args(**values)
+        await self.ctl.enable_interrupts(done=True)
+        self.start_cycle = self.cycle()
+        wall = time.monotonic()
+        await self.ctl.start()
+        await self.ctl.wait_done(timeout)
+        #: Wall-clock seconds from ap_start to ap_done (the run alone, for speed figures).
+        self.run_wall_s = time.monotonic() - wall
+        return await self.ctl.read_status()

@@ -1,0 +1,145 @@
+"""The kernel on the fast memory path, under cocotb and under a bare C++ harness.
+
+* :func:`fast_build` - ``kernel_fastmem_tb`` (edgemoe_kernel + the DPI-C AXI
+  memory of tb/fastmem) for cocotb, with only the ports public and -O2
+  (``tb.simbuild.build(public=..., fast=True)``); the same cocotb tests as the
+  AxiRam build run on it (``tb/kernel/kernel_tests.py``: the environment picks
+  the DPI memory when the top has the monitor ports).
+* :func:`run_bare` - the same top driven by ``bare_kernel.cpp`` (no cocotb, no
+  VPI): the speed ceiling. The memory image goes in as a file, the whole memory
+  comes back as a file, and every stage buffer in it is compared with the golden
+  model, so the ceiling run is checked bit for bit too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from hls.config import load_config
+from hls.program import program
+from hls.registers import REGISTER_MAP, STOP_ALL, register
+from tb import simbuild
+from tb.fastmem.build import DPI_C, dpi_build_args
+from tb.kernel.model import KernelInputs, Layout, compare_stage, cycle_budget, expected_taps
+from tb.simbuild import LINT_WAIVERS, RTL_DIR, SIM_ROOT
+from tb.toolchain import setup_verilator, verilator_id
+
+HERE = Path(__file__).resolve().parent
+TOP = "kernel_fastmem_tb"
+BARE_MAIN = HERE / "bare_kernel.cpp"
+#: The kernel (every RTL file; Verilator elaborates what the top instantiates).
+KERNEL_SOURCES = sorted(RTL_DIR.glob("*.sv"))
+FAST_SOURCES = [*KERNEL_SOURCES, HERE.parent / "fastmem" / "axi_dpi_mem.sv", HERE / f"{TOP}.sv"]
+#: What Python touches of kernel_fastmem_tb: its ports (nothing inside).
+PUBLIC = ("ap_clk", "ap_rst_n", "interrupt", "s_axi_control_*", "stage_done_o", "stage_idx_o",
+          "image_idx_o", "fault_o")  # fmt: skip
+
+
+def fast_build_spec(pause_pct: int = 0) -> dict:
+    """``tb.simbuild.build`` keyword arguments of the cocotb fast-path model."""
+    name = TOP + (f"_pause{pause_pct}" if pause_pct else "") + "-fast"
+    return {
+        "toplevel": TOP,
+        "sources": FAST_SOURCES,
+        "parameters": {"PAUSE_PCT": pause_pct},
+        "name": name,
+        "build_args": tuple(dpi_build_args()),
+        "public": PUBLIC,
+        "fast": True,
+    }
+
+
+def _digest(paths) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(Path(p).read_bytes())
+    return h.hexdigest()
+
+
+def build_bare(config: str) -> Path:
+    """``verilator --cc --exe --build`` of kernel_fastmem_tb with bare_kernel.cpp, the
+    same C++ flags as the fast cocotb build (so the ratio measures cocotb's cost)."""
+    exe_path = setup_verilator()
+    gen = simbuild.generated(config)
+    srcs = [*LINT_WAIVERS, Path(gen.package), *FAST_SOURCES]
+    build_dir = SIM_ROOT / config / f"{TOP}-bare"
+    extra = list(simbuild.FAST_BUILD_ARGS)
+    digest = _digest([*srcs, DPI_C, BARE_MAIN]) + verilator_id() + " ".join(extra)
+    exe, stamp = build_dir / "bare", build_dir / "edgemoe_bare.json"
+    if exe.is_file() and stamp.is_file() and json.loads(stamp.read_text()).get("digest") == digest:
+        return exe
+    build_dir.mkdir(parents=True, exist_ok=True)
+    args = [
+        str(exe_path), "--cc", "--exe", "--build", "-j", "2", "-Wno-fatal",
+        "--output-split", "0", "--top-module", TOP, "-Mdir", str(build_dir),
+        "-o", "bare", "-CFLAGS", "-DDPI_MEM_BARE", *extra,
+        *map(str, srcs), str(DPI_C), str(BARE_MAIN),
+    ]  # fmt: skip
+    res = subprocess.run(args, capture_output=True, text=True)
+    (build_dir / "build.log").write_text(res.stdout + res.stderr)
+    if res.returncode != 0:
+        raise simbuild.BuildError(
+            f"bare build of {TOP} for {config} failed; log {build_dir / 'build.log'}:\n"
+            + "\n".join((res.stdout + res.stderr).splitlines()[-40:])
+        )
+    stamp.write_text(json.dumps({"digest": digest}))
+    return exe
+
+
+def run_bare(config: str, inputs: KernelInputs, stop_after: int = STOP_ALL) -> dict:
+    """One run of the bare harness on ``inputs``; every stage up to ``stop_after``
+    (of the last image; the outputs of the others) is checked against the golden
+    model (raises ``tb.kernel.model.StageMismatch``). Returns its
+    figures (kernel_cycles, sim_cycles, seconds, cycles_per_s, status)."""
+    cfg = load_config(config)
+    exe = build_bare(config)
+    layout = Layout(cfg, len(inputs.images))
+    stages = program(cfg)
+    last = len(stages) - 1 if stop_after == STOP_ALL else stop_after
+    image = bytearray(layout.size)
+    for space, blob in layout.fill(inputs).items():
+        base = layout.bases[space]
+        image[base : base + len(blob)] = blob
+    values = {**layout.pointers(), "task_id": inputs.task, "num_images": len(inputs.images),
+              "stop_after": stop_after}  # fmt: skip
+    writes = []
+    for reg in REGISTER_MAP:
+        if reg.access != "rw":
+            continue
+        v = int(values[reg.name])
+        for i, off in enumerate(reg.data_offsets):
+            writes.append(f"{off:#x}={(v >> (32 * i)) & 0xFFFF_FFFF:#x}")
+    with tempfile.TemporaryDirectory() as tmp:
+        mem_in, mem_out = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
+        mem_in.write_bytes(image)
+        budget = cycle_budget(cfg, last, len(inputs.images))
+        cmd = [str(exe), str(mem_in), str(layout.size), str(mem_out), str(budget),
+               str(register("status").offset), str(register("cycles").offset), *writes]  # fmt: skip
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=7200)
+        out = res.stdout + res.stderr
+        m = re.search(r"^RESULT (\{.*\})$", out, re.M)
+        if res.returncode != 0 or m is None:
+            raise AssertionError(
+                f"bare kernel harness failed (exit {res.returncode}):\n{out[-3000:]}"
+            )
+        result = json.loads(m.group(1))
+        dump = mem_out.read_bytes()
+    if result["status"] != 0:
+        raise AssertionError(f"bare kernel run ended with status {result['status']}")
+    # Scratch buffers hold the last image's stages; earlier images leave their outputs.
+    expected = expected_taps(cfg, inputs)
+    for n in range(len(inputs.images)):
+        final = n == len(inputs.images) - 1
+        for st in stages[: last + 1] if final else stages[last : last + 1]:
+            if not final and st.y.space.name != "OUTPUT":
+                continue
+            addr, region = layout.stage_region(st, n)
+            got = region.unpack(dump[addr : addr + region.nbytes])
+            compare_stage(st, n, got, expected[n][st.index])
+    return result

@@ -1,0 +1,140 @@
+"""cocotb tests of the whole kernel (top ``edgemoe_kernel``); pytest entry: test_kernel.py.
+
+Environment (set by the pytest entry):
+
+EDGEMOE_CONFIG   configuration name
+EDGEMOE_SEED     seed of the weights, images and AXI pauses
+KERNEL_STOP      stop_after for ``kernel_run`` (a stage index, or ``all``)
+KERNEL_IMAGES    images per run (default 1)
+KERNEL_PAUSE     probability of a pause per cycle on each AXI channel (default 0.25)
+KERNEL_STATS     if set, ``kernel_run`` writes cycles per stage and wall time there (JSON)
+KERNEL_WEIGHTS   if set, a weights directory (``golden.weights.load_weights``, with
+                 ``image.float32.bin``): real weights and image instead of synthetic ones
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import cocotb
+from cocotbext.axi.constants import AxiResp
+
+from golden.quantize_weights import quantize_image, quantize_weights
+from golden.weights import load_image, load_weights
+from hls.config import load_config
+from hls.program import program
+from hls.registers import STOP_ALL, Status, check_args
+from tb.kernel.env import KernelEnv, StageMonitor
+from tb.kernel.model import KernelInputs, expected_taps, synthetic_inputs
+from tb.simbuild import env_config_name, env_seed
+
+CFG = load_config(env_config_name())
+STAGES = program(CFG)
+
+
+def _inputs(seed: int, images: int) -> KernelInputs:
+    directory = os.environ.get("KERNEL_WEIGHTS")
+    if not directory:
+        return synthetic_inputs(CFG, seed, images)
+    qw = quantize_weights(CFG, load_weights(CFG, directory))
+    image = quantize_image(load_image(os.path.join(directory, "image.float32.bin"), CFG), CFG)
+    return KernelInputs(qw, (image,) * images)
+
+
+def _stop() -> int:
+    value = os.environ.get("KERNEL_STOP", "all")
+    return STOP_ALL if value == "all" else int(value)
+
+
+async def _checked_run(env: KernelEnv, inputs, stop: int, images: int) -> StageMonitor:
+    """One run with the stage monitor; checks status, stage order and the stop point."""
+    monitor = StageMonitor(env, expected_taps(CFG, inputs))
+    monitor.start()
+    status = await env.run(inputs, stop_after=stop, images=images)
+    monitor.stop()
+    if monitor.failure is not None:
+        raise monitor.failure
+    assert status == Status.OK, f"status {status!r} after a run with good arguments"
+    last = len(STAGES) - 1 if stop == STOP_ALL else stop
+    want = [(n, i) for n in range(images) for i in range(last + 1)]
+    got = [(n, i) for n, i, _ in monitor.seen]
+    assert got == want, f"stages completed {got}, expected {want}"
+    env.check_not_written(STAGES[last + 1 :])
+    env.check_inputs_untouched()
+    return monitor
+
+
+@cocotb.test(timeout_time=3600, timeout_unit="sec")
+async def kernel_run(dut):
+    """Patch embedding and every layer (or up to KERNEL_STOP), each stage checked
+    bit for bit the moment it completes, under random pauses on all AXI channels."""
+    seed = env_seed()
+    images = int(os.environ.get("KERNEL_IMAGES", "1"))
+    env = KernelEnv(dut, CFG, seed, images=images,
+                    pause=float(os.environ.get("KERNEL_PAUSE", "0.25")))  # fmt: skip
+    await env.reset()
+    inputs = _inputs(seed, images)
+    env.load(inputs)
+    stop = _stop()
+    monitor = await _checked_run(env, inputs, stop, images)
+    wall = env.run_wall_s
+    cycles = await env.ctl.read_cycles()
+    dut._log.info(f"{len(monitor.seen)} stages bit-exact; {cycles} kernel cycles in {wall:.1f} s "
+                  f"({cycles / wall:.0f} cycles/s)")  # fmt: skip
+    if os.environ.get("KERNEL_STATS"):
+        stats = {"config": CFG.name, "cycles": cycles, "wall_s": wall,
+                 "stages": monitor.stage_cycles()}  # fmt: skip
+        with open(os.environ["KERNEL_STATS"], "w") as f:
+            json.dump(stats, f, indent=1)
+
+
+@cocotb.test(timeout_time=600, timeout_unit="sec")
+async def kernel_bad_args(dut):
+    """Each bad argument ends the run at once with arg_check's status code, touches no
+    memory, and the kernel then runs a good job as if nothing had happened."""
+    seed = env_seed()
+    env = KernelEnv(dut, CFG, seed, pause=0.1)
+    await env.reset()
+    inputs = synthetic_inputs(CFG, seed)
+    env.load(inputs)
+    good = {**env.layout.pointers(), "task_id": 0, "num_images": 1, "stop_after": 0}
+    beat = CFG.axi_data_width // 8
+    cases = [
+        *({p: 0} for p in ("image", "weights", "scratch", "output")),
+        *({p: good[p] + beat // 2} for p in ("image", "weights", "scratch", "output")),
+        {"task_id": CFG.tasks},
+        {"task_id": 0xFFFF_FFFF},
+        {"num_images": 0},
+        {"stop_after": len(STAGES)},
+        {"stop_after": 0xFFFF_FFFE},
+        {"image": 0, "task_id": CFG.tasks},  # two bad: the smallest code wins
+    ]
+    for case in cases:
+        values = {**good, **case}
+        want = check_args(CFG, values)
+        assert want != Status.OK, f"case {case} is not bad"
+        status = await env.run(inputs, stop_after=values["stop_after"], args=values,
+                               timeout_cycles=500)  # fmt: skip
+        assert status == want, f"arguments {case}: status {status!r}, expected {want!r}"
+        env.check_not_written(STAGES)
+    await _checked_run(env, inputs, 0, 1)
+
+
+@cocotb.test(timeout_time=600, timeout_unit="sec")
+async def kernel_axi_error(dut):
+    """An SLVERR on the weights of stage 2 ends the run after that stage with
+    AXI_READ_ERROR (no hang); the next run, with the error gone, is bit-exact."""
+    seed = env_seed()
+    env = KernelEnv(dut, CFG, seed, pause=0.1)
+    await env.reset()
+    inputs = synthetic_inputs(CFG, seed)
+    env.load(inputs)
+    st = STAGES[2]
+    lo = env.layout.bases["weights"] + st.b.offset
+    env.ram.add_error_region(lo, lo + CFG.axi_data_width // 8, AxiResp.SLVERR)
+    status = await env.run(inputs, stop_after=STOP_ALL)
+    assert status == Status.AXI_READ_ERROR, f"status {status!r}, expected AXI_READ_ERROR"
+    env.check_not_written(STAGES[3:])
+    env.ram.clear_error_regions()
+    await _checked_run(env, inputs, 3, 1)

@@ -1,0 +1,74 @@
+"""pytest entry of the whole-kernel bench (cocotb tests in tb/kernel/kernel_tests.py).
+
+The kernel is built once per configuration (``hls.config.KERNEL_CONFIGS``:
+the all-dense ``tiny_dense`` and ``small_dense``) and every test runs against
+that build: the whole model with every stage checked as it completes (AxiRam with
+random pauses), bad arguments, and an AXI error response. One run per stage
+through ``stop_after`` uses the fast memory path (tb/kernel/fastpath.py, with
+random pauses too), since each of those runs repeats every stage before its own.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from golden.weights import default_weights_dir
+from hls.config import load_config
+from hls.registers import stage_index
+from tb.kernel.fastpath import KERNEL_SOURCES, fast_build_spec
+
+TESTS = "tb.kernel.kernel_tests"
+TOPLEVEL = "edgemoe_kernel"
+#: Pause probability (percent, per cycle and channel) of the fast path's memory in
+#: the stop_after tests.
+STOP_AFTER_PAUSE_PCT = 25
+
+
+def kernel_build(sim_builds, config: str):
+    """The kernel on cocotbext-axi's AxiRam (every signal public)."""
+    return sim_builds(TOPLEVEL, config, sources=KERNEL_SOURCES)
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(1800)
+def test_kernel_whole_model(kernel_config, sim_builds, seed_report):
+    """Patch embedding + every layer, each stage bit-exact under random AXI pauses."""
+    kernel_build(sim_builds, kernel_config).run(TESTS, ["kernel_run"], seed=seed_report)
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(1800)
+def test_kernel_stop_after(kernel_stage, sim_builds, seed_report):
+    """stop_after = one stage: stages 0..i bit-exact, nothing after i written. On the
+    fast memory path (DPI-C) with random pauses on every AXI channel (PAUSE_PCT)."""
+    config, stage = kernel_stage
+    sim_builds(config=config, **fast_build_spec(STOP_AFTER_PAUSE_PCT)).run(
+        TESTS, ["kernel_run"], seed=seed_report, extra_env={"KERNEL_STOP": str(stage)},
+        run_name=f"stop_{stage}",
+    )  # fmt: skip
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(900)
+def test_kernel_faults(kernel_config, sim_builds, seed_report):
+    """Bad arguments (every status code) and an AXI read error: clear status, no hang,
+    nothing lost (a good run afterwards is bit-exact)."""
+    kernel_build(sim_builds, kernel_config).run(
+        TESTS, ["kernel_bad_args", "kernel_axi_error"], seed=seed_report
+    )
+
+
+@pytest.mark.sim
+@pytest.mark.long
+@pytest.mark.timeout(7200)
+def test_kernel_m3vit_layer0_real_weights(sim_builds, seed_report):
+    """m3vit patch embedding + layer 0 on the real trained weights and image, every
+    stage bit-exact (AxiRam without pauses). Long: ``nox -s long``."""
+    weights = default_weights_dir()
+    if weights is None:
+        pytest.skip("no real weights: ../shared/m3vit-weights (or $EDGEMOE_WEIGHTS) is absent")
+    stop = stage_index(load_config("m3vit"), 0, "residual2")
+    kernel_build(sim_builds, "m3vit").run(
+        TESTS, ["kernel_run"], seed=seed_report, run_name="m3vit_layer0_real",
+        extra_env={"KERNEL_STOP": str(stop), "KERNEL_WEIGHTS": str(weights), "KERNEL_PAUSE": "0"},
+    )  # fmt: skip
