@@ -23,7 +23,7 @@ from cocotbext.axi.constants import AxiResp
 from golden.quantize_weights import quantize_image, quantize_weights
 from golden.weights import load_image, load_weights
 from hls.config import load_config
-from hls.program import program
+from hls.program import SUPPORTED_OPS, program
 from hls.registers import STOP_ALL, Status, check_args
 from tb.kernel.env import KernelEnv, StageMonitor
 from tb.kernel.model import KernelInputs, expected_taps, synthetic_inputs
@@ -138,3 +138,25 @@ async def kernel_axi_error(dut):
     env.check_not_written(STAGES[3:])
     env.ram.clear_error_regions()
     await _checked_run(env, inputs, 3, 1)
+
+
+@cocotb.test(timeout_time=600, timeout_unit="sec")
+async def kernel_unsupported_stage(dut):
+    """A configuration with MoE layers: every stage before the first MoE stage is
+    bit-exact, then the run ends with UNSUPPORTED_STAGE, that stage's buffer untouched."""
+    first = next(st.index for st in STAGES if st.op not in SUPPORTED_OPS)
+    seed = env_seed()
+    env = KernelEnv(dut, CFG, seed)
+    await env.reset()
+    inputs = synthetic_inputs(CFG, seed)
+    env.load(inputs)
+    monitor = StageMonitor(env, expected_taps(CFG, inputs))
+    monitor.start()
+    status = await env.run(inputs, stop_after=STOP_ALL, timeout_cycles=None)
+    monitor.stop()
+    if monitor.failure is not None:
+        raise monitor.failure
+    assert status == Status.UNSUPPORTED_STAGE, f"status {status!r}, expected UNSUPPORTED_STAGE"
+    assert [i for _, i, _ in monitor.seen] == list(range(first)), monitor.seen
+    env.check_not_written(STAGES[first:])
+    env.check_inputs_untouched()

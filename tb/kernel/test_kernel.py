@@ -50,6 +50,27 @@ def test_kernel_stop_after(kernel_stage, sim_builds, seed_report):
 
 @pytest.mark.sim
 @pytest.mark.timeout(900)
+def test_kernel_two_images(kernel_config, sim_builds, seed_report):
+    """num_images = 2: every stage of both images bit-exact as it completes, each
+    image's output in its own region (fast path, random pauses)."""
+    sim_builds(config=kernel_config, **fast_build_spec(STOP_AFTER_PAUSE_PCT)).run(
+        TESTS, ["kernel_run"], seed=seed_report, extra_env={"KERNEL_IMAGES": "2"},
+        run_name="two_images",
+    )  # fmt: skip
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(900)
+def test_kernel_moe_stage_unsupported(sim_builds, seed_report):
+    """tiny (MoE on layer 1): the dense stages before the first MoE stage run bit-exact,
+    then the kernel stops with UNSUPPORTED_STAGE instead of hanging (fast path)."""
+    sim_builds(config="tiny", **fast_build_spec(STOP_AFTER_PAUSE_PCT)).run(
+        TESTS, ["kernel_unsupported_stage"], seed=seed_report
+    )
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(900)
 def test_kernel_faults(kernel_config, sim_builds, seed_report):
     """Bad arguments (every status code) and an AXI read error: clear status, no hang,
     nothing lost (a good run afterwards is bit-exact)."""
