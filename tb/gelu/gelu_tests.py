@@ -16,7 +16,6 @@ import os
 
 import cocotb
 import numpy as np
-from cocotb.task import resume
 from hypothesis import strategies as st
 
 from golden.gelu import gelu
@@ -24,9 +23,9 @@ from hls.config import load_config
 from hls.tables import gelu_delta_table
 from tb import benchlog, unit_checks
 from tb.gelu.model import GeluGeometry, read_rom_hex, stream_vectors
-from tb.hypothesis_sim import examples_for, run_property
+from tb.hypothesis_sim import examples_for
 from tb.simbuild import GEN_ROOT, env_config_name, env_int, env_seed
-from tb.stream import StreamError, pack_lanes, reset, start_clock, stream, unpack_lanes
+from tb.stream import pack_lanes, unpack_lanes
 
 CFG = load_config(env_config_name())
 GEO = GeluGeometry.from_config(CFG)
@@ -139,45 +138,14 @@ async def gelu_hypothesis(dut):
     for any short burst of inputs and stall pattern the RTL equals golden.gelu.
     A failure is shrunk and printed as 'minimal failing input: x=...'."""
     lanes = _lanes(dut)
-    start_clock(dut)
-    await reset(dut)
-
-    @resume
-    async def run_burst(x: np.ndarray, in_idle: list[bool], out_idle: list[bool]) -> list[int]:
-        await reset(dut)
-        outs, _ = await stream(
-            dut,
-            pack_lanes(x, lanes, GEO.data_w),
-            in_idle=np.array(in_idle, dtype=bool),
-            out_idle=np.array(out_idle, dtype=bool),
-        )
-        return outs
-
-    def prop(xs: list[int], in_idle: list[bool], out_idle: list[bool]) -> None:
-        x = np.zeros(len(xs) + (-len(xs)) % lanes, dtype=np.int64)
-        x[: len(xs)] = xs
-        try:
-            outs = run_burst(x, in_idle, out_idle)
-        except StreamError as exc:
-            raise AssertionError(f"xs={xs} in_idle={in_idle} out_idle={out_idle} ({exc})") from exc
-        y = unpack_lanes(outs, lanes, GEO.data_w)
-        gold = np.asarray(gelu(x, CFG), dtype=np.int64)
-        bad = np.flatnonzero(y != gold)
-        if len(bad):
-            k = int(bad[0])
-            raise AssertionError(
-                f"{GEO.describe(int(x[k]))} lane {k % lanes}: rtl {int(y[k])} golden {int(gold[k])}"
-            )
-
-    await run_property(
+    await unit_checks.lane_property(
         dut,
-        prop,
-        strategies={
-            "xs": st.lists(_x_strategy(), min_size=1, max_size=3 * lanes),
-            # Cyclic stall patterns; the trailing False keeps each side moving.
-            "in_idle": st.lists(st.booleans(), max_size=8).map(lambda p: [*p, False]),
-            "out_idle": st.lists(st.booleans(), max_size=8).map(lambda p: [*p, False]),
-        },
+        lanes=lanes,
+        in_w=GEO.data_w,
+        unpack=lambda o: unpack_lanes(o, lanes, GEO.data_w),
+        golden=lambda x: gelu(x, CFG),
+        describe=GEO.describe,
+        x_strategy=_x_strategy(),
         examples=examples_for("GELU_HYP_EXAMPLES", 1000),
         seed=env_seed(),
         unit="gelu",
