@@ -56,7 +56,14 @@
 // bound over ceil(T/P) x P lanes (99,846 for 2 T^2 D / HEAD_DIM) and
 // 108,360 read beats; the remaining gap is the Q rows of each group, which
 // load behind the group's V rows. The rb_drain guard below matters only when
-// P x HEADS is below the pass-2 latency (e.g. P = HEADS = 1).
+// three key rows take fewer cycles (3 x P x HEADS) than the pass-2 latency
+// and the loader keeps up (few beats per row), e.g. P = 1 with 256-bit beats
+// on tiny: the bench's tiny-P variant builds that and a mutant without it.
+//
+// Counters: the read commands and the loader step through the (Q, K, V)
+// segments of each group with one attn_seg_counter each, the loader and the
+// writer count beats and rows with attn_row_counter, and pass 1 and pass 2
+// walk (key, head, lane) with one attn_pass_counter each.
 //
 // The accumulator holds sum_j p_j * V[j] with p in prob (unsigned P_W bits)
 // and V features: AccW = X_W + P_W + 1 bits hold it whenever a row's
@@ -238,50 +245,40 @@ module attention_engine
     return (q0 + TW'(P) >= t);
   endfunction
 
-  logic [TW-1:0] tlast;  // T - 1
-  assign tlast = tokens_q - TW'(1);
-
   ///////////////////
   // Read commands //
   ///////////////////
 
-  logic          cmd_active_q;
-  seg_e          cmd_seg_q;
-  logic [TW-1:0] cmd_q0_q;
+  logic          cmd_active;
+  seg_e          cmd_seg;
+  logic [1:0]    cmd_seg_raw;
+  logic [TW-1:0] cmd_q0;
 
-  assign rd_cmd_valid_o = cmd_active_q;
+  attn_seg_counter #(
+    .P  (P),
+    .TW (TW)
+  ) u_cmd_seg (
+    .clk_i,
+    .rst_ni,
+    .clear_i        (job_take),
+    .clear_tokens_i (tokens_in),
+    .tokens_i       (tokens_q),
+    .step_i         (rd_cmd_valid_o & rd_cmd_ready_i),
+    .active_o       (cmd_active),
+    .seg_o          (cmd_seg_raw),
+    .q0_o           (cmd_q0)
+  );
+
+  assign cmd_seg        = seg_e'(cmd_seg_raw);
+  assign rd_cmd_valid_o = cmd_active;
   always_comb begin
-    unique case (cmd_seg_q)
-      SegQ:    rd_cmd_addr_o = q_addr_q + 64'(cmd_q0_q) * 64'(RowBytes);
+    unique case (cmd_seg)
+      SegQ:    rd_cmd_addr_o = q_addr_q + 64'(cmd_q0) * 64'(RowBytes);
       SegK:    rd_cmd_addr_o = k_addr_q;
       default: rd_cmd_addr_o = v_addr_q;
     endcase
-    rd_cmd_beats_o = 32'(RowBeats) * ((cmd_seg_q == SegQ) ? 32'(group_rows(cmd_q0_q, tokens_q))
-                                                          : 32'(tokens_q));
-  end
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      cmd_active_q <= 1'b0;
-      cmd_seg_q    <= SegQ;
-      cmd_q0_q     <= '0;
-    end else if (job_take) begin
-      cmd_active_q <= (tokens_in != '0);
-      cmd_seg_q    <= SegQ;
-      cmd_q0_q     <= '0;
-    end else if (rd_cmd_valid_o && rd_cmd_ready_i) begin
-      unique case (cmd_seg_q)
-        SegQ:    cmd_seg_q <= SegK;
-        SegK:    cmd_seg_q <= SegV;
-        default: begin
-          cmd_seg_q <= SegQ;
-          cmd_q0_q  <= cmd_q0_q + TW'(P);
-          if (last_group(cmd_q0_q, tokens_q)) begin
-            cmd_active_q <= 1'b0;
-          end
-        end
-      endcase
-    end
+    rd_cmd_beats_o = 32'(RowBeats) * ((cmd_seg == SegQ) ? 32'(group_rows(cmd_q0, tokens_q))
+                                                        : 32'(tokens_q));
   end
 
   ////////////
@@ -299,56 +296,57 @@ module attention_engine
   logic            rb_ready;
   logic [BufW-1:0] rb_wsel_q, rb_rsel_q;
 
-  logic          ld_active_q;
-  seg_e          ld_seg_q;
-  logic [TW-1:0] ld_q0_q, ld_row_q, ld_rows;
-  logic [BeatIdxW-1:0] ld_beat_q;
+  logic          ld_active;
+  seg_e          ld_seg;
+  logic [1:0]    ld_seg_raw;
+  logic [TW-1:0] ld_q0, ld_row, ld_rows;
+  logic [BeatIdxW-1:0] ld_beat;
   logic          q_loaded_q;  // the cache holds the queries of the group in pass 1 next
   logic          ld_take, ld_row_end, ld_seg_end, ld_rb_fill;
 
-  assign ld_rows    = (ld_seg_q == SegQ) ? group_rows(ld_q0_q, tokens_q) : tokens_q;
-  assign rd_ready_o = ld_active_q & ((ld_seg_q == SegQ) ? ~q_loaded_q : ~rb_full_q[rb_wsel_q]);
+  assign ld_seg     = seg_e'(ld_seg_raw);
+  assign ld_rows    = (ld_seg == SegQ) ? group_rows(ld_q0, tokens_q) : tokens_q;
+  assign rd_ready_o = ld_active & ((ld_seg == SegQ) ? ~q_loaded_q : ~rb_full_q[rb_wsel_q]);
   assign ld_take    = rd_valid_i & rd_ready_o;
-  assign ld_row_end = ld_take & (ld_beat_q == BeatIdxW'(RowBeats - 1));
-  assign ld_seg_end = ld_row_end & (ld_row_q == ld_rows - TW'(1));
-  assign ld_rb_fill = ld_row_end & (ld_seg_q != SegQ);
+  assign ld_rb_fill = ld_row_end & (ld_seg != SegQ);
+
+  attn_seg_counter #(
+    .P  (P),
+    .TW (TW)
+  ) u_ld_seg (
+    .clk_i,
+    .rst_ni,
+    .clear_i        (job_take),
+    .clear_tokens_i (tokens_in),
+    .tokens_i       (tokens_q),
+    .step_i         (ld_seg_end),
+    .active_o       (ld_active),
+    .seg_o          (ld_seg_raw),
+    .q0_o           (ld_q0)
+  );
+
+  attn_row_counter #(
+    .ROW_BEATS (RowBeats),
+    .TW        (TW)
+  ) u_ld_pos (
+    .clk_i,
+    .rst_ni,
+    .clear_i   (job_take),
+    .step_i    (ld_take),
+    .rows_i    (ld_rows),
+    .beat_o    (ld_beat),
+    .row_o     (ld_row),
+    .row_end_o (ld_row_end),
+    .last_o    (ld_seg_end)
+  );
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      ld_active_q <= 1'b0;
-      ld_seg_q    <= SegQ;
-      ld_q0_q     <= '0;
-      ld_row_q    <= '0;
-      ld_beat_q   <= '0;
-      rb_wsel_q   <= '0;
+      rb_wsel_q <= '0;
     end else if (job_take) begin
-      ld_active_q <= (tokens_in != '0);
-      ld_seg_q    <= SegQ;
-      ld_q0_q     <= '0;
-      ld_row_q    <= '0;
-      ld_beat_q   <= '0;
-      rb_wsel_q   <= '0;
-    end else if (ld_take) begin
-      ld_beat_q <= ld_row_end ? '0 : ld_beat_q + BeatIdxW'(1);
-      if (ld_rb_fill) begin
-        rb_wsel_q <= buf_next(rb_wsel_q);
-      end
-      if (ld_row_end) begin
-        ld_row_q <= ld_seg_end ? '0 : ld_row_q + TW'(1);
-      end
-      if (ld_seg_end) begin
-        unique case (ld_seg_q)
-          SegQ:    ld_seg_q <= SegK;
-          SegK:    ld_seg_q <= SegV;
-          default: begin
-            ld_seg_q <= SegQ;
-            ld_q0_q  <= ld_q0_q + TW'(P);
-            if (last_group(ld_q0_q, tokens_q)) begin
-              ld_active_q <= 1'b0;
-            end
-          end
-        endcase
-      end
+      rb_wsel_q <= '0;
+    end else if (ld_rb_fill) begin
+      rb_wsel_q <= buf_next(rb_wsel_q);
     end
   end
 
@@ -359,11 +357,11 @@ module attention_engine
         logic [X_W-1:0] x;
         int unsigned    col;
         x   = rd_data_i[e*LaneW +: X_W];
-        col = int'(ld_beat_q) * EPB + e;
+        col = int'(ld_beat) * EPB + e;
         if (col < D) begin
-          if (ld_seg_q == SegQ) begin
-            q_mem[QIdxW'(int'(ld_row_q) * D + col)] <= round_qk(x);
-          end else if (ld_seg_q == SegK) begin
+          if (ld_seg == SegQ) begin
+            q_mem[QIdxW'(int'(ld_row) * D + col)] <= round_qk(x);
+          end else if (ld_seg == SegK) begin
             rb_mem[RbIdxW'(int'(rb_wsel_q) * D + col)] <= X_W'($signed(round_qk(x)));
           end else begin
             rb_mem[RbIdxW'(int'(rb_wsel_q) * D + col)] <= x;
@@ -371,7 +369,7 @@ module attention_engine
         end
       end
       // The tail group's idle lanes compute on zero queries (as golden does).
-      if (ld_seg_end && ld_seg_q == SegQ) begin
+      if (ld_seg_end && ld_seg == SegQ) begin
         for (int unsigned l = 0; l < P; l++) begin
           if (TW'(l) >= ld_rows) begin
             for (int unsigned c = 0; c < D; c++) begin
@@ -390,29 +388,48 @@ module attention_engine
   localparam int unsigned KeyW   = (T_MAX > 1) ? $clog2(T_MAX) : 1;
   localparam int unsigned ScTagW = KeyW + HeadIdxW + LaneIdxW + 1;
 
-  logic                p1_left_q, p1_run_q, sbuf_free_q;
-  logic [TW-1:0]       p1_q0_q, p1_key_q;
-  logic [HeadIdxW-1:0] p1_h_q;
-  logic [LaneIdxW-1:0] p1_lane_q;
-  logic                p1_issue, p1_row_end, p1_end, p1_start;
+  logic                sbuf_free_q;
+  logic [TW-1:0]       p1_key;
+  logic [HeadIdxW-1:0] p1_h;
+  logic [LaneIdxW-1:0] p1_lane;
+  logic                p1_row_last, p1_key_last, p1_issue, p1_row_end, p1_end, p1_start;
 
   logic                sc_in_ready, sc_out_valid, sc_out_ready;
   logic [HD*QK_W-1:0]  sc_q, sc_k;
   logic [ScTagW-1:0]   sc_in_tag, sc_out_tag;
   logic [X_W-1:0]      sc_score;
 
-  assign p1_start   = p1_left_q & ~p1_run_q & q_loaded_q & sbuf_free_q;
-  assign rb_ready   = rb_full_q[rb_rsel_q] & ~rb_drain_q[rb_rsel_q];
-  assign p1_issue   = p1_run_q & rb_ready & sc_in_ready;
-  assign p1_row_end = p1_issue & (p1_h_q == HeadIdxW'(NH - 1)) & (p1_lane_q == LaneIdxW'(P - 1));
-  assign p1_end     = p1_row_end & (p1_key_q == tlast);
+  assign rb_ready = rb_full_q[rb_rsel_q] & ~rb_drain_q[rb_rsel_q];
+
+  attn_pass_counter #(
+    .P  (P),
+    .NH (NH),
+    .TW (TW)
+  ) u_p1_pos (
+    .clk_i,
+    .rst_ni,
+    .clear_i        (job_take),
+    .clear_tokens_i (tokens_in),
+    .tokens_i       (tokens_q),
+    .start_ok_i     (q_loaded_q & sbuf_free_q),
+    .go_i           (rb_ready & sc_in_ready),
+    .start_o        (p1_start),
+    .issue_o        (p1_issue),
+    .key_o          (p1_key),
+    .head_o         (p1_h),
+    .lane_o         (p1_lane),
+    .row_last_o     (p1_row_last),
+    .key_last_o     (p1_key_last),
+    .row_end_o      (p1_row_end),
+    .end_o          (p1_end)
+  );
 
   for (genvar n = 0; n < HD; n++) begin : g_sc_operands
-    assign sc_q[n*QK_W +: QK_W] = q_mem[QIdxW'(int'(p1_lane_q) * D + int'(p1_h_q) * HD + n)];
+    assign sc_q[n*QK_W +: QK_W] = q_mem[QIdxW'(int'(p1_lane) * D + int'(p1_h) * HD + n)];
     assign sc_k[n*QK_W +: QK_W] =
-        rb_mem[RbIdxW'(int'(rb_rsel_q) * D + int'(p1_h_q) * HD + n)][QK_W-1:0];
+        rb_mem[RbIdxW'(int'(rb_rsel_q) * D + int'(p1_h) * HD + n)][QK_W-1:0];
   end
-  assign sc_in_tag = {KeyW'(p1_key_q), p1_h_q, p1_lane_q, p1_key_q == tlast};
+  assign sc_in_tag = {KeyW'(p1_key), p1_h, p1_lane, p1_key_last};
 
   attn_score_unit #(
     .N        (HD),
@@ -434,46 +451,6 @@ module attention_engine
     .out_score_o (sc_score),
     .out_tag_o   (sc_out_tag)
   );
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      p1_left_q <= 1'b0;
-      p1_run_q  <= 1'b0;
-      p1_q0_q   <= '0;
-      p1_key_q  <= '0;
-      p1_h_q    <= '0;
-      p1_lane_q <= '0;
-    end else if (job_take) begin
-      p1_left_q <= (tokens_in != '0);
-      p1_run_q  <= 1'b0;
-      p1_q0_q   <= '0;
-      p1_key_q  <= '0;
-      p1_h_q    <= '0;
-      p1_lane_q <= '0;
-    end else begin
-      if (p1_start) begin
-        p1_run_q <= 1'b1;
-      end
-      if (p1_issue) begin
-        if (p1_lane_q == LaneIdxW'(P - 1)) begin
-          p1_lane_q <= '0;
-          p1_h_q    <= (p1_h_q == HeadIdxW'(NH - 1)) ? '0 : p1_h_q + HeadIdxW'(1);
-        end else begin
-          p1_lane_q <= p1_lane_q + LaneIdxW'(1);
-        end
-        if (p1_row_end) begin
-          p1_key_q <= p1_end ? '0 : p1_key_q + TW'(1);
-        end
-        if (p1_end) begin
-          p1_run_q <= 1'b0;
-          p1_q0_q  <= p1_q0_q + TW'(P);
-          if (last_group(p1_q0_q, tokens_q)) begin
-            p1_left_q <= 1'b0;
-          end
-        end
-      end
-    end
-  end
 
   // Collect each (key, head)'s P scores into one beat: score buffer + stats.
   logic [KeyW-1:0]     so_key;
@@ -584,11 +561,11 @@ module attention_engine
   // Tag: {row buffer, head, lane, last of the key row, last of the group}.
   localparam int unsigned PbTagW = BufW + HeadIdxW + LaneIdxW + 2;
 
-  logic                p2_left_q, p2_run_q, acc_free_q;
-  logic [TW-1:0]       p2_q0_q, p2_key_q;
-  logic [HeadIdxW-1:0] p2_h_q;
-  logic [LaneIdxW-1:0] p2_lane_q;
-  logic                p2_issue, p2_row_end, p2_end, p2_start;
+  logic                acc_free_q;
+  logic [TW-1:0]       p2_key;
+  logic [HeadIdxW-1:0] p2_h;
+  logic [LaneIdxW-1:0] p2_lane;
+  logic                p2_row_last, p2_key_last, p2_issue, p2_row_end, p2_end, p2_start;
 
   logic                pb_in_ready, pb_out_valid;
   logic [DiffW-1:0]    pb_diff;
@@ -599,22 +576,37 @@ module attention_engine
   logic [P*X_W-1:0]    p2_sword, p2_mword;
   logic [P*RcW-1:0]    p2_rword;
 
-  assign p2_start   = p2_left_q & ~p2_run_q & stats_ready_q & acc_free_q;
-  assign p2_issue   = p2_run_q & rb_ready & pb_in_ready;
-  assign p2_row_end = p2_issue & (p2_h_q == HeadIdxW'(NH - 1)) & (p2_lane_q == LaneIdxW'(P - 1));
-  assign p2_end     = p2_row_end & (p2_key_q == tlast);
+  attn_pass_counter #(
+    .P  (P),
+    .NH (NH),
+    .TW (TW)
+  ) u_p2_pos (
+    .clk_i,
+    .rst_ni,
+    .clear_i        (job_take),
+    .clear_tokens_i (tokens_in),
+    .tokens_i       (tokens_q),
+    .start_ok_i     (stats_ready_q & acc_free_q),
+    .go_i           (rb_ready & pb_in_ready),
+    .start_o        (p2_start),
+    .issue_o        (p2_issue),
+    .key_o          (p2_key),
+    .head_o         (p2_h),
+    .lane_o         (p2_lane),
+    .row_last_o     (p2_row_last),
+    .key_last_o     (p2_key_last),
+    .row_end_o      (p2_row_end),
+    .end_o          (p2_end)
+  );
 
-  assign p2_sword  = sbuf[SbIdxW'(int'(p2_h_q) * T_MAX + int'(p2_key_q))];
-  assign p2_mword  = st_max_q[p2_h_q];
-  assign p2_rword  = recip_q[p2_h_q];
-  assign p2_score  = p2_sword[p2_lane_q*X_W +: X_W];
-  assign p2_max    = p2_mword[p2_lane_q*X_W +: X_W];
-  assign pb_rc     = p2_rword[p2_lane_q*RcW +: RcW];
+  assign p2_sword  = sbuf[SbIdxW'(int'(p2_h) * T_MAX + int'(p2_key))];
+  assign p2_mword  = st_max_q[p2_h];
+  assign p2_rword  = recip_q[p2_h];
+  assign p2_score  = p2_sword[p2_lane*X_W +: X_W];
+  assign p2_max    = p2_mword[p2_lane*X_W +: X_W];
+  assign pb_rc     = p2_rword[p2_lane*RcW +: RcW];
   assign pb_diff   = DiffW'($signed(p2_score)) - DiffW'($signed(p2_max));
-  assign pb_in_tag = {rb_rsel_q, p2_h_q, p2_lane_q,
-                      (p2_h_q == HeadIdxW'(NH - 1)) & (p2_lane_q == LaneIdxW'(P - 1)),
-                      (p2_h_q == HeadIdxW'(NH - 1)) & (p2_lane_q == LaneIdxW'(P - 1)) &
-                      (p2_key_q == tlast)};
+  assign pb_in_tag = {rb_rsel_q, p2_h, p2_lane, p2_row_last, p2_row_last & p2_key_last};
 
   attn_prob_unit #(
     .DIFF_W    (DiffW),
@@ -637,46 +629,6 @@ module attention_engine
     .out_prob_o  (pb_prob),
     .out_tag_o   (pb_out_tag)
   );
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      p2_left_q <= 1'b0;
-      p2_run_q  <= 1'b0;
-      p2_q0_q   <= '0;
-      p2_key_q  <= '0;
-      p2_h_q    <= '0;
-      p2_lane_q <= '0;
-    end else if (job_take) begin
-      p2_left_q <= (tokens_in != '0);
-      p2_run_q  <= 1'b0;
-      p2_q0_q   <= '0;
-      p2_key_q  <= '0;
-      p2_h_q    <= '0;
-      p2_lane_q <= '0;
-    end else begin
-      if (p2_start) begin
-        p2_run_q <= 1'b1;
-      end
-      if (p2_issue) begin
-        if (p2_lane_q == LaneIdxW'(P - 1)) begin
-          p2_lane_q <= '0;
-          p2_h_q    <= (p2_h_q == HeadIdxW'(NH - 1)) ? '0 : p2_h_q + HeadIdxW'(1);
-        end else begin
-          p2_lane_q <= p2_lane_q + LaneIdxW'(1);
-        end
-        if (p2_row_end) begin
-          p2_key_q <= p2_end ? '0 : p2_key_q + TW'(1);
-        end
-        if (p2_end) begin
-          p2_run_q <= 1'b0;
-          p2_q0_q  <= p2_q0_q + TW'(P);
-          if (last_group(p2_q0_q, tokens_q)) begin
-            p2_left_q <= 1'b0;
-          end
-        end
-      end
-    end
-  end
 
   // MAC stage 1: the HD exact products p * V[key, head]; stage 2: accumulate.
   logic                mac_v_q;
@@ -783,28 +735,41 @@ module attention_engine
   ////////////
 
   logic                wr_run_q, wr_cmd_done_q;
-  logic [TW-1:0]       wr_q0_q, wr_lane_q;
-  logic [BeatIdxW-1:0] wr_beat_q;
-  logic                wr_take, wr_end;
+  logic [TW-1:0]       wr_q0_q, wr_lane;
+  logic [BeatIdxW-1:0] wr_beat;
+  logic                wr_take, wr_row_end, wr_end;
 
   assign wr_cmd_valid_o = wr_run_q & ~wr_cmd_done_q;
   assign wr_cmd_addr_o  = y_addr_q + 64'(wr_q0_q) * 64'(RowBytes);
   assign wr_cmd_beats_o = 32'(RowBeats) * 32'(group_rows(wr_q0_q, tokens_q));
   assign wr_valid_o     = wr_run_q & wr_cmd_done_q;
   assign wr_take        = wr_valid_o & wr_ready_i;
-  assign wr_end         = wr_take & (wr_beat_q == BeatIdxW'(RowBeats - 1)) &
-                          (wr_lane_q == group_rows(wr_q0_q, tokens_q) - TW'(1));
   assign job_finish     = wr_end & last_group(wr_q0_q, tokens_q);
   assign acc_clear      = job_take | wr_end;
+
+  attn_row_counter #(
+    .ROW_BEATS (RowBeats),
+    .TW        (TW)
+  ) u_wr_pos (
+    .clk_i,
+    .rst_ni,
+    .clear_i   (job_take),
+    .step_i    (wr_take),
+    .rows_i    (group_rows(wr_q0_q, tokens_q)),
+    .beat_o    (wr_beat),
+    .row_o     (wr_lane),
+    .row_end_o (wr_row_end),
+    .last_o    (wr_end)
+  );
 
   always_comb begin
     wr_data_o = '0;
     for (int unsigned e = 0; e < EPB; e++) begin
       int unsigned col;
-      col = int'(wr_beat_q) * EPB + e;
+      col = int'(wr_beat) * EPB + e;
       if (col < D) begin
         wr_data_o[e*LaneW +: LaneW] =
-            LaneW'($signed(round_feature(acc_q[QIdxW'(int'(wr_lane_q) * D + col)])));
+            LaneW'($signed(round_feature(acc_q[QIdxW'(int'(wr_lane) * D + col)])));
       end
     end
   end
@@ -814,14 +779,10 @@ module attention_engine
       wr_run_q      <= 1'b0;
       wr_cmd_done_q <= 1'b0;
       wr_q0_q       <= '0;
-      wr_lane_q     <= '0;
-      wr_beat_q     <= '0;
     end else if (job_take) begin
       wr_run_q      <= 1'b0;
       wr_cmd_done_q <= 1'b0;
       wr_q0_q       <= '0;
-      wr_lane_q     <= '0;
-      wr_beat_q     <= '0;
     end else begin
       if (mac_last_q) begin
         wr_run_q <= 1'b1;
@@ -829,21 +790,18 @@ module attention_engine
       if (wr_cmd_valid_o && wr_cmd_ready_i) begin
         wr_cmd_done_q <= 1'b1;
       end
-      if (wr_take) begin
-        if (wr_beat_q == BeatIdxW'(RowBeats - 1)) begin
-          wr_beat_q <= '0;
-          wr_lane_q <= wr_end ? '0 : wr_lane_q + TW'(1);
-        end else begin
-          wr_beat_q <= wr_beat_q + BeatIdxW'(1);
-        end
-        if (wr_end) begin
-          wr_run_q      <= 1'b0;
-          wr_cmd_done_q <= 1'b0;
-          wr_q0_q       <= wr_q0_q + TW'(P);
-        end
+      if (wr_end) begin
+        wr_run_q      <= 1'b0;
+        wr_cmd_done_q <= 1'b0;
+        wr_q0_q       <= wr_q0_q + TW'(P);
       end
     end
   end
+
+  // Pass 1 takes only its key rows' ends from its counter, the writer only the
+  // group's end.
+  logic unused_pos;
+  assign unused_pos = p1_row_last ^ wr_row_end;
 
   ///////////////////////////////
   // Group hand-over flags     //
@@ -870,7 +828,7 @@ module attention_engine
       acc_free_q    <= 1'b1;
     end else begin
       // Query cache: loaded by the Q segment, free again after pass 1's last issue.
-      if (ld_seg_end && ld_seg_q == SegQ) begin
+      if (ld_seg_end && ld_seg == SegQ) begin
         q_loaded_q <= 1'b1;
       end else if (p1_end) begin
         q_loaded_q <= 1'b0;

@@ -17,7 +17,7 @@
 // sh >= E + M - F >= 1 (checked at elaboration). A sum below 1 is no real
 // row and outside the contract (golden shifts left and saturates there).
 //
-// Flow: a one-lane exp_unit (7 cycles) with a side FIFO that carries
+// Flow: a one-lane exp_unit (7 cycles) with a sync_fifo that carries
 // {mant, scale, tag} alongside it (a beat enters the exp pipeline only with
 // room for its side data, as in softmax_stats_unit), then two stages
 // (product; round and saturate) under one enable that stalls only while the
@@ -33,7 +33,7 @@ module attn_prob_unit
   parameter int unsigned P_W        = PROB_W,
   parameter int unsigned P_FRAC     = PROB_FRAC,
   parameter int unsigned TAG_W      = 1,
-  parameter int unsigned SIDE_DEPTH = 8
+  parameter int unsigned SIDE_DEPTH = 8   // sync_fifo: a power of two >= 2
 ) (
   input  logic                      clk_i,
   input  logic                      rst_ni,
@@ -57,54 +57,32 @@ module attn_prob_unit
   localparam int          ShBase  = int'(EXP_FRAC) + int'(MANT_BITS) - int'(P_FRAC);
   localparam int unsigned ShW     = 10;
   localparam int unsigned SideW   = MantW + SCALE_W + TAG_W;
-  localparam int unsigned PtrW    = (SIDE_DEPTH > 1) ? $clog2(SIDE_DEPTH) : 1;
-  localparam int unsigned CountW  = $clog2(SIDE_DEPTH + 1);
   localparam logic [RndW-1:0] PMax = RndW'((64'd1 << P_W) - 64'd1);
 
   if (ShBase < 1) begin : gen_err_shift
     $error("attn_prob_unit: EXP_FRAC + MANT_BITS must exceed P_FRAC");
-  end
-  if (SIDE_DEPTH < 2 || (SIDE_DEPTH & (SIDE_DEPTH - 1)) != 0) begin : gen_err_depth
-    $error("attn_prob_unit: SIDE_DEPTH must be a power of two >= 2");
   end
 
   ///////////////
   // Side FIFO //
   ///////////////
 
-  logic [SideW-1:0]  side_mem [SIDE_DEPTH];
-  logic [PtrW-1:0]   side_wr_q, side_rd_q;
-  logic [CountW-1:0] side_count_q;
-  logic              side_full, side_empty, side_push, side_pop;
+  logic             side_full, side_valid, side_push, side_pop;
+  logic [SideW-1:0] side_head;
 
-  assign side_full  = (side_count_q == CountW'(SIDE_DEPTH));
-  assign side_empty = (side_count_q == '0);
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      side_wr_q    <= '0;
-      side_rd_q    <= '0;
-      side_count_q <= '0;
-    end else begin
-      if (side_push) begin
-        side_wr_q <= side_wr_q + PtrW'(1);
-      end
-      if (side_pop) begin
-        side_rd_q <= side_rd_q + PtrW'(1);
-      end
-      if (side_push && !side_pop) begin
-        side_count_q <= side_count_q + CountW'(1);
-      end else if (side_pop && !side_push) begin
-        side_count_q <= side_count_q - CountW'(1);
-      end
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (side_push) begin
-      side_mem[side_wr_q] <= {in_tag_i, in_scale_i, in_mant_i};
-    end
-  end
+  sync_fifo #(
+    .WIDTH (SideW),
+    .DEPTH (SIDE_DEPTH)
+  ) u_side (
+    .clk_i,
+    .rst_ni,
+    .push_i  (side_push),
+    .data_i  ({in_tag_i, in_scale_i, in_mant_i}),
+    .pop_i   (side_pop),
+    .full_o  (side_full),
+    .valid_o (side_valid),
+    .data_o  (side_head)
+  );
 
   /////////
   // exp //
@@ -141,7 +119,7 @@ module attn_prob_unit
   logic       en;
 
   assign en            = ~(valid_q[1] & ~out_ready_i);
-  assign exp_out_ready = en & ~side_empty;
+  assign exp_out_ready = en & side_valid;
   assign side_pop      = exp_out_valid & exp_out_ready;
   assign out_valid_o   = valid_q[1];
 
@@ -157,7 +135,7 @@ module attn_prob_unit
   logic [SCALE_W-1:0] head_scale;
   logic [TAG_W-1:0]   head_tag;
 
-  assign {head_tag, head_scale, head_mant} = side_mem[side_rd_q];
+  assign {head_tag, head_scale, head_mant} = side_head;
 
   // Stage A: the exact product and the shift.
   logic [ProdW-1:0] prod_q;

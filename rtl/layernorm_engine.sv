@@ -37,7 +37,8 @@
 //   to the write port (sign-extended to FeatLaneW-bit lanes).
 //   done_o pulses in the cycle the job's last write beat is accepted; the
 //   engine is idle (job_ready_o) from the next cycle. A job of 0 tokens issues
-//   no command and pulses done_o one cycle after it is taken.
+//   no command and pulses done_o one cycle after it is taken. The job
+//   handshake, done_o and the write command are engine_job_ctrl's.
 //   No deadlock: every read beat is accepted without waiting for another read
 //   (gamma always; beta when the empty unit takes parameters; x when the unit's
 //   ring has room, which only needs the write port to drain).
@@ -122,68 +123,73 @@ module layernorm_engine
     RdNone  = 2'd3
   } rd_e;
 
-  logic        busy_q, empty_q;
+  logic        busy, job_hs, wr_open, done;
+  logic [31:0] job_total;
   logic [63:0] x_addr_q, gamma_addr_q, beta_addr_q, y_addr_q;
   logic [31:0] total_q;       // tokens * RowBeats
-  logic [31:0] wr_cnt_q;      // write beats accepted
   rd_e         cmd_q;         // next read command
   rd_e         ph_q;          // where the next read beat goes
-  logic        wr_cmd_pend_q; // write command not yet taken
   logic [NbW-1:0]  nb_q;      // gamma/beta beat index
   logic [SubW-1:0] sub_q;     // parameter beat within a beta beat
 
-  logic job_hs, rd_cmd_hs, wr_cmd_hs, rd_hs, wr_hs, last_wr;
+  logic rd_cmd_hs, rd_hs, wr_hs;
   logic gamma_hs, prm_hs, nb_last, sub_last;
 
-  assign job_ready_o = ~busy_q;
-  assign job_hs      = job_valid_i & job_ready_o;
+  assign job_total   = 32'(job_tokens_i) * 32'(RowBeats);
   assign rd_cmd_hs   = rd_cmd_valid_o & rd_cmd_ready_i;
-  assign wr_cmd_hs   = wr_cmd_valid_o & wr_cmd_ready_i;
   assign rd_hs       = rd_valid_i & rd_ready_o;
   assign wr_hs       = wr_valid_o & wr_ready_i;
-  assign last_wr     = wr_hs & (wr_cnt_q == total_q - 32'd1);
   assign nb_last     = (nb_q == NbW'(NormBeats - 1));
   assign sub_last    = (sub_q == SubW'(PrmPerBeat - 1));
   assign gamma_hs    = rd_hs & (ph_q == RdGamma);
+  assign done_o      = done;
+
+  // Job handshake, done pulse and the one write command of the job.
+  engine_job_ctrl u_job (
+    .clk_i,
+    .rst_ni,
+    .job_valid_i,
+    .job_ready_o,
+    .job_beats_i    (job_total),
+    .job_take_o     (job_hs),
+    .busy_o         (busy),
+    .done_o         (done),
+    .wr_req_i       (1'b1),
+    .wr_req_addr_i  (y_addr_q),
+    .wr_req_beats_i (total_q),
+    .wr_cmd_valid_o,
+    .wr_cmd_ready_i,
+    .wr_cmd_addr_o,
+    .wr_cmd_beats_o,
+    .wr_open_o      (wr_open),
+    .wr_fire_i      (wr_hs),
+    .wr_cmd_last_i  (1'b0)
+  );
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      busy_q        <= 1'b0;
-      empty_q       <= 1'b0;
       x_addr_q      <= '0;
       gamma_addr_q  <= '0;
       beta_addr_q   <= '0;
       y_addr_q      <= '0;
       total_q       <= '0;
-      wr_cnt_q      <= '0;
       cmd_q         <= RdNone;
       ph_q          <= RdNone;
-      wr_cmd_pend_q <= 1'b0;
       nb_q          <= '0;
       sub_q         <= '0;
     end else begin
-      empty_q <= 1'b0;
       if (job_hs) begin
         x_addr_q      <= job_x_addr_i;
         gamma_addr_q  <= job_gamma_addr_i;
         beta_addr_q   <= job_beta_addr_i;
         y_addr_q      <= job_y_addr_i;
-        total_q       <= 32'(job_tokens_i) * 32'(RowBeats);
-        wr_cnt_q      <= '0;
+        total_q       <= job_total;
         nb_q          <= '0;
         sub_q         <= '0;
-        if (job_tokens_i == '0) begin
-          empty_q <= 1'b1;
-          busy_q  <= 1'b1;
-        end else begin
-          busy_q        <= 1'b1;
-          cmd_q         <= RdGamma;
-          ph_q          <= RdGamma;
-          wr_cmd_pend_q <= 1'b1;
+        if (job_tokens_i != '0) begin
+          cmd_q <= RdGamma;
+          ph_q  <= RdGamma;
         end
-      end
-      if (empty_q) begin
-        busy_q <= 1'b0;
       end
       // Read commands: gamma, beta, x.
       if (rd_cmd_hs) begin
@@ -192,9 +198,6 @@ module layernorm_engine
           RdBeta:  cmd_q <= RdX;
           default: cmd_q <= RdNone;
         endcase
-      end
-      if (wr_cmd_hs) begin
-        wr_cmd_pend_q <= 1'b0;
       end
       // Read data routing.
       if (gamma_hs) begin
@@ -212,25 +215,19 @@ module layernorm_engine
           end
         end
       end
-      // Writes and the end of the job.
-      if (wr_hs) begin
-        wr_cnt_q <= wr_cnt_q + 32'd1;
-      end
-      if (last_wr) begin
-        busy_q <= 1'b0;
-        cmd_q  <= RdNone;
-        ph_q   <= RdNone;
+      // The end of the job.
+      if (done) begin
+        cmd_q <= RdNone;
+        ph_q  <= RdNone;
       end
     end
   end
 
-  assign done_o = last_wr | empty_q;
+  ///////////////////
+  // Read commands //
+  ///////////////////
 
-  //////////////
-  // Commands //
-  //////////////
-
-  assign rd_cmd_valid_o = busy_q & (cmd_q != RdNone);
+  assign rd_cmd_valid_o = busy & (cmd_q != RdNone);
   always_comb begin
     unique case (cmd_q)
       RdGamma: begin
@@ -247,10 +244,6 @@ module layernorm_engine
       end
     endcase
   end
-
-  assign wr_cmd_valid_o = wr_cmd_pend_q;
-  assign wr_cmd_addr_o  = y_addr_q;
-  assign wr_cmd_beats_o = total_q;
 
   ////////////////////////////////////
   // gamma buffer and prm beats     //
@@ -301,7 +294,7 @@ module layernorm_engine
 
   always_comb begin
     unique case (ph_q)
-      RdGamma: rd_ready_o = busy_q;
+      RdGamma: rd_ready_o = busy;
       RdBeta:  rd_ready_o = prm_ready & sub_last;
       RdX:     rd_ready_o = in_ready;
       default: rd_ready_o = 1'b0;
@@ -309,8 +302,8 @@ module layernorm_engine
   end
 
   // Output beats only after the write command has been taken.
-  assign wr_valid_o = out_valid & busy_q & ~wr_cmd_pend_q;
-  assign out_ready  = wr_ready_i & busy_q & ~wr_cmd_pend_q;
+  assign wr_valid_o = out_valid & wr_open;
+  assign out_ready  = wr_ready_i & wr_open;
 
   always_comb begin
     for (int l = 0; l < int'(LANES); l++) begin

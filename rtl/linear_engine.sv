@@ -54,9 +54,9 @@
 // engine is read-bandwidth bound (x beats carry DATA_W/32 features, the tile
 // takes COLS per cycle).
 //
-// Reads. A descriptor FIFO (DESC_DEPTH commands) remembers what each issued
-// command returns; data are routed to the staging RAM, the feature gearbox
-// (to the tile) or the pos FIFO. Every issued command's data can always be
+// Reads. A descriptor FIFO (sync_fifo, DESC_DEPTH commands) remembers what
+// each issued command returns; data are routed to the staging RAM, the feature
+// gearbox (to the tile) or the pos FIFO (sync_fifo, POS_DEPTH beats). Every issued command's data can always be
 // taken without another read completing: staging waits only for the push
 // (whose bank was freed by tokens read earlier), features wait only for
 // weights read earlier and for output writes, pos rows wait only for the
@@ -65,7 +65,9 @@
 // Writes. One command of ROWS*FEATURE lane bytes / BB beats per token, the
 // command accepted before its first data beat. done_o pulses in the cycle the
 // job's last write beat is accepted; job_ready_o is high when idle (from the
-// cycle after done_o). Jobs need N >= 1 (patch: N >= 2), K >= COLS, M >= ROWS.
+// cycle after done_o). The job handshake, done_o (a count of the job's N * M /
+// LX write beats) and the write commands are engine_job_ctrl's. Jobs need
+// N >= 1 (patch: N >= 2), K >= COLS, M >= ROWS.
 module linear_engine
   import edgemoe_cfg_pkg::*;
 #(
@@ -174,8 +176,6 @@ module linear_engine
   localparam int unsigned PushP  = ROWS * PatchK / COLS;
   localparam int unsigned TokP   = OB + CHANNELS * PATCH * PixBeats;
   localparam int unsigned TPat   = (PushP + TokP - 1) / TokP + 1;
-  localparam int unsigned DescAW = $clog2(DESC_DEPTH);
-  localparam int unsigned PosAW  = $clog2(POS_DEPTH);
 
   // The tile's accumulator never saturates in patch mode (see header): the
   // largest |acc| in the tile's accumulator LSBs, against the saturation
@@ -219,25 +219,21 @@ module linear_engine
   if (PatchK % COLS != 0 || IMAGE_W % PATCH != 0) begin : gen_err_patch_geo
     $error("linear_engine: patch geometry");
   end
-  if ((1 << DescAW) != DESC_DEPTH || (1 << PosAW) != POS_DEPTH || POS_DEPTH < OB) begin : gen_err_depth
-    $error("linear_engine: FIFO depths must be powers of two, POS_DEPTH >= one token");
+  if (POS_DEPTH < OB) begin : gen_err_depth
+    $error("linear_engine: POS_DEPTH must hold one token (sync_fifo checks powers of two)");
   end
 
   ////////////////
   // Job fields //
   ////////////////
 
-  logic        busy_q;
+  logic        busy;
   logic [63:0] x_addr_q;
   logic [15:0] n_q, kb_q, nt_q, tt_q, wins_q;
   logic [15:0] x_beats_q, w_beats_q;
   logic [31:0] x_pitch_q, w_pitch_q, y_pitch_q;
   logic        gelu_q, alt_q, patch_q;
   logic        job_fire;
-  logic        job_end;
-
-  assign job_ready_o = ~busy_q;
-  assign job_fire    = job_valid_i & ~busy_q;
 
   // Derived sizes of the accepted job.
   logic [15:0] j_x_beats, j_w_beats, j_y_beats, j_tt, j_wins, j_t;
@@ -248,16 +244,6 @@ module linear_engine
   assign j_tt      = job_patch_i ? job_tokens_i - 16'd1 : job_tokens_i;
   assign j_t       = job_patch_i ? 16'(TPat) : 16'(TLin);
   assign j_wins    = (job_tokens_i > j_t) ? job_tokens_i - j_t : 16'd0;
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      busy_q <= 1'b0;
-    end else if (job_fire) begin
-      busy_q <= 1'b1;
-    end else if (job_end) begin
-      busy_q <= 1'b0;
-    end
-  end
 
   always_ff @(posedge clk_i) begin
     if (job_fire) begin
@@ -362,37 +348,19 @@ module linear_engine
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      cg_q          <= CgIdle;
-      cg_tile_q     <= '0;
-      cg_tok_q      <= '0;
-      cg_wrow_q     <= '0;
-      cg_wnext_q    <= 1'b0;
-      cg_pos_done_q <= 1'b0;
-      cg_c_q        <= '0;
-      cg_r_q        <= '0;
-      cg_px_q       <= '0;
-      cg_py_q       <= '0;
-      w_ptr_q       <= '0;
-      b_ptr_q       <= '0;
-      x_ptr_q       <= '0;
-      pos_ptr_q     <= '0;
-      pos_base_q    <= '0;
+      cg_q <= CgIdle;
+      {cg_tile_q, cg_tok_q, cg_wrow_q, cg_wnext_q, cg_pos_done_q,
+       cg_c_q, cg_r_q, cg_px_q, cg_py_q} <= '0;
+      {w_ptr_q, b_ptr_q, x_ptr_q, pos_ptr_q, pos_base_q} <= '0;
     end else if (job_fire) begin
-      cg_q          <= CgW;
-      cg_tile_q     <= '0;
-      cg_tok_q      <= '0;
-      cg_wrow_q     <= '0;
-      cg_wnext_q    <= 1'b0;
-      cg_pos_done_q <= 1'b0;
-      cg_c_q        <= '0;
-      cg_r_q        <= '0;
-      cg_px_q       <= '0;
-      cg_py_q       <= '0;
-      w_ptr_q       <= job_w_addr_i;
-      b_ptr_q       <= job_b_addr_i;
-      x_ptr_q       <= job_x_addr_i;
-      pos_ptr_q     <= job_pos_addr_i;
-      pos_base_q    <= job_pos_addr_i;
+      cg_q <= CgW;
+      {cg_tile_q, cg_tok_q, cg_wrow_q, cg_wnext_q, cg_pos_done_q,
+       cg_c_q, cg_r_q, cg_px_q, cg_py_q} <= '0;
+      w_ptr_q    <= job_w_addr_i;
+      b_ptr_q    <= job_b_addr_i;
+      x_ptr_q    <= job_x_addr_i;
+      pos_ptr_q  <= job_pos_addr_i;
+      pos_base_q <= job_pos_addr_i;
     end else if (need_w) begin
       cg_q       <= CgW;
       cg_wnext_q <= 1'b1;
@@ -459,9 +427,6 @@ module linear_engine
 
   localparam int unsigned DescW = 3 + 16 + OffW;
 
-  logic [DescW-1:0]  desc_q [DESC_DEPTH];
-  logic [DescAW:0]   desc_cnt_q;
-  logic [DescAW-1:0] desc_wr_q, desc_rd_q;
   logic              desc_pop, desc_valid;
   logic [2:0]        d_kind;
   logic [15:0]       d_beats;
@@ -469,39 +434,28 @@ module linear_engine
   logic [15:0]       d_beat_q;        // beat of the head command
   logic              rd_fire, d_last;
 
-  assign desc_full  = desc_cnt_q == (DescAW + 1)'(DESC_DEPTH);
-  assign desc_valid = desc_cnt_q != '0;
-  assign {d_kind, d_beats, d_off} = desc_q[desc_rd_q];
   assign d_last   = d_beat_q == d_beats - 16'd1;
   assign desc_pop = rd_fire & d_last;
 
+  sync_fifo #(
+    .WIDTH (DescW),
+    .DEPTH (DESC_DEPTH)
+  ) u_desc (
+    .clk_i,
+    .rst_ni,
+    .push_i  (cmd_fire),
+    .data_i  ({cmd_kind, cmd_beats, cmd_off}),
+    .pop_i   (desc_pop),
+    .full_o  (desc_full),
+    .valid_o (desc_valid),
+    .data_o  ({d_kind, d_beats, d_off})
+  );
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      desc_cnt_q <= '0;
-      desc_wr_q  <= '0;
-      desc_rd_q  <= '0;
-      d_beat_q   <= '0;
-    end else begin
-      if (cmd_fire) begin
-        desc_wr_q <= desc_wr_q + DescAW'(1);
-      end
-      if (desc_pop) begin
-        desc_rd_q <= desc_rd_q + DescAW'(1);
-      end
-      if (cmd_fire && !desc_pop) begin
-        desc_cnt_q <= desc_cnt_q + (DescAW + 1)'(1);
-      end else if (desc_pop && !cmd_fire) begin
-        desc_cnt_q <= desc_cnt_q - (DescAW + 1)'(1);
-      end
-      if (rd_fire) begin
-        d_beat_q <= d_last ? '0 : d_beat_q + 16'd1;
-      end
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (cmd_fire) begin
-      desc_q[desc_wr_q] <= {cmd_kind, cmd_beats, cmd_off};
+      d_beat_q <= '0;
+    end else if (rd_fire) begin
+      d_beat_q <= d_last ? '0 : d_beat_q + 16'd1;
     end
   end
 
@@ -799,7 +753,7 @@ module linear_engine
   end
 
   assign gear_in_ready = g_in_ready[patch_q];
-  assign ti_valid      = g_out_valid[patch_q] & busy_q;
+  assign ti_valid      = g_out_valid[patch_q] & busy;
   assign ti_data       = g_out_data[patch_q];
   assign ti_fire       = ti_valid & ti_ready;
 
@@ -864,42 +818,24 @@ module linear_engine
   // Position embedding FIFO    //
   ////////////////////////////////
 
-  logic [DATA_W-1:0] pos_mem [POS_DEPTH];
-  logic [PosAW:0]    pos_cnt_q;
-  logic [PosAW-1:0]  pos_wr_q, pos_rd_q;
   logic              pos_push, pos_pop, pos_valid;
   logic [DATA_W-1:0] pos_head;
 
-  assign pos_full  = pos_cnt_q == (PosAW + 1)'(POS_DEPTH);
-  assign pos_valid = pos_cnt_q != '0;
-  assign pos_push  = rd_fire && d_kind == KindPos;
-  assign pos_head  = pos_mem[pos_rd_q];
+  assign pos_push = rd_fire && d_kind == KindPos;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      pos_cnt_q <= '0;
-      pos_wr_q  <= '0;
-      pos_rd_q  <= '0;
-    end else begin
-      if (pos_push) begin
-        pos_wr_q <= pos_wr_q + PosAW'(1);
-      end
-      if (pos_pop) begin
-        pos_rd_q <= pos_rd_q + PosAW'(1);
-      end
-      if (pos_push && !pos_pop) begin
-        pos_cnt_q <= pos_cnt_q + (PosAW + 1)'(1);
-      end else if (pos_pop && !pos_push) begin
-        pos_cnt_q <= pos_cnt_q - (PosAW + 1)'(1);
-      end
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (pos_push) begin
-      pos_mem[pos_wr_q] <= rd_data_i;
-    end
-  end
+  sync_fifo #(
+    .WIDTH (DATA_W),
+    .DEPTH (POS_DEPTH)
+  ) u_pos (
+    .clk_i,
+    .rst_ni,
+    .push_i  (pos_push),
+    .data_i  (rd_data_i),
+    .pop_i   (pos_pop),
+    .full_o  (pos_full),
+    .valid_o (pos_valid),
+    .data_o  (pos_head)
+  );
 
   ////////////////
   // Writes     //
@@ -908,27 +844,45 @@ module linear_engine
   localparam int unsigned OBW = (OB > 1) ? $clog2(OB) : 1;
 
   logic [ROWS*XW-1:0] wb_q;
-  logic               wb_v_q, wb_cmd_q;
+  logic               wb_v_q, wb_open;
   logic [OBW-1:0]     wb_beat_q;
-  logic [15:0]        o_tok_q, o_tile_q;
+  logic [15:0]        o_tok_q;
   logic [63:0]        y_ptr_q, y_base_q;
   logic               wb_load_zero, wb_load;
-  logic               wr_fire, wb_last, wr_job_last;
+  logic               wr_fire, wb_last;
 
   // Patch token 0: no tile result, the beat is pos alone.
-  assign wb_load_zero = busy_q & ~wb_v_q & patch_q & (o_tok_q == 16'd0);
+  assign wb_load_zero = busy & ~wb_v_q & patch_q & (o_tok_q == 16'd0);
   assign to_ready     = ~wb_v_q & ~(patch_q & (o_tok_q == 16'd0));
   assign wb_load      = wb_load_zero | (to_valid & to_ready);
 
-  assign wr_cmd_valid_o = wb_v_q & ~wb_cmd_q;
-  assign wr_cmd_addr_o  = y_ptr_q;
-  assign wr_cmd_beats_o = 32'(OB);
-  assign wr_valid_o     = wb_v_q & wb_cmd_q & (~patch_q | pos_valid);
+  assign wr_valid_o     = wb_v_q & wb_open & (~patch_q | pos_valid);
   assign wr_fire        = wr_valid_o & wr_ready_i;
   assign pos_pop        = wr_fire & patch_q;
   assign wb_last        = wb_beat_q == OBW'(OB - 1);
-  assign wr_job_last    = wb_last && (o_tok_q == n_q - 16'd1) && (o_tile_q == nt_q - 16'd1);
-  assign job_end        = wr_fire & wr_job_last;
+
+  // Job handshake, done pulse (the job's N * M / LX-th write beat) and one
+  // write command of OB beats per buffered token.
+  engine_job_ctrl u_job (
+    .clk_i,
+    .rst_ni,
+    .job_valid_i,
+    .job_ready_o,
+    .job_beats_i    (32'(job_tokens_i) * 32'(j_y_beats)),
+    .job_take_o     (job_fire),
+    .busy_o         (busy),
+    .done_o,
+    .wr_req_i       (wb_v_q),
+    .wr_req_addr_i  (y_ptr_q),
+    .wr_req_beats_i (32'(OB)),
+    .wr_cmd_valid_o,
+    .wr_cmd_ready_i,
+    .wr_cmd_addr_o,
+    .wr_cmd_beats_o,
+    .wr_open_o      (wb_open),
+    .wr_fire_i      (wr_fire),
+    .wr_cmd_last_i  (wb_last)
+  );
 
   // Data: ROWS results, OB beats; patch mode adds pos, saturating.
   for (genvar l = 0; l < LX; l++) begin : g_wlane
@@ -946,33 +900,25 @@ module linear_engine
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       wb_v_q    <= 1'b0;
-      wb_cmd_q  <= 1'b0;
       wb_beat_q <= '0;
       o_tok_q   <= '0;
-      o_tile_q  <= '0;
       y_ptr_q   <= '0;
       y_base_q  <= '0;
     end else begin
       if (job_fire) begin
         o_tok_q  <= '0;
-        o_tile_q <= '0;
         y_ptr_q  <= job_y_addr_i;
         y_base_q <= job_y_addr_i;
       end
       if (wb_load) begin
         wb_v_q <= 1'b1;
       end
-      if (wr_cmd_valid_o && wr_cmd_ready_i) begin
-        wb_cmd_q <= 1'b1;
-      end
       if (wr_fire) begin
         wb_beat_q <= wb_last ? '0 : wb_beat_q + OBW'(1);
         if (wb_last) begin
           wb_v_q   <= 1'b0;
-          wb_cmd_q <= 1'b0;
           if (o_tok_q == n_q - 16'd1) begin
             o_tok_q  <= '0;
-            o_tile_q <= o_tile_q + 16'd1;
             y_ptr_q  <= y_base_q + 64'(ROWS * XE);
             y_base_q <= y_base_q + 64'(ROWS * XE);
           end else begin
@@ -989,7 +935,5 @@ module linear_engine
       wb_q <= wb_load_zero ? '0 : to_data;
     end
   end
-
-  assign done_o = job_end;
 
 endmodule

@@ -29,7 +29,8 @@
 //   read to complete before it accepts another read beat (no deadlock).
 //   done_o pulses in the cycle the job's last write beat is accepted; the
 //   engine is idle (job_ready_o) from the next cycle. A job of 0 tokens issues
-//   no command and pulses done_o one cycle after it is taken.
+//   no command and pulses done_o one cycle after it is taken. The job
+//   handshake, done_o and the write command are engine_job_ctrl's.
 //
 // Throughput: one output beat per two read beats; the read port is the limit
 // (2 * tokens * RowBeats cycles plus a few cycles of latency per job).
@@ -101,11 +102,10 @@ module residual_engine
   // State //
   ///////////
 
-  logic        busy_q, empty_q;
+  logic        busy, job_hs, wr_open, wr_hs;
+  logic [31:0] job_total;
   logic [63:0] a_addr_q, b_addr_q, y_addr_q;
   logic [31:0] total_q;       // tokens * RowBeats
-  logic [31:0] wr_cnt_q;      // write beats accepted
-  logic        wr_cmd_pend_q;
   // Command side: rows not yet commanded (for both a and b), a or b next.
   logic [15:0] cmd_rows_q;
   logic        cmd_b_q;
@@ -117,35 +117,50 @@ module residual_engine
   logic [15:0] cmd_chunk_rows, dat_chunk_rows;
   logic [31:0] cmd_beats;
   logic [BeatW-1:0] dat_last_beat;
-  logic job_hs, rd_cmd_hs, wr_cmd_hs, rd_hs, wr_hs, last_wr, dat_chunk_end;
+  logic rd_cmd_hs, rd_hs, dat_chunk_end;
   logic out_valid_q, out_load;
   logic [DATA_W-1:0] out_data_q, sum;
 
+  assign job_total      = 32'(job_tokens_i) * 32'(RowBeats);
   assign cmd_chunk_rows = (cmd_rows_q > 16'(CHUNK_ROWS)) ? 16'(CHUNK_ROWS) : cmd_rows_q;
   assign dat_chunk_rows = (dat_rows_q > 16'(CHUNK_ROWS)) ? 16'(CHUNK_ROWS) : dat_rows_q;
   assign cmd_beats      = 32'(cmd_chunk_rows) * 32'(RowBeats);
   assign dat_last_beat  = BeatW'(32'(dat_chunk_rows) * 32'(RowBeats) - 32'd1);
 
-  assign job_ready_o   = ~busy_q;
-  assign job_hs        = job_valid_i & job_ready_o;
   assign rd_cmd_hs     = rd_cmd_valid_o & rd_cmd_ready_i;
-  assign wr_cmd_hs     = wr_cmd_valid_o & wr_cmd_ready_i;
   assign rd_hs         = rd_valid_i & rd_ready_o;
   assign wr_hs         = wr_valid_o & wr_ready_i;
-  assign last_wr       = wr_hs & (wr_cnt_q == total_q - 32'd1);
   assign dat_chunk_end = rd_hs & (dat_beat_q == dat_last_beat);
   assign out_load      = rd_hs & dat_b_q;
 
+  // Job handshake, done pulse and the one write command of the job.
+  engine_job_ctrl u_job (
+    .clk_i,
+    .rst_ni,
+    .job_valid_i,
+    .job_ready_o,
+    .job_beats_i    (job_total),
+    .job_take_o     (job_hs),
+    .busy_o         (busy),
+    .done_o,
+    .wr_req_i       (1'b1),
+    .wr_req_addr_i  (y_addr_q),
+    .wr_req_beats_i (total_q),
+    .wr_cmd_valid_o,
+    .wr_cmd_ready_i,
+    .wr_cmd_addr_o,
+    .wr_cmd_beats_o,
+    .wr_open_o      (wr_open),
+    .wr_fire_i      (wr_hs),
+    .wr_cmd_last_i  (1'b0)
+  );
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      busy_q        <= 1'b0;
-      empty_q       <= 1'b0;
       a_addr_q      <= '0;
       b_addr_q      <= '0;
       y_addr_q      <= '0;
       total_q       <= '0;
-      wr_cnt_q      <= '0;
-      wr_cmd_pend_q <= 1'b0;
       cmd_rows_q    <= '0;
       cmd_b_q       <= 1'b0;
       dat_rows_q    <= '0;
@@ -153,24 +168,16 @@ module residual_engine
       dat_beat_q    <= '0;
       out_valid_q   <= 1'b0;
     end else begin
-      empty_q <= 1'b0;
       if (job_hs) begin
-        busy_q        <= 1'b1;
-        empty_q       <= (job_tokens_i == '0);
         a_addr_q      <= job_a_addr_i;
         b_addr_q      <= job_b_addr_i;
         y_addr_q      <= job_y_addr_i;
-        total_q       <= 32'(job_tokens_i) * 32'(RowBeats);
-        wr_cnt_q      <= '0;
-        wr_cmd_pend_q <= (job_tokens_i != '0);
+        total_q       <= job_total;
         cmd_rows_q    <= job_tokens_i;
         cmd_b_q       <= 1'b0;
         dat_rows_q    <= job_tokens_i;
         dat_b_q       <= 1'b0;
         dat_beat_q    <= '0;
-      end
-      if (empty_q) begin
-        busy_q <= 1'b0;
       end
       // Read commands: a chunk, then the same chunk of b.
       if (rd_cmd_hs) begin
@@ -180,9 +187,6 @@ module residual_engine
           a_addr_q   <= a_addr_q + 64'(ChunkBytes);
           b_addr_q   <= b_addr_q + 64'(ChunkBytes);
         end
-      end
-      if (wr_cmd_hs) begin
-        wr_cmd_pend_q <= 1'b0;
       end
       // Read data.
       if (rd_hs) begin
@@ -200,29 +204,16 @@ module residual_engine
       end else if (wr_hs) begin
         out_valid_q <= 1'b0;
       end
-      // Writes and the end of the job.
-      if (wr_hs) begin
-        wr_cnt_q <= wr_cnt_q + 32'd1;
-      end
-      if (last_wr) begin
-        busy_q <= 1'b0;
-      end
     end
   end
 
-  assign done_o = last_wr | empty_q;
+  ///////////////////
+  // Read commands //
+  ///////////////////
 
-  //////////////
-  // Commands //
-  //////////////
-
-  assign rd_cmd_valid_o = busy_q & (cmd_rows_q != '0);
+  assign rd_cmd_valid_o = busy & (cmd_rows_q != '0);
   assign rd_cmd_addr_o  = cmd_b_q ? b_addr_q : a_addr_q;
   assign rd_cmd_beats_o = cmd_beats;
-
-  assign wr_cmd_valid_o = wr_cmd_pend_q;
-  assign wr_cmd_addr_o  = y_addr_q;
-  assign wr_cmd_beats_o = total_q;
 
   ///////////////////////////
   // a buffer and the add  //
@@ -257,8 +248,8 @@ module residual_engine
   end
 
   // a beats are always taken; a b beat when the output register can take it.
-  assign rd_ready_o = busy_q & (~dat_b_q | ~out_valid_q | wr_hs);
-  assign wr_valid_o = out_valid_q & ~wr_cmd_pend_q;
+  assign rd_ready_o = busy & (~dat_b_q | ~out_valid_q | wr_hs);
+  assign wr_valid_o = out_valid_q & wr_open;
   assign wr_data_o  = out_data_q;
 
 endmodule

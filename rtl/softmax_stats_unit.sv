@@ -20,12 +20,12 @@
 // multiply-round-add. Each key needs exactly one exp per lane, exp(-|d|)
 // (exp(x - m_new) and exp(m_old - m_new) are never both different from 1),
 // so a P-lane exp_unit serves the stream at one key beat per cycle and its
-// pipeline stays full. A side FIFO carries each beat's flags (first, last,
-// grow per lane) and the new maxima alongside the exp pipeline; it gates the
-// exp input, so no exp result is ever without its side data whatever the
-// exp unit's latency. Full rate needs SIDE_DEPTH > the exp unit's latency
-// (7 cycles; default 8); a shallower FIFO stays correct at SIDE_DEPTH beats
-// per (latency + 1) cycles.
+// pipeline stays full. A side FIFO (sync_fifo) carries each beat's flags
+// (first, last, grow per lane) and the new maxima alongside the exp pipeline;
+// it gates the exp input, so no exp result is ever without its side data
+// whatever the exp unit's latency. Full rate needs SIDE_DEPTH > the exp
+// unit's latency (7 cycles; default 8); a shallower FIFO stays correct at
+// SIDE_DEPTH beats per (latency + 1) cycles.
 //
 // Rows and heads: rows are processed one after another; heads are simply
 // separate rows of the stream (a group of P queries streams its keys for
@@ -52,7 +52,7 @@ module softmax_stats_unit
   parameter int unsigned EXP_FRAC   = EXP_OUT_FRAC,
   parameter int unsigned SUM_W      = SOFTMAX_SUM_W,
   parameter int unsigned SUM_FRAC   = SOFTMAX_SUM_FRAC,
-  parameter int unsigned SIDE_DEPTH = 8
+  parameter int unsigned SIDE_DEPTH = 8   // sync_fifo: a power of two >= 2
 ) (
   input  logic                           clk_i,
   input  logic                           rst_ni,
@@ -77,8 +77,6 @@ module softmax_stats_unit
   localparam int unsigned ProdW  = SUM_W + EXP_W;
   localparam logic [SUM_W-1:0] SumOne    = SUM_W'(1) << SUM_FRAC;
   localparam logic [ProdW-1:0] RoundHalf = ProdW'(1) << (EXP_FRAC - 1);
-  localparam int unsigned PtrW   = (SIDE_DEPTH > 1) ? $clog2(SIDE_DEPTH) : 1;
-  localparam int unsigned CountW = $clog2(SIDE_DEPTH + 1);
   // Side data of one beat: {first, last, grow[P], m_new[P]}.
   localparam int unsigned SideW  = 2 + P + P * DATA_W;
 
@@ -90,9 +88,6 @@ module softmax_stats_unit
   end
   if (EXP_W + UpShift > SUM_W) begin : gen_err_sum_w
     $error("softmax_stats_unit: an exp value does not fit the sum format");
-  end
-  if (SIDE_DEPTH < 2 || (SIDE_DEPTH & (SIDE_DEPTH - 1)) != 0) begin : gen_err_depth
-    $error("softmax_stats_unit: SIDE_DEPTH must be a power of two >= 2");
   end
 
   ///////////
@@ -127,46 +122,27 @@ module softmax_stats_unit
     assign exp_arg[l*DiffW +: DiffW]   = neg_abs_d;
   end
 
-  //////////////
+  ///////////////
   // Side FIFO //
-  //////////////
+  ///////////////
 
-  logic [SideW-1:0]  side_mem [SIDE_DEPTH];
-  logic [PtrW-1:0]   side_wr_q, side_rd_q;
-  logic [CountW-1:0] side_count_q;
-  logic              side_full, side_empty;
-  logic              side_push, side_pop;
-  logic [SideW-1:0]  side_head;
+  logic             side_full, side_valid;
+  logic             side_push, side_pop;
+  logic [SideW-1:0] side_head;
 
-  assign side_full  = (side_count_q == CountW'(SIDE_DEPTH));
-  assign side_empty = (side_count_q == '0);
-  assign side_head  = side_mem[side_rd_q];
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      side_wr_q    <= '0;
-      side_rd_q    <= '0;
-      side_count_q <= '0;
-    end else begin
-      if (side_push) begin
-        side_wr_q <= side_wr_q + PtrW'(1);
-      end
-      if (side_pop) begin
-        side_rd_q <= side_rd_q + PtrW'(1);
-      end
-      if (side_push && !side_pop) begin
-        side_count_q <= side_count_q + CountW'(1);
-      end else if (side_pop && !side_push) begin
-        side_count_q <= side_count_q - CountW'(1);
-      end
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (side_push) begin
-      side_mem[side_wr_q] <= {first_q, in_last, grow, max_new};
-    end
-  end
+  sync_fifo #(
+    .WIDTH (SideW),
+    .DEPTH (SIDE_DEPTH)
+  ) u_side (
+    .clk_i,
+    .rst_ni,
+    .push_i  (side_push),
+    .data_i  ({first_q, in_last, grow, max_new}),
+    .pop_i   (side_pop),
+    .full_o  (side_full),
+    .valid_o (side_valid),
+    .data_o  (side_head)
+  );
 
   /////////////
   // exp(-|d|) //
@@ -226,7 +202,7 @@ module softmax_stats_unit
 
   // An exp result is consumed with its side data; a row's last key also needs
   // the result register.
-  assign exp_out_ready = ~side_empty & (~head_last | out_free);
+  assign exp_out_ready = side_valid & (~head_last | out_free);
   assign side_pop      = exp_out_valid & exp_out_ready;
 
   logic [P*SUM_W-1:0] sum_q, sum_new;

@@ -63,6 +63,12 @@ class EngineMemory:
         self._reads: deque[list[int]] = deque()
         self._writes: deque[list[int]] = deque()
         self._task = None
+        # per command port: (kind, address, beats, queue of [next addr, beats left], log)
+        self._cmd_ports = {
+            "rd": ("read", dut.rd_cmd_addr_o, dut.rd_cmd_beats_o, self._reads, self.read_commands),
+            "wr": ("write", dut.wr_cmd_addr_o, dut.wr_cmd_beats_o, self._writes,
+                   self.write_commands),
+        }  # fmt: skip
 
     # ---------------------------------------------------------------- helpers
     def clear_written(self) -> None:
@@ -85,6 +91,26 @@ class EngineMemory:
 
     def _beat(self, addr: int) -> int:
         return int.from_bytes(self.data[addr : addr + self.beat_bytes].tobytes(), "little")
+
+    def _command(self, port: str, valid, ready: bool, held):
+        """Sample the ``rd``/``wr`` command port offering a command (*valid*) or
+        holding one untaken (*held*): queue it when *ready*, else return it as
+        the command now held; raise if a held command changed or was dropped."""
+        if not valid:
+            raise EngineMemoryError(f"cycle {self.cycles}: {port}_cmd_valid_o dropped untaken")
+        kind, addr, beats, queue, log = self._cmd_ports[port]
+        cmd = (addr.value.to_unsigned(), beats.value.to_unsigned())
+        if held is not None and cmd != held:
+            raise EngineMemoryError(
+                f"cycle {self.cycles}: {kind} command changed from {held} to {cmd} "
+                "before it was taken"
+            )
+        if not ready:
+            return cmd
+        self._check_cmd(kind, *cmd)
+        queue.append(list(cmd))
+        log.append(cmd)
+        return None
 
     # ---------------------------------------------------------------- serving
     def start(self) -> None:
@@ -137,46 +163,14 @@ class EngineMemory:
                     reads.popleft()
                 rd_valid = False
                 self.read_beats += 1
-            # read command
-            if dut.rd_cmd_valid_o.value:
-                cmd = (
-                    dut.rd_cmd_addr_o.value.to_unsigned(),
-                    dut.rd_cmd_beats_o.value.to_unsigned(),
-                )
-                if held_rd_cmd is not None and cmd != held_rd_cmd:
-                    raise EngineMemoryError(
-                        f"cycle {self.cycles}: read command changed from {held_rd_cmd} to {cmd} "
-                        "before it was taken"
-                    )
-                if cmd_rdy:
-                    self._check_cmd("read", *cmd)
-                    reads.append(list(cmd))
-                    self.read_commands.append(cmd)
-                    held_rd_cmd = None
-                else:
-                    held_rd_cmd = cmd
-            elif held_rd_cmd is not None:
-                raise EngineMemoryError(f"cycle {self.cycles}: rd_cmd_valid_o dropped untaken")
-            # write command (before the data: a command and its first beat may share a cycle)
-            if dut.wr_cmd_valid_o.value:
-                cmd = (
-                    dut.wr_cmd_addr_o.value.to_unsigned(),
-                    dut.wr_cmd_beats_o.value.to_unsigned(),
-                )
-                if held_wr_cmd is not None and cmd != held_wr_cmd:
-                    raise EngineMemoryError(
-                        f"cycle {self.cycles}: write command changed from {held_wr_cmd} to {cmd} "
-                        "before it was taken"
-                    )
-                if wcmd_rdy:
-                    self._check_cmd("write", *cmd)
-                    writes.append(list(cmd))
-                    self.write_commands.append(cmd)
-                    held_wr_cmd = None
-                else:
-                    held_wr_cmd = cmd
-            elif held_wr_cmd is not None:
-                raise EngineMemoryError(f"cycle {self.cycles}: wr_cmd_valid_o dropped untaken")
+            # commands (the write command before the data: a command and its
+            # first beat may share a cycle)
+            valid = dut.rd_cmd_valid_o.value
+            if valid or held_rd_cmd is not None:
+                held_rd_cmd = self._command("rd", valid, cmd_rdy, held_rd_cmd)
+            valid = dut.wr_cmd_valid_o.value
+            if valid or held_wr_cmd is not None:
+                held_wr_cmd = self._command("wr", valid, wcmd_rdy, held_wr_cmd)
             # write data
             if dut.wr_valid_o.value:
                 word = dut.wr_data_o.value.to_unsigned()

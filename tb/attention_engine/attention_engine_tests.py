@@ -33,10 +33,14 @@ from tb.attention_engine.model import (
     unpack_rows,
 )
 from tb.enginemem import EngineMemory
-from tb.simbuild import env_config_name, env_seed
+from tb.simbuild import env_config_name, env_parameters, env_seed
 from tb.stream import start_clock
 
-CFG = load_config(env_config_name())
+#: Engine parameters a build may override (the tiny-P variant of
+#: test_attention_engine.py) and the configuration fields they stand for; the
+#: golden model depends on neither.
+_OVERRIDES = {"P": "attn_parallel", "DATA_W": "axi_data_width"}
+CFG = load_config(env_config_name(), **{_OVERRIDES[k]: int(v) for k, v in env_parameters().items()})
 GEO = Geometry.from_config(CFG)
 SLOTS = 4  # sets of (Q, K, V, Y) regions in the bench memory
 PAGE = 4096

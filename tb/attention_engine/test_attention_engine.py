@@ -9,6 +9,7 @@ from golden.softmax import softmax_two_pass
 from golden.stages.attention import attention_scores
 from hls.config import load_config
 from tb.attention_engine.model import make_qkv
+from tb.mutation import Mutant, build_mutant
 from tb.simbuild import RTL_DIR
 
 TESTS = "tb.attention_engine.attention_engine_tests"
@@ -19,9 +20,13 @@ SOURCES = [
     for name in (
         "exp_unit",
         "recip_unit",
+        "sync_fifo",
         "softmax_stats_unit",
         "attn_score_unit",
         "attn_prob_unit",
+        "attn_seg_counter",
+        "attn_row_counter",
+        "attn_pass_counter",
         "attention_engine",
     )
 ]
@@ -47,6 +52,56 @@ def test_attention_engine_jobs(attention_engine_sim, seed_report):
 def test_attention_engine_reset_mid_job(attention_engine_sim, seed_report):
     """A reset at several points of a job, each followed by a clean, exact job."""
     attention_engine_sim.run(TESTS, ["attn_reset_mid_job"], seed=seed_report)
+
+
+#: The tiny-P variant: one query per group and 256-bit beats (4 per row), so
+#: a key row's P x HEADS steps (2 on tiny, whose HEADS is the fewest its DIM
+#: allows: head_dim must be a power of 4) are far below the pass-2 latency
+#: (~11 cycles), and the loader fills all three row buffers while the
+#: statistics are computed: pass 2 comes back to a V-row buffer whose last
+#: multiply-accumulate is still pending. Only the rb_drain guard keeps it from
+#: issuing that stale row again. (With tiny's 16-beat rows the loader is too
+#: slow for that ever to happen.)
+TINY_P = {"P": 1, "DATA_W": 256}
+#: The variant runs these (every T mod P is trivial at P = 1: the tails test
+#: gives 1, 2, 3 and TOKENS tokens, the extremes test every stimulus kind).
+TINY_P_TESTS = ["attn_tails", "attn_extremes"]
+
+DRAIN_GUARD_REMOVED = Mutant(
+    "rb_drain_guard_removed",
+    "attention_engine.sv",
+    "assign rb_ready = rb_full_q[rb_rsel_q] & ~rb_drain_q[rb_rsel_q];",
+    "assign rb_ready = rb_full_q[rb_rsel_q];",
+    "a V-row buffer is issued again before its last MAC released it",
+)
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(900)
+def test_attention_engine_tiny_p(mutant_config, sim_builds, seed_report):
+    """P = 1 (P x HEADS below the pass-2 latency): the jobs stay bit-exact."""
+    sim = sim_builds(
+        TOPLEVEL, mutant_config, parameters=TINY_P, name=f"{TOPLEVEL}-p1", sources=SOURCES
+    )
+    sim.run(TESTS, TINY_P_TESTS, seed=seed_report)
+
+
+@pytest.mark.sim
+@pytest.mark.timeout(900)
+def test_attention_engine_catches_drain_guard_removed(mutant_config, sim_builds, seed_report):
+    """Without the rb_drain guard the P = 1 build issues a V row again before its
+    last MAC: the bench must fail (outputs differ from golden, or the job never
+    finishes within the bench's cycle bound)."""
+    mut = DRAIN_GUARD_REMOVED
+    sim = build_mutant(sim_builds, mutant_config, TOPLEVEL, mut, sources=SOURCES, parameters=TINY_P)
+    result = sim.run(TESTS, TINY_P_TESTS[:1], seed=seed_report, check=False)
+    assert not result.passed, f"the bench did not catch mutant {mut.name} ({mut.why})"
+    case = next(c for c in result.testcases if c.name == TINY_P_TESTS[0])
+    assert case.status == "failed", f"expected a failure, got {case.status}: {case.message}"
+    # The stale row is one more V row than the loader brings: wrong outputs, or
+    # pass 2 waits forever for a row that never comes (the bench's cycle bound).
+    assert "differ from golden" in case.message or "jobs done after" in case.message, case.message
+    print(f"mutant {mut.name} caught: {case.message[:400]}")
 
 
 @pytest.mark.parametrize("config", ["tiny", "m3vit"])

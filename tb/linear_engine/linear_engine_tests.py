@@ -19,24 +19,20 @@ import time
 
 import cocotb
 import numpy as np
-from cocotb.triggers import ClockCycles, First, ReadOnly, RisingEdge, Timer
+from cocotb.triggers import RisingEdge
 
 from hls.config import load_config
 from hls.memory_map import unpack
+from tb import engine_bench as bench
 from tb.enginemem import EngineMemory
 from tb.linear_engine.model import EngineJob, Geometry, gelu_job, linear_job, patch_job
 from tb.simbuild import env_config_name, env_seed
-from tb.stream import CLOCK_PERIOD_NS, start_clock
 
 CFG = load_config(env_config_name())
 GEO = Geometry.from_config(CFG)
 FEAT = CFG.formats.feature
 #: Stall probability of the memory model in the functional tests.
 STALL = 0.3
-
-
-class JobError(AssertionError):
-    """The engine broke the job protocol or its output is wrong."""
 
 
 # ---------------------------------------------------------------------- harness
@@ -50,44 +46,6 @@ def mem_bytes(jobs: list[EngineJob]) -> int:
         sizes = [-(-len(v) // bb) * bb for v in job.blobs(CFG).values()]
         need = max(need, sum(sizes) + 8 * bb * (len(sizes) + 2))
     return need
-
-
-async def engine_reset(dut, cycles: int = 3) -> None:
-    """Hold rst_ni low (job_valid_i low) and check the engine comes out idle."""
-    dut.rst_ni.value = 0
-    dut.job_valid_i.value = 0
-    await ClockCycles(dut.clk_i, cycles)
-    await ReadOnly()
-    for name in ("rd_cmd_valid_o", "wr_cmd_valid_o", "wr_valid_o", "done_o"):
-        if getattr(dut, name).value:
-            raise JobError(f"{name} is high during reset")
-    if not dut.job_ready_o.value:
-        raise JobError("job_ready_o is low during reset")
-    await RisingEdge(dut.clk_i)
-    dut.rst_ni.value = 1
-    await RisingEdge(dut.clk_i)
-
-
-async def start(dut, size: int, seed: int, stall: float) -> EngineMemory:
-    """Clock, memory model (random contents), job inputs idle, reset."""
-    for name in dir(dut):
-        if name.startswith("job_") and name.endswith("_i"):
-            getattr(dut, name).value = 0
-    start_clock(dut)
-    mem = EngineMemory(dut, size, seed=seed, stall=stall)
-    mem.data[:] = np.random.default_rng(seed + 1).integers(0, 256, size, dtype=np.uint8)
-    mem.start()
-    await engine_reset(dut)
-    return mem
-
-
-def restall(dut, mem: EngineMemory, stall: float, seed: int) -> EngineMemory:
-    """Between jobs: a new memory model with another stall probability, same contents."""
-    mem.stop()
-    new = EngineMemory(dut, mem.size, seed=seed, stall=stall)
-    new.data[:] = mem.data
-    new.start()
-    return new
 
 
 def out_beats(job: EngineJob) -> int:
@@ -105,99 +63,32 @@ def cycle_bound(job: EngineJob, stall: float) -> int:
 
 
 async def run_job(dut, mem: EngineMemory, job: EngineJob, max_cycles: int) -> int:
-    """Offer *job* (call right after a rising edge), wait for done_o; return the
-    cycles from the job handshake to done_o. Checks: job_ready_o high when idle,
-    low while the job runs; done_o a one-cycle pulse in the cycle the last write
-    beat is accepted; the job's number of write beats; every read command inside
-    one of the job's input regions."""
-    edge, ro = RisingEdge(dut.clk_i), ReadOnly()
-    writes0, reads0 = mem.write_beats, len(mem.read_commands)
-    for name, value in job.fields().items():
-        getattr(dut, name).value = value
-    dut.job_valid_i.value = 1
-    await ro
-    if dut.done_o.value:
-        raise JobError("done_o is high while no job runs")
-    if not dut.job_ready_o.value:
-        raise JobError("job_ready_o is low while the engine is idle")
-    await edge
-    dut.job_valid_i.value = 0
-    c0 = mem.cycles
-    # Sleep until done_o or job_ready_o rises (cheaper than a per-cycle loop).
-    while True:
-        left = max_cycles - (mem.cycles - c0)
-        timeout = Timer(max(left, 1) * CLOCK_PERIOD_NS, "ns")
-        fired = await First(RisingEdge(dut.done_o), RisingEdge(dut.job_ready_o), timeout)
-        if fired is timeout or left <= 0:
-            raise JobError(
-                f"{job.describe()}: no done_o within {max_cycles} cycles (read beats "
-                f"{mem.read_beats}, write beats {mem.write_beats}, pending reads "
-                f"{mem.pending_read_beats}, pending writes {mem.pending_write_beats})"
-            )
-        await ro
-        if dut.job_ready_o.value:
-            raise JobError(f"job_ready_o is high {mem.cycles - c0} cycles into a running job")
-        if dut.done_o.value:
-            break
-    if not (dut.wr_valid_o.value and dut.wr_ready_i.value):
-        raise JobError("done_o in a cycle without a write beat accepted")
-    cycles = mem.cycles - c0
-    await edge
-    await ro
-    if dut.done_o.value:
-        raise JobError("done_o high for more than one cycle")
-    if not dut.job_ready_o.value:
-        raise JobError("job_ready_o low the cycle after done_o")
-    await edge
-    if mem.pending_write_beats:
-        raise JobError(f"done_o with {mem.pending_write_beats} write beats still owed")
-    if mem.write_beats - writes0 != out_beats(job):
-        raise JobError(f"{mem.write_beats - writes0} write beats, expected {out_beats(job)}")
+    """:func:`tb.engine_bench.run_job` of *job*: its write beats, and every read
+    command inside one of its input regions (whole beats: the bias may end
+    mid-beat)."""
     bb = GEO.beat_bytes
-    # Input regions in whole beats (the bias may end mid-beat).
     regions = [(a, -(-n // bb) * bb) for k, (a, n) in job.regions(CFG).items() if k != "y"]
-    for addr, beats in mem.read_commands[reads0:]:
-        end = addr + beats * bb
-        if not any(a <= addr and end <= a + n for a, n in regions):
-            raise JobError(f"read of {beats} beats at 0x{addr:x} outside the job's inputs")
-    return cycles
+    return await bench.run_job(
+        dut, mem, job.fields(), max_cycles,
+        write_beats=out_beats(job), read_regions=regions, label=job.describe(),
+    )  # fmt: skip
 
 
 def check_output(mem: EngineMemory, job: EngineJob, label: str) -> None:
     """The output region equals golden bit for bit; nothing else was written."""
     y_addr, y_bytes = job.regions(CFG)["y"]
-    expect = np.zeros(mem.size, dtype=bool)
-    expect[y_addr : y_addr + y_bytes] = True
-    bad = np.flatnonzero(mem.written != expect)
-    if len(bad):
-        a = int(bad[0])
-        what = "not written" if expect[a] else "written outside the output region"
-        raise JobError(
-            f"{label}: {len(bad)} bytes wrong in the write mask; first at 0x{a:x} ({what}; "
-            f"output region 0x{y_addr:x}..0x{y_addr + y_bytes:x})"
-        )
+    bench.check_written(mem, y_addr, y_bytes, label)
     y = unpack(mem.data[y_addr : y_addr + y_bytes], FEAT, (job.n, job.m), GEO.beat_bits)
     gold = job.expected(CFG)
     diff = np.argwhere(y != gold)
     if len(diff):
         t, r = (int(v) for v in diff[0])
         ref = "patch_embed" if job.patch else "linear"
-        raise JobError(
+        raise bench.JobError(
             f"{label}: {len(diff)} of {gold.size} outputs differ from "
             f"golden.stages.{ref}; first token {t} output {r}: rtl {int(y[t, r])} "
             f"golden {int(gold[t, r])}"
         )
-
-
-async def idle_after_reset(dut) -> None:
-    """Out of reset: job_ready_o high, no command, no write, no done_o, for 32 cycles."""
-    await start(dut, 64 * GEO.beat_bytes, env_seed(), 0.0)
-    for _ in range(32):
-        await ReadOnly()
-        for name in ("rd_cmd_valid_o", "wr_cmd_valid_o", "wr_valid_o", "done_o", "rd_ready_o"):
-            assert not getattr(dut, name).value, f"{name} high with no job"
-        assert dut.job_ready_o.value, "job_ready_o low with no job"
-        await RisingEdge(dut.clk_i)
 
 
 # ---------------------------------------------------------------------- tests
@@ -232,7 +123,7 @@ def functional_jobs(rng: np.random.Generator) -> list[tuple[EngineJob, float]]:
 @cocotb.test(timeout_time=100, timeout_unit="us")
 async def le_reset_idle(dut):
     """Out of reset: job_ready_o high, no command, no write, no done_o."""
-    await idle_after_reset(dut)
+    await bench.idle_after_reset(dut, 64 * GEO.beat_bytes, env_seed())
 
 
 @cocotb.test(timeout_time=2000, timeout_unit="ms")
@@ -246,12 +137,12 @@ async def le_jobs(dut):
     dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
     rng = np.random.default_rng(s)
     jobs = functional_jobs(rng)
-    mem = await start(dut, mem_bytes([j for j, _ in jobs]), s, jobs[0][1])
+    mem = await bench.start(dut, mem_bytes([j for j, _ in jobs]), s, jobs[0][1])
     t0 = time.perf_counter()
     values = 0
     for i, (job, stall) in enumerate(jobs):
         if stall != mem.stall:
-            mem = restall(dut, mem, stall, s + i)
+            mem = bench.restall(dut, mem, stall, s + i)
         job.place(mem.data, CFG, rng)
         mem.clear_written()
         cycles = await run_job(dut, mem, job, cycle_bound(job, stall))
@@ -286,16 +177,12 @@ async def le_reset_mid_job(dut):
         linear_job(CFG, rng, "clean 2", 2, d, r, w_kind="extreme"),
         linear_job(CFG, rng, "clean 3", 3, GEO.mlp_hidden, d, alt=True),
     ]
-    mem = await start(dut, mem_bytes(victims + cleans), s, STALL)
+    mem = await bench.start(dut, mem_bytes(victims + cleans), s, STALL)
     w_beats = GEO.rows * GEO.dim * 2 // GEO.beat_bytes
     for k, (victim, clean) in enumerate(zip(victims, cleans, strict=True)):
         after = (3, 4 * w_beats, 6 * w_beats)[k]
         victim.place(mem.data, CFG, rng)
-        task = cocotb.start_soon(run_job(dut, mem, victim, 1 << 30))
-        await ClockCycles(dut.clk_i, after)
-        assert not task.done(), f"job finished within {after} cycles: the reset is not mid-job"
-        task.cancel()
-        await engine_reset(dut)
+        await bench.reset_mid_job(dut, mem, victim.fields(), after)
         clean.place(mem.data, CFG, rng)
         mem.clear_written()
         await run_job(dut, mem, clean, cycle_bound(clean, STALL))
@@ -315,7 +202,7 @@ async def le_cycles(dut):
         linear_job(CFG, rng, "fc2", t, GEO.mlp_hidden, d),
         patch_job(CFG, rng, "patch_embed"),
     ]
-    mem = await start(dut, mem_bytes(jobs), s, 0.0)
+    mem = await bench.start(dut, mem_bytes(jobs), s, 0.0)
     for job in jobs:
         job.place(mem.data, CFG, rng)
         mem.clear_written()

@@ -13,7 +13,13 @@ from tb.simbuild import RTL_DIR
 
 TESTS = "tb.linear_engine.linear_engine_tests"
 TOPLEVEL = "linear_engine"
-SOURCES = [RTL_DIR / "gelu_unit.sv", RTL_DIR / "linear_tile.sv", RTL_DIR / "linear_engine.sv"]
+SOURCES = [
+    RTL_DIR / "gelu_unit.sv",
+    RTL_DIR / "linear_tile.sv",
+    RTL_DIR / "sync_fifo.sv",
+    RTL_DIR / "engine_job_ctrl.sv",
+    RTL_DIR / "linear_engine.sv",
+]
 
 
 @pytest.fixture(scope="session")

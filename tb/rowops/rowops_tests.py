@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import cocotb
 import numpy as np
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+from cocotb.triggers import RisingEdge
 
 from golden.layernorm import layernorm
 from golden.stages.residual import residual_add
 from hls.config import load_config
 from hls.memory_map import pack, unpack
+from tb import engine_bench as bench
 from tb.enginemem import EngineMemory
 from tb.layernorm.model import LnGeometry, edge_rows, gamma_beta, random_rows
 from tb.rowops.model import (
@@ -33,7 +34,6 @@ from tb.rowops.model import (
     residual_operands,
 )
 from tb.simbuild import env_config_name, env_seed
-from tb.stream import start_clock
 
 CFG = load_config(env_config_name())
 GEO = Geometry.from_config(CFG)
@@ -46,118 +46,12 @@ STALL = 0.3
 MEM_BYTES = 3 * feature_bytes(CFG, GEO.tokens) + 2 * norm_bytes(CFG) + 64 * GEO.beat_bytes
 
 
-class JobError(AssertionError):
-    """The engine broke the job protocol or its output is wrong."""
-
-
 # ---------------------------------------------------------------------- harness
 
 
-async def engine_reset(dut, cycles: int = 3) -> None:
-    """Hold rst_ni low (job_valid_i low) and check the engine comes out idle."""
-    dut.rst_ni.value = 0
-    dut.job_valid_i.value = 0
-    await ClockCycles(dut.clk_i, cycles)
-    await ReadOnly()
-    for name in ("rd_cmd_valid_o", "wr_cmd_valid_o", "wr_valid_o", "done_o"):
-        if getattr(dut, name).value:
-            raise JobError(f"{name} is high during reset")
-    if not dut.job_ready_o.value:
-        raise JobError("job_ready_o is low during reset")
-    await RisingEdge(dut.clk_i)
-    dut.rst_ni.value = 1
-    await RisingEdge(dut.clk_i)
-
-
 async def start(dut, seed: int, stall: float) -> EngineMemory:
-    """Clock, memory model (random contents), job inputs idle, reset."""
-    for name in dir(dut):
-        if name.startswith("job_") and name.endswith("_i"):
-            getattr(dut, name).value = 0
-    start_clock(dut)
-    mem = EngineMemory(dut, MEM_BYTES, seed=seed, stall=stall)
-    mem.data[:] = np.random.default_rng(seed + 1).integers(0, 256, MEM_BYTES, dtype=np.uint8)
-    mem.start()
-    await engine_reset(dut)
-    return mem
-
-
-def restall(dut, mem: EngineMemory, stall: float, seed: int) -> EngineMemory:
-    """Between jobs: a new memory model with another stall probability, same contents."""
-    mem.stop()
-    new = EngineMemory(dut, mem.size, seed=seed, stall=stall)
-    new.data[:] = mem.data
-    new.start()
-    return new
-
-
-async def run_job(
-    dut,
-    mem: EngineMemory,
-    fields: dict[str, int],
-    max_cycles: int,
-    *,
-    write_beats: int | None = None,
-    read_regions: list[tuple[int, int]] | None = None,
-) -> int:
-    """Offer a job (call right after a rising edge), wait for done_o; return the
-    cycles from the job handshake to done_o. Checks: job_ready_o high when idle,
-    low while the job runs; done_o only as a one-cycle pulse of a running job,
-    in the cycle the last write beat is accepted; *write_beats* write beats in
-    all; every read command inside one of *read_regions* ((address, bytes))."""
-    edge, ro = RisingEdge(dut.clk_i), ReadOnly()
-    writes0, reads0 = mem.write_beats, len(mem.read_commands)
-    for name, value in fields.items():
-        getattr(dut, name).value = value
-    dut.job_valid_i.value = 1
-    await ro
-    if dut.done_o.value:
-        raise JobError("done_o is high while no job runs (a pulse longer than one cycle?)")
-    if not dut.job_ready_o.value:
-        raise JobError("job_ready_o is low while the engine is idle")
-    await edge
-    dut.job_valid_i.value = 0
-    cycles = 0
-    while True:
-        await ro
-        cycles += 1
-        done = bool(dut.done_o.value)
-        if dut.job_ready_o.value:
-            raise JobError(f"job_ready_o is high {cycles} cycles into a running job")
-        if done and write_beats and not (dut.wr_valid_o.value and dut.wr_ready_i.value):
-            raise JobError("done_o in a cycle without a write beat accepted")
-        await edge
-        if done:
-            break
-        if cycles > max_cycles:
-            raise JobError(
-                f"no done_o within {max_cycles} cycles (fields {fields}; read beats "
-                f"{mem.read_beats}, write beats {mem.write_beats}, pending reads "
-                f"{mem.pending_read_beats}, pending writes {mem.pending_write_beats})"
-            )
-    if mem.pending_write_beats:
-        raise JobError(f"done_o with {mem.pending_write_beats} write beats still owed")
-    if write_beats is not None and mem.write_beats - writes0 != write_beats:
-        raise JobError(f"{mem.write_beats - writes0} write beats, expected {write_beats}")
-    for addr, beats in mem.read_commands[reads0:] if read_regions is not None else ():
-        end = addr + beats * GEO.beat_bytes
-        if not any(a <= addr and end <= a + n for a, n in read_regions):
-            raise JobError(f"read of {beats} beats at 0x{addr:x} outside the job's inputs")
-    return cycles
-
-
-def check_written(mem: EngineMemory, y_addr: int, y_bytes: int) -> None:
-    """Exactly the bytes of the output region were written."""
-    expect = np.zeros(mem.size, dtype=bool)
-    expect[y_addr : y_addr + y_bytes] = True
-    bad = np.flatnonzero(mem.written != expect)
-    if len(bad):
-        a = int(bad[0])
-        what = "not written" if expect[a] else "written outside the output region"
-        raise JobError(
-            f"{len(bad)} bytes wrong in the write mask; first at 0x{a:x} ({what}; "
-            f"output region 0x{y_addr:x}..0x{y_addr + y_bytes:x})"
-        )
+    """:func:`tb.engine_bench.start` with the bench's memory of MEM_BYTES."""
+    return await bench.start(dut, MEM_BYTES, seed, stall)
 
 
 def read_features(mem: EngineMemory, addr: int, tokens: int) -> np.ndarray:
@@ -174,54 +68,81 @@ def job_bound(tokens: int, per_row: int, stall: float = STALL) -> int:
     return int((tokens * per_row + 8 * GEO.row_beats + 400) / (1 - stall) ** 2)
 
 
-# ---------------------------------------------------------------------- LayerNorm
+class RowJob:
+    """One row-operation job of ``tokens`` rows: its input tensors and the output
+    placed at random beat-aligned addresses (inputs written to memory), the job
+    fields, the run (write beats, reads inside the inputs) and the check of the
+    output against :meth:`compare` (an error string or None)."""
 
+    #: (tensor key, name of its job address field job_<name>_addr_i).
+    FIELDS: tuple[tuple[str, str], ...] = ()
 
-class LnJob:
-    """One LayerNorm job: inputs placed in memory, the golden output, the check."""
-
-    def __init__(self, mem, x, gamma, beta, rng):
-        self.x, self.gamma, self.beta = x, gamma, beta
-        self.tokens = len(x)
-        self.y_bytes = feature_bytes(CFG, self.tokens)
-        nb = norm_bytes(CFG)
-        self.addr, total = layout(
-            {"x": self.y_bytes, "g": nb, "b": nb, "y": self.y_bytes}, GEO.beat_bytes, rng
-        )
+    def __init__(self, mem, tokens: int, inputs: dict[str, tuple[bytes | None, int]], rng):
+        """*inputs*: key -> (packed tensor, or None to leave memory as it is; bytes)."""
+        self.tokens = tokens
+        self.y_bytes = feature_bytes(CFG, tokens)
+        sizes = {k: n for k, (_, n) in inputs.items()} | {"y": self.y_bytes}
+        self.addr, total = layout(sizes, GEO.beat_bytes, rng)
         assert total <= mem.size, "bench memory too small for the layout"
-        if self.tokens:
-            put(mem, self.addr["x"], pack(x, FEAT, GEO.beat_bits))
-        put(mem, self.addr["g"], pack(gamma, NORM, GEO.beat_bits))
-        put(mem, self.addr["b"], pack(beta, NORM, GEO.beat_bits))
+        self.read_regions = [(self.addr[k], n) for k, (_, n) in inputs.items()]
+        for k, (blob, _) in inputs.items():
+            if blob is not None:
+                put(mem, self.addr[k], blob)
 
     @property
     def fields(self) -> dict[str, int]:
-        return {
-            "job_x_addr_i": self.addr["x"],
-            "job_gamma_addr_i": self.addr["g"],
-            "job_beta_addr_i": self.addr["b"],
-            "job_y_addr_i": self.addr["y"],
-            "job_tokens_i": self.tokens,
-        }
+        addrs = {f"job_{name}_addr_i": self.addr[k] for k, name in self.FIELDS}
+        return addrs | {"job_tokens_i": self.tokens}
 
     async def run(self, dut, mem, max_cycles: int) -> int:
-        nb = norm_bytes(CFG)
-        regions = [(self.addr["x"], self.y_bytes), (self.addr["g"], nb), (self.addr["b"], nb)]
-        return await run_job(
+        return await bench.run_job(
             dut, mem, self.fields, max_cycles,
-            write_beats=self.tokens * GEO.row_beats, read_regions=regions,
+            write_beats=self.tokens * GEO.row_beats, read_regions=self.read_regions,
         )  # fmt: skip
 
+    async def run_checked(self, dut, mem, max_cycles: int, label: str) -> int:
+        """Run on a clean write mask, then :meth:`check`; the job's cycles."""
+        mem.clear_written()
+        cycles = await self.run(dut, mem, max_cycles)
+        self.check(mem, label)
+        return cycles
+
+    def compare(self, y: np.ndarray) -> str | None:
+        raise NotImplementedError
+
     def check(self, mem, label: str) -> None:
-        check_written(mem, self.addr["y"], self.y_bytes)
-        if not self.tokens:
-            return
-        y = read_features(mem, self.addr["y"], self.tokens)
+        bench.check_written(mem, self.addr["y"], self.y_bytes, label)
+        if self.tokens:
+            err = self.compare(read_features(mem, self.addr["y"], self.tokens))
+            if err is not None:
+                raise bench.JobError(f"{label}: {err}")
+
+
+# ---------------------------------------------------------------------- LayerNorm
+
+
+class LnJob(RowJob):
+    """One LayerNorm job: x, gamma, beta placed in memory, golden.layernorm."""
+
+    FIELDS = (("x", "x"), ("g", "gamma"), ("b", "beta"), ("y", "y"))
+
+    def __init__(self, mem, x, gamma, beta, rng):
+        self.x, self.gamma, self.beta = x, gamma, beta
+        nb = norm_bytes(CFG)
+        inputs = {
+            "x": (pack(x, FEAT, GEO.beat_bits) if len(x) else None, feature_bytes(CFG, len(x))),
+            "g": (pack(gamma, NORM, GEO.beat_bits), nb),
+            "b": (pack(beta, NORM, GEO.beat_bits), nb),
+        }
+        super().__init__(mem, len(x), inputs, rng)
+
+    def compare(self, y: np.ndarray) -> str | None:
         gold = layernorm(self.x, self.gamma, self.beta, CFG)
         err = first_difference(y, gold, "golden.layernorm", x=self.x)
-        if err is not None:
-            r = int(np.argwhere(y != gold)[0][0])
-            raise JobError(f"{label}: {err}; row {r} = {self.x[r].tolist()}")
+        if err is None:
+            return None
+        r = int(np.argwhere(y != gold)[0][0])
+        return f"{err}; row {r} = {self.x[r].tolist()}"
 
 
 def ln_rows(rng: np.random.Generator, count: int) -> np.ndarray:
@@ -254,6 +175,42 @@ def job_schedule(rng: np.random.Generator, edge_count: int) -> list[tuple[int, f
     return jobs
 
 
+async def resets_mid_job(dut, seed: int, early: tuple[int, int], make_job) -> None:
+    """Three rounds: a TOKENS job ``make_job(mem, tokens, rng)`` reset *early*[k]
+    cycles into it (round 2: a random cycle with rows in flight), then a clean
+    job of a random token count, bit for bit."""
+    dut._log.info("seed %d", seed)
+    rng = np.random.default_rng(seed)
+    mem = await start(dut, seed, STALL)
+    t = GEO.tokens
+    for k, after in enumerate((*early, int(rng.integers(10, t * GEO.row_beats)))):
+        await bench.reset_mid_job(dut, mem, make_job(mem, t, rng).fields, after)
+        tokens = int(rng.integers(1, t + 1))
+        await make_job(mem, tokens, rng).run_checked(
+            dut, mem, job_bound(tokens, 2 * GEO.row_beats),
+            f"clean job after a reset {after} cycles into a job (round {k}; seed {seed})",
+        )  # fmt: skip
+
+
+async def throughput(dut, seed: int, make_job, read_bound, name: str) -> None:
+    """No stalls: ``make_job(mem, tokens, rng)`` jobs of 1 and TOKENS tokens, bit for
+    bit; cycles per job logged against ``read_bound(tokens)`` read beats."""
+    rng = np.random.default_rng(seed)
+    mem = await start(dut, seed, 0.0)
+    for tokens in (1, GEO.tokens, GEO.tokens):
+        cycles = await make_job(mem, tokens, rng).run_checked(
+            dut, mem, job_bound(tokens, 4 * GEO.row_beats),
+            f"{tokens} tokens without stalls (seed {seed})",
+        )  # fmt: skip
+        bound = read_bound(tokens)
+        dut._log.info(
+            "%s %s: %d tokens x %d beats: %d cycles per job; read bound %d "
+            "beats (%.3f of it), %.2f cycles per row",
+            name, env_config_name(), tokens, GEO.row_beats, cycles, bound, cycles / bound,
+            cycles / tokens,
+        )  # fmt: skip
+
+
 async def jobs_back_to_back(dut, make_job, schedule, seed: int) -> None:
     """Run ``make_job(j, tokens, mem)`` jobs of *schedule* without reset; the memory
     model is swapped (same contents) when the stall probability changes."""
@@ -261,31 +218,21 @@ async def jobs_back_to_back(dut, make_job, schedule, seed: int) -> None:
     mem = await start(dut, seed, schedule[0][1])
     for j, (tokens, stall) in enumerate(schedule):
         if stall != mem.stall:
-            mem = restall(dut, mem, stall, seed + j)
+            mem = bench.restall(dut, mem, stall, seed + j)
         job, label = make_job(j, tokens, mem)
-        mem.clear_written()
-        cycles = await job.run(dut, mem, job_bound(tokens, 2 * GEO.row_beats, stall))
-        job.check(mem, f"job {j} ({tokens} tokens, {label}, stalls {stall}; seed {seed})")
+        cycles = await job.run_checked(
+            dut, mem, job_bound(tokens, 2 * GEO.row_beats, stall),
+            f"job {j} ({tokens} tokens, {label}, stalls {stall}; seed {seed})",
+        )  # fmt: skip
         dut._log.info("job %d: %d tokens in %d cycles (stalls %.1f)", j, tokens, cycles, stall)
         for _ in range(int(rng.choice([0, 0, 1, 3]))):  # sometimes a gap between jobs
             await RisingEdge(dut.clk_i)
 
 
-async def idle_after_reset(dut) -> None:
-    """Out of reset: job_ready_o high, no command, no write, no done_o, for 32 cycles."""
-    await start(dut, env_seed(), 0.0)
-    for _ in range(32):
-        await ReadOnly()
-        for name in ("rd_cmd_valid_o", "wr_cmd_valid_o", "wr_valid_o", "done_o", "rd_ready_o"):
-            assert not getattr(dut, name).value, f"{name} high with no job"
-        assert dut.job_ready_o.value, "job_ready_o low with no job"
-        await RisingEdge(dut.clk_i)
-
-
 @cocotb.test(timeout_time=100, timeout_unit="us")
 async def ln_reset_idle(dut):
     """Out of reset: job_ready_o high, no command, no write, no done_o."""
-    await idle_after_reset(dut)
+    await bench.idle_after_reset(dut, MEM_BYTES, env_seed())
 
 
 @cocotb.test(timeout_time=200, timeout_unit="ms")
@@ -316,97 +263,55 @@ async def ln_jobs(dut):
 async def ln_reset_mid_job(dut):
     """A reset in the middle of a job (early: during the gamma/beta load; late:
     rows in flight), then a clean job, three times: the clean job bit for bit."""
-    s = env_seed() + 7
-    dut._log.info("seed %d", s)
-    rng = np.random.default_rng(s)
-    mem = await start(dut, s, STALL)
-    t = GEO.tokens
-    for k, after in enumerate((3, GEO.norm_beats + 4, int(rng.integers(10, t * GEO.row_beats)))):
+
+    def make_job(mem, tokens, rng):
         gamma, beta = gamma_beta(LN_GEO, GF, int(rng.integers(0, 5)), rng)
-        job = LnJob(mem, random_rows(LN_GEO, F, t, rng), gamma, beta, rng)
-        task = cocotb.start_soon(run_job(dut, mem, job.fields, 1 << 30))
-        await ClockCycles(dut.clk_i, after)
-        assert not task.done(), f"job finished within {after} cycles: the reset is not mid-job"
-        task.cancel()
-        await engine_reset(dut)
-        tokens = int(rng.integers(1, t + 1))
-        gamma, beta = gamma_beta(LN_GEO, GF, int(rng.integers(0, 5)), rng)
-        job = LnJob(mem, ln_rows(rng, tokens), gamma, beta, rng)
-        mem.clear_written()
-        await job.run(dut, mem, job_bound(tokens, 2 * GEO.row_beats))
-        job.check(mem, f"clean job after a reset {after} cycles into a job (round {k}; seed {s})")
+        return LnJob(mem, ln_rows(rng, tokens), gamma, beta, rng)
+
+    await resets_mid_job(dut, env_seed() + 7, (3, GEO.norm_beats + 4), make_job)
 
 
 @cocotb.test(timeout_time=100, timeout_unit="ms")
 async def ln_throughput(dut):
     """No stalls: cycles per job for 1 and TOKENS tokens against the read bound
     (gamma + beta + x beats, one per cycle); results checked."""
-    s = env_seed() + 11
-    rng = np.random.default_rng(s)
-    mem = await start(dut, s, 0.0)
-    for tokens in (1, GEO.tokens, GEO.tokens):
+
+    def make_job(mem, tokens, rng):
         gamma, beta = gamma_beta(LN_GEO, GF, 0, rng)
-        job = LnJob(mem, random_rows(LN_GEO, F, tokens, rng), gamma, beta, rng)
-        mem.clear_written()
-        cycles = await job.run(dut, mem, job_bound(tokens, 4 * GEO.row_beats))
-        job.check(mem, f"{tokens} tokens without stalls (seed {s})")
-        bound = 2 * GEO.norm_beats + tokens * GEO.row_beats
-        dut._log.info(
-            "layernorm_engine %s: %d tokens x %d beats: %d cycles per job; read bound %d "
-            "beats (%.3f of it), %.2f cycles per row",
-            env_config_name(), tokens, GEO.row_beats, cycles, bound, cycles / bound,
-            cycles / tokens,
-        )  # fmt: skip
+        return LnJob(mem, random_rows(LN_GEO, F, tokens, rng), gamma, beta, rng)
+
+    def read_bound(tokens):
+        return 2 * GEO.norm_beats + tokens * GEO.row_beats
+
+    await throughput(dut, env_seed() + 11, make_job, read_bound, "layernorm_engine")
 
 
 # ---------------------------------------------------------------------- residual
 
 
-class ResJob:
-    """One residual job: a, b placed in memory, the golden sum, the check."""
+class ResJob(RowJob):
+    """One residual job: a, b placed in memory, golden residual_add."""
+
+    FIELDS = (("a", "a"), ("b", "b"), ("y", "y"))
 
     def __init__(self, mem, a, b, rng):
         self.a, self.b = a, b
-        self.tokens = len(a)
-        self.y_bytes = feature_bytes(CFG, self.tokens)
-        n = self.y_bytes
-        self.addr, total = layout({"a": n, "b": n, "y": n}, GEO.beat_bytes, rng)
-        assert total <= mem.size, "bench memory too small for the layout"
-        if self.tokens:
-            put(mem, self.addr["a"], pack(a, FEAT, GEO.beat_bits))
-            put(mem, self.addr["b"], pack(b, FEAT, GEO.beat_bits))
-
-    @property
-    def fields(self) -> dict[str, int]:
-        return {
-            "job_a_addr_i": self.addr["a"],
-            "job_b_addr_i": self.addr["b"],
-            "job_y_addr_i": self.addr["y"],
-            "job_tokens_i": self.tokens,
+        n, t = feature_bytes(CFG, len(a)), len(a)
+        inputs = {
+            "a": (pack(a, FEAT, GEO.beat_bits) if t else None, n),
+            "b": (pack(b, FEAT, GEO.beat_bits) if t else None, n),
         }
+        super().__init__(mem, t, inputs, rng)
 
-    async def run(self, dut, mem, max_cycles: int) -> int:
-        regions = [(self.addr["a"], self.y_bytes), (self.addr["b"], self.y_bytes)]
-        return await run_job(
-            dut, mem, self.fields, max_cycles,
-            write_beats=self.tokens * GEO.row_beats, read_regions=regions,
-        )  # fmt: skip
-
-    def check(self, mem, label: str) -> None:
-        check_written(mem, self.addr["y"], self.y_bytes)
-        if not self.tokens:
-            return
-        y = read_features(mem, self.addr["y"], self.tokens)
+    def compare(self, y: np.ndarray) -> str | None:
         gold = residual_add(self.a, self.b, CFG)
-        err = first_difference(y, gold, "golden residual_add", a=self.a, b=self.b)
-        if err is not None:
-            raise JobError(f"{label}: {err}")
+        return first_difference(y, gold, "golden residual_add", a=self.a, b=self.b)
 
 
 @cocotb.test(timeout_time=100, timeout_unit="us")
 async def res_reset_idle(dut):
     """Out of reset: job_ready_o high, no command, no write, no done_o."""
-    await idle_after_reset(dut)
+    await bench.idle_after_reset(dut, MEM_BYTES, env_seed())
 
 
 @cocotb.test(timeout_time=200, timeout_unit="ms")
@@ -429,40 +334,21 @@ async def res_jobs(dut):
 async def res_reset_mid_job(dut):
     """A reset in the middle of a job (after the first commands; with rows in
     flight), then a clean job, three times: the clean job bit for bit."""
-    s = env_seed() + 7
-    dut._log.info("seed %d", s)
-    rng = np.random.default_rng(s)
-    mem = await start(dut, s, STALL)
-    t = GEO.tokens
-    for k, after in enumerate((3, GEO.row_beats + 2, int(rng.integers(10, t * GEO.row_beats)))):
-        job = ResJob(mem, *residual_operands(GEO, t, rng), rng)
-        task = cocotb.start_soon(run_job(dut, mem, job.fields, 1 << 30))
-        await ClockCycles(dut.clk_i, after)
-        assert not task.done(), f"job finished within {after} cycles: the reset is not mid-job"
-        task.cancel()
-        await engine_reset(dut)
-        tokens = int(rng.integers(1, t + 1))
-        job = ResJob(mem, *residual_operands(GEO, tokens, rng), rng)
-        mem.clear_written()
-        await job.run(dut, mem, job_bound(tokens, 2 * GEO.row_beats))
-        job.check(mem, f"clean job after a reset {after} cycles into a job (round {k}; seed {s})")
+
+    def make_job(mem, tokens, rng):
+        return ResJob(mem, *residual_operands(GEO, tokens, rng), rng)
+
+    await resets_mid_job(dut, env_seed() + 7, (3, GEO.row_beats + 2), make_job)
 
 
 @cocotb.test(timeout_time=100, timeout_unit="ms")
 async def res_throughput(dut):
     """No stalls: cycles per job for 1 and TOKENS tokens against the read bound
     (2 * tokens * row beats, one read beat per cycle); results checked."""
-    s = env_seed() + 11
-    rng = np.random.default_rng(s)
-    mem = await start(dut, s, 0.0)
-    for tokens in (1, GEO.tokens, GEO.tokens):
-        job = ResJob(mem, *residual_operands(GEO, tokens, rng), rng)
-        mem.clear_written()
-        cycles = await job.run(dut, mem, job_bound(tokens, 4 * GEO.row_beats))
-        job.check(mem, f"{tokens} tokens without stalls (seed {s})")
-        bound = 2 * tokens * GEO.row_beats
-        dut._log.info(
-            "residual_engine %s: %d tokens x %d beats: %d cycles per job; read bound %d "
-            "beats (%.3f of it)",
-            env_config_name(), tokens, GEO.row_beats, cycles, bound, cycles / bound,
-        )  # fmt: skip
+
+    def make_job(mem, tokens, rng):
+        return ResJob(mem, *residual_operands(GEO, tokens, rng), rng)
+
+    await throughput(
+        dut, env_seed() + 11, make_job, lambda t: 2 * t * GEO.row_beats, "residual_engine"
+    )

@@ -15,8 +15,8 @@ from tb.softmax_stats.model import Geometry, golden_stats, make_group, rtl_model
 
 TESTS = "tb.softmax_stats.softmax_stats_tests"
 TOPLEVEL = "softmax_stats_unit"
-#: The unit instantiates the exp unit.
-SOURCES = [RTL_DIR / "softmax_stats_unit.sv", RTL_DIR / "exp_unit.sv"]
+#: The unit instantiates the exp unit and a FIFO.
+SOURCES = [RTL_DIR / f"{name}.sv" for name in ("softmax_stats_unit", "exp_unit", "sync_fifo")]
 
 
 @pytest.fixture(scope="session")

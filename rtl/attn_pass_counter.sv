@@ -1,0 +1,105 @@
+// Copyright edgemoe-cv contributors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Iteration counter of one attention_engine pass: for each group of P queries
+// (q0 = 0, P, 2P, ... < T) one step per (key, head, lane), lane fastest:
+//   for key in 0..T-1: for head in 0..NH-1: for lane in 0..P-1: one step
+// Pass 1 issues a score per step, pass 2 a probability; both use this counter.
+//
+// Protocol. clear_i (the engine takes a job) restarts at group 0 with
+// clear_tokens_i groups' worth of work (0: nothing to run). Between groups the
+// counter idles until start_ok_i (the group's inputs are ready); start_o
+// pulses the cycle it starts a group. While a group runs, a step is issued
+// (issue_o) in every cycle with go_i (the step's operands and sink are ready);
+// issue_o is combinational from go_i, the position outputs are registers.
+// row_last_o / key_last_o describe the current position (whether or not it
+// is issued); row_end_o and end_o are issue_o at the last step of a key row
+// and of the group. After the last group's end the counter stays idle until
+// the next clear_i. tokens_i is the running job's T (1..T_MAX), held
+// between clear_i and the job's end.
+module attn_pass_counter
+  import edgemoe_cfg_pkg::*;
+#(
+  parameter int unsigned P  = ATTN_P,
+  parameter int unsigned NH = HEADS,
+  parameter int unsigned TW = 16,  // token count width (holds T_MAX + P)
+  localparam int unsigned HeadIdxW = (NH > 1) ? $clog2(NH) : 1,
+  localparam int unsigned LaneIdxW = (P > 1) ? $clog2(P) : 1
+) (
+  input  logic                clk_i,
+  input  logic                rst_ni,
+
+  input  logic                clear_i,
+  input  logic [TW-1:0]       clear_tokens_i,
+  input  logic [TW-1:0]       tokens_i,
+  input  logic                start_ok_i,
+  input  logic                go_i,
+
+  output logic                start_o,
+  output logic                issue_o,
+  output logic [TW-1:0]       key_o,
+  output logic [HeadIdxW-1:0] head_o,
+  output logic [LaneIdxW-1:0] lane_o,
+  output logic                row_last_o,
+  output logic                key_last_o,
+  output logic                row_end_o,
+  output logic                end_o
+);
+
+  logic          left_q, run_q;
+  logic [TW-1:0] q0_q, key_q;
+  logic [HeadIdxW-1:0] head_q;
+  logic [LaneIdxW-1:0] lane_q;
+
+  assign start_o    = left_q & ~run_q & start_ok_i;
+  assign issue_o    = run_q & go_i;
+  assign row_last_o = (head_q == HeadIdxW'(NH - 1)) & (lane_q == LaneIdxW'(P - 1));
+  assign key_last_o = (key_q == tokens_i - TW'(1));
+  assign row_end_o  = issue_o & row_last_o;
+  assign end_o      = row_end_o & key_last_o;
+  assign key_o      = key_q;
+  assign head_o     = head_q;
+  assign lane_o     = lane_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      left_q <= 1'b0;
+      run_q  <= 1'b0;
+      q0_q   <= '0;
+      key_q  <= '0;
+      head_q <= '0;
+      lane_q <= '0;
+    end else if (clear_i) begin
+      left_q <= (clear_tokens_i != '0);
+      run_q  <= 1'b0;
+      q0_q   <= '0;
+      key_q  <= '0;
+      head_q <= '0;
+      lane_q <= '0;
+    end else begin
+      if (start_o) begin
+        run_q <= 1'b1;
+      end
+      if (issue_o) begin
+        if (lane_q == LaneIdxW'(P - 1)) begin
+          lane_q <= '0;
+          head_q <= (head_q == HeadIdxW'(NH - 1)) ? '0 : head_q + HeadIdxW'(1);
+        end else begin
+          lane_q <= lane_q + LaneIdxW'(1);
+        end
+        if (row_end_o) begin
+          key_q <= end_o ? '0 : key_q + TW'(1);
+        end
+        if (end_o) begin
+          run_q <= 1'b0;
+          q0_q  <= q0_q + TW'(P);
+          // The last group: q0 + P >= T.
+          if (q0_q + TW'(P) >= tokens_i) begin
+            left_q <= 1'b0;
+          end
+        end
+      end
+    end
+  end
+
+endmodule

@@ -1,0 +1,179 @@
+"""cocotb harness shared by the engine benches (tb/linear_engine/, tb/rowops/).
+
+Every ``rtl/*_engine.sv`` has the same job handshake (``job_valid_i`` /
+``job_ready_o`` with ``job_*_i`` fields, a one-cycle ``done_o`` pulse in the
+cycle the job's last write beat is accepted) and the same memory ports, served
+by :class:`tb.enginemem.EngineMemory`. This module holds what the benches do
+around that: bring the engine up behind a memory with random contents
+(:func:`start`), reset it (:func:`engine_reset`), swap the memory model for
+another stall probability (:func:`restall`), run one job with a cycle bound and
+check its protocol (:func:`run_job`), abandon a job with a reset
+(:func:`reset_mid_job`), check the written region (:func:`check_written`) and
+the idle state out of reset (:func:`idle_after_reset`). Failures raise
+:class:`JobError` with a message; nothing waits without a bound.
+"""
+
+from __future__ import annotations
+
+import cocotb
+import numpy as np
+from cocotb.triggers import ClockCycles, First, ReadOnly, RisingEdge, Timer
+
+from tb.enginemem import EngineMemory
+from tb.stream import CLOCK_PERIOD_NS, start_clock
+
+__all__ = [
+    "JobError",
+    "check_written",
+    "engine_reset",
+    "idle_after_reset",
+    "reset_mid_job",
+    "restall",
+    "run_job",
+    "start",
+]
+
+#: Outputs that must stay low while the engine is in reset or idle.
+_QUIET = ("rd_cmd_valid_o", "wr_cmd_valid_o", "wr_valid_o", "done_o")
+
+
+class JobError(AssertionError):
+    """The engine broke the job protocol or its output is wrong."""
+
+
+async def engine_reset(dut, cycles: int = 3) -> None:
+    """Hold rst_ni low (job_valid_i low) and check the engine comes out idle."""
+    dut.rst_ni.value = 0
+    dut.job_valid_i.value = 0
+    await ClockCycles(dut.clk_i, cycles)
+    await ReadOnly()
+    for name in _QUIET:
+        if getattr(dut, name).value:
+            raise JobError(f"{name} is high during reset")
+    if not dut.job_ready_o.value:
+        raise JobError("job_ready_o is low during reset")
+    await RisingEdge(dut.clk_i)
+    dut.rst_ni.value = 1
+    await RisingEdge(dut.clk_i)
+
+
+async def start(dut, size: int, seed: int, stall: float) -> EngineMemory:
+    """Clock, a memory model of *size* random bytes, job inputs idle, reset."""
+    for name in dir(dut):
+        if name.startswith("job_") and name.endswith("_i"):
+            getattr(dut, name).value = 0
+    start_clock(dut)
+    mem = EngineMemory(dut, size, seed=seed, stall=stall)
+    mem.data[:] = np.random.default_rng(seed + 1).integers(0, 256, size, dtype=np.uint8)
+    mem.start()
+    await engine_reset(dut)
+    return mem
+
+
+def restall(dut, mem: EngineMemory, stall: float, seed: int) -> EngineMemory:
+    """Between jobs: a new memory model with another stall probability, same contents."""
+    mem.stop()
+    new = EngineMemory(dut, mem.size, seed=seed, stall=stall)
+    new.data[:] = mem.data
+    new.start()
+    return new
+
+
+async def run_job(
+    dut,
+    mem: EngineMemory,
+    fields: dict[str, int],
+    max_cycles: int,
+    *,
+    write_beats: int | None = None,
+    read_regions: list[tuple[int, int]] | None = None,
+    label: str = "",
+) -> int:
+    """Offer a job (call right after a rising edge), wait for done_o at most
+    *max_cycles* cycles; return the cycles from the job handshake to done_o
+    (1: the cycle after the handshake) and leave right after the next rising
+    edge, so the next job may follow at once. Checks: job_ready_o high when
+    idle, low while the job runs; done_o only as a pulse of a running job (a
+    longer pulse is caught by the next call), in the cycle a write beat is
+    accepted when the job writes; *write_beats* write beats in all, none owed;
+    every read command inside one of *read_regions* ((address, bytes))."""
+    edge, ro = RisingEdge(dut.clk_i), ReadOnly()
+    what = f"{label}: " if label else ""
+    writes0, reads0 = mem.write_beats, len(mem.read_commands)
+    for name, value in fields.items():
+        getattr(dut, name).value = value
+    dut.job_valid_i.value = 1
+    await ro
+    if dut.done_o.value:
+        raise JobError(f"{what}done_o is high while no job runs (a pulse longer than one cycle?)")
+    if not dut.job_ready_o.value:
+        raise JobError(f"{what}job_ready_o is low while the engine is idle")
+    await edge
+    dut.job_valid_i.value = 0
+    await ro
+    c0 = mem.cycles - 1  # this is cycle 1 of the job
+    # Sleep until done_o or job_ready_o rises (cheaper than a per-cycle loop).
+    while not dut.done_o.value:
+        if dut.job_ready_o.value:
+            raise JobError(f"{what}job_ready_o is high {mem.cycles - c0} cycles into a running job")
+        left = max_cycles - (mem.cycles - c0)
+        timeout = Timer(max(left, 1) * CLOCK_PERIOD_NS, "ns")
+        fired = await First(RisingEdge(dut.done_o), RisingEdge(dut.job_ready_o), timeout)
+        if fired is timeout or left <= 0:
+            raise JobError(
+                f"{what}no done_o within {max_cycles} cycles (fields {fields}; read beats "
+                f"{mem.read_beats}, write beats {mem.write_beats}, pending reads "
+                f"{mem.pending_read_beats}, pending writes {mem.pending_write_beats})"
+            )
+        await ro
+    if dut.job_ready_o.value:
+        raise JobError(f"{what}job_ready_o is high in the cycle of done_o")
+    if write_beats and not (dut.wr_valid_o.value and dut.wr_ready_i.value):
+        raise JobError(f"{what}done_o in a cycle without a write beat accepted")
+    cycles = mem.cycles - c0
+    await edge
+    if mem.pending_write_beats:
+        raise JobError(f"{what}done_o with {mem.pending_write_beats} write beats still owed")
+    if write_beats is not None and mem.write_beats - writes0 != write_beats:
+        raise JobError(f"{what}{mem.write_beats - writes0} write beats, expected {write_beats}")
+    for addr, beats in mem.read_commands[reads0:] if read_regions is not None else ():
+        end = addr + beats * mem.beat_bytes
+        if not any(a <= addr and end <= a + n for a, n in read_regions):
+            raise JobError(f"{what}read of {beats} beats at 0x{addr:x} outside the job's inputs")
+    return cycles
+
+
+async def reset_mid_job(dut, mem: EngineMemory, fields: dict[str, int], after: int) -> None:
+    """Start a job, reset the engine *after* cycles into it (the job must still
+    run then) and check it comes out of reset idle."""
+    task = cocotb.start_soon(run_job(dut, mem, fields, 1 << 30))
+    await ClockCycles(dut.clk_i, after)
+    assert not task.done(), f"job finished within {after} cycles: the reset is not mid-job"
+    task.cancel()
+    await engine_reset(dut)
+
+
+def check_written(mem: EngineMemory, y_addr: int, y_bytes: int, label: str = "") -> None:
+    """Exactly the bytes of the output region were written (since clear_written)."""
+    expect = np.zeros(mem.size, dtype=bool)
+    expect[y_addr : y_addr + y_bytes] = True
+    bad = np.flatnonzero(mem.written != expect)
+    if len(bad):
+        a = int(bad[0])
+        what = "not written" if expect[a] else "written outside the output region"
+        raise JobError(
+            f"{label + ': ' if label else ''}{len(bad)} bytes wrong in the write mask; first at "
+            f"0x{a:x} ({what}; output region 0x{y_addr:x}..0x{y_addr + y_bytes:x})"
+        )
+
+
+async def idle_after_reset(dut, size: int, seed: int) -> None:
+    """Out of reset: job_ready_o high, no command, no write, no done_o, no
+    read data taken, for 32 cycles."""
+    await start(dut, size, seed, 0.0)
+    for _ in range(32):
+        await ReadOnly()
+        for name in (*_QUIET, "rd_ready_o"):
+            assert not getattr(dut, name).value, f"{name} high with no job"
+        assert dut.job_ready_o.value, "job_ready_o low with no job"
+        await RisingEdge(dut.clk_i)
