@@ -11,39 +11,18 @@ the Verilator control files in rtl/lint/.
 from __future__ import annotations
 
 import argparse
-import re
 import subprocess
 import sys
 from pathlib import Path
 
-from tb.simbuild import LINT_WAIVERS, RTL_DIR, generated
+from tb.simbuild import LINT_WAIVERS, RTL_DIR, generated, rtl_modules
 from tb.toolchain import ToolchainError, setup_verilator
-
-_MODULE_RE = re.compile(r"^\s*module\s+(?:automatic\s+|static\s+)?([A-Za-z_]\w*)", re.MULTILINE)
-_PACKAGE_RE = re.compile(r"^\s*package\s+([A-Za-z_]\w*)", re.MULTILINE)
-
-
-def _strip_comments(text: str) -> str:
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
-    return re.sub(r"//[^\n]*", "", text)
-
-
-def rtl_sources() -> tuple[list[Path], dict[str, Path]]:
-    """rtl/ files (packages first) and the modules they declare."""
-    files = sorted(RTL_DIR.glob("*.sv")) + sorted(RTL_DIR.glob("*.v"))
-    packages, others, modules = [], [], {}
-    for f in files:
-        text = _strip_comments(f.read_text())
-        (packages if _PACKAGE_RE.search(text) else others).append(f)
-        for name in _MODULE_RE.findall(text):
-            modules[name] = f
-    return packages + others, modules
 
 
 def lint(config: str, verilator: Path) -> int:
     """Lint every module for *config*; the number of failing modules."""
     pkg = Path(generated(config).package)
-    sources, modules = rtl_sources()
+    sources, modules = rtl_modules()
     if not modules:
         print(f"no modules found in {RTL_DIR}")
         return 0

@@ -33,6 +33,8 @@
 // take: in_ready_o = !(out_valid_o && !out_ready_i) (a combinational path from
 // out_ready_i). Latency: 7 cycles from an accepted input beat to out_valid_o
 // (with out_ready_i high); throughput: one beat (LANES results) per cycle.
+// Submodules: lockstep_pipe_ctrl (the handshake and stage enables) and
+// interp_rom (the ROM read and slope stages, 4 and 5, and acc).
 module exp_unit
   import edgemoe_cfg_pkg::*;
 #(
@@ -75,11 +77,9 @@ module exp_unit
   // Bits of f below one table step (the interpolation fraction r).
   localparam int unsigned FracIdxW  = T_FRAC - STEP_LOG2;
   localparam int unsigned Entries   = (2 ** STEP_LOG2) + 1;
-  localparam int unsigned AddrW     = STEP_LOG2 + 1;
   localparam int unsigned EntryW    = TABLE_BITS + 1;
-  // Interpolation: signed table difference times the unsigned fraction.
-  localparam int unsigned DiffW     = EntryW + 1;
-  localparam int unsigned ProdW     = DiffW + FracIdxW + 1;
+  // Interpolation (interp_rom): its signed accumulator, EntryW + m + 2 bits.
+  localparam int unsigned ProdW     = EntryW + FracIdxW + 2;
   // acc <= 2**(B+m): EntryW + m bits.
   localparam int unsigned AccW      = EntryW + FracIdxW;
   // Output shift sh = ShiftBase + k.
@@ -147,35 +147,46 @@ module exp_unit
   // Handshake and enables //
   ///////////////////////////
 
-  logic [NumStages-1:0] valid_q;
-  logic                 pipe_en;
-
-  assign pipe_en     = ~(valid_q[NumStages-1] & ~out_ready_i);
-  assign in_ready_o  = pipe_en;
-  assign out_valid_o = valid_q[NumStages-1];
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      valid_q <= '0;
-    end else if (pipe_en) begin
-      valid_q <= {valid_q[NumStages-2:0], in_valid_i};
-    end
-  end
-
-  // Per-stage load enables: a stage register loads when the pipe moves and
-  // the stage feeding it holds a valid beat.
+  // ld[s]: load enable of stage s + 1.
   logic [NumStages-1:0] ld;
-  assign ld = {NumStages{pipe_en}} & {valid_q[NumStages-2:0], in_valid_i};
 
-  /////////
-  // ROM //
-  /////////
+  lockstep_pipe_ctrl #(
+    .STAGES (NumStages)
+  ) u_pipe_ctrl (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i,
+    .in_ready_o,
+    .out_valid_o,
+    .out_ready_i,
+    .ld_o (ld)
+  );
 
-  logic [EntryW-1:0] rom [Entries];
+  //////////////////////////////////
+  // Table read and interpolation //
+  //////////////////////////////////
 
-  initial begin
-    $readmemh(ROM_FILE, rom);
-  end
+  // Stage 4 reads T[i] and T[i+1], stage 5 holds T[i] and the slope term;
+  // interp_acc is acc = T[i] * 2**m + (T[i+1] - T[i]) * r.
+  logic [LANES*STEP_LOG2-1:0] seg_idx;
+  logic [LANES*FracIdxW-1:0]  seg_frac;
+  logic [LANES*ProdW-1:0]     interp_acc;
+
+  interp_rom #(
+    .LANES    (LANES),
+    .IDX_W    (STEP_LOG2),
+    .FRAC_W   (FracIdxW),
+    .ENTRY_W  (EntryW),
+    .ROM_FILE (ROM_FILE)
+  ) u_interp_rom (
+    .clk_i,
+    .rd_en_i  (ld[3]),
+    .mul_en_i (ld[4]),
+    .idx_i    (seg_idx),
+    .frac_i   (seg_frac),
+    .zero_i   ('0),
+    .acc_o    (interp_acc)
+  );
 
   ///////////
   // Lanes //
@@ -227,41 +238,29 @@ module exp_unit
       end
     end
 
-    // Stage 4: k, and the table entries at both ends of f's segment.
-    logic [AddrW-1:0]    addr_lo3, addr_hi3;
-    logic                flush4_q;
-    logic [KW-1:0]       k4_q;
-    logic [FracIdxW-1:0] r4_q;
-    logic [EntryW-1:0]   lo4_q, hi4_q;
+    // Stage 4: k, and the table entries at both ends of f's segment (i = f >> m,
+    // r = f mod 2**m, read by interp_rom).
+    logic          flush4_q;
+    logic [KW-1:0] k4_q;
 
-    assign addr_lo3 = {1'b0, t3_q[T_FRAC-1:FracIdxW]};
-    assign addr_hi3 = addr_lo3 + AddrW'(1);
+    assign seg_idx[l*STEP_LOG2 +: STEP_LOG2] = t3_q[T_FRAC-1:FracIdxW];
+    assign seg_frac[l*FracIdxW +: FracIdxW]  = t3_q[FracIdxW-1:0];
 
     always_ff @(posedge clk_i) begin
       if (ld[3]) begin
         flush4_q <= flush3_q;
         k4_q     <= t3_q[TW-1:T_FRAC];
-        r4_q     <= t3_q[FracIdxW-1:0];
-        lo4_q    <= rom[addr_lo3];
-        hi4_q    <= rom[addr_hi3];
       end
     end
 
-    // Stage 5: slope times fraction (T[i+1] <= T[i]: a product <= 0).
-    logic signed [DiffW-1:0] diff4;
-    logic                    flush5_q;
-    logic [KW-1:0]           k5_q;
-    logic [EntryW-1:0]       lo5_q;
-    logic signed [ProdW-1:0] prod5_q;
-
-    assign diff4 = $signed({1'b0, hi4_q}) - $signed({1'b0, lo4_q});
+    // Stage 5: slope times fraction (T[i+1] <= T[i]: a product <= 0), in interp_rom.
+    logic          flush5_q;
+    logic [KW-1:0] k5_q;
 
     always_ff @(posedge clk_i) begin
       if (ld[4]) begin
         flush5_q <= flush4_q;
         k5_q     <= k4_q;
-        lo5_q    <= lo4_q;
-        prod5_q  <= ProdW'(diff4 * $signed({1'b0, r4_q}));
       end
     end
 
@@ -272,7 +271,7 @@ module exp_unit
     logic [AccW-1:0]         acc6_q;
     logic [SW-1:0]           sh6_q;
 
-    assign acc5 = $signed(ProdW'({lo5_q, {FracIdxW{1'b0}}})) + prod5_q;
+    assign acc5 = $signed(interp_acc[l*ProdW +: ProdW]);
 
     always_ff @(posedge clk_i) begin
       if (ld[5]) begin

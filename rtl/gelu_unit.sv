@@ -17,6 +17,8 @@
 // enable; the pipeline stalls only when its last stage holds a result the sink
 // does not take, so in_ready_o = !(out_valid_o && !out_ready_i). One beat per
 // cycle at full throughput, no loss or duplication under backpressure.
+// Submodules: lockstep_pipe_ctrl (the handshake and stage enables) and
+// interp_rom (the ROM read and multiply stages, and acc).
 module gelu_unit
   import edgemoe_cfg_pkg::*;
 #(
@@ -49,12 +51,10 @@ module gelu_unit
   // log2 of the number of table segments N.
   localparam int unsigned SegLog2  = RANGE_LOG2 + STEP_LOG2;
   localparam int unsigned Entries  = (2 ** SegLog2) + 1;
-  localparam int unsigned AddrW    = SegLog2 + 1;
   // |x| zero-extended so that the segment index and the bits above it exist.
   localparam int unsigned AbsW     = (DATA_W > FracIdxW + SegLog2) ? DATA_W
                                                                    : FracIdxW + SegLog2 + 1;
-  // Interpolation: signed table difference times the unsigned fraction.
-  localparam int unsigned DiffW    = TABLE_W + 1;
+  // Interpolation accumulator (interp_rom): TABLE_W + m + 2 bits, signed.
   localparam int unsigned AccW     = TABLE_W + FracIdxW + 2;
   localparam int unsigned Shift    = TABLE_W - STEP_LOG2;
   localparam int unsigned DeltaW   = AccW - Shift;
@@ -81,38 +81,47 @@ module gelu_unit
   // Handshake and enables //
   ///////////////////////////
 
-  logic [NumStages-1:0] valid_q;
-  logic                 pipe_en;
+  // ld[s]: load enable of stage s + 1.
+  logic [NumStages-1:0] ld;
 
-  assign pipe_en     = ~(valid_q[NumStages-1] & ~out_ready_i);
-  assign in_ready_o  = pipe_en;
-  assign out_valid_o = valid_q[NumStages-1];
+  lockstep_pipe_ctrl #(
+    .STAGES (NumStages)
+  ) u_pipe_ctrl (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i,
+    .in_ready_o,
+    .out_valid_o,
+    .out_ready_i,
+    .ld_o (ld)
+  );
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      valid_q <= '0;
-    end else if (pipe_en) begin
-      valid_q <= {valid_q[NumStages-2:0], in_valid_i};
-    end
-  end
+  //////////////////////////////////
+  // Table read and interpolation //
+  //////////////////////////////////
 
-  // Per-stage load enables: a stage register loads when the pipe moves and
-  // the stage feeding it holds a valid beat.
-  logic ld1, ld2, ld3, ld4;
-  assign ld1 = pipe_en & in_valid_i;
-  assign ld2 = pipe_en & valid_q[0];
-  assign ld3 = pipe_en & valid_q[1];
-  assign ld4 = pipe_en & valid_q[2];
+  // Stage 1 reads T[idx] and T[idx+1], stage 2 holds T[idx] and the slope term
+  // (both zero beyond the table); interp_acc is their exact sum.
+  logic [LANES*SegLog2-1:0]  seg_idx;
+  logic [LANES*FracIdxW-1:0] seg_frac;
+  logic [LANES-1:0]          seg_beyond;
+  logic [LANES*AccW-1:0]     interp_acc;
 
-  /////////
-  // ROM //
-  /////////
-
-  logic [TABLE_W-1:0] rom [Entries];
-
-  initial begin
-    $readmemh(ROM_FILE, rom);
-  end
+  interp_rom #(
+    .LANES    (LANES),
+    .IDX_W    (SegLog2),
+    .FRAC_W   (FracIdxW),
+    .ENTRY_W  (TABLE_W),
+    .ROM_FILE (ROM_FILE)
+  ) u_interp_rom (
+    .clk_i,
+    .rd_en_i  (ld[0]),
+    .mul_en_i (ld[1]),
+    .idx_i    (seg_idx),
+    .frac_i   (seg_frac),
+    .zero_i   (seg_beyond),
+    .acc_o    (interp_acc)
+  );
 
   ///////////
   // Lanes //
@@ -123,56 +132,36 @@ module gelu_unit
     logic signed [DATA_W-1:0]   x0;
     logic        [DATA_W-1:0]   abs0;
     logic        [AbsW-1:0]     abs0_ext;
-    logic                       beyond0;
-    logic        [AddrW-1:0]    addr_lo0, addr_hi0;
 
     assign x0       = $signed(in_data_i[l*DATA_W +: DATA_W]);
     assign abs0     = x0[DATA_W-1] ? (~x0 + DATA_W'(1)) : x0;
     assign abs0_ext = AbsW'(abs0);
-    assign beyond0  = |abs0_ext[AbsW-1:FracIdxW+SegLog2];
-    assign addr_lo0 = {1'b0, abs0_ext[FracIdxW+SegLog2-1:FracIdxW]};
-    assign addr_hi0 = addr_lo0 + AddrW'(1);
 
-    // Stage 1: table entries at both ends of the segment.
-    logic signed [DATA_W-1:0]   x1_q;
-    logic        [FracIdxW-1:0] frac1_q;
-    logic                       beyond1_q;
-    logic        [TABLE_W-1:0]  lo1_q, hi1_q;
+    assign seg_beyond[l]                     = |abs0_ext[AbsW-1:FracIdxW+SegLog2];
+    assign seg_idx[l*SegLog2 +: SegLog2]     = abs0_ext[FracIdxW+SegLog2-1:FracIdxW];
+    assign seg_frac[l*FracIdxW +: FracIdxW]  = abs0_ext[FracIdxW-1:0];
+
+    // Stages 1 and 2: x alongside the table read and the slope term (interp_rom).
+    logic signed [DATA_W-1:0]   x1_q, x2_q;
 
     always_ff @(posedge clk_i) begin
-      if (ld1) begin
-        x1_q      <= x0;
-        frac1_q   <= abs0_ext[FracIdxW-1:0];
-        beyond1_q <= beyond0;
-        lo1_q     <= rom[addr_lo0];
-        hi1_q     <= rom[addr_hi0];
+      if (ld[0]) begin
+        x1_q <= x0;
       end
     end
 
-    // Stage 2: slope times fraction (zero beyond the table).
-    logic signed [DiffW-1:0]    diff1;
-    logic signed [AccW-1:0]     prod1;
-
-    assign diff1 = $signed({1'b0, hi1_q}) - $signed({1'b0, lo1_q});
-    assign prod1 = AccW'(diff1 * $signed({1'b0, frac1_q}));
-
-    logic signed [DATA_W-1:0]   x2_q;
-    logic        [TABLE_W-1:0]  lo2_q;
-    logic signed [AccW-1:0]     prod2_q;
-
     always_ff @(posedge clk_i) begin
-      if (ld2) begin
-        x2_q    <= x1_q;
-        lo2_q   <= beyond1_q ? '0 : lo1_q;
-        prod2_q <= beyond1_q ? '0 : prod1;
+      if (ld[1]) begin
+        x2_q <= x1_q;
       end
     end
 
-    // Stage 3: exact accumulation, round half up, drop the shifted-out bits.
+    // Stage 3: acc (exact, from interp_rom) rounded half up, the shifted-out
+    // bits dropped.
     logic signed [AccW-1:0]     acc2;
     logic        [AccW-1:0]     rounded2;
 
-    assign acc2     = $signed({2'b00, lo2_q, {FracIdxW{1'b0}}}) + prod2_q;
+    assign acc2     = $signed(interp_acc[l*AccW +: AccW]);
     assign rounded2 = $unsigned(acc2) + RoundHalf;
 
     // The bits below the rounding point are dropped by design.
@@ -183,7 +172,7 @@ module gelu_unit
     logic        [DeltaW-1:0]   delta3_q;
 
     always_ff @(posedge clk_i) begin
-      if (ld3) begin
+      if (ld[2]) begin
         x3_q     <= x2_q;
         delta3_q <= rounded2[AccW-1:Shift];
       end
@@ -196,7 +185,7 @@ module gelu_unit
     assign relu3 = x3_q[DATA_W-1] ? '0 : x3_q;
 
     always_ff @(posedge clk_i) begin
-      if (ld4) begin
+      if (ld[3]) begin
         y4_q <= relu3 - $signed(DATA_W'(delta3_q));
       end
     end

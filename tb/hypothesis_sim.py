@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from cocotb.task import bridge
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
@@ -51,8 +51,12 @@ async def run_property(
     examples: int,
     seed: int,
     unit: str,
+    explicit: Sequence[Mapping[str, object]] = (),
 ) -> None:
     """Run ``prop(**drawn)`` for ``examples`` seeded examples inside the simulation.
+
+    ``explicit`` examples (keyword dicts) always run first, whatever the seed: the
+    corners a mutant hides in must not depend on the draw.
 
     ``prop`` raises ``AssertionError(message)`` on a mismatch (any other
     exception is a failure too).  On failure this raises ``AssertionError``
@@ -74,13 +78,16 @@ async def run_property(
             failures.append(f"{kwargs}: {type(exc).__name__}: {exc}")
             raise
 
+    test = given(**strategies)(recorded)
+    for kwargs in reversed(explicit):  # decorators apply inside out: keep the order
+        test = example(**kwargs)(test)
     test = settings(
         max_examples=examples,
         database=None,
         deadline=None,
         print_blob=False,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )(hypothesis_seed(seed)(given(**strategies)(recorded)))
+    )(hypothesis_seed(seed)(test))
 
     dut._log.info("%s: Hypothesis, %d examples, seed %d", unit, examples, seed)
     t0 = time.perf_counter()

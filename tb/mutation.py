@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tb.hypothesis_sim import MINIMAL
-from tb.simbuild import RTL_DIR, SIM_ROOT, SimBuild, SimResult
+from tb.simbuild import RTL_DIR, SIM_ROOT, SimBuild, SimResult, rtl_closure
 
 __all__ = ["Mutant", "assert_caught", "build_mutant", "run_mutant"]
 
@@ -43,7 +43,7 @@ def build_mutant(
 ) -> SimBuild:
     """Build ``toplevel`` with ``mutant`` applied to its copy of ``rtl/<mutant.file>``.
 
-    ``sources`` are the build's RTL files (default ``rtl/<toplevel>.sv``); the
+    ``sources`` are the build's RTL files (default ``rtl_closure(toplevel)``); the
     mutated file replaces its original among them.
     """
     original = RTL_DIR / mutant.file
@@ -58,7 +58,7 @@ def build_mutant(
     src_dir.mkdir(parents=True, exist_ok=True)
     mutated = src_dir / mutant.file
     mutated.write_text(text.replace(mutant.pattern, mutant.replacement))
-    srcs = [Path(s).resolve() for s in (sources or [RTL_DIR / f"{toplevel}.sv"])]
+    srcs = [Path(s).resolve() for s in (sources or rtl_closure(toplevel))]
     if original.resolve() not in srcs:
         raise AssertionError(f"mutant {mutant.name}: rtl/{mutant.file} is not among the sources")
     srcs = [mutated if s == original.resolve() else s for s in srcs]

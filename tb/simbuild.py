@@ -89,6 +89,57 @@ class SimFailure(AssertionError):
     """A cocotb test failed, errored, did not run, or the simulator crashed."""
 
 
+_MODULE_RE = re.compile(r"^\s*module\s+(?:automatic\s+|static\s+)?([A-Za-z_]\w*)", re.MULTILINE)
+_PACKAGE_RE = re.compile(r"^\s*package\s+([A-Za-z_]\w*)", re.MULTILINE)
+# An instantiation: a name, then parameters (#(...)) or an instance name and "(".
+_INSTANCE_RE = re.compile(r"\b([A-Za-z_]\w*)\s*(?:#\s*\(|[A-Za-z_]\w*\s*\()")
+
+
+def strip_comments(text: str) -> str:
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
+    return re.sub(r"//[^\n]*", "", text)
+
+
+def rtl_modules() -> tuple[list[Path], dict[str, Path]]:
+    """rtl/ files (packages first) and the module -> file map of what they declare."""
+    files = sorted(RTL_DIR.glob("*.sv")) + sorted(RTL_DIR.glob("*.v"))
+    packages, others, modules = [], [], {}
+    for f in files:
+        text = strip_comments(f.read_text())
+        (packages if _PACKAGE_RE.search(text) else others).append(f)
+        for name in _MODULE_RE.findall(text):
+            modules[name] = f
+    return packages + others, modules
+
+
+def rtl_closure(*roots: str | Path) -> list[Path]:
+    """The files a build needs: each root (an rtl/ module name, or a file such as a
+    tb/ bench top) and, transitively, the rtl/ file of every module instantiated in
+    them. Benches never list their RTL by hand, so a unit that grows a submodule
+    needs no edit elsewhere."""
+    _, modules = rtl_modules()
+    todo: list[Path] = []
+    for root in roots:
+        if isinstance(root, str) and root in modules:
+            todo.append(modules[root])
+        elif Path(root).is_file():
+            todo.append(Path(root))
+        else:
+            raise ValueError(f"{root!r} is neither a module of rtl/ nor a file")
+    seen: list[Path] = []
+    while todo:
+        f = todo.pop(0).resolve()
+        if f in seen:
+            continue
+        seen.append(f)
+        text = strip_comments(f.read_text())
+        own = set(_MODULE_RE.findall(text))
+        for name in _INSTANCE_RE.findall(text):
+            if name in modules and name not in own:
+                todo.append(modules[name])
+    return seen
+
+
 @functools.cache
 def generated(config: str):
     """Generate the package and ROM files of *config* into ``build/gen/<config>/``.
@@ -345,7 +396,8 @@ def build(
 ) -> SimBuild:
     """Build *toplevel* for *config* (or reuse an up-to-date build).
 
-    *sources* default to ``rtl/<toplevel>.sv``; the lint waivers of
+    *sources* default to :func:`rtl_closure` of *toplevel* (its file and every rtl/
+    module it instantiates, transitively); the lint waivers of
     ``rtl/lint/`` and the generated configuration package always come first. The build goes to
     ``build/sim/<config>/<name>[-waves]/`` (*name* defaults to *toplevel*).
 
@@ -362,7 +414,7 @@ def build(
     setup_verilator()
     gen = generated(config)
     srcs = [*LINT_WAIVERS, Path(gen.package)] + [
-        Path(s).resolve() for s in (sources or [RTL_DIR / f"{toplevel}.sv"])
+        Path(s).resolve() for s in (sources or rtl_closure(toplevel))
     ]
     params = dict(parameters or {})
     dir_name = (name or toplevel) + ("-waves" if waves else "")

@@ -13,7 +13,13 @@ the clock and resets the unit itself, so it is the whole body of a test.
   stream must match from scratch (several rounds);
 - :func:`stream_chunked`: a long stream in chunks under random stalls on both
   sides, compared chunk by chunk; returns the cycle counts and wall time for
-  the bench's log and :func:`tb.benchlog.record`.
+  the bench's log and :func:`tb.benchlog.record`;
+- :func:`lane_property`: an in-simulation Hypothesis property of a
+  one-value-per-lane unit.
+
+:class:`LaneUnit` bundles a one-value-per-lane unit's (gelu, exp) golden model,
+stimulus and ROM into those bodies; :func:`confirm_lane_mutant` is the pytest
+side of its mutation tests.
 """
 
 from __future__ import annotations
@@ -21,13 +27,25 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from tb.stream import StreamStats, idle_pattern, interrupt_with_reset, reset, start_clock, stream
 
-__all__ = ["StreamTotals", "full_rate", "reset_idle", "reset_mid_stream", "stream_chunked"]
+__all__ = [
+    "LaneUnit",
+    "StreamTotals",
+    "confirm_lane_mutant",
+    "full_rate",
+    "lane_property",
+    "read_rom_hex",
+    "reset_idle",
+    "reset_mid_stream",
+    "stream_chunked",
+    "unpack_unsigned",
+]
 
 #: ``compare(outs)``: None when the output beats match the golden model, else the difference.
 Compare = Callable[[list[int]], "str | None"]
@@ -233,3 +251,197 @@ async def lane_property(
         seed=seed,
         unit=unit,
     )
+
+
+# ---- one-value-per-lane units (gelu, exp): the bench parts they share
+
+
+def unpack_unsigned(words: Sequence[int], lanes: int, width: int) -> np.ndarray:
+    """One integer per beat to unsigned raw values (lane 0 first), as int64
+    (:func:`tb.stream.unpack_lanes` is the signed counterpart)."""
+    if width in (8, 16, 32):
+        nbytes = lanes * width // 8
+        raw = b"".join(w.to_bytes(nbytes, "little") for w in words)
+        return np.frombuffer(raw, dtype=f"<u{width // 8}").astype(np.int64)
+    mask = (1 << width) - 1
+    return np.array(
+        [(w >> (width * lane)) & mask for w in words for lane in range(lanes)], dtype=np.int64
+    )
+
+
+def read_rom_hex(path: Path) -> np.ndarray:
+    """The entries of a $readmemh file (one hex number per line) as int64."""
+    vals = []
+    for line in Path(path).read_text().splitlines():
+        line = line.split("//", 1)[0].strip()
+        if line and not line.startswith("@"):
+            vals.extend(int(tok, 16) for tok in line.split())
+    return np.array(vals, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class LaneUnit:
+    """A unit that maps each lane's value through one function (``LANES`` lanes of
+    ``in_w`` bits in, of ``out_w`` bits out, one valid/ready handshake), with its
+    golden model, stimulus and ROM: the test bodies of its bench.
+
+    ``unit`` names it in messages, :func:`tb.benchlog.record` and the environment
+    knobs (``<UNIT>_VECTORS``); ``vectors(n, rng, lanes)`` draws at least *n*
+    inputs (edge cases and random fill, a multiple of *lanes*); ``rom`` is the
+    ROM file the RTL loads and ``table`` the table the golden model uses.
+    """
+
+    unit: str
+    config: str
+    in_w: int
+    out_w: int
+    signed_out: bool
+    golden: Callable[[np.ndarray], np.ndarray]
+    golden_name: str
+    describe: Callable[[int], str]
+    vectors: Callable[[int, np.random.Generator, int], np.ndarray]
+    rom: Path
+    table: Callable[[], np.ndarray]
+
+    def check_rom(self) -> None:
+        """The ROM file the RTL loads must hold the table the golden model uses."""
+        rom, table = read_rom_hex(self.rom), np.asarray(self.table(), dtype=np.int64)
+        if rom.shape != table.shape or (rom != table).any():
+            raise AssertionError(
+                f"{self.rom} does not hold the {self.unit} table of configuration "
+                f"{self.config!r} (the configuration changed after generation?)"
+            )
+
+    def lanes(self, dut) -> int:
+        """LANES of the build (from its port widths), after :meth:`check_rom`."""
+        self.check_rom()
+        width, out_width = len(dut.in_data_i), len(dut.out_data_o)
+        lanes, rest = divmod(width, self.in_w)
+        if rest or out_width != lanes * self.out_w:
+            raise AssertionError(
+                f"in_data_i {width} / out_data_o {out_width} bits are not LANES x {self.in_w} / "
+                f"LANES x {self.out_w}"
+            )
+        return lanes
+
+    def unpack(self, words: Sequence[int], lanes: int) -> np.ndarray:
+        from tb.stream import unpack_lanes
+
+        return (unpack_lanes if self.signed_out else unpack_unsigned)(words, lanes, self.out_w)
+
+    def compare(self, x: np.ndarray, y_rtl: np.ndarray, lanes: int) -> str | None:
+        """None when *y_rtl* equals the golden model on *x*; else a description
+        of the first difference (input, lane, RTL and golden values)."""
+        y_gold = np.asarray(self.golden(x), dtype=np.int64)
+        if len(y_rtl) != len(x):
+            return f"{len(y_rtl)} outputs for {len(x)} inputs"
+        bad = np.flatnonzero(y_rtl != y_gold)
+        if not len(bad):
+            return None
+        k = int(bad[0])
+        return (
+            f"{len(bad)} of {len(x)} outputs differ from {self.golden_name}; first: input #{k} "
+            f"{self.describe(int(x[k]))} on lane {k % lanes} (beat {k // lanes}): "
+            f"rtl {int(y_rtl[k])}, golden {int(y_gold[k])}"
+        )
+
+    def compare_words(self, x: np.ndarray, lanes: int) -> Compare:
+        """``compare(outs)`` of this module's test bodies for the inputs *x*."""
+        return lambda outs: self.compare(x, self.unpack(outs, lanes), lanes)
+
+    def _draw(self, n: int, rng: np.random.Generator, lanes: int) -> tuple[np.ndarray, list[int]]:
+        """Exactly *n* inputs (a multiple of *lanes*) and their beats."""
+        from tb.stream import pack_lanes
+
+        x = self.vectors(n, rng, lanes)[:n]
+        return x, pack_lanes(x, lanes, self.in_w)
+
+    async def reset_idle(self, dut) -> None:
+        """Out of reset: ready, nothing valid, and nothing appears without input."""
+        self.lanes(dut)
+        await reset_idle(dut)
+
+    async def throughput(self, dut, seed: int, *, latency: int, beats: int = 256) -> None:
+        """Full rate (:func:`full_rate`) on *beats* beats of stimulus, with the
+        documented *latency*."""
+        lanes = self.lanes(dut)
+        x, words = self._draw(beats * lanes, np.random.default_rng(seed), lanes)
+        await full_rate(dut, words, self.compare_words(x, lanes), latency=latency)
+
+    async def reset_mid_stream(self, dut, seed: int, *, beats: int = 512) -> None:
+        """:func:`reset_mid_stream` on streams of *beats* beats."""
+        lanes = self.lanes(dut)
+        rng = np.random.default_rng(seed)
+
+        def make_stream():
+            x, words = self._draw(beats * lanes, rng, lanes)
+            return words, self.compare_words(x, lanes)
+
+        await reset_mid_stream(dut, rng, make_stream)
+
+    async def stream(self, dut, seed: int, n: int) -> None:
+        """>= *n* inputs (``vectors``: every edge case and random fill) under random
+        stalls on both sides (:func:`stream_chunked`), bit for bit; the speed goes
+        to the log and :func:`tb.benchlog.record`."""
+        from tb.benchlog import record
+        from tb.stream import pack_lanes
+
+        lanes = self.lanes(dut)
+        dut._log.info("seed %d (rerun: pytest --sim-seed %d)", seed, seed)
+        rng = np.random.default_rng(seed)
+        x = self.vectors(n, rng, lanes)
+        words = pack_lanes(x, lanes, self.in_w)
+
+        def check(start: int, stop: int, outs: list[int]) -> str | None:
+            return self.compare_words(x[start * lanes : stop * lanes], lanes)(outs)
+
+        t = await stream_chunked(dut, words, check, rng=rng, seed=seed)
+        dut._log.info(
+            "%d inputs in %d beats, %s: %.0f inputs/s, %.0f cycles/s",
+            len(x), len(words), t.describe(), len(x) / t.seconds, t.cycles / t.seconds,
+        )  # fmt: skip
+        cycles_per_s = t.cycles / t.seconds
+        record(self.unit, self.config, len(x), t.seconds, cycles_per_s=cycles_per_s, lanes=lanes)
+
+    async def hypothesis(self, dut, seed: int, *, x_strategy, examples: int) -> None:
+        """:func:`lane_property` with this unit's golden model (``x_strategy`` per value)."""
+        lanes = self.lanes(dut)
+        await lane_property(
+            dut,
+            lanes=lanes,
+            in_w=self.in_w,
+            unpack=lambda o: self.unpack(o, lanes),
+            golden=self.golden,
+            describe=self.describe,
+            x_strategy=x_strategy,
+            examples=examples,
+            seed=seed,
+            unit=self.unit,
+        )
+
+
+def confirm_lane_mutant(
+    shrunk: str,
+    mutant: str,
+    golden: Callable[[np.ndarray], np.ndarray],
+    model: Callable[..., np.ndarray],
+    knobs: dict[str, object],
+) -> None:
+    """pytest side of a lane unit's mutation test: the shrunk input *shrunk* (``x=...
+    rtl ... golden ...``, from :func:`lane_property` via :func:`tb.mutation.run_mutant`)
+    really separates the mutant from the golden model: ``model(x)`` (the bench's
+    Python model of the RTL) is golden there and ``model(x, **knobs)`` (the modelled
+    mutation) is what the mutant returned."""
+    import re
+
+    m = re.search(r"x=(-?\d+) .*rtl (-?\d+) golden (-?\d+)", shrunk)
+    assert m, f"no input in the shrunk example: {shrunk}"
+    x, y_rtl, y_gold = (int(v) for v in m.groups())
+    print(f"mutant {mutant}: minimal failing input x={x}, rtl {y_rtl}, golden {y_gold}")
+    xa = np.array([x], dtype=np.int64)
+    assert int(golden(xa)[0]) == y_gold
+    assert int(model(xa)[0]) == y_gold, "the Python model disagrees with golden"
+    assert int(model(xa, **knobs)[0]) == y_rtl, (
+        "the mutant's output is not what the modelled mutation predicts"
+    )
+    assert y_rtl != y_gold

@@ -10,26 +10,12 @@ from golden.stages.attention import attention_scores
 from hls.config import load_config
 from tb.attention_engine.model import make_qkv
 from tb.mutation import Mutant, build_mutant
-from tb.simbuild import RTL_DIR
+from tb.simbuild import rtl_closure
 
 TESTS = "tb.attention_engine.attention_engine_tests"
 TOPLEVEL = "attention_engine"
 #: The engine and the units it instantiates.
-SOURCES = [
-    RTL_DIR / f"{name}.sv"
-    for name in (
-        "exp_unit",
-        "recip_unit",
-        "sync_fifo",
-        "softmax_stats_unit",
-        "attn_score_unit",
-        "attn_prob_unit",
-        "attn_seg_counter",
-        "attn_row_counter",
-        "attn_pass_counter",
-        "attention_engine",
-    )
-]
+SOURCES = rtl_closure(TOPLEVEL)
 
 
 @pytest.fixture(scope="session")

@@ -15,16 +15,11 @@ import pytest
 
 from tb.axi.model import burst_violations, split_bursts
 from tb.mutation import Mutant, assert_caught, build_mutant
-from tb.simbuild import RTL_DIR
+from tb.simbuild import rtl_closure
 
 TESTS = "tb.axi.dma_tests"
 TOP = "axi_dma_tb"
-SOURCES = [
-    Path(__file__).with_name("axi_dma_tb.sv"),
-    RTL_DIR / "axi_burst_planner.sv",
-    RTL_DIR / "axi_read_master.sv",
-    RTL_DIR / "axi_write_master.sv",
-]
+SOURCES = rtl_closure(Path(__file__).with_name("axi_dma_tb.sv"))
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ separate the mutant from the golden model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -101,16 +100,6 @@ class ExpGeometry:
         """``x=<raw> (0x<hex>, <real>)``: the form failure messages use."""
         hex_x = f"{x & ((1 << self.in_w) - 1):0{(self.in_w + 3) // 4}x}"
         return f"x={x} (0x{hex_x}, {x * 2.0**-self.in_frac:.12g})"
-
-
-def read_rom_hex(path: Path) -> np.ndarray:
-    """The entries of a $readmemh file (one hex number per line) as int64."""
-    vals = []
-    for line in Path(path).read_text().splitlines():
-        line = line.split("//", 1)[0].strip()
-        if line and not line.startswith("@"):
-            vals.extend(int(tok, 16) for tok in line.split())
-    return np.array(vals, dtype=np.int64)
 
 
 def exp_model(

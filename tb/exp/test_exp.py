@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pytest
 
@@ -11,10 +9,14 @@ from golden.approx.exp import exp_neg
 from hls.config import load_config
 from tb.exp.model import ExpGeometry, edge_vectors, exp_model, stream_vectors, table_of
 from tb.mutation import Mutant, run_mutant
+from tb.simbuild import rtl_closure
+from tb.unit_checks import confirm_lane_mutant
 
 TESTS = "tb.exp.exp_tests"
 #: Lanes of the bench builds: 3 on tiny (an odd lane count), 8 on m3vit (its P).
 LANES = {"tiny": 3, "m3vit": 8}
+#: exp_unit and the modules it instantiates.
+SOURCES = rtl_closure("exp_unit")
 
 
 def _parameters(config: str) -> dict[str, object]:
@@ -23,7 +25,7 @@ def _parameters(config: str) -> dict[str, object]:
 
 @pytest.fixture(scope="session")
 def exp_sim(unit_config, sim_builds):
-    return sim_builds("exp_unit", unit_config, parameters=_parameters(unit_config))
+    return sim_builds("exp_unit", unit_config, parameters=_parameters(unit_config), sources=SOURCES)
 
 
 def test_exp_model_matches_golden(unit_config, seed_report):
@@ -67,8 +69,8 @@ def test_exp_hypothesis(exp_sim, seed_report):
     exp_sim.run(TESTS, ["exp_hypothesis"], seed=seed_report)
 
 
-#: Mutants of rtl/exp_unit.sv, each with the knobs of tb.exp.model.exp_model
-#: that make the Python model commit the same bug.
+#: Mutants of rtl/exp_unit.sv (and of rtl/interp_rom.sv, its table interpolation), each
+#: with the knobs of tb.exp.model.exp_model that make the Python model commit the same bug.
 MUTANTS = {
     "log2e_plus_one": (
         Mutant("log2e_plus_one", "exp_unit.sv", "LOG2E      = EXP_LOG2E,",
@@ -76,7 +78,7 @@ MUTANTS = {
         {"log2e_delta": 1},
     ),
     "interp_sign_flipped": (
-        Mutant("interp_sign_flipped", "exp_unit.sv", "+ prod5_q;", "- prod5_q;",
+        Mutant("interp_sign_flipped", "interp_rom.sv", "+ prod_q;", "- prod_q;",
                "the interpolation's slope term subtracted instead of added"),
         {"interp_sign": -1},
     ),
@@ -102,19 +104,13 @@ def test_exp_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report
     mut, knobs = MUTANTS[mutant]
     shrunk = run_mutant(
         sim_builds, mutant_config, "exp_unit", mut, "exp_hypothesis", TESTS, seed_report,
-        parameters=_parameters(mutant_config),
+        sources=SOURCES, parameters=_parameters(mutant_config),
     )  # fmt: skip
-    m = re.search(r"x=(-?\d+) .*rtl (-?\d+) golden (-?\d+)", shrunk)
-    assert m, f"no input in the shrunk example: {shrunk}"
-    x, y_rtl, y_gold = (int(v) for v in m.groups())
-    print(f"mutant {mutant}: minimal failing input x={x}, rtl {y_rtl}, golden {y_gold}")
-
     cfg = load_config(mutant_config)
     geo, table = ExpGeometry.from_config(cfg), table_of(cfg)
-    xa = np.array([x], dtype=np.int64)
-    assert int(exp_neg(xa, cfg)[0]) == y_gold
-    assert int(exp_model(xa, geo, table)[0]) == y_gold, "the Python model disagrees with golden"
-    assert int(exp_model(xa, geo, table, **knobs)[0]) == y_rtl, (
-        "the mutant's output is not what the modelled mutation predicts"
-    )
-    assert y_rtl != y_gold
+    confirm_lane_mutant(
+        shrunk, mutant,
+        golden=lambda x: exp_neg(x, cfg),
+        model=lambda x, **kw: exp_model(x, geo, table, **kw),
+        knobs=knobs,
+    )  # fmt: skip

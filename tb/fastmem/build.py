@@ -18,20 +18,16 @@ import time
 from pathlib import Path
 
 from tb import simbuild
-from tb.simbuild import LINT_WAIVERS, RTL_DIR, SIM_ROOT
+from tb.simbuild import LINT_WAIVERS, RTL_DIR, SIM_ROOT, rtl_closure
 from tb.toolchain import setup_verilator, verilator_id
 
 HERE = Path(__file__).resolve().parent
 TOP = "dma_fastmem_tb"
 DPI_C = HERE / "dpi_mem.c"
 BARE_MAIN = HERE / "bare_main.cpp"
-SOURCES = [
-    RTL_DIR / "axi_burst_planner.sv",
-    RTL_DIR / "axi_read_master.sv",
-    RTL_DIR / "axi_write_master.sv",
-    HERE / "axi_dpi_mem.sv",
-    HERE / "dma_fastmem_tb.sv",
-]
+#: The DMA masters (rtl/) and what they instantiate.
+RTL_SOURCES = rtl_closure("axi_read_master", "axi_write_master")
+SOURCES = [*RTL_SOURCES, HERE / "axi_dpi_mem.sv", HERE / "dma_fastmem_tb.sv"]
 
 
 def _digest(*paths: Path) -> str:
@@ -86,7 +82,7 @@ def axiram_build() -> dict:
     return {
         "toplevel": AXIRAM_TOP,
         "sources": [
-            *SOURCES[:3],
+            *RTL_SOURCES,
             RTL_DIR.parent / "tb" / "axi" / "axi_dma_tb.sv",
             HERE / f"{AXIRAM_TOP}.sv",
         ],

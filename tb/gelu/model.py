@@ -8,9 +8,13 @@ Hypothesis reports really separates the mutant from the golden model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
+
+from hls.tables import gelu_delta_table
+
+#: Cycles from an accepted input beat to out_valid_o (rtl/gelu_unit.sv's four stages).
+LATENCY = 4
 
 
 @dataclass(frozen=True)
@@ -56,16 +60,6 @@ class GeluGeometry:
         """``x=<raw> (0x<hex>, <real>)``: the form failure messages use."""
         hex_x = f"{x & ((1 << self.data_w) - 1):0{(self.data_w + 3) // 4}x}"
         return f"x={x} (0x{hex_x}, {x * 2.0**-self.frac:.9g})"
-
-
-def read_rom_hex(path: Path) -> np.ndarray:
-    """The entries of a $readmemh file (one hex number per line) as int64."""
-    vals = []
-    for line in Path(path).read_text().splitlines():
-        line = line.split("//", 1)[0].strip()
-        if line and not line.startswith("@"):
-            vals.extend(int(tok, 16) for tok in line.split())
-    return np.array(vals, dtype=np.int64)
 
 
 def gelu_model(
@@ -135,3 +129,8 @@ def stream_vectors(geo: GeluGeometry, n: int, rng: np.random.Generator, lanes: i
     out = np.concatenate([edges, tab, np.clip(near, geo.min_raw, geo.max_raw), full])
     rng.shuffle(out)
     return out.astype(np.int64)
+
+
+def table_of(cfg) -> np.ndarray:
+    """The delta table of *cfg* (what rtl/gelu_unit.sv's ROM file holds)."""
+    return np.asarray(gelu_delta_table(cfg.gelu), dtype=np.int64)

@@ -25,15 +25,15 @@ from hls.registers import REGISTER_MAP, STOP_ALL, register
 from tb import simbuild
 from tb.fastmem.build import DPI_C, dpi_build_args
 from tb.kernel.model import KernelInputs, Layout, compare_stage, cycle_budget, expected_taps
-from tb.simbuild import LINT_WAIVERS, RTL_DIR, SIM_ROOT
+from tb.simbuild import LINT_WAIVERS, SIM_ROOT, rtl_closure
 from tb.toolchain import setup_verilator, verilator_id
 
 HERE = Path(__file__).resolve().parent
 TOP = "kernel_fastmem_tb"
 BARE_MAIN = HERE / "bare_kernel.cpp"
-#: The kernel (every RTL file; Verilator elaborates what the top instantiates).
-KERNEL_SOURCES = sorted(RTL_DIR.glob("*.sv"))
-FAST_SOURCES = [*KERNEL_SOURCES, HERE.parent / "fastmem" / "axi_dpi_mem.sv", HERE / f"{TOP}.sv"]
+#: The kernel: its top and every rtl/ module under it.
+KERNEL_SOURCES = rtl_closure("edgemoe_kernel")
+FAST_SOURCES = [*rtl_closure(HERE / f"{TOP}.sv"), HERE.parent / "fastmem" / "axi_dpi_mem.sv"]
 #: What Python touches of kernel_fastmem_tb: its ports (nothing inside).
 PUBLIC = ("ap_clk", "ap_rst_n", "interrupt", "s_axi_control_*", "stage_done_o", "stage_idx_o",
           "image_idx_o", "fault_o")  # fmt: skip

@@ -11,13 +11,13 @@ from golden.layernorm import layernorm
 from hls.config import load_config
 from tb.layernorm.model import build_parameters, layernorm_model
 from tb.mutation import Mutant, run_mutant
-from tb.simbuild import RTL_DIR
+from tb.simbuild import rtl_closure
 
 TESTS = "tb.layernorm.layernorm_tests"
 TOP = "layernorm_unit"
 #: Lanes of the bench build: 8 features per beat (a divisor of every row length).
 LANES = 8
-SOURCES = [RTL_DIR / "layernorm_unit.sv", RTL_DIR / "rsqrt_unit.sv"]
+SOURCES = rtl_closure(TOP)
 
 
 def _build(sim_builds, config: str):

@@ -34,6 +34,7 @@ from tb.linear.model import (
     job_beats,
     output_origin,
     random_jobs,
+    saturation_corner_job,
 )
 from tb.simbuild import env_config_name, env_int, env_seed
 from tb.stream import idle_pattern, start_clock, unpack_lanes
@@ -353,4 +354,5 @@ async def linear_hypothesis(dut):
         examples=examples_for("LINEAR_HYP_EXAMPLES", 200),
         seed=s,
         unit="linear_tile",
+        explicit=[{"jobs": [saturation_corner_job(GEO)], "idle": ([False], [False], [False])}],
     )

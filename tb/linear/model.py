@@ -308,6 +308,23 @@ def boundary_job(rng: np.random.Generator, geo: LinearGeometry, n: int, m: int) 
     return Job(x, w, np.zeros(m, dtype=np.int64), bool(rng.random() < 0.3), False, "boundary")
 
 
+def saturation_corner_job(geo: LinearGeometry) -> Job:
+    """Four tokens whose accumulators round exactly onto the saturation edges:
+    max, max + 1, min and min - 1 output LSBs (the comparisons a one-character
+    slip in the saturation logic breaks). Built like :func:`boundary_job`."""
+    s = geo.acc_frac - geo.y_fmt.frac_bits
+    top = 1 << (geo.y_fmt.width - 1)
+    one_w = 1 << geo.w_fmt.frac_bits
+    qs = [top - 1, top, -top, -top - 1]
+    x = np.zeros((len(qs), 3), dtype=np.int64)
+    for t, q in enumerate(qs):
+        a, r = (q << s) >> geo.w_fmt.frac_bits, (q << s) & (one_w - 1)
+        x[t] = [a // 2, a - a // 2, r]
+    w = np.array([[one_w, one_w, 1]], dtype=np.int64)
+    x = np.clip(x, geo.x_fmt.min_raw, geo.x_fmt.max_raw)
+    return Job(x, w, np.zeros(1, dtype=np.int64), False, False, "saturation corners")
+
+
 def random_job(rng: np.random.Generator, geo: LinearGeometry) -> Job:
     """One job of a random kind: 'typical' (normal operands, small outputs: the
     rounding), 'full' (uniform over the formats: saturation), 'mixed' (per element

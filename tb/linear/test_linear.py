@@ -10,12 +10,12 @@ import pytest
 
 from tb.linear.model import LinearGeometry, linear_model
 from tb.mutation import Mutant, run_mutant
-from tb.simbuild import RTL_DIR
+from tb.simbuild import rtl_closure
 
 TESTS = "tb.linear.linear_tests"
 TOPLEVEL = "linear_tile"
 #: The engine instantiates the GELU unit.
-SOURCES = [RTL_DIR / "gelu_unit.sv", RTL_DIR / "linear_tile.sv"]
+SOURCES = rtl_closure(TOPLEVEL)
 
 
 #: Keep Verilator's C++ in one file. The m3vit engine is big enough for Verilator

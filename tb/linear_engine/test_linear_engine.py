@@ -9,17 +9,11 @@ from __future__ import annotations
 import pytest
 
 from tb.mutation import Mutant, build_mutant
-from tb.simbuild import RTL_DIR
+from tb.simbuild import rtl_closure
 
 TESTS = "tb.linear_engine.linear_engine_tests"
 TOPLEVEL = "linear_engine"
-SOURCES = [
-    RTL_DIR / "gelu_unit.sv",
-    RTL_DIR / "linear_tile.sv",
-    RTL_DIR / "sync_fifo.sv",
-    RTL_DIR / "engine_job_ctrl.sv",
-    RTL_DIR / "linear_engine.sv",
-]
+SOURCES = rtl_closure(TOPLEVEL)
 
 
 @pytest.fixture(scope="session")

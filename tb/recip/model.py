@@ -24,6 +24,7 @@ from golden.approx.rsqrt import rsqrt_parts
 from golden.fixed import FixedFormat
 from hls.config import KernelConfig
 from hls.tables import recip_table, rsqrt_table
+from tb.simbuild import rtl_closure
 
 __all__ = ["KINDS", "SCALE_W", "NrUnit", "check_minimal_input", "read_rom_hex"]
 
@@ -65,6 +66,11 @@ class NrUnit:
         return f"{self.kind}_unit"
 
     @property
+    def sources(self) -> list[Path]:
+        """The RTL files of a build: the unit and what it instantiates."""
+        return rtl_closure(self.toplevel)
+
+    @property
     def in_w(self) -> int:
         return self.in_fmt.width
 
@@ -89,10 +95,14 @@ class NrUnit:
         return SCALE_W + self.mant_w
 
     @property
+    def stages_per_step(self) -> int:
+        """Register stages of one Newton step: 4 (recip) or 5 (rsqrt, y*y first)."""
+        return 4 if self.kind == "recip" else 5
+
+    @property
     def latency(self) -> int:
-        """Register stages (the RTL's LATENCY): 5, plus 4 (recip) or 5 (rsqrt) per Newton step."""
-        per_step = 4 if self.kind == "recip" else 5
-        return 5 + per_step * self.approx.newton_steps
+        """Register stages (the RTL's LATENCY): 5, plus stages_per_step per Newton step."""
+        return 5 + self.stages_per_step * self.approx.newton_steps
 
     @property
     def parameters(self) -> dict[str, object]:

@@ -1,8 +1,9 @@
-"""cocotb test bodies shared by the recip and rsqrt benches (tb/recip, tb/rsqrt).
+"""cocotb tests shared by the recip and rsqrt benches (tb/recip, tb/rsqrt).
 
-Each bench's ``<unit>_tests.py`` declares its cocotb tests (names, time bounds)
-and calls these coroutines with its :class:`tb.recip.model.NrUnit`. Everything
-is compared bit for bit with the golden model (``<kind>_parts``).
+Each bench's ``<kind>_tests.py`` binds the tests :func:`bind_tests` declares
+(``<kind>_reset_idle``, ``_throughput``, ``_zero_input``, ``_stream``,
+``_reset_mid_stream``, ``_hypothesis``) for its :class:`tb.recip.model.NrUnit`.
+Everything is compared bit for bit with the golden model (``<kind>_parts``).
 
 Environment (set by the pytest side, tb.simbuild):
 EDGEMOE_CONFIG / EDGEMOE_SEED           configuration name and seed
@@ -15,14 +16,16 @@ from __future__ import annotations
 
 import os
 
+import cocotb
 import numpy as np
 from cocotb.task import resume
 from hypothesis import strategies as st
 
+from hls.config import load_config
 from tb import benchlog, unit_checks
 from tb.hypothesis_sim import examples_for, run_property
 from tb.recip.model import NrUnit, read_rom_hex
-from tb.simbuild import GEN_ROOT, env_int, env_seed
+from tb.simbuild import GEN_ROOT, env_config_name, env_int, env_seed
 from tb.stream import StreamError, reset, start_clock, stream
 
 _SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
@@ -195,3 +198,41 @@ async def hypothesis_property(dut, unit: NrUnit) -> None:
         seed=env_seed(),
         unit=f"{unit.kind}_unit",
     )
+
+
+def bind_tests(namespace: dict[str, object], kind: str) -> NrUnit:
+    """Declare the bench's cocotb tests in *namespace* (a tests module's ``globals()``),
+    in the order they run, for the unit of *kind* on the configuration of the run
+    (tb.simbuild.env_config_name); returns the unit (the module's ``UNIT``)."""
+    unit = NrUnit(kind, load_config(env_config_name()))
+    specs = (
+        ("reset_idle", reset_idle, 20, "us",
+         "Out of reset: ready, nothing valid, nothing appears without input."),
+        ("throughput", throughput, 200, "us",
+         f"One beat per cycle, no bubbles, latency 5 + {unit.stages_per_step} * "
+         f"{kind.upper()}_NEWTON_STEPS."),
+        ("zero_input", zero_input, 50, "us",
+         "x = 0 gives the all-zero word (the documented out-of-domain value)."),
+        ("stream", stream_all, 100, "ms",
+         ">= 100,000 edge + random inputs under random stalls, bit-exact."),
+        ("reset_mid_stream", reset_mid_stream, 10, "ms",
+         "A reset mid-stream leaves the unit empty; the next stream matches."),
+        ("hypothesis", hypothesis_property, 100, "ms",
+         "Hypothesis property at the corners (powers of two, breakpoints, extremes)."),
+    )  # fmt: skip
+    for name, body, time, time_unit, doc in specs:
+        test = _test_of(body, unit)
+        test.__name__ = test.__qualname__ = f"{kind}_{name}"
+        test.__module__ = str(namespace["__name__"])
+        test.__doc__ = doc
+        namespace[test.__name__] = cocotb.test(timeout_time=time, timeout_unit=time_unit)(test)
+    return unit
+
+
+def _test_of(body, unit: NrUnit):
+    """A cocotb test function running ``body(dut, unit)``."""
+
+    async def test(dut) -> None:
+        await body(dut, unit)
+
+    return test

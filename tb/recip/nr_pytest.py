@@ -1,8 +1,9 @@
 """pytest bodies shared by the recip and rsqrt benches (tb/recip, tb/rsqrt).
 
 Each bench's ``test_<kind>.py`` states its unit (the kind and the mutants of
-its RTL file) and takes its tests from :func:`bench_tests`; the cocotb side is
-``<kind>_tests.py`` on top of tb/recip/nr_bench.py.  Both units are built
+its RTL: rtl/<kind>_unit.sv and the modules both units share: nr_normalise,
+nr_seed, nr_newton_update) and takes its tests from :func:`bench_tests`; the
+cocotb side is ``<kind>_tests.py`` on top of tb/recip/nr_bench.py.  Both units are built
 with LANES=1 for their input format (recip: formats.softmax_sum, rsqrt:
 formats.ln_var) on the unit configurations (tiny and m3vit by default,
 --sim-config to choose); mutants on tiny only.
@@ -18,18 +19,33 @@ from hls.config import load_config
 from tb.mutation import Mutant, run_mutant
 from tb.recip.model import NrUnit, check_minimal_input
 
-#: Mutant name -> (textual mutant of rtl/<kind>_unit.sv, rtl_model knobs that model it).
+#: Mutant name -> (textual mutant of an RTL file of the unit, rtl_model knobs that model it).
 Mutants = Mapping[str, tuple[Mutant, dict[str, bool]]]
 
 
-def seed_index_off(file: str) -> tuple[Mutant, dict[str, bool]]:
-    """The mutant both units share: their seed interpolation is the same code."""
+def newton_sign(why: str) -> tuple[Mutant, dict[str, bool]]:
+    """A mutant both units share: the residual of their Newton update (nr_newton_update)
+    flipped, 1 - P read as P - 1 (P = m*y for recip, m*y^2 for rsqrt)."""
+    return (
+        Mutant(
+            "newton_sign",
+            "nr_newton_update.sv",
+            "$signed(ResOne) - $signed({1'b0, prod_i})",
+            "$signed({1'b0, prod_i}) - $signed(ResOne)",
+            why,
+        ),
+        {"newton_sign": True},
+    )
+
+
+def seed_index_off() -> tuple[Mutant, dict[str, bool]]:
+    """A mutant both units share: their seed interpolation is the same module (nr_seed)."""
     return (
         Mutant(
             "seed_index_off",
-            file,
-            "addr_lo2 + AddrW'(1)",
-            "addr_lo2 + AddrW'(0)",
+            "nr_seed.sv",
+            "addr_lo + ADDR_W'(1)",
+            "addr_lo + ADDR_W'(0)",
             "constant one LSB off: the upper seed entry read at i, not i + 1 (no slope)",
         ),
         {"seed_index_off": True},
@@ -49,7 +65,9 @@ def bench_tests(kind: str, mutants: Mutants) -> tuple[Callable, ...]:
     @pytest.fixture(scope="session")
     def nr_sim(unit_config, sim_builds):
         unit = _unit(kind, unit_config)
-        return sim_builds(unit.toplevel, unit_config, parameters=unit.parameters)
+        return sim_builds(
+            unit.toplevel, unit_config, parameters=unit.parameters, sources=unit.sources
+        )
 
     @pytest.mark.sim
     @pytest.mark.timeout(600)
@@ -90,6 +108,7 @@ def bench_tests(kind: str, mutants: Mutants) -> tuple[Callable, ...]:
             f"{kind}_hypothesis",
             tests,
             seed_report,
+            sources=unit.sources,
             parameters=unit.parameters,
         )
         summary = check_minimal_input(unit, text, knobs)

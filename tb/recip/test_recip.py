@@ -12,27 +12,20 @@ from tb.mutation import Mutant
 from tb.recip import nr_pytest
 
 KIND = "recip"
-FILE = "recip_unit.sv"
 
-#: Textual mutants of rtl/recip_unit.sv and the rtl_model knobs that model them.
+#: Textual mutants of recip_unit's RTL (rtl/nr_*.sv are shared with rsqrt_unit)
+#: and the rtl_model knobs that model them.
 MUTANTS = {
-    "newton_sign": (
-        Mutant(
-            "newton_sign",
-            FILE,
-            "$signed(ResOne) - $signed({1'b0, my_q})",
-            "$signed({1'b0, my_q}) - $signed(ResOne)",
-            "operator flipped: the Newton residual m*y - 1, so the correction has the wrong sign",
-        ),
-        {"newton_sign": True},
+    "newton_sign": nr_pytest.newton_sign(
+        "operator flipped: the Newton residual m*y - 1, so the correction has the wrong sign"
     ),
-    "seed_index_off": nr_pytest.seed_index_off(FILE),
+    "seed_index_off": nr_pytest.seed_index_off(),
     "shift_off": (
         Mutant(
             "shift_off",
-            FILE,
-            "{x1_q, {M{1'b0}}} >> p1_q",
-            "{x1_q, {M{1'b0}}} >> (p1_q + PosW'(1))",
+            "nr_normalise.sv",
+            "{1'b0}}} >> sh1",
+            "{1'b0}}} >> (sh1 + ShAmtW'(1))",
             "normalisation shift one too far: m in [1/2, 1) read as a mantissa in [1, 2)",
         ),
         {"shift_off": True},
@@ -40,7 +33,7 @@ MUTANTS = {
     "no_round": (
         Mutant(
             "no_round",
-            FILE,
+            "nr_newton_update.sv",
             "YdW'(1) << (CorrSh - 1)",
             "YdW'(0)",
             "rounding constant removed: the Newton update y*d truncates instead of rounding",

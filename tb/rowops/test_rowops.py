@@ -9,16 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tb.simbuild import RTL_DIR
-
 TESTS = "tb.rowops.rowops_tests"
-LN_SOURCES = [
-    RTL_DIR / "engine_job_ctrl.sv",
-    RTL_DIR / "layernorm_engine.sv",
-    RTL_DIR / "layernorm_unit.sv",
-    RTL_DIR / "rsqrt_unit.sv",
-]
-RES_SOURCES = [RTL_DIR / "engine_job_ctrl.sv", RTL_DIR / "residual_engine.sv"]
 
 
 @pytest.mark.sim
@@ -27,7 +18,7 @@ def test_layernorm_engine(unit_config, sim_builds, seed_report):
     """Reset, back-to-back jobs (1, odd, 2, 0, random, TOKENS tokens) under
     memory stalls, resets mid-job, cycles per job: bit-exact with
     golden.layernorm, nothing written outside the output."""
-    sim = sim_builds("layernorm_engine", unit_config, sources=LN_SOURCES)
+    sim = sim_builds("layernorm_engine", unit_config)
     sim.run(
         TESTS,
         ["ln_reset_idle", "ln_jobs", "ln_reset_mid_job", "ln_throughput"],
@@ -41,7 +32,7 @@ def test_residual_engine(unit_config, sim_builds, seed_report):
     """Reset, back-to-back jobs with saturating sums both ways under memory
     stalls, resets mid-job, cycles per job: bit-exact with residual_add,
     nothing written outside the output."""
-    sim = sim_builds("residual_engine", unit_config, sources=RES_SOURCES)
+    sim = sim_builds("residual_engine", unit_config)
     sim.run(
         TESTS,
         ["res_reset_idle", "res_jobs", "res_reset_mid_job", "res_throughput"],

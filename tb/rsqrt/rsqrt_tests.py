@@ -1,55 +1,16 @@
 """cocotb tests of rtl/rsqrt_unit.sv against golden.approx.rsqrt.rsqrt_parts.
 
 Run through tb/rsqrt/test_rsqrt.py (pytest), which builds the unit for the
-format the LayerNorm unit feeds it (formats.ln_var). The test bodies are
-shared with the reciprocal bench (tb/recip/nr_bench.py); the environment knobs
-are RSQRT_VECTORS (stream length, default 120,000) and RSQRT_HYP_EXAMPLES
-(default 1000), both 20-fold under HYPOTHESIS_PROFILE=long.
+format the LayerNorm unit feeds it (formats.ln_var). The tests are shared with
+the reciprocal bench and declared by tb/recip/nr_bench.py (bind_tests); the
+environment knobs are RSQRT_VECTORS (stream length, default 120,000) and
+RSQRT_HYP_EXAMPLES (default 1000), both 20-fold under HYPOTHESIS_PROFILE=long.
 """
 
 from __future__ import annotations
 
-import cocotb
-
-from hls.config import load_config
 from tb.recip import nr_bench
-from tb.rsqrt.model import rsqrt_unit_model
-from tb.simbuild import env_config_name
 
-UNIT = rsqrt_unit_model(load_config(env_config_name()))
-
-
-@cocotb.test(timeout_time=20, timeout_unit="us")
-async def rsqrt_reset_idle(dut):
-    """Out of reset: ready, nothing valid, nothing appears without input."""
-    await nr_bench.reset_idle(dut, UNIT)
-
-
-@cocotb.test(timeout_time=200, timeout_unit="us")
-async def rsqrt_throughput(dut):
-    """One beat per cycle, no bubbles, latency 5 + 5 * RSQRT_NEWTON_STEPS."""
-    await nr_bench.throughput(dut, UNIT)
-
-
-@cocotb.test(timeout_time=50, timeout_unit="us")
-async def rsqrt_zero_input(dut):
-    """x = 0 gives the all-zero word (the documented out-of-domain value)."""
-    await nr_bench.zero_input(dut, UNIT)
-
-
-@cocotb.test(timeout_time=100, timeout_unit="ms")
-async def rsqrt_stream(dut):
-    """>= 100,000 edge + random inputs under random stalls, bit-exact."""
-    await nr_bench.stream_all(dut, UNIT)
-
-
-@cocotb.test(timeout_time=10, timeout_unit="ms")
-async def rsqrt_reset_mid_stream(dut):
-    """A reset mid-stream leaves the unit empty; the next stream matches."""
-    await nr_bench.reset_mid_stream(dut, UNIT)
-
-
-@cocotb.test(timeout_time=100, timeout_unit="ms")
-async def rsqrt_hypothesis(dut):
-    """Hypothesis property at the corners (powers of two, breakpoints, extremes)."""
-    await nr_bench.hypothesis_property(dut, UNIT)
+#: rsqrt_reset_idle, rsqrt_throughput, rsqrt_zero_input, rsqrt_stream,
+#: rsqrt_reset_mid_stream and rsqrt_hypothesis (tb/recip/nr_bench.py).
+UNIT = nr_bench.bind_tests(globals(), "rsqrt")

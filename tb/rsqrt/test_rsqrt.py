@@ -12,27 +12,20 @@ from tb.mutation import Mutant
 from tb.recip import nr_pytest
 
 KIND = "rsqrt"
-FILE = "rsqrt_unit.sv"
 
-#: Textual mutants of rtl/rsqrt_unit.sv and the rtl_model knobs that model them.
+#: Textual mutants of rsqrt_unit's RTL (rtl/nr_*.sv are shared with recip_unit)
+#: and the rtl_model knobs that model them.
 MUTANTS = {
-    "newton_sign": (
-        Mutant(
-            "newton_sign",
-            FILE,
-            "$signed(ResOne) - $signed({1'b0, my2_q})",
-            "$signed({1'b0, my2_q}) - $signed(ResOne)",
-            "operator flipped: the Newton residual m*y^2 - 1, so the correction has the wrong sign",
-        ),
-        {"newton_sign": True},
+    "newton_sign": nr_pytest.newton_sign(
+        "operator flipped: the Newton residual m*y^2 - 1, so the correction has the wrong sign"
     ),
-    "seed_index_off": nr_pytest.seed_index_off(FILE),
+    "seed_index_off": nr_pytest.seed_index_off(),
     "odd_shift": (
         Mutant(
             "odd_shift",
-            FILE,
-            "ShAmtW'(int'(p1_q) + 1 - (t1 & 1))",
-            "ShAmtW'(int'(p1_q) + 1)",
+            "nr_normalise.sv",
+            "ShAmtW'(int'(p1_q) + int'(ROOT) - 1 - (t1 & ParMask))",
+            "ShAmtW'(int'(p1_q) + int'(ROOT) - 1)",
             "normalisation by an odd shift: m in [1, 2) always, the exponent parity lost",
         ),
         {"shift_off": True},
@@ -40,7 +33,7 @@ MUTANTS = {
     "no_round": (
         Mutant(
             "no_round",
-            FILE,
+            "rsqrt_unit.sv",
             "YyW'(1) << (M - 1)",
             "YyW'(0)",
             "rounding constant removed: y*y truncates to M fraction bits instead of rounding",

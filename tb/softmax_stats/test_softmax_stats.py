@@ -10,13 +10,13 @@ import pytest
 
 from hls.config import load_config
 from tb.mutation import Mutant, build_mutant, run_mutant
-from tb.simbuild import RTL_DIR
+from tb.simbuild import rtl_closure
 from tb.softmax_stats.model import Geometry, golden_stats, make_group, rtl_model
 
 TESTS = "tb.softmax_stats.softmax_stats_tests"
 TOPLEVEL = "softmax_stats_unit"
 #: The unit instantiates the exp unit and a FIFO.
-SOURCES = [RTL_DIR / f"{name}.sv" for name in ("softmax_stats_unit", "exp_unit", "sync_fifo")]
+SOURCES = rtl_closure(TOPLEVEL)
 
 
 @pytest.fixture(scope="session")
