@@ -109,22 +109,21 @@ module kernel_sequencer
 
   assign desc = PROGRAM[stage_q];
 
-  // ---- operand address of one descriptor field
-  function automatic logic [63:0] resolve(logic [2:0] space, logic [31:0] off,
-                                          logic [63:0] base_none, logic [63:0] base_img,
-                                          logic [63:0] base_w, logic [63:0] base_s,
-                                          logic [63:0] base_o, logic [63:0] img_off,
-                                          logic [63:0] out_off);
-    logic [63:0] a;
-    unique case (space)
-      3'(SPACE_IMAGE):   a = base_img + img_off;
-      3'(SPACE_WEIGHTS): a = base_w;
-      3'(SPACE_SCRATCH): a = base_s;
-      3'(SPACE_OUTPUT):  a = base_o + out_off;
-      default:           a = base_none;
-    endcase
-    return a + 64'(off);
-  endfunction
+  // ---- operand addresses: base pointer of the space (base_q is indexed by the
+  // space code; NONE's base is 0) + the offset, + the image's stride in the image
+  // and output spaces.
+  logic [2:0]  opnd_space [5];
+  logic [31:0] opnd_off   [5];
+  logic [63:0] opnd_addr  [5];
+  assign opnd_space = '{desc.a_space, desc.b_space, desc.c_space, desc.d_space, desc.y_space};
+  assign opnd_off   = '{desc.a_off, desc.b_off, desc.c_off, desc.d_off, desc.y_off};
+  always_comb begin
+    for (int i = 0; i < 5; i++) begin
+      opnd_addr[i] = base_q[opnd_space[i]] + 64'(opnd_off[i]);
+      if (opnd_space[i] == 3'(SPACE_IMAGE))  opnd_addr[i] = opnd_addr[i] + img_off_q;
+      if (opnd_space[i] == 3'(SPACE_OUTPUT)) opnd_addr[i] = opnd_addr[i] + out_off_q;
+    end
+  end
 
   logic supported;
   always_comb begin
@@ -183,11 +182,11 @@ module kernel_sequencer
       if (state_q != StIdle) cycles_q <= cycles_q + 32'd1;
       unique case (state_q)
         StIdle: if (ap_start_i) begin
-          base_q[0]    <= '0;
-          base_q[1]    <= image_i;
-          base_q[2]    <= weights_i;
-          base_q[3]    <= scratch_i;
-          base_q[4]    <= output_i;
+          base_q[SPACE_NONE]    <= '0;
+          base_q[SPACE_IMAGE]   <= image_i;
+          base_q[SPACE_WEIGHTS] <= weights_i;
+          base_q[SPACE_SCRATCH] <= scratch_i;
+          base_q[SPACE_OUTPUT]  <= output_i;
           task_id_q    <= task_id_i;
           num_images_q <= num_images_i;
           stop_after_q <= stop_after_i;
@@ -204,16 +203,7 @@ module kernel_sequencer
                                                           : StageW'(stop_after_q);
         end
         StLoad: begin
-          addr_q[0] <= resolve(desc.a_space, desc.a_off, base_q[0], base_q[1], base_q[2],
-                               base_q[3], base_q[4], img_off_q, out_off_q);
-          addr_q[1] <= resolve(desc.b_space, desc.b_off, base_q[0], base_q[1], base_q[2],
-                               base_q[3], base_q[4], img_off_q, out_off_q);
-          addr_q[2] <= resolve(desc.c_space, desc.c_off, base_q[0], base_q[1], base_q[2],
-                               base_q[3], base_q[4], img_off_q, out_off_q);
-          addr_q[3] <= resolve(desc.d_space, desc.d_off, base_q[0], base_q[1], base_q[2],
-                               base_q[3], base_q[4], img_off_q, out_off_q);
-          addr_q[4] <= resolve(desc.y_space, desc.y_off, base_q[0], base_q[1], base_q[2],
-                               base_q[3], base_q[4], img_off_q, out_off_q);
+          for (int i = 0; i < 5; i++) addr_q[i] <= opnd_addr[i];
           done_seen_q <= 1'b0;
           if (!supported) status_q <= 32'(CTRL_STATUS_UNSUPPORTED_STAGE);
         end
@@ -246,10 +236,10 @@ module kernel_sequencer
 
   assign chk_valid_o      = state_q == StCheck;
   assign chk_ready_o      = state_q == StCheckWait;
-  assign chk_image_o      = base_q[1];
-  assign chk_weights_o    = base_q[2];
-  assign chk_scratch_o    = base_q[3];
-  assign chk_output_o     = base_q[4];
+  assign chk_image_o      = base_q[SPACE_IMAGE];
+  assign chk_weights_o    = base_q[SPACE_WEIGHTS];
+  assign chk_scratch_o    = base_q[SPACE_SCRATCH];
+  assign chk_output_o     = base_q[SPACE_OUTPUT];
   assign chk_task_id_o    = task_id_q;
   assign chk_num_images_o = num_images_q;
   assign chk_stop_after_o = stop_after_q;

@@ -90,23 +90,32 @@ def axiram_build() -> dict:
     }
 
 
-def build_bare(config: str, *, fast: bool = True) -> Path:
-    """``verilator --cc --exe --build`` of dma_fastmem_tb with bare_main.cpp (no
-    cocotb, no VPI, no --public-flat-rw); returns the executable. *fast*: the
+def build_bare(
+    config: str,
+    *,
+    fast: bool = True,
+    top: str = TOP,
+    sources=None,
+    main: Path = BARE_MAIN,
+) -> Path:
+    """``verilator --cc --exe --build`` of *top* (default dma_fastmem_tb, with
+    *sources*) and the C++ *main* (default bare_main.cpp) with the DPI-C buffer:
+    no cocotb, no VPI, no --public-flat-rw; returns the executable. *fast*: the
     same C++ flags as the fast cocotb build (simbuild.FAST_BUILD_ARGS), so the
-    ratio measures cocotb's cost, not compiler options."""
+    ratio measures cocotb's cost, not compiler options. The kernel's bare harness
+    (tb/kernel/fastpath.py) is built here too."""
     exe_path = setup_verilator()
     gen = simbuild.generated(config)
-    srcs = [*LINT_WAIVERS, Path(gen.package), *SOURCES]
-    build_dir = SIM_ROOT / config / (f"{TOP}-bare" + ("-fast" if fast else ""))
+    srcs = [*LINT_WAIVERS, Path(gen.package), *(SOURCES if sources is None else sources)]
+    build_dir = SIM_ROOT / config / (f"{top}-bare" + ("-fast" if fast else ""))
     extra = list(simbuild.FAST_BUILD_ARGS) if fast else []
     args = [
         str(exe_path), "--cc", "--exe", "--build", "-j", "2", "-Wno-fatal",
-        "--output-split", "0", "--top-module", TOP, "-Mdir", str(build_dir),
+        "--output-split", "0", "--top-module", top, "-Mdir", str(build_dir),
         "-o", "bare", "-CFLAGS", "-DDPI_MEM_BARE", *extra,
-        *map(str, srcs), str(DPI_C), str(BARE_MAIN),
+        *map(str, srcs), str(DPI_C), str(main),
     ]  # fmt: skip
-    digest = _digest(*srcs, DPI_C, BARE_MAIN) + verilator_id() + " ".join(extra)
+    digest = _digest(*srcs, DPI_C, main) + verilator_id() + " ".join(extra)
     stamp = build_dir / "edgemoe_bare.json"
     exe = build_dir / "bare"
     if exe.is_file() and stamp.is_file() and json.loads(stamp.read_text()).get("digest") == digest:
@@ -117,11 +126,11 @@ def build_bare(config: str, *, fast: bool = True) -> Path:
     (build_dir / "build.log").write_text(res.stdout + res.stderr)
     if res.returncode != 0:
         raise simbuild.BuildError(
-            f"bare build of {TOP} for {config} failed; log {build_dir / 'build.log'}:\n"
+            f"bare build of {top} for {config} failed; log {build_dir / 'build.log'}:\n"
             + "\n".join((res.stdout + res.stderr).splitlines()[-40:])
         )
     stamp.write_text(json.dumps({"digest": digest}))
-    print(f"built bare {TOP} for {config} in {build_dir} ({time.monotonic() - t0:.1f} s)")
+    print(f"built bare {top} for {config} in {build_dir} ({time.monotonic() - t0:.1f} s)")
     return exe
 
 

@@ -39,20 +39,16 @@ CLOCKS = ["gpi", "hdl"]
 
 
 @pytest.fixture(scope="session")
-def fastmem_builds(waves):
+def fastmem_builds(sim_builds):
     """``get(config, pause_pct=0, clock="gpi", fast=True)``: a build of the fast
-    path (``clock="axiram"``: dma_axiram_tb), reused for the session."""
-    cache: dict[tuple, simbuild.SimBuild] = {}
+    path (``clock="axiram"``: dma_axiram_tb), reused for the session (sim_builds)."""
 
     def get(config: str, pause_pct: int = 0, clock: str = "gpi", fast: bool = True):
-        key = (config, pause_pct, clock, fast)
-        if key not in cache:
-            if clock == "axiram":
-                spec = axiram_build()
-            else:
-                spec = cocotb_build(pause_pct=pause_pct, hdl_clock=clock == "hdl", fast=fast)
-            cache[key] = simbuild.build(spec.pop("toplevel"), config, waves=waves, **spec)
-        return cache[key]
+        if clock == "axiram":
+            spec = axiram_build()
+        else:
+            spec = cocotb_build(pause_pct=pause_pct, hdl_clock=clock == "hdl", fast=fast)
+        return sim_builds(config=config, **spec)
 
     return get
 

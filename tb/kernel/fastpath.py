@@ -22,11 +22,10 @@ from pathlib import Path
 from hls.config import load_config
 from hls.program import program
 from hls.registers import REGISTER_MAP, STOP_ALL, register
-from tb import simbuild
-from tb.fastmem.build import DPI_C, dpi_build_args
+from tb.fastmem import build as fastmem_build
+from tb.fastmem.build import dpi_build_args
 from tb.kernel.model import KernelInputs, Layout, compare_stage, cycle_budget, expected_taps
-from tb.simbuild import LINT_WAIVERS, SIM_ROOT, rtl_closure
-from tb.toolchain import setup_verilator, verilator_id
+from tb.simbuild import rtl_closure
 
 HERE = Path(__file__).resolve().parent
 TOP = "kernel_fastmem_tb"
@@ -53,43 +52,10 @@ def fast_build_spec(pause_pct: int = 0) -> dict:
     }
 
 
-def _digest(paths) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    for p in paths:
-        h.update(Path(p).read_bytes())
-    return h.hexdigest()
-
-
 def build_bare(config: str) -> Path:
-    """``verilator --cc --exe --build`` of kernel_fastmem_tb with bare_kernel.cpp, the
-    same C++ flags as the fast cocotb build (so the ratio measures cocotb's cost)."""
-    exe_path = setup_verilator()
-    gen = simbuild.generated(config)
-    srcs = [*LINT_WAIVERS, Path(gen.package), *FAST_SOURCES]
-    build_dir = SIM_ROOT / config / f"{TOP}-bare"
-    extra = list(simbuild.FAST_BUILD_ARGS)
-    digest = _digest([*srcs, DPI_C, BARE_MAIN]) + verilator_id() + " ".join(extra)
-    exe, stamp = build_dir / "bare", build_dir / "edgemoe_bare.json"
-    if exe.is_file() and stamp.is_file() and json.loads(stamp.read_text()).get("digest") == digest:
-        return exe
-    build_dir.mkdir(parents=True, exist_ok=True)
-    args = [
-        str(exe_path), "--cc", "--exe", "--build", "-j", "2", "-Wno-fatal",
-        "--output-split", "0", "--top-module", TOP, "-Mdir", str(build_dir),
-        "-o", "bare", "-CFLAGS", "-DDPI_MEM_BARE", *extra,
-        *map(str, srcs), str(DPI_C), str(BARE_MAIN),
-    ]  # fmt: skip
-    res = subprocess.run(args, capture_output=True, text=True)
-    (build_dir / "build.log").write_text(res.stdout + res.stderr)
-    if res.returncode != 0:
-        raise simbuild.BuildError(
-            f"bare build of {TOP} for {config} failed; log {build_dir / 'build.log'}:\n"
-            + "\n".join((res.stdout + res.stderr).splitlines()[-40:])
-        )
-    stamp.write_text(json.dumps({"digest": digest}))
-    return exe
+    """The bare harness of kernel_fastmem_tb (tb.fastmem.build.build_bare with
+    bare_kernel.cpp), with the fast cocotb build's C++ flags."""
+    return fastmem_build.build_bare(config, top=TOP, sources=FAST_SOURCES, main=BARE_MAIN)
 
 
 def run_bare(config: str, inputs: KernelInputs, stop_after: int = STOP_ALL) -> dict:

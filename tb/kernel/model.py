@@ -18,7 +18,7 @@ from golden.quantize_weights import quantize_image, quantize_weights
 from golden.weights import synthetic_image, synthetic_weights
 from hls.config import KernelConfig
 from hls.memory_map import PAGE_BYTES, SPACES, MemoryMap, Region, memory_map
-from hls.program import Space, Stage, program, strides
+from hls.program import Op, Space, Stage, program, strides
 
 __all__ = [
     "KernelInputs",
@@ -150,9 +150,9 @@ def cycle_budget(cfg: KernelConfig, last_stage: int, images: int = 1) -> int:
     total = 0
     for st in program(cfg)[: last_stage + 1]:
         beats = sum(mm[o.region].beats for o in st.operands if o.region)
-        if st.op.name in ("LINEAR", "PATCH_EMBED"):
+        if st.op in (Op.LINEAR, Op.PATCH_EMBED):
             beats *= max(1, st.m // rows)
-        if st.op.name == "ATTENTION":
+        if st.op is Op.ATTENTION:
             groups = -(-cfg.tokens // cfg.attn_parallel)
             beats = beats * groups + cfg.tokens * cfg.tokens * cfg.heads
         total += 40 * beats + 2_000

@@ -14,6 +14,8 @@ EDGEMOE_SEED          seed of every random choice (printed by each test)
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import cocotb
 import numpy as np
 from cocotb.triggers import RisingEdge
@@ -68,7 +70,7 @@ def job_bound(tokens: int, per_row: int, stall: float = STALL) -> int:
     return int((tokens * per_row + 8 * GEO.row_beats + 400) / (1 - stall) ** 2)
 
 
-class RowJob:
+class RowJob(ABC):
     """One row-operation job of ``tokens`` rows: its input tensors and the output
     placed at random beat-aligned addresses (inputs written to memory), the job
     fields, the run (write beats, reads inside the inputs) and the check of the
@@ -107,8 +109,9 @@ class RowJob:
         self.check(mem, label)
         return cycles
 
+    @abstractmethod
     def compare(self, y: np.ndarray) -> str | None:
-        raise NotImplementedError
+        """Error text naming the first difference from golden, or None."""
 
     def check(self, mem, label: str) -> None:
         bench.check_written(mem, self.addr["y"], self.y_bytes, label)
