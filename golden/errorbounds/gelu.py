@@ -13,6 +13,7 @@ import dataclasses
 
 import numpy as np
 
+from golden.errorbounds.progress import Progress
 from golden.gelu import gelu
 from hls.config import GeluConfig, KernelConfig
 
@@ -74,6 +75,7 @@ def measure(
     configs: list[KernelConfig],
     sweep: list[KernelConfig] = (),
     domain: tuple[float, float] = DOMAIN,
+    progress: bool = True,
 ) -> tuple[dict[str, dict], list[dict]]:
     """Exhaustive GELU error of every config over ``domain``, plus a table sweep.
 
@@ -92,6 +94,7 @@ def measure(
     bins = np.linspace(lo, hi, PLOT_BINS + 1)
     full = [_Tracker(c, bins) for c in configs]
     half = [_Tracker(c, None) for c in sweep]
+    bar = Progress("gelu (every input of [-8, 8))", hi - lo) if progress else None
     for x in _chunks(lo, hi):
         ref = _reference(x, frac)
         for t in full:
@@ -100,6 +103,10 @@ def measure(
             neg = x < 0
             for t in half:
                 t.add(x[neg], ref[neg], up)
+        if bar is not None:
+            bar.update(int(x[-1]) + 1 - lo)
+    if bar is not None:
+        bar.close()
     scale = 2.0**-REF_FRAC
     sections = {}
     for t in full:

@@ -10,9 +10,15 @@ Two measurements for each task (DESIGN.md section 3):
   float32 reference with the original float weights, per layer; reported, no
   gate.  Expert choices that differ from the float model's are counted.
 
-Where the real weights (``../shared/m3vit-weights``) are absent, synthetic
-weights of the m3vit sizes are used and the section says so; synthesised
-tensors (the real data lacks the expert matrices) are always listed.
+The real weights (``../shared/m3vit-weights``, or ``$EDGEMOE_WEIGHTS``) are
+M3ViT's, so only the ``m3vit`` configuration uses them; other configurations,
+and m3vit where the real weights are absent, use seeded synthetic weights of
+their sizes, and the section says so (``weights_kind``, ``weights``).
+Synthesised tensors (the real data lacks the expert matrices) are always
+listed.
+
+Importing this module needs PyTorch (the ``float`` extra); ``python -m
+golden.errorbounds`` reports its absence in one line.
 """
 
 from __future__ import annotations
@@ -64,13 +70,22 @@ def _agreement(ref_experts: np.ndarray, got_experts: np.ndarray) -> dict:
     }
 
 
+REAL_WEIGHTS_CONFIG = "m3vit"
+
+
 def _load(cfg: KernelConfig):
+    """(weights, image, kind, description): real M3ViT weights where present, else synthetic."""
+    if cfg.name != REAL_WEIGHTS_CONFIG:
+        why = f"synthetic, seed 0 (real weights exist for {REAL_WEIGHTS_CONFIG} only)"
+        return synthetic_weights(cfg, 0), synthetic_image(cfg, 0), "synthetic", why
     directory = default_weights_dir()
     if directory is not None:
         weights = load_weights(cfg, directory)
         image = load_image(directory / "image.float32.bin", cfg)
-        return weights, image, f"real ({directory})"
-    return synthetic_weights(cfg, 0), synthetic_image(cfg, 0), "synthetic (real weights absent)"
+        return weights, image, "real", f"real ({directory})"
+    return (synthetic_weights(cfg, 0), synthetic_image(cfg, 0), "synthetic",
+            "synthetic, seed 0: REAL WEIGHTS ABSENT (no ../shared/m3vit-weights and "
+            "$EDGEMOE_WEIGHTS unset); figures are not those of M3ViT")  # fmt: skip
 
 
 def _per_layer(cfg, qw, deq, result, task: int) -> list[dict]:
@@ -117,7 +132,7 @@ def _end_to_end(cfg, weights, image, result, task: int) -> list[dict]:
 
 def measure_model(cfg: KernelConfig) -> dict:
     """The ``model`` section of summary.json for ``cfg`` (both tasks)."""
-    weights, image, source = _load(cfg)
+    weights, image, kind, source = _load(cfg)
     qw = quantize_weights(cfg, weights)
     deq = {name: to_float(qw[name], qw.formats[name]) for name in qw}
     image_raw = quantize_image(image, cfg)
@@ -133,10 +148,14 @@ def measure_model(cfg: KernelConfig) -> dict:
     return {
         "config": cfg.name,
         "weights": source,
+        "weights_kind": kind,
         "synthesised": sorted(qw.synthesised),
         "saturated_weights": qw.total_saturated,
         "tasks": tasks,
         "min_layer_sqnr_db": min(row["sqnr_db"] for row in per_layer),
+        "min_sqnr_by_task": {
+            task: min(row["sqnr_db"] for row in t["per_layer"]) for task, t in tasks.items()
+        },
         "min_real_layer_sqnr_db": min(row["sqnr_db"] for row in real_layers)
         if real_layers
         else None,
