@@ -23,6 +23,8 @@ golden.errorbounds`` reports its absence in one line.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import torch
 
@@ -83,9 +85,11 @@ def _load(cfg: KernelConfig):
         weights = load_weights(cfg, directory)
         image = load_image(directory / "image.float32.bin", cfg)
         return weights, image, "real", f"real ({directory})"
-    return (synthetic_weights(cfg, 0), synthetic_image(cfg, 0), "synthetic",
-            "synthetic, seed 0: REAL WEIGHTS ABSENT (no ../shared/m3vit-weights and "
-            "$EDGEMOE_WEIGHTS unset); figures are not those of M3ViT")  # fmt: skip
+    env = os.environ.get("EDGEMOE_WEIGHTS")
+    where = f"$EDGEMOE_WEIGHTS={env} is not a directory" if env else \
+        "no ../shared/m3vit-weights next to the repository, $EDGEMOE_WEIGHTS unset"  # fmt: skip
+    why = f"synthetic, seed 0: REAL WEIGHTS ABSENT ({where}); figures are not those of M3ViT"
+    return synthetic_weights(cfg, 0), synthetic_image(cfg, 0), "synthetic", why
 
 
 def _per_layer(cfg, qw, deq, result, task: int) -> list[dict]:
