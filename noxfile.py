@@ -9,6 +9,8 @@ dependencies: only the headers are used).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["lint", "golden", "sim", "errorbounds"]
@@ -21,6 +23,31 @@ HLS4ML = "hls4ml==1.3.0"
 ERRORBOUNDS_OUT = "reports/errorbounds"
 # RTL lint runs against the smallest and the real parameterisation.
 LINT_CONFIGS = ("--config", "tiny", "--config", "m3vit")
+
+
+#: pytest-xdist on every core; a group of tests sharing a build stays on one worker
+#: (ci/regression/plugin.py orders the groups heaviest first).
+_XDIST = ("-n", "auto", "--dist", "loadgroup")
+
+
+def _selects_tests(args) -> bool:
+    """Whether pytest arguments name tests (a path or a node id), not only options."""
+    return any(
+        not a.startswith("-") and ("::" in a or Path(a.split("::")[0]).exists()) for a in args
+    )
+
+
+def _pytest(session: nox.Session, tier: str, paths: list[str], marks: str) -> None:
+    """pytest for a tier: the tier's paths and marker expression, every core, the
+    regression report (reports/regression/), and rerun commands naming this tier.
+    Node ids in the session's arguments replace the tier's paths (a failure's rerun
+    command), and then run on one core."""
+    session.env["EDGEMOE_TIER"] = tier
+    args = list(session.posargs)
+    if _selects_tests(args):
+        session.run("pytest", "-m", marks, *args)
+    else:
+        session.run("pytest", *paths, "-m", marks, *_XDIST, *args)
 
 
 def _install(session: nox.Session, *extras: str) -> None:
@@ -42,24 +69,25 @@ def lint(session: nox.Session) -> None:
 def golden(session: nox.Session) -> None:
     """pytest over golden/ and hls/ (incl. the ap_fixed proof against real ap_types)."""
     _install(session, "test", "errorbounds", "float")
-    session.run("pytest", "golden", "hls", *session.posargs)
+    _pytest(session, "golden", ["golden", "hls"], "not long")
 
 
 @nox.session(python=PYTHON)
 def sim(session: nox.Session) -> None:
-    """The cocotb regression: every bench on every per-commit configuration.
+    """The regression: every cocotb bench on every per-commit configuration, on all cores.
 
     Options after ``--`` go to pytest: ``--sim-config NAME`` (repeatable),
-    ``--waves``, ``--sim-seed N``, ``-k PATTERN``.
+    ``--waves``, ``--sim-seed N``, ``--shard K/N``, ``--report-dir DIR``, ``-k PATTERN``,
+    or node ids (then only those run).
     """
     _install(session, "test", "sim")
-    session.run("pytest", "tb", "-m", "sim", *session.posargs)
+    _pytest(session, "sim", ["tb"], "sim and not long")
 
 
 @nox.session(python=PYTHON)
 def errorbounds(session: nox.Session) -> None:
     """Measure every approximation; write reports/errorbounds/ (json, md, png)."""
-    _install(session, "errorbounds")
+    _install(session, "errorbounds", "float")
     session.run("python", "-m", "golden.errorbounds", "--out", ERRORBOUNDS_OUT, *session.posargs)
 
 
@@ -86,22 +114,39 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
-def long(session: nox.Session) -> None:
-    """Too long for every commit: golden/hls tests incl. those marked `long`, with the
-    `long` Hypothesis profile (many more examples), then the kernel's long runs (m3vit
-    patch embedding + layer 0 on the real weights, bit-exact)."""
+def nightly(session: nox.Session) -> None:
+    """The nightly tier, too long for every commit: golden/hls tests incl. those marked
+    `long` with the `long` Hypothesis profile (20x the examples), then the kernel's long
+    runs (m3vit patch embedding + layer 0 on the real weights, bit-exact)."""
     _install(session, "test", "sim", "errorbounds", "float")
     session.env["HYPOTHESIS_PROFILE"] = "long"
-    session.run("pytest", "golden", "hls", "-m", "long or not long", *session.posargs)
-    session.run("pytest", "tb/kernel", "-m", "long", *session.posargs)
+    _pytest(session, "nightly", ["golden", "hls", "tb"], "long or not sim")
+
+
+@nox.session(python=PYTHON)
+def flakes(session: nox.Session) -> None:
+    """The flake hunt: the randomised per-commit tests under N fresh seeds
+    (``nox -s flakes -- N [pytest args]``, default N = 5); every failure with its seed
+    and rerun command in reports/flakes/summary.md."""
+    _install(session, "test", "sim", "float")
+    session.env["EDGEMOE_TIER"] = "test"
+    n, *rest = session.posargs or ["5"]
+    session.run("python", "-m", "ci.regression", "flakes", n, "--", *_XDIST, "-m", "not long",
+                *rest)  # fmt: skip
 
 
 @nox.session(python=PYTHON)
 def test(session: nox.Session) -> None:
-    """Everything CI runs: lint, all pytest suites (incl. simulation), error-bound gates."""
+    """Everything CI runs (the per-commit tier): lint, then all pytest suites on all
+    cores (golden, hls, ci, tb incl. simulation, the error-bound gates). With node ids
+    after ``--``, only those run."""
     _install(session, "test", "sim", "errorbounds", "float", "lint")
+    if _selects_tests(session.posargs):
+        _pytest(session, "test", [], "not long")
+        return
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("python", "-m", "ci.lint_rtl", *LINT_CONFIGS)
-    session.run("pytest", *session.posargs)
-    session.run("python", "-m", "golden.errorbounds", "--out", ERRORBOUNDS_OUT, "--gate")
+    # The error-bound gates run inside pytest (golden/tests/test_error_bound_gates.py),
+    # on one core beside the simulations; reports/errorbounds/ as `nox -s errorbounds`.
+    _pytest(session, "test", [], "not long")

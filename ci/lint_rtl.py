@@ -11,45 +11,56 @@ the Verilator control files in rtl/lint/.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tb.simbuild import LINT_WAIVERS, RTL_DIR, generated, rtl_modules
 from tb.toolchain import ToolchainError, setup_verilator
 
 
+def _lint_one(verilator: Path, top: str, pkg: Path, sources: list[Path]) -> tuple[bool, str]:
+    """Lint *top*; (clean, the warning lines or the tool's output)."""
+    cmd = [
+        str(verilator),
+        "--lint-only",
+        "-Wall",
+        "--top-module",
+        top,
+        *map(str, LINT_WAIVERS),
+        str(pkg),
+        *map(str, sources),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    messages = [
+        line
+        for line in (proc.stdout + proc.stderr).splitlines()
+        if line.startswith("%") or line.startswith(" ")
+    ]
+    clean = proc.returncode == 0 and not any(m.startswith("%") for m in messages)
+    return clean, "\n".join(messages) or proc.stdout + proc.stderr
+
+
 def lint(config: str, verilator: Path) -> int:
-    """Lint every module for *config*; the number of failing modules."""
+    """Lint every module for *config*, one Verilator per core; the number of failing modules."""
     pkg = Path(generated(config).package)
     sources, modules = rtl_modules()
     if not modules:
         print(f"no modules found in {RTL_DIR}")
         return 0
-    failed = 0
-    for top in sorted(modules):
-        cmd = [
-            str(verilator),
-            "--lint-only",
-            "-Wall",
-            "--top-module",
-            top,
-            *map(str, LINT_WAIVERS),
-            str(pkg),
-            *map(str, sources),
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        messages = [
-            line
-            for line in (proc.stdout + proc.stderr).splitlines()
-            if line.startswith("%") or line.startswith(" ")
-        ]
-        if proc.returncode != 0 or any(m.startswith("%") for m in messages):
-            failed += 1
-            print(f"FAIL {top} ({modules[top].relative_to(RTL_DIR.parent)}) [{config}]")
-            print("\n".join(messages) or proc.stdout + proc.stderr)
-        else:
-            print(f"ok   {top} ({modules[top].relative_to(RTL_DIR.parent)}) [{config}]")
+    tops = sorted(modules)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        results = pool.map(lambda top: _lint_one(verilator, top, pkg, sources), tops)
+        failed = 0
+        for top, (clean, messages) in zip(tops, results, strict=True):
+            where = f"{top} ({modules[top].relative_to(RTL_DIR.parent)}) [{config}]"
+            if clean:
+                print(f"ok   {where}")
+            else:
+                failed += 1
+                print(f"FAIL {where}\n{messages}")
     return failed
 
 

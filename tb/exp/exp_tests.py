@@ -7,7 +7,7 @@ EDGEMOE_CONFIG        configuration name (hls.config.load_config)
 EDGEMOE_SEED          seed of every random choice (printed by each test)
 EXP_VECTORS           inputs streamed by exp_stream (default 1,000,000)
 EXP_HYP_EXAMPLES      Hypothesis examples of exp_hypothesis (default 2000)
-HYPOTHESIS_PROFILE    "long" (nox -s long) raises both defaults 20-fold
+HYPOTHESIS_PROFILE    "long" (nox -s nightly) raises both defaults 20-fold
 """
 
 from __future__ import annotations

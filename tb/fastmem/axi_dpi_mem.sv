@@ -17,7 +17,8 @@
 //
 // PAUSE_PCT (0..100, default 0): each cycle ARREADY, AWREADY, WREADY, the
 // loading of the next R beat and BVALID are withheld with this probability,
-// from an xorshift generator seeded by SEED (reproducible).
+// from an xorshift generator seeded by the +edgemoe_seed=N plusarg, or SEED
+// without it (reproducible).
 //
 // Simulation only (DPI-C): never part of rtl/.
 module axi_dpi_mem #(
@@ -79,8 +80,14 @@ module axi_dpi_mem #(
   // Pauses //
   ////////////
 
-  logic [31:0] rng_q;
+  logic [31:0] rng_q, seed;
   logic        p_ar, p_r, p_aw, p_w, p_b;
+
+  // The run's seed (tb.simbuild passes +edgemoe_seed=N), else SEED: the pauses
+  // follow --sim-seed without a rebuild.
+  initial begin
+    if (!$value$plusargs("edgemoe_seed=%d", seed)) seed = SEED;
+  end
 
   function automatic logic [31:0] xorshift(logic [31:0] x);
     x = x ^ (x << 13);
@@ -96,7 +103,7 @@ module axi_dpi_mem #(
   endfunction
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) rng_q <= (SEED == 0) ? 32'h1 : SEED;
+    if (!rst_ni) rng_q <= (seed == 0) ? 32'h1 : seed;
     else if (PAUSE_PCT != 0) rng_q <= xorshift(rng_q);
   end
 

@@ -7,7 +7,7 @@ EDGEMOE_CONFIG        configuration name (hls.config.load_config)
 EDGEMOE_SEED          seed of every random choice (printed by each test)
 GELU_VECTORS          inputs streamed by gelu_stream (default 1,000,000)
 GELU_HYP_EXAMPLES     Hypothesis examples of gelu_hypothesis (default 1000)
-HYPOTHESIS_PROFILE    "long" (nox -s long) raises both defaults 20-fold
+HYPOTHESIS_PROFILE    "long" (nox -s nightly) raises both defaults 20-fold
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ def test_kernel_faults(kernel_config, sim_builds, seed_report):
 @pytest.mark.timeout(7200)
 def test_kernel_m3vit_layer0_real_weights(sim_builds, seed_report):
     """m3vit patch embedding + layer 0 on the real trained weights and image, every
-    stage bit-exact (AxiRam without pauses). Long: ``nox -s long``."""
+    stage bit-exact (AxiRam without pauses). Nightly: ``nox -s nightly``."""
     weights = default_weights_dir()
     if weights is None:
         pytest.skip("no real weights: ../shared/m3vit-weights (or $EDGEMOE_WEIGHTS) is absent")

@@ -7,7 +7,7 @@ EDGEMOE_CONFIG        configuration name (hls.config.load_config)
 EDGEMOE_SEED          seed of every random choice (printed by each test)
 LINEAR_VECTORS        output values checked by linear_stream (default 100,000)
 LINEAR_HYP_EXAMPLES   Hypothesis examples of linear_hypothesis (default 200)
-HYPOTHESIS_PROFILE    "long" (nox -s long) raises both defaults 20-fold
+HYPOTHESIS_PROFILE    "long" (nox -s nightly) raises both defaults 20-fold
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ EDGEMOE_PARAMETERS    build parameters (K overrides the configuration's top_k)
 EDGEMOE_SEED          seed of every random choice (printed by each test)
 QUEUES_VECTORS        tokens streamed by queues_stream (default 100,000)
 QUEUES_HYP_EXAMPLES   Hypothesis examples of queues_hypothesis (default 300)
-HYPOTHESIS_PROFILE    "long" (nox -s long) raises both defaults 20-fold
+HYPOTHESIS_PROFILE    "long" (nox -s nightly) raises both defaults 20-fold
 
 Each batch's output packet (header beat, then the entries) is decoded and
 compared field by field with the packet golden build_queues implies

@@ -7,7 +7,7 @@ EDGEMOE_CONFIG               configuration name (hls.config.load_config)
 EDGEMOE_SEED                 seed of every random choice (printed by each test)
 SOFTMAX_STATS_VECTORS        scores streamed by ss_stream (default 200,000)
 SOFTMAX_STATS_HYP_EXAMPLES   Hypothesis examples of ss_hypothesis (default 600)
-HYPOTHESIS_PROFILE           "long" (nox -s long) raises both defaults 20-fold
+HYPOTHESIS_PROFILE           "long" (nox -s nightly) raises both defaults 20-fold
 
 A "vector" is one score: a key beat carries P of them (P = ATTN_P query rows).
 """

@@ -8,7 +8,7 @@ EDGEMOE_PARAMETERS    build parameters (K overrides the configuration's top_k)
 EDGEMOE_SEED          seed of every random choice (printed by each test)
 TOPK_VECTORS          tokens streamed by topk_stream (default 100,000)
 TOPK_HYP_EXAMPLES     Hypothesis examples of topk_hypothesis (default 1000)
-HYPOTHESIS_PROFILE    "long" (nox -s long) raises both defaults 20-fold
+HYPOTHESIS_PROFILE    "long" (nox -s nightly) raises both defaults 20-fold
 """
 
 from __future__ import annotations
