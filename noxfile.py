@@ -21,6 +21,9 @@ PYTHON = "3.11"
 # Headers of Xilinx's ap_fixed, for the bit-exactness proof of golden/fixed.py.
 HLS4ML = "hls4ml==1.3.0"
 ERRORBOUNDS_OUT = "reports/errorbounds"
+#: The per-commit selection: not the nightly tier's `long` tests, not the `perf`
+#: benchmarks of `nox -s bench`.
+PER_COMMIT = "not long and not perf"
 # RTL lint runs against the smallest and the real parameterisation.
 LINT_CONFIGS = ("--config", "tiny", "--config", "m3vit")
 
@@ -69,7 +72,7 @@ def lint(session: nox.Session) -> None:
 def golden(session: nox.Session) -> None:
     """pytest over golden/ and hls/ (incl. the ap_fixed proof against real ap_types)."""
     _install(session, "test", "errorbounds", "float")
-    _pytest(session, "golden", ["golden", "hls"], "not long")
+    _pytest(session, "golden", ["golden", "hls"], PER_COMMIT)
 
 
 @nox.session(python=PYTHON)
@@ -81,7 +84,7 @@ def sim(session: nox.Session) -> None:
     or node ids (then only those run).
     """
     _install(session, "test", "sim")
-    _pytest(session, "sim", ["tb"], "sim and not long")
+    _pytest(session, "sim", ["tb"], "sim and not long and not perf")
 
 
 @nox.session(python=PYTHON)
@@ -102,6 +105,7 @@ def bench(session: nox.Session) -> None:
     session.run(
         "pytest", "tb", "-m", "sim", "-k", "not mutant and not hypothesis and not variants",
         "--ignore", "tb/kernel", "--sim-config", "tiny", "--sim-config", "m3vit", "-q",
+        "--report-dir", "reports/bench/pytest",
         *session.posargs,
     )  # fmt: skip
     session.run("python", "-m", "tb.benchlog")
@@ -131,7 +135,7 @@ def flakes(session: nox.Session) -> None:
     _install(session, "test", "sim", "float")
     session.env["EDGEMOE_TIER"] = "test"
     n, *rest = session.posargs or ["5"]
-    session.run("python", "-m", "ci.regression", "flakes", n, "--", *_XDIST, "-m", "not long",
+    session.run("python", "-m", "ci.regression", "flakes", n, "--", *_XDIST, "-m", PER_COMMIT,
                 *rest)  # fmt: skip
 
 
@@ -142,11 +146,11 @@ def test(session: nox.Session) -> None:
     after ``--``, only those run."""
     _install(session, "test", "sim", "errorbounds", "float", "lint")
     if _selects_tests(session.posargs):
-        _pytest(session, "test", [], "not long")
+        _pytest(session, "test", [], PER_COMMIT)
         return
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("python", "-m", "ci.lint_rtl", *LINT_CONFIGS)
     # The error-bound gates run inside pytest (golden/tests/test_error_bound_gates.py),
     # on one core beside the simulations; reports/errorbounds/ as `nox -s errorbounds`.
-    _pytest(session, "test", [], "not long")
+    _pytest(session, "test", [], PER_COMMIT)

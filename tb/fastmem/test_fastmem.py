@@ -84,6 +84,7 @@ def _speed(build: simbuild.SimBuild, test: str, label: str, beats: int, seed: in
 
 
 @pytest.mark.sim
+@pytest.mark.perf
 @pytest.mark.timeout(900)
 def test_fastmem_ratios(sim_config, fastmem_builds, seed_report):
     """The same long copy by the same DMA RTL, timed in one run: AxiRam, the fast
