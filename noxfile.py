@@ -28,9 +28,9 @@ PER_COMMIT = "not long and not perf"
 LINT_CONFIGS = ("--config", "tiny", "--config", "m3vit")
 
 
-#: pytest-xdist on every core; a group of tests sharing a build stays on one worker
-#: (ci/regression/plugin.py orders the groups heaviest first).
-_XDIST = ("-n", "auto", "--dist", "loadgroup")
+#: pytest-xdist on every core; the tests of one file (and so its builds) stay on one
+#: worker, heaviest file first (ci/regression/plugin.py).
+_XDIST = ("-n", "auto", "--dist", "loadfile")
 
 
 def _selects_tests(args) -> bool:

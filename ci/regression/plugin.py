@@ -6,8 +6,10 @@
   controller hands its seed to every worker.
 * ``--shard K/N``: run only the K-th of N balanced shards (``ci.regression.shards``):
   tests that share a build stay together, groups are weighed by recorded durations.
-* Under pytest-xdist (``-n 2 --dist loadgroup``) every group goes to one worker,
-  heaviest first, so each build is made once and the cores stay busy.
+* Under pytest-xdist (``-n auto --dist loadfile``) each test file goes to one
+  worker, so each of its builds is made once, and the files go out heaviest
+  first by recorded durations (``--dist loadgroup`` cannot be used: xdist 3.8
+  renames node ids through an attribute pytest 9 no longer reads).
 * ``--randomised-only``: only the tests whose outcome depends on the seed (the
   flake hunt, ``nox -s flakes``).
 * Every run writes ``summary.json`` and ``summary.md`` into ``--report-dir``
@@ -105,13 +107,9 @@ def pytest_configure(config: pytest.Config) -> None:
     report_dir = config.getoption("report_dir")
     if report_dir and getattr(config.option, "xmlpath", "absent") is None:
         config.option.xmlpath = str(Path(report_dir) / "junit.xml")
-    # JUnit XML beside the summary unless --junitxml names another file (the
-    # junitxml plugin reads the option in its own pytest_configure, later).
-    report_dir = config.getoption("report_dir")
-    if report_dir and getattr(config.option, "xmlpath", "absent") is None:
-        config.option.xmlpath = str(Path(report_dir) / "junit.xml")
-    if getattr(config.option, "dist", "no") == "loadgroup":
-        # Our collection order is heaviest group first; keep it.
+    if getattr(config.option, "numprocesses", None):
+        # xdist's controller: keep the workers' collection order (heaviest file
+        # first) instead of sorting files by their number of tests.
         config.option.loadscopereorder = False
     config.pluginmanager.register(_Regression(config), "edgemoe-regression")
 
@@ -142,15 +140,8 @@ def _is_randomised(item: pytest.Item) -> bool:
     return bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group markers for xdist's loadgroup (before xdist's own hook reads them)."""
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(shards.group_of(item.nodeid, _params(item))))
-
-
 def _plain(nodeid: str) -> str:
-    """A node id without the ``@group`` suffix xdist's loadgroup appends."""
+    """A node id without the ``@group`` suffix of xdist's loadgroup, if any."""
     return nodeid.rsplit("@", 1)[0] if "@" in nodeid.rsplit("::", 1)[-1] else nodeid
 
 
@@ -207,9 +198,14 @@ class _Regression:
             mine = set(shards.balance(ids, weights, n)[k - 1])
             _deselect(config, items, lambda i: group[i.nodeid] in mine)
             ids = {g: v for g, v in ids.items() if g in mine}
-        if getattr(config.option, "dist", "no") == "loadgroup":
-            order = shards.balance(ids, weights, 1)[0]
-            items[:] = [i for g in order for i in groups[g]]
+        if hasattr(config, "workerinput"):
+            # An xdist worker: its collection order is the order files are handed
+            # out (loadfile), so the heaviest file comes first.
+            files: dict[str, list[str]] = {}
+            for nodeids in ids.values():
+                files.setdefault(nodeids[0].split("::", 1)[0], []).extend(nodeids)
+            rank = {f: r for r, f in enumerate(shards.balance(files, weights, 1)[0])}
+            items.sort(key=lambda i: rank[_plain(i.nodeid).split("::", 1)[0]])
         # What the report needs of each test travels with its reports (user
         # properties): under xdist only the workers collect.
         for item in items:

@@ -1,16 +1,17 @@
 """Split a test run into groups that share a build, and the groups into balanced shards.
 
-A *group* is what must stay together for a build to be made only once: the
-tests of one test file on one configuration (the ``sim_config``-style
-parameters of ``tb/conftest.py``). Groups are weighed by the durations recorded
-in ``ci/regression/durations.json`` (refreshed with ``python -m ci.regression
-durations``) and dealt out largest first to the lightest shard (LPT), so every
-shard, and every xdist worker, gets a similar share of the wall time.
+A *group* is what must stay together for a build to be made only once on a
+machine: the tests of one test file on one configuration (the
+``sim_config``-style parameters of ``tb/conftest.py``). Groups are weighed by
+the durations recorded in ``ci/regression/durations.json`` (refreshed with
+``python -m ci.regression durations``) and dealt out largest first to the
+lightest shard (LPT), so every shard gets a similar share of the wall time.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -61,8 +62,10 @@ def group_of(nodeid: str, params: Mapping[str, object]) -> str:
     return f"{path}[{','.join(configs)}]" if configs else path
 
 
-def load_durations(path: Path = DURATIONS_FILE) -> dict[str, float]:
-    """Recorded seconds per test node id ({} when the file is absent)."""
+def load_durations(path: Path | None = None) -> dict[str, float]:
+    """Recorded seconds per test node id ({} when the file is absent): *path*, else
+    ``$EDGEMOE_DURATIONS``, else :data:`DURATIONS_FILE`."""
+    path = Path(path or os.environ.get("EDGEMOE_DURATIONS") or DURATIONS_FILE)
     if not path.is_file():
         return {}
     data = json.loads(path.read_text())

@@ -134,13 +134,27 @@ def test_summary_records_failures_with_a_rerun_that_reproduces(project, tmp_path
 def test_workers_share_the_seed(project, tmp_path):
     out = tmp_path / "rep"
     res = project.runpytest_subprocess(
-        "-n", "2", "--dist", "loadgroup", "--sim-seed", "4", "--report-dir", str(out)
+        "-n", "2", "--dist", "loadfile", "--sim-seed", "4", "--report-dir", str(out)
     )
     res.assert_outcomes(passed=12)
     summary = _summary(out)
-    assert summary["seed"] == 4
-    # Node ids are reported without xdist's @group suffix.
-    assert all("@" not in t["nodeid"] for t in summary["tests"])
+    assert summary["seed"] == 4 and summary["configurations"] == ["a", "b", "c"]
+    assert {t["seed"] for t in summary["tests"]} == {4}
+
+
+def test_workers_take_the_heaviest_file_first(project, tmp_path, monkeypatch):
+    project.makepyfile(test_light="def test_light():\n    pass\n")
+    durations = tmp_path / "durations.json"
+    recorded = {"test_light.py::test_light": 0.1, "test_project.py::test_odd[a]": 50.0}
+    durations.write_text(json.dumps({"tests": recorded}))
+    monkeypatch.setenv("EDGEMOE_DURATIONS", str(durations))
+    out = tmp_path / "rep"
+    project.runpytest_subprocess(
+        "-n", "1", "--dist", "loadfile", "--sim-seed", "2", "--report-dir", str(out)
+    ).assert_outcomes(passed=13)
+    ran = [tc.get("name") for tc in ET.parse(out / "junit.xml").getroot().iter("testcase")]
+    # test_light.py sorts first by name; test_project.py weighs more and runs first.
+    assert ran[-1] == "test_light" and len(ran) == 13
 
 
 def test_two_shards_are_disjoint_and_merge_into_one_report(project, tmp_path):
