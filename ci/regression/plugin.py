@@ -5,7 +5,8 @@
   Hypothesis (as ``--hypothesis-seed``), follow it; under pytest-xdist the
   controller hands its seed to every worker.
 * ``--shard K/N``: run only the K-th of N balanced shards (``ci.regression.shards``):
-  tests that share a build stay together, groups are weighed by recorded durations.
+  the tests of a file on one configuration (which share builds) stay together,
+  weighed by recorded durations.
 * Under pytest-xdist (``-n auto --dist loadfile``) each test file goes to one
   worker, so each of its builds is made once, and the files go out heaviest
   first by recorded durations (``--dist loadgroup`` cannot be used: xdist 3.8
@@ -140,11 +141,6 @@ def _is_randomised(item: pytest.Item) -> bool:
     return bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
 
 
-def _plain(nodeid: str) -> str:
-    """A node id without the ``@group`` suffix of xdist's loadgroup, if any."""
-    return nodeid.rsplit("@", 1)[0] if "@" in nodeid.rsplit("::", 1)[-1] else nodeid
-
-
 def _deselect(config: pytest.Config, items: list[pytest.Item], keep) -> None:
     dropped = [i for i in items if not keep(i)]
     if dropped:
@@ -187,12 +183,11 @@ class _Regression:
         """After -m/-k: the flake-hunt filter, the shard, the heaviest-first order."""
         if config.getoption("randomised_only"):
             _deselect(config, items, _is_randomised)
-        group = {i.nodeid: shards.group_of(_plain(i.nodeid), _params(i)) for i in items}
-        groups: dict[str, list[pytest.Item]] = {}
+        group = {i.nodeid: shards.group_of(i.nodeid, _params(i)) for i in items}
+        ids: dict[str, list[str]] = {}  # group -> its tests' node ids
         for item in items:
-            groups.setdefault(group[item.nodeid], []).append(item)
-        weights = shards.estimate([_plain(i.nodeid) for i in items], shards.load_durations())
-        ids = {g: [_plain(i.nodeid) for i in its] for g, its in groups.items()}
+            ids.setdefault(group[item.nodeid], []).append(item.nodeid)
+        weights = shards.estimate([i.nodeid for i in items], shards.load_durations())
         if config.getoption("shard"):
             k, n = shards.parse_shard(config.getoption("shard"))
             mine = set(shards.balance(ids, weights, n)[k - 1])
@@ -205,7 +200,7 @@ class _Regression:
             for nodeids in ids.values():
                 files.setdefault(nodeids[0].split("::", 1)[0], []).extend(nodeids)
             rank = {f: r for r, f in enumerate(shards.balance(files, weights, 1)[0])}
-            items.sort(key=lambda i: rank[_plain(i.nodeid).split("::", 1)[0]])
+            items.sort(key=lambda i: rank[i.nodeid.split("::", 1)[0]])
         # What the report needs of each test travels with its reports (user
         # properties): under xdist only the workers collect.
         for item in items:
@@ -216,7 +211,7 @@ class _Regression:
             }))  # fmt: skip
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        nodeid = _plain(report.nodeid)
+        nodeid = report.nodeid
         entry = self.tests.setdefault(
             nodeid, {"nodeid": nodeid, "outcome": "passed", "duration_s": 0.0, "message": ""}
         )
