@@ -8,6 +8,11 @@ replays the minimal example last: its message is the one reported, as
 ``minimal failing input: ...``, so a bench failure names the smallest input
 that breaks the unit.
 
+Mutation tests (``tb/mutation.py``) expect a failure and only need an input that
+kills the mutant, so they run with ``EDGEMOE_SHRINK=0``: no shrink phase, the
+first failing example is reported (``first failing input (not shrunk): ...``).
+Shrinking was 60-90% of a mutant's run time; the nightly tier shrinks them too.
+
 Usage inside a cocotb test::
 
     @resume
@@ -27,14 +32,25 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from cocotb.task import bridge
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-__all__ = ["MINIMAL", "examples_for", "run_property"]
+__all__ = ["FAILING_INPUT", "MINIMAL", "NO_SHRINK_ENV", "examples_for", "run_property"]
 
 #: The prefix of the failure message naming the shrunk input.
 MINIMAL = "minimal failing input:"
+#: ... and of the first failing example when shrinking is off (``EDGEMOE_SHRINK=0``).
+UNSHRUNK = "first failing input (not shrunk):"
+#: Matches either prefix.
+FAILING_INPUT = r"(?:minimal|first) failing input(?: \(not shrunk\))?:"
+#: The environment of a run that reports the first failing example unshrunk.
+NO_SHRINK_ENV = {"EDGEMOE_SHRINK": "0"}
+
+
+def shrinking() -> bool:
+    """Whether failing examples are shrunk: unless ``EDGEMOE_SHRINK=0``."""
+    return os.environ.get("EDGEMOE_SHRINK", "1") != "0"
 
 
 def examples_for(env_var: str, default: int) -> int:
@@ -61,7 +77,8 @@ async def run_property(
     ``prop`` raises ``AssertionError(message)`` on a mismatch (any other
     exception is a failure too).  On failure this raises ``AssertionError``
     whose message starts with :data:`MINIMAL` followed by the last (shrunk)
-    example's message, plus the seed to rerun with.
+    example's message (:data:`UNSHRUNK` and the first failing example's message
+    under ``EDGEMOE_SHRINK=0``), plus the seed to rerun with.
     """
     failures: list[str] = []
     calls = 0
@@ -81,8 +98,11 @@ async def run_property(
     test = given(**strategies)(recorded)
     for kwargs in reversed(explicit):  # decorators apply inside out: keep the order
         test = example(**kwargs)(test)
+    shrink = shrinking()
+    phases = [Phase.explicit, Phase.reuse, Phase.generate]
     test = settings(
         max_examples=examples,
+        phases=[*phases, Phase.target, Phase.shrink] if shrink else phases,
         database=None,
         deadline=None,
         print_blob=False,
@@ -95,7 +115,7 @@ async def run_property(
         await bridge(test)()
     except Exception as exc:
         detail = failures[-1] if failures else f"{type(exc).__name__}: {exc}"
-        msg = f"{MINIMAL} {detail}"
+        msg = f"{MINIMAL if shrink else UNSHRUNK} {detail}"
         dut._log.error(
             "%s (%s; seed %d; %d examples run, %d failing, %.1f s)",
             msg, unit, seed, calls, len(failures), time.perf_counter() - t0,

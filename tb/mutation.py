@@ -5,22 +5,23 @@ constant one LSB off, a comparison made non-strict).  :func:`build_mutant`
 copies the file into the build tree, applies the change and builds the copy
 in place of the original; ``rtl/`` itself is never touched and holds no test
 hooks.  :func:`assert_caught` checks that the bench failed and returns the
-shrunk input it reported, so a test can confirm that input really separates
+failing input it reported, so a test can confirm that input really separates
 the mutant from the golden model.  :func:`run_mutant` does both steps: build
-the mutant, run one Hypothesis testcase, return the shrunk input.
+the mutant, run one Hypothesis testcase (unshrunk), return the failing input.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tb.hypothesis_sim import MINIMAL
+from tb.hypothesis_sim import FAILING_INPUT, NO_SHRINK_ENV
 from tb.simbuild import RTL_DIR, SIM_ROOT, SimBuild, SimResult, rtl_closure
 
-__all__ = ["Mutant", "assert_caught", "build_mutant", "run_mutant"]
+__all__ = ["Mutant", "assert_caught", "build_mutant", "run_caught", "run_mutant"]
 
 
 @dataclass(frozen=True)
@@ -72,14 +73,14 @@ def build_mutant(
 
 
 def assert_caught(result: SimResult, testcase: str) -> str:
-    """The run of ``testcase`` failed with a shrunk input; return the text after MINIMAL."""
+    """The run of ``testcase`` failed with a failing input; return the text that names it."""
     assert not result.passed, f"the bench did not catch the mutant ({testcase} passed)"
     cases = [c for c in result.testcases if c.name == testcase]
     assert cases, f"{testcase} did not run: {[c.name for c in result.testcases]}"
     case = cases[0]
     assert case.status == "failed", f"expected a failure, got {case.status}: {case.message}"
-    m = re.search(re.escape(MINIMAL) + r"\s*(.*?)(?: \(seed \d+\))?$", case.message, re.S)
-    assert m, f"no shrunk input in the failure message: {case.message}"
+    m = re.search(FAILING_INPUT + r"\s*(.*?)(?: \(seed \d+\))?$", case.message, re.S)
+    assert m, f"no failing input in the failure message: {case.message}"
     return m.group(1).strip()
 
 
@@ -97,11 +98,28 @@ def run_mutant(
     extra_env: Mapping[str, str] | None = None,
 ) -> str:
     """Build ``mutant`` (:func:`build_mutant`), run ``testcase`` of ``tests_module`` on it
-    and return the shrunk input the failure reported (:func:`assert_caught`).
+    and return the failing input the failure reported (:func:`assert_caught`).
 
     The caller still confirms that input against the golden model and its model
     of the mutation.
     """
     sim = build_mutant(sim_builds, config, toplevel, mutant, sources=sources, parameters=parameters)
-    result = sim.run(tests_module, [testcase], seed=seed, extra_env=extra_env, check=False)
+    return run_caught(sim, tests_module, testcase, seed, extra_env)
+
+
+def run_caught(
+    sim: SimBuild,
+    tests_module: str,
+    testcase: str,
+    seed: int,
+    extra_env: Mapping[str, str] | None = None,
+) -> str:
+    """Run ``testcase`` on a mutant's build and return the failing input it reported
+    (:func:`assert_caught`): the first failing example, not shrunk (a kill needs
+    no minimal input, and shrinking cost most of a mutant's run time), except in
+    the nightly tier (``HYPOTHESIS_PROFILE=long``), which reports minimal inputs."""
+    env = dict(extra_env or {})
+    if os.environ.get("HYPOTHESIS_PROFILE") != "long":
+        env = {**NO_SHRINK_ENV, **env}
+    result = sim.run(tests_module, [testcase], seed=seed, extra_env=env, check=False)
     return assert_caught(result, testcase)

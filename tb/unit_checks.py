@@ -437,7 +437,7 @@ def confirm_lane_mutant(
     m = re.search(r"x=(-?\d+) .*rtl (-?\d+) golden (-?\d+)", shrunk)
     assert m, f"no input in the shrunk example: {shrunk}"
     x, y_rtl, y_gold = (int(v) for v in m.groups())
-    print(f"mutant {mutant}: minimal failing input x={x}, rtl {y_rtl}, golden {y_gold}")
+    print(f"mutant {mutant}: failing input x={x}, rtl {y_rtl}, golden {y_gold}")
     xa = np.array([x], dtype=np.int64)
     assert int(golden(xa)[0]) == y_gold
     assert int(model(xa)[0]) == y_gold, "the Python model disagrees with golden"

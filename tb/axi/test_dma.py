@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tb.axi.model import burst_violations, split_bursts
-from tb.mutation import Mutant, assert_caught, build_mutant
+from tb.mutation import Mutant, build_mutant, run_caught
 from tb.simbuild import rtl_closure
 
 TESTS = "tb.axi.dma_tests"
@@ -125,11 +125,9 @@ def test_dma_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report
     the modelled mutation confirms (tiny only: mutant builds cost time)."""
     mut, check = MUTANTS[mutant]
     sim = build_mutant(sim_builds, mutant_config, TOP, mut, sources=SOURCES)
-    result = sim.run(TESTS, ["dma_hypothesis"], seed=seed_report, check=False,
-                     extra_env={"DMA_HYP_EXAMPLES": "40"})  # fmt: skip
-    shrunk = assert_caught(result, "dma_hypothesis")
+    shrunk = run_caught(sim, TESTS, "dma_hypothesis", seed_report, {"DMA_HYP_EXAMPLES": "40"})
     m = re.match(r"commands=(\[.*?\]): (.*)", shrunk, re.S)
     assert m, f"no command list in the shrunk example: {shrunk}"
     cmds = ast.literal_eval(m.group(1))
-    print(f"mutant {mutant}: minimal failing input {cmds}: {m.group(2)[:300]}")
+    print(f"mutant {mutant}: failing input {cmds}: {m.group(2)[:300]}")
     check(cmds, _beats_bytes(mutant_config), m.group(2))

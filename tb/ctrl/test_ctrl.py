@@ -12,7 +12,7 @@ from hls.config import load_config
 from hls.registers import REGISTER_MAP, Status, check_args
 from tb.axi.control import register_map_from_vitis_header
 from tb.ctrl.model import RegFileModel
-from tb.mutation import Mutant, assert_caught, build_mutant
+from tb.mutation import Mutant, build_mutant, run_caught
 
 CTRL_TESTS = "tb.ctrl.ctrl_tests"
 ARGCHECK_TESTS = "tb.ctrl.arg_check_tests"
@@ -148,9 +148,8 @@ def test_ctrl_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_repor
     top = mut.file.removesuffix(".sv")
     sim = build_mutant(sim_builds, mutant_config, top, mut)
     tests = CTRL_TESTS if top == "ctrl_regs" else ARGCHECK_TESTS
-    result = sim.run(tests, [testcase], seed=seed_report, check=False)
-    shrunk = assert_caught(result, testcase)
-    print(f"mutant {mutant}: minimal failing input: {shrunk}")
+    shrunk = run_caught(sim, tests, testcase, seed_report)
+    print(f"mutant {mutant}: failing input: {shrunk}")
     if top == "ctrl_regs":
         _replay_ctrl(shrunk, mutant)
     else:

@@ -120,7 +120,7 @@ def test_linear_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_rep
     assert m, f"no operands in the shrunk input: {minimal}"
     x, w = ast.literal_eval(m.group(1)), ast.literal_eval(m.group(2))
     b, alt, use_gelu, y_rtl, y_gold = (int(v) for v in m.groups()[2:])
-    print(f"mutant {mutant}: minimal failing input {minimal[:600]}")
+    print(f"mutant {mutant}: failing input {minimal[:600]}")
 
     cfg = load_config(config)
     geo = LinearGeometry.from_config(cfg)

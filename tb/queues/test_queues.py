@@ -97,7 +97,7 @@ def test_queues_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_rep
     assert " | " in shrunk, f"no batch in the shrunk example: {shrunk}"
     text, blob = shrunk.rsplit(" | ", 1)
     rep = json.loads(blob)
-    print(f"mutant {mutant}: minimal failing input {text}")
+    print(f"mutant {mutant}: failing input {text}")
 
     n_experts = load_config(mutant_config).experts
     ex, sc = np.array(rep["experts"], dtype=np.int64), np.array(rep["scores"], dtype=np.int64)

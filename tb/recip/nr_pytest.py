@@ -112,7 +112,7 @@ def bench_tests(kind: str, mutants: Mutants) -> tuple[Callable, ...]:
             parameters=unit.parameters,
         )
         summary = check_minimal_input(unit, text, knobs)
-        print(f"mutant {mutant} ({mut.why}): minimal failing input {summary}")
+        print(f"mutant {mutant} ({mut.why}): failing input {summary}")
 
     test_bench_catches_mutant.__doc__ = test_bench_catches_mutant.__doc__.replace("<kind>", kind)
     for test, name in (

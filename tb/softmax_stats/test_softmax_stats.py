@@ -108,7 +108,7 @@ def test_softmax_stats_catches_mutant(mutant_config, mutant, sim_builds, seed_re
         sim_builds, mutant_config, TOPLEVEL, mut, "ss_hypothesis", TESTS, seed_report,
         sources=SOURCES,
     )  # fmt: skip
-    print(f"mutant {mutant} ({mut.why}): minimal failing input: {text}")
+    print(f"mutant {mutant} ({mut.why}): failing input: {text}")
     m = _FAIL_RE.search(text)
     assert m, f"the shrunk input is not a value mismatch: {text}"
     groups = [np.array(g, dtype=np.int64) for g in json.loads(m.group(1))]

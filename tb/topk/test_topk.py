@@ -99,7 +99,7 @@ def test_topk_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_repor
     assert " | " in shrunk, f"no token in the shrunk example: {shrunk}"
     rep = json.loads(shrunk.rsplit(" | ", 1)[1])
     logits, k = rep["logits"], rep["k"]
-    print(f"mutant {mutant}: minimal failing input {shrunk.rsplit(' | ', 1)[0]}")
+    print(f"mutant {mutant}: failing input {shrunk.rsplit(' | ', 1)[0]}")
 
     from hls.config import load_config
 
