@@ -16,7 +16,13 @@ from golden.fixed import FixedFormat
 from hls.config import KernelConfig
 from hls.tables import recip_table
 
-__all__ = ["NEWTON_GUARD_BITS", "normalise", "reciprocal", "reciprocal_parts"]
+__all__ = [
+    "NEWTON_GUARD_BITS",
+    "normalise",
+    "reciprocal",
+    "reciprocal_mantissa",
+    "reciprocal_parts",
+]
 
 # The Newton residual 1 - m*y (|.| < 2**-9 after the seed) keeps mant_bits + 10 fraction bits.
 NEWTON_GUARD_BITS = 10
@@ -50,16 +56,22 @@ def reciprocal_parts(
 
     Raises ValueError for x <= 0 or x outside ``in_fmt``.
     """
-    c = cfg.recip
     x = check_positive_input(x_raw, in_fmt, "reciprocal")
-    M = c.mant_bits
     p = bit_length(x) - 1
-    m = normalise(x, p, M)
+    return reciprocal_mantissa(normalise(x, p, cfg.recip.mant_bits), cfg), in_fmt.frac_bits - p
+
+
+def reciprocal_mantissa(m: np.ndarray, cfg: KernelConfig) -> np.ndarray:
+    """Steps 2-3 of :func:`reciprocal_parts`: y ~ 1/m for raw mantissas m in [1, 2)
+    with M fraction bits (not checked: the exhaustive error measurement calls this
+    directly on every mantissa)."""
+    c = cfg.recip
+    M = c.mant_bits
     y = interpolate(recip_table(c), m, M, c.step_log2, c.table_bits)
     for _ in range(c.newton_steps):
         d = round_half_up_shift((1 << (2 * M)) - m * y, M - NEWTON_GUARD_BITS)
         y = y + round_half_up_shift(y * d, M + NEWTON_GUARD_BITS)
-    return y, in_fmt.frac_bits - p
+    return y
 
 
 def denormalise(mant: np.ndarray, scale: np.ndarray, mant_bits: int,

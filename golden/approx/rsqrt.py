@@ -15,7 +15,7 @@ from golden.fixed import FixedFormat
 from hls.config import KernelConfig
 from hls.tables import rsqrt_table
 
-__all__ = ["rsqrt", "rsqrt_parts"]
+__all__ = ["rsqrt", "rsqrt_mantissa", "rsqrt_parts"]
 
 
 def rsqrt_parts(x_raw, in_fmt: FixedFormat, cfg: KernelConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -39,18 +39,25 @@ def rsqrt_parts(x_raw, in_fmt: FixedFormat, cfg: KernelConfig) -> tuple[np.ndarr
 
     Raises ValueError for x <= 0 or x outside ``in_fmt``.
     """
-    c = cfg.rsqrt
     x = check_positive_input(x_raw, in_fmt, "rsqrt")
-    M = c.mant_bits
     p = bit_length(x) - 1
     e = (p - in_fmt.frac_bits) >> 1  # floor division by 2
-    m = normalise(x, in_fmt.frac_bits + 2 * e, M)
+    m = normalise(x, in_fmt.frac_bits + 2 * e, cfg.rsqrt.mant_bits)
+    return rsqrt_mantissa(m, cfg), -e
+
+
+def rsqrt_mantissa(m: np.ndarray, cfg: KernelConfig) -> np.ndarray:
+    """Steps 2-3 of :func:`rsqrt_parts`: y ~ 1/sqrt(m) for raw mantissas m in [1, 4)
+    with M fraction bits (not checked: the exhaustive error measurement calls this
+    directly on every mantissa)."""
+    c = cfg.rsqrt
+    M = c.mant_bits
     y = interpolate(rsqrt_table(c), m, M, c.step_log2, c.table_bits)
     for _ in range(c.newton_steps):
         y2 = round_half_up_shift(y * y, M)
         d = round_half_up_shift((1 << (2 * M)) - m * y2, M - NEWTON_GUARD_BITS)
         y = y + round_half_up_shift(y * d, M + NEWTON_GUARD_BITS + 1)
-    return y, -e
+    return y
 
 
 def rsqrt(

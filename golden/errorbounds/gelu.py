@@ -66,9 +66,22 @@ class _Tracker:
         self.total += int(abs_err.sum())
         self.points += x.size
         if self.bins is not None:
-            b = np.clip(np.searchsorted(self.bins, x, side="right") - 1, 0, self.bins.size - 2)
-            np.maximum.at(self.env_max, b, err)
-            np.minimum.at(self.env_min, b, err)
+            self._add_envelope(x, err)
+
+    def _add_envelope(self, x: np.ndarray, err: np.ndarray) -> None:
+        """Per-bin max/min of ``err`` (bin j: bins[j] <= x < bins[j + 1]; the last bin
+        takes the rest). ``x`` is sorted (a chunk of consecutive inputs), so each bin
+        is one slice and a segmented reduction does it (``ufunc.at`` took half the time)."""
+        last = self.bins.size - 2
+        b0, b1 = (min(max(int(np.searchsorted(self.bins, v, side="right")) - 1, 0), last)
+                  for v in (x[0], x[-1]))  # fmt: skip
+        starts = np.concatenate(
+            [[0], np.searchsorted(x, self.bins[b0 + 1 : b1 + 1], side="left")]
+        ).astype(np.intp)
+        nonempty = np.append(starts[1:], x.size) > starts
+        bins, starts = np.arange(b0, b1 + 1)[nonempty], starts[nonempty]
+        self.env_max[bins] = np.maximum(self.env_max[bins], np.maximum.reduceat(err, starts))
+        self.env_min[bins] = np.minimum(self.env_min[bins], np.minimum.reduceat(err, starts))
 
 
 def measure(

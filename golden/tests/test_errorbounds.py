@@ -15,8 +15,8 @@ import mpmath
 import numpy as np
 import pytest
 
-from golden.approx.reciprocal import reciprocal_parts
-from golden.approx.rsqrt import rsqrt_parts
+from golden.approx.reciprocal import reciprocal_mantissa, reciprocal_parts
+from golden.approx.rsqrt import rsqrt_mantissa, rsqrt_parts
 from golden.errorbounds import approx, gates, report
 from golden.errorbounds.__main__ import main
 from golden.errorbounds.progress import Progress
@@ -86,6 +86,23 @@ def _y(fn, m_raw):
     y, scale = parts(np.array([m_raw]), ap_ufixed(M + span, span), CFG)
     assert scale[0] == 0
     return int(y[0])
+
+
+@pytest.mark.parametrize("fn", ["recip", "rsqrt"])
+def test_the_exhaustive_sweep_runs_the_units_own_datapath(fn):
+    """The sweep calls the mantissa datapath directly: on normalised mantissas the
+    whole unit (normalisation included) returns the same y with scale 0."""
+    parts, mantissa, span = (
+        (reciprocal_parts, reciprocal_mantissa, 1) if fn == "recip"
+        else (rsqrt_parts, rsqrt_mantissa, 2)
+    )  # fmt: skip
+    lo, hi = 1 << M, 1 << (M + span)
+    rng = np.random.default_rng(2)
+    edges = [lo, lo + 1, hi - 1, hi - 2, (2 << M) - 1] + ([2 << M] if span == 2 else [])
+    m = np.concatenate([edges, rng.integers(lo, hi, 4000)]).astype(np.int64)
+    y, scale = parts(m, ap_ufixed(M + span, span), CFG)
+    assert not scale.any()
+    np.testing.assert_array_equal(mantissa(m, CFG), y)
 
 
 def test_reciprocal_exact_error_agrees_with_mpmath_at_the_reported_input():
