@@ -40,9 +40,10 @@ from hypothesis import strategies as st
 __all__ = [
     "FAILING_INPUT",
     "MINIMAL",
-    "NO_SHRINK_ENV",
     "UNSHRUNK",
+    "example_scale",
     "examples_for",
+    "expected_failure_env",
     "run_property",
     "shrinking",
 ]
@@ -53,8 +54,16 @@ MINIMAL = "minimal failing input:"
 UNSHRUNK = "first failing input (not shrunk):"
 #: Matches either prefix.
 FAILING_INPUT = r"(?:minimal|first) failing input(?: \(not shrunk\))?:"
-#: The environment of a run that reports the first failing example unshrunk.
-NO_SHRINK_ENV = {"EDGEMOE_SHRINK": "0"}
+
+
+def _long_profile() -> bool:
+    """The nightly tier's Hypothesis profile (``HYPOTHESIS_PROFILE=long``)."""
+    return os.environ.get("HYPOTHESIS_PROFILE") == "long"
+
+
+def example_scale() -> int:
+    """How many times the default example counts run: 20 in the nightly tier, else 1."""
+    return 20 if _long_profile() else 1
 
 
 def shrinking() -> bool:
@@ -62,10 +71,15 @@ def shrinking() -> bool:
     return os.environ.get("EDGEMOE_SHRINK", "1") != "0"
 
 
+def expected_failure_env() -> dict[str, str]:
+    """The environment of a simulation expected to fail (a mutant): report the first
+    failing example unshrunk, except in the nightly tier, which shrinks it."""
+    return {} if _long_profile() else {"EDGEMOE_SHRINK": "0"}
+
+
 def examples_for(env_var: str, default: int) -> int:
     """Examples to run: ``env_var`` if set, else ``default`` (20x under HYPOTHESIS_PROFILE=long)."""
-    scale = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
-    return int(os.environ.get(env_var, scale * default))
+    return int(os.environ.get(env_var, example_scale() * default))
 
 
 async def run_property(

@@ -12,13 +12,12 @@ the mutant, run one Hypothesis testcase (unshrunk), return the failing input.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tb.hypothesis_sim import FAILING_INPUT, NO_SHRINK_ENV
+from tb.hypothesis_sim import FAILING_INPUT, expected_failure_env
 from tb.simbuild import RTL_DIR, SIM_ROOT, SimBuild, SimResult, rtl_closure
 
 __all__ = ["Mutant", "assert_caught", "build_mutant", "run_caught", "run_mutant"]
@@ -118,8 +117,6 @@ def run_caught(
     (:func:`assert_caught`): the first failing example, not shrunk (a kill needs
     no minimal input, and shrinking cost most of a mutant's run time), except in
     the nightly tier (``HYPOTHESIS_PROFILE=long``), which reports minimal inputs."""
-    env = dict(extra_env or {})
-    if os.environ.get("HYPOTHESIS_PROFILE") != "long":
-        env = {**NO_SHRINK_ENV, **env}
+    env = {**expected_failure_env(), **(extra_env or {})}
     result = sim.run(tests_module, [testcase], seed=seed, extra_env=env, check=False)
     return assert_caught(result, testcase)

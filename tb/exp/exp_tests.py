@@ -12,8 +12,6 @@ HYPOTHESIS_PROFILE    "long" (nox -s nightly) raises both defaults 20-fold
 
 from __future__ import annotations
 
-import os
-
 import cocotb
 import numpy as np
 from hypothesis import strategies as st
@@ -21,14 +19,14 @@ from hypothesis import strategies as st
 from golden.approx.exp import exp_neg
 from hls.config import load_config
 from tb.exp.model import LATENCY, ExpGeometry, corner_a, stream_vectors, table_of
-from tb.hypothesis_sim import examples_for
+from tb.hypothesis_sim import example_scale, examples_for
 from tb.simbuild import GEN_ROOT, env_config_name, env_int, env_seed
 from tb.stream import pack_lanes, reset, start_clock, stream
 from tb.unit_checks import LaneUnit
 
 CFG = load_config(env_config_name())
 GEO = ExpGeometry.from_config(CFG)
-_SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
+_SCALE = example_scale()
 
 UNIT = LaneUnit(
     unit="exp",

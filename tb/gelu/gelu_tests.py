@@ -12,21 +12,19 @@ HYPOTHESIS_PROFILE    "long" (nox -s nightly) raises both defaults 20-fold
 
 from __future__ import annotations
 
-import os
-
 import cocotb
 from hypothesis import strategies as st
 
 from golden.gelu import gelu
 from hls.config import load_config
 from tb.gelu.model import LATENCY, GeluGeometry, stream_vectors, table_of
-from tb.hypothesis_sim import examples_for
+from tb.hypothesis_sim import example_scale, examples_for
 from tb.simbuild import GEN_ROOT, env_config_name, env_int, env_seed
 from tb.unit_checks import LaneUnit
 
 CFG = load_config(env_config_name())
 GEO = GeluGeometry.from_config(CFG)
-_SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
+_SCALE = example_scale()
 
 UNIT = LaneUnit(
     unit="gelu",

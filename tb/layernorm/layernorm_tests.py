@@ -13,7 +13,6 @@ LN_HYP_EXAMPLES       Hypothesis examples of ln_hypothesis (default 300)
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import cocotb
@@ -26,7 +25,7 @@ from golden.layernorm import layernorm
 from hls.config import load_config
 from tb import unit_checks
 from tb.benchlog import record
-from tb.hypothesis_sim import examples_for, run_property
+from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.layernorm.model import LnGeometry, edge_rows, gamma_beta, random_rows
 from tb.simbuild import env_config_name, env_int, env_seed
 from tb.stream import (
@@ -44,7 +43,7 @@ CFG = load_config(env_config_name())
 GEO = LnGeometry.from_config(CFG)
 F = CFG.formats.feature.frac_bits
 GF = CFG.formats.norm.frac_bits
-_SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
+_SCALE = example_scale()
 
 
 def _lanes(dut) -> int:

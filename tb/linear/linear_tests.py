@@ -12,7 +12,6 @@ HYPOTHESIS_PROFILE    "long" (nox -s nightly) raises both defaults 20-fold
 
 from __future__ import annotations
 
-import os
 import time
 
 import cocotb
@@ -24,7 +23,7 @@ from hypothesis import strategies as st
 from golden.stages.linear import linear_tiled
 from hls.config import load_config
 from tb.benchlog import record
-from tb.hypothesis_sim import examples_for, run_property
+from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.linear.driver import interrupt_with_reset, reset, run_beats
 from tb.linear.model import (
     Job,
@@ -41,7 +40,7 @@ from tb.stream import idle_pattern, start_clock, unpack_lanes
 
 CFG = load_config(env_config_name())
 GEO = LinearGeometry.from_config(CFG)
-_SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
+_SCALE = example_scale()
 
 
 def _check_ports(dut) -> None:

@@ -18,7 +18,6 @@ compared field by field with the packet golden build_queues implies
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import cocotb
@@ -29,7 +28,7 @@ from hypothesis import strategies as st
 
 from hls.config import load_config
 from tb import benchlog, unit_checks
-from tb.hypothesis_sim import examples_for, run_property
+from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.queues.model import Batch, QueueGeometry, golden_packet, random_batch
 from tb.simbuild import env_config_name, env_int, env_parameters, env_seed
 from tb.stream import (
@@ -44,7 +43,7 @@ from tb.stream import (
 CFG = load_config(env_config_name())
 _PARAMS = env_parameters()
 GEO = QueueGeometry.from_config(CFG, int(_PARAMS["K"]) if "K" in _PARAMS else None)
-_SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
+_SCALE = example_scale()
 UNIT = "expert_queue_builder" + ("" if GEO.k == CFG.top_k else f"_k{GEO.k}")
 
 _FIELDS = ("kind", "expert", "token", "slot", "score", "last_of_queue", "last_of_batch")

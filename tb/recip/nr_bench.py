@@ -14,8 +14,6 @@ HYPOTHESIS_PROFILE=long                 both 20-fold
 
 from __future__ import annotations
 
-import os
-
 import cocotb
 import numpy as np
 from cocotb.task import resume
@@ -23,12 +21,12 @@ from hypothesis import strategies as st
 
 from hls.config import load_config
 from tb import benchlog, unit_checks
-from tb.hypothesis_sim import examples_for, run_property
+from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.recip.model import NrUnit, read_rom_hex
 from tb.simbuild import GEN_ROOT, env_config_name, env_int, env_seed
 from tb.stream import StreamError, reset, start_clock, stream
 
-_SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
+_SCALE = example_scale()
 DEFAULT_VECTORS = 120_000
 
 

@@ -15,7 +15,6 @@ A "vector" is one score: a key beat carries P of them (P = ATTN_P query rows).
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import cocotb
@@ -27,7 +26,7 @@ from hypothesis import strategies as st
 from hls.config import load_config
 from tb import unit_checks
 from tb.benchlog import record
-from tb.hypothesis_sim import examples_for, run_property
+from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.simbuild import env_config_name, env_int, env_seed
 from tb.softmax_stats.model import (
     Geometry,
@@ -50,7 +49,7 @@ from tb.stream import (
 
 CFG = load_config(env_config_name())
 GEO = Geometry.from_config(CFG)
-_SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
+_SCALE = example_scale()
 UNIT = "softmax_stats"
 
 

@@ -14,7 +14,6 @@ HYPOTHESIS_PROFILE    "long" (nox -s nightly) raises both defaults 20-fold
 from __future__ import annotations
 
 import json
-import os
 
 import cocotb
 import numpy as np
@@ -23,7 +22,7 @@ from hypothesis import strategies as st
 
 from hls.config import load_config
 from tb import benchlog, unit_checks
-from tb.hypothesis_sim import examples_for, run_property
+from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.simbuild import env_config_name, env_int, env_parameters, env_seed
 from tb.stream import (
     StreamError,
@@ -36,7 +35,7 @@ from tb.topk.model import TopkGeometry, golden_topk, stream_tokens
 CFG = load_config(env_config_name())
 _PARAMS = env_parameters()
 GEO = TopkGeometry.from_config(CFG, int(_PARAMS["K"]) if "K" in _PARAMS else None)
-_SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
+_SCALE = example_scale()
 UNIT = "topk_select" + ("" if GEO.k == CFG.top_k else f"_k{GEO.k}")
 
 
