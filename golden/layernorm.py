@@ -13,8 +13,8 @@ import numpy as np
 
 from golden.approx._intmath import mul_round_shift
 from golden.approx.rsqrt import rsqrt_parts
+from golden.config import KernelConfig
 from golden.fixed import Quant, from_float, round_shift
-from hls.config import KernelConfig
 
 __all__ = ["eps_raw", "layernorm", "layernorm_stats"]
 

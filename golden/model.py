@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from golden.config import KernelConfig
 from golden.layernorm import layernorm
 from golden.stages.attention import attention
 from golden.stages.linear import LinearError, check_raw, linear
@@ -32,7 +33,6 @@ from golden.stages.moe import ExpertQueues, moe
 from golden.stages.patch_embed import patch_embed
 from golden.stages.residual import residual_add
 from golden.taps import ATTENTION_STAGES, DENSE_STAGES, MOE_STAGES
-from hls.config import KernelConfig
 
 __all__ = [
     "ATTENTION_STAGES",

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from golden.config import KernelConfig
 from golden.fixed import FixedFormat, from_float, to_float
 from golden.weights import check_weights, expected_shapes
-from hls.config import KernelConfig
 
 __all__ = ["QuantizedWeights", "format_of", "quantize_image", "quantize_weights"]
 

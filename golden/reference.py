@@ -33,9 +33,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from golden.config import KernelConfig
 from golden.taps import ATTENTION_STAGES, DENSE_STAGES, MOE_STAGES, stage_names
 from golden.weights import check_weights
-from hls.config import KernelConfig
 
 __all__ = [
     "ATTENTION_STAGES",

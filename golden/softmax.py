@@ -25,7 +25,7 @@ import numpy as np
 from golden.approx._intmath import shift_round
 from golden.approx.exp import exp_neg
 from golden.approx.reciprocal import reciprocal_parts
-from hls.config import KernelConfig
+from golden.config import KernelConfig
 
 __all__ = [
     "online_softmax_stats",

@@ -3,7 +3,7 @@ and the RTL are compared (DESIGN.md section 2).  One list, shared by all three."
 
 from __future__ import annotations
 
-from hls.config import KernelConfig
+from golden.config import KernelConfig
 
 __all__ = ["ATTENTION_STAGES", "DENSE_STAGES", "MOE_STAGES", "stage_names"]
 

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hls.config import KernelConfig
+from golden.config import KernelConfig
 
 __all__ = [
     "SYNTHESISABLE_SUFFIXES",

@@ -10,7 +10,7 @@
   ``<TABLE>_ROM_FILE``.
 
 Everything is enumerated from the configuration's dataclasses, so a field
-added in ``hls/config.py`` reaches the RTL without an edit here.  Files are
+added in ``golden/config.py`` reaches the RTL without an edit here.  Files are
 only rewritten when their content changes, so Verilator builds that depend on
 them are not invalidated needlessly.
 """
@@ -24,12 +24,18 @@ from pathlib import Path
 
 import numpy as np
 
+from golden.approx.tables import (
+    exp2_neg_table,
+    gelu_delta_table,
+    log2e_constant,
+    recip_table,
+    rsqrt_table,
+)
+from golden.config import ALL_CONFIG_NAMES, KernelConfig, load_config
 from golden.fixed import Overflow, Quant
 from golden.layernorm import eps_raw
-from hls.config import ALL_CONFIG_NAMES, KernelConfig, load_config
 from hls.program import sv_package_lines
 from hls.registers import sv_localparams
-from hls.tables import exp2_neg_table, gelu_delta_table, log2e_constant, recip_table, rsqrt_table
 
 __all__ = ["PACKAGE_NAME", "ROMS", "GeneratedFiles", "generate", "package_text", "rom_hex_text"]
 

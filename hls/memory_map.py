@@ -47,8 +47,11 @@ from functools import cached_property
 
 import numpy as np
 
+from golden.config import CONFIG_NAMES, KernelConfig, load_config
 from golden.fixed import FixedFormat
-from hls.config import CONFIG_NAMES, KernelConfig, load_config
+from golden.quantize_weights import format_of
+from golden.taps import DENSE_STAGES, MOE_STAGES
+from golden.weights import expected_shapes
 
 __all__ = [
     "PAGE_BYTES",
@@ -370,8 +373,6 @@ class MemoryMap:
 
 
 def _scratch_tensors(cfg: KernelConfig) -> list[tuple[str, tuple[int, ...], FixedFormat]]:
-    from golden.model import DENSE_STAGES, MOE_STAGES
-
     t, d, f = cfg.tokens, cfg.dim, cfg.formats.feature
     widths = {"fc1_gelu": cfg.mlp_hidden, "gate_logits": cfg.experts}
     out: list[tuple[str, tuple[int, ...], FixedFormat]] = [("patch_embed", (t, d), f)]
@@ -391,9 +392,6 @@ def _scratch_tensors(cfg: KernelConfig) -> list[tuple[str, tuple[int, ...], Fixe
 
 def memory_map(cfg: KernelConfig, images: int = 1) -> MemoryMap:
     """The memory map of ``cfg`` for ``images`` images per run."""
-    from golden.quantize_weights import format_of
-    from golden.weights import expected_shapes
-
     if not isinstance(images, int) or isinstance(images, bool) or images < 1:
         raise MemoryMapError(f"images must be a positive integer, got {images!r}")
     beat = cfg.axi_data_width

@@ -34,8 +34,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from golden.config import KernelConfig
 from golden.taps import stage_names
-from hls.config import KernelConfig
 from hls.memory_map import MemoryMap, element_bytes, memory_map
 
 __all__ = [

@@ -31,7 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 
-from hls.config import KernelConfig
+from golden.config import KernelConfig
+from golden.taps import stage_names
 
 __all__ = [
     "ADDR_AP_CTRL",
@@ -196,8 +197,6 @@ def stop_after_stages(cfg: KernelConfig) -> tuple[tuple[int, str], ...]:
     """Every stage boundary of the kernel in execution order, as (layer, tap name):
     ``stop_after = i`` runs up to and including entry ``i`` (layer -1 is the
     patch embedding).  The names are the golden model's taps (``golden.taps``)."""
-    from golden.taps import stage_names
-
     return tuple(
         (layer, name) for layer in range(-1, cfg.layers) for name in stage_names(cfg, layer)
     )

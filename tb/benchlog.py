@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from tb.simbuild import BUILD_ROOT
+from ci.rtl_sources import BUILD_ROOT
 
 __all__ = ["BENCH_DIR", "load", "record"]
 

@@ -1,15 +1,15 @@
 """pytest options and fixtures of the simulation benches.
 
 --sim-config NAME   configuration to simulate (repeatable; default: the
-                    per-commit configurations of hls.config)
+                    per-commit configurations of golden.config)
 --waves             build with tracing and dump build/sim/<config>/<name>-waves/runs/*/dump.vcd
 --sim-seed N        seed of every random choice (ci/regression/plugin.py; default: a
                     fresh one, printed)
 
 Tests that take a ``sim_config`` argument are parametrised over the chosen
 configurations (default: the per-commit ones); unit benches take ``unit_config``
-instead (default: ``hls.config.UNIT_CONFIGS``, the smallest and the real sizes);
-mutation tests and build variants take ``mutant_config`` (``hls.config.MUTANT_CONFIGS``:
+instead (default: ``golden.config.UNIT_CONFIGS``, the smallest and the real sizes);
+mutation tests and build variants take ``mutant_config`` (``golden.config.MUTANT_CONFIGS``:
 the smallest configuration only, since every mutant is a build of its own).
 """
 
@@ -31,7 +31,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="append",
         default=None,
         metavar="NAME",
-        help="configuration to simulate (repeatable; default: hls.config.PER_COMMIT_CONFIGS)",
+        help="configuration to simulate (repeatable; default: golden.config.PER_COMMIT_CONFIGS)",
     )
     group.addoption(
         "--kernel-config",
@@ -39,7 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="NAME",
         help="configuration of the whole-kernel benches (repeatable; default: "
-        "hls.config.KERNEL_CONFIGS)",
+        "golden.config.KERNEL_CONFIGS)",
     )
     group.addoption(
         "--waves",
@@ -54,13 +54,13 @@ def _configs(
 ) -> list[str]:
     chosen = config.getoption(option, default=None)
     if chosen:
-        from hls.config import ALL_CONFIG_NAMES as CONFIG_NAMES
+        from golden.config import ALL_CONFIG_NAMES as CONFIG_NAMES
 
         unknown = [c for c in chosen if c not in CONFIG_NAMES]
         if unknown:
             raise pytest.UsageError(f"unknown {option} {unknown}; known: {list(CONFIG_NAMES)}")
         return list(dict.fromkeys(chosen))
-    from hls.config import PER_COMMIT_CONFIGS
+    from golden.config import PER_COMMIT_CONFIGS
 
     return list(PER_COMMIT_CONFIGS if default is None else default)
 
@@ -69,17 +69,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "sim_config" in metafunc.fixturenames:
         metafunc.parametrize("sim_config", _configs(metafunc.config), scope="session")
     if "mutant_config" in metafunc.fixturenames:
-        from hls.config import MUTANT_CONFIGS
+        from golden.config import MUTANT_CONFIGS
 
         metafunc.parametrize("mutant_config", list(MUTANT_CONFIGS), scope="session")
     if "unit_config" in metafunc.fixturenames:
-        from hls.config import UNIT_CONFIGS
+        from golden.config import UNIT_CONFIGS
 
         metafunc.parametrize(
             "unit_config", _configs(metafunc.config, UNIT_CONFIGS), scope="session"
         )
     if "kernel_config" in metafunc.fixturenames:
-        from hls.config import KERNEL_CONFIGS
+        from golden.config import KERNEL_CONFIGS
 
         metafunc.parametrize(
             "kernel_config",
@@ -88,7 +88,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         )
     if "kernel_stage" in metafunc.fixturenames:
         # (configuration, stop_after) pairs: one test per stage of every kernel config.
-        from hls.config import KERNEL_CONFIGS, load_config
+        from golden.config import KERNEL_CONFIGS, load_config
         from hls.program import program
 
         pairs = [

@@ -17,8 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ci.rtl_sources import RTL_DIR, rtl_closure
 from tb.hypothesis_sim import FAILING_INPUT, expected_failure_env
-from tb.simbuild import RTL_DIR, SIM_ROOT, SimBuild, SimResult, rtl_closure
+from tb.simbuild import SIM_ROOT, SimBuild, SimResult
 
 __all__ = ["Mutant", "assert_caught", "build_mutant", "run_caught", "run_mutant"]
 

@@ -48,13 +48,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tb.toolchain import setup_verilator, verilator_id
+from ci.rtl_sources import BUILD_ROOT, LINT_WAIVERS, REPO_ROOT, generated, rtl_closure
+from ci.toolchain import setup_verilator, verilator_id
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-RTL_DIR = REPO_ROOT / "rtl"
-LINT_WAIVERS = tuple(sorted((RTL_DIR / "lint").glob("*.vlt")))
-BUILD_ROOT = REPO_ROOT / "build"
-GEN_ROOT = BUILD_ROOT / "gen"
 SIM_ROOT = BUILD_ROOT / "sim"
 
 #: Options every simulation build gets. Lint (``python -m ci.lint_rtl``) is
@@ -91,72 +87,6 @@ class BuildError(RuntimeError):
 
 class SimFailure(AssertionError):
     """A cocotb test failed, errored, did not run, or the simulator crashed."""
-
-
-_MODULE_RE = re.compile(r"^\s*module\s+(?:automatic\s+|static\s+)?([A-Za-z_]\w*)", re.MULTILINE)
-_PACKAGE_RE = re.compile(r"^\s*package\s+([A-Za-z_]\w*)", re.MULTILINE)
-# An instantiation: a name, then parameters (#(...)) or an instance name and "(".
-_INSTANCE_RE = re.compile(r"\b([A-Za-z_]\w*)\s*(?:#\s*\(|[A-Za-z_]\w*\s*\()")
-
-
-def strip_comments(text: str) -> str:
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
-    return re.sub(r"//[^\n]*", "", text)
-
-
-def rtl_modules() -> tuple[list[Path], dict[str, Path]]:
-    """rtl/ files (packages first) and the module -> file map of what they declare."""
-    files = sorted(RTL_DIR.glob("*.sv")) + sorted(RTL_DIR.glob("*.v"))
-    packages, others, modules = [], [], {}
-    for f in files:
-        text = strip_comments(f.read_text())
-        (packages if _PACKAGE_RE.search(text) else others).append(f)
-        for name in _MODULE_RE.findall(text):
-            modules[name] = f
-    return packages + others, modules
-
-
-def rtl_closure(*roots: str | Path) -> list[Path]:
-    """The files a build needs: each root (an rtl/ module name, or a file such as a
-    tb/ bench top) and, transitively, the rtl/ file of every module instantiated in
-    them. Benches never list their RTL by hand, so a unit that grows a submodule
-    needs no edit elsewhere."""
-    _, modules = rtl_modules()
-    todo: list[Path] = []
-    for root in roots:
-        if isinstance(root, str) and root in modules:
-            todo.append(modules[root])
-        elif Path(root).is_file():
-            todo.append(Path(root))
-        else:
-            raise ValueError(f"{root!r} is neither a module of rtl/ nor a file")
-    seen: list[Path] = []
-    while todo:
-        f = todo.pop(0).resolve()
-        if f in seen:
-            continue
-        seen.append(f)
-        text = strip_comments(f.read_text())
-        own = set(_MODULE_RE.findall(text))
-        for name in _INSTANCE_RE.findall(text):
-            if name in modules and name not in own:
-                todo.append(modules[name])
-    return seen
-
-
-@functools.cache
-def generated(config: str):
-    """Generate the package and ROM files of *config* into ``build/gen/<config>/``.
-
-    Returns ``hls.generate.GeneratedFiles`` (``.package``, ``.gelu_rom``).
-    Generated once per process.
-    """
-    from hls.config import load_config
-    from hls.generate import generate
-
-    out_dir = GEN_ROOT / config
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return generate(load_config(config), out_dir)
 
 
 def _sha256(path: Path) -> str:
@@ -516,25 +446,3 @@ def _use_compiler_cache() -> None:
         exe = shutil.which("ccache", path=os.pathsep.join([venv_bin, os.environ.get("PATH", "")]))
         if exe is not None:
             os.environ["OBJCACHE"] = exe
-
-
-def env_parameters() -> dict[str, object]:
-    """Inside a simulation: the parameters the model was built with."""
-    return json.loads(os.environ.get("EDGEMOE_PARAMETERS", "{}"))
-
-
-def env_config_name() -> str:
-    """Inside a simulation: the configuration name the model was built for."""
-    try:
-        return os.environ["EDGEMOE_CONFIG"]
-    except KeyError:
-        raise RuntimeError("EDGEMOE_CONFIG is not set: run this through tb.simbuild") from None
-
-
-def env_seed(default: int = 0) -> int:
-    """Inside a simulation: the seed the pytest session chose (``--sim-seed``)."""
-    return int(os.environ.get("EDGEMOE_SEED", default))
-
-
-def env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))

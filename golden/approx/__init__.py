@@ -1,8 +1,8 @@
 """Hardware-style approximations of the golden model: exp(x <= 0), 1/x and 1/sqrt(x).
 
 Each works on raw integer arrays with exact integer arithmetic and states
-every quantisation point in its docstring; tables come from ``hls.tables``
-and parameters from ``hls.config`` (``ExpConfig``, ``RecipConfig``,
+every quantisation point in its docstring; tables come from ``golden.approx.tables``
+and parameters from ``golden.config`` (``ExpConfig``, ``RecipConfig``,
 ``RsqrtConfig`` and the formats ``exp_out``, ``recip_out``, ``rsqrt_out``).
 """
 

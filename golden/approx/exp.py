@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from golden.approx._intmath import saturate, shift_round
+from golden.approx.tables import exp2_neg_table, log2e_constant
+from golden.config import KernelConfig
 from golden.fixed import Quant, round_shift
-from hls.config import KernelConfig
-from hls.tables import exp2_neg_table, log2e_constant
 
 __all__ = ["EXP_INPUT_MIN_RAW_BITS", "exp_neg"]
 
@@ -23,11 +23,11 @@ def exp_neg(x_raw: np.ndarray, cfg: KernelConfig) -> np.ndarray:
     The input has the feature format's F fraction bits and may be any value
     in [-2**32, 0] raw (the difference of two features, ap_fixed<33, 11>).
     With ``cfg.exp`` = (log2e_bits Lc, t_frac_bits Ft, step_log2 S,
-    table_bits B), the ROM T of ``hls.tables.exp2_neg_table`` and the output
+    table_bits B), the ROM T of ``golden.approx.tables.exp2_neg_table`` and the output
     format ``ap_ufixed<Wo, Io>`` with Fo fraction bits:
 
     1. Clamp: xc = max(x, -64) (exact; exp(-64) < 2**-92 rounds to 0 anyway).
-    2. u = -xc * C with C = round(log2(e) * 2**Lc) (``hls.tables.log2e_constant``):
+    2. u = -xc * C with C = round(log2(e) * 2**Lc) (``golden.approx.tables.log2e_constant``):
        t = -x log2(e) held exactly with F + Lc fraction bits (< 2**61).
     3. Quantisation point 1: t rounded to Ft fraction bits, round half up (AP_RND).
     4. k = t >> Ft (integer part), f = t mod 2**Ft; i = f >> (Ft - S) selects the

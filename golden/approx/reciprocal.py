@@ -12,9 +12,9 @@ from golden.approx._intmath import (
     saturate,
     shift_round,
 )
+from golden.approx.tables import recip_table
+from golden.config import KernelConfig
 from golden.fixed import FixedFormat
-from hls.config import KernelConfig
-from hls.tables import recip_table
 
 __all__ = [
     "NEWTON_GUARD_BITS",
@@ -41,7 +41,7 @@ def reciprocal_parts(
 
     ``x_raw`` are raw values of ``in_fmt`` (at most 62 bits wide), all > 0.
     With M = ``cfg.recip.mant_bits``, S = ``step_log2``, B = ``table_bits`` and
-    the ROM R of ``hls.tables.recip_table``:
+    the ROM R of ``golden.approx.tables.recip_table``:
 
     1. Normalise: p = leading-one position of x (bit_length - 1), so that
        x = m * 2**(p - F_in) with m in [1, 2); m is held with M fraction bits.

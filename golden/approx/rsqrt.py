@@ -11,9 +11,9 @@ from golden.approx._intmath import (
     round_half_up_shift,
 )
 from golden.approx.reciprocal import NEWTON_GUARD_BITS, denormalise, normalise
+from golden.approx.tables import rsqrt_table
+from golden.config import KernelConfig
 from golden.fixed import FixedFormat
-from hls.config import KernelConfig
-from hls.tables import rsqrt_table
 
 __all__ = ["rsqrt", "rsqrt_mantissa", "rsqrt_parts"]
 
@@ -23,7 +23,7 @@ def rsqrt_parts(x_raw, in_fmt: FixedFormat, cfg: KernelConfig) -> tuple[np.ndarr
 
     ``x_raw`` are raw values of ``in_fmt`` (at most 62 bits wide), all > 0.
     With M = ``cfg.rsqrt.mant_bits``, S = ``step_log2`` and the ROM Q of
-    ``hls.tables.rsqrt_table`` (entries at m = 1 + i * 2**-S, m in [1, 4]):
+    ``golden.approx.tables.rsqrt_table`` (entries at m = 1 + i * 2**-S, m in [1, 4]):
 
     1. Normalise by an even shift: p = leading-one position, e = floor((p - F_in) / 2),
        x = m * 2**(2e) with m in [1, 4), m held with M fraction bits.

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from golden.config import CONFIG_NAMES, KernelConfig, load_config
 from golden.errorbounds import approx as approx_bounds
 from golden.errorbounds import gates, report
 from golden.errorbounds import gelu as gelu_bounds
-from hls.config import CONFIG_NAMES, KernelConfig, load_config
 
 PRODUCT = "m3vit"  # the configuration the gates apply to: always measured
 SWEEP_STEPS = (5, 6, 7, 8)

@@ -34,10 +34,10 @@ import numpy as np
 from golden.approx.exp import exp_neg
 from golden.approx.reciprocal import reciprocal_mantissa, reciprocal_parts
 from golden.approx.rsqrt import rsqrt_mantissa, rsqrt_parts
+from golden.config import KernelConfig
 from golden.fixed import ap_ufixed, from_float
 from golden.layernorm import layernorm
 from golden.softmax import softmax_online, softmax_two_pass
-from hls.config import KernelConfig
 
 __all__ = [
     "measure_exp",

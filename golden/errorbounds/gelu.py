@@ -13,9 +13,9 @@ import dataclasses
 
 import numpy as np
 
+from golden.config import GeluConfig, KernelConfig
 from golden.errorbounds.progress import Progress
 from golden.gelu import gelu
-from hls.config import GeluConfig, KernelConfig
 
 __all__ = [
     "REF_FRAC",

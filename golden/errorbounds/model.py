@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from golden import reference
+from golden.config import KernelConfig
 from golden.fixed import to_float
 from golden.model import forward
 from golden.quantize_weights import quantize_image, quantize_weights
@@ -39,7 +40,6 @@ from golden.weights import (
     synthetic_image,
     synthetic_weights,
 )
-from hls.config import KernelConfig
 
 __all__ = ["measure_model", "sqnr_db"]
 

@@ -46,10 +46,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from golden.config import KernelConfig
 from golden.fixed import FixedFormat, cast, quantize
 from golden.softmax import online_softmax_stats, softmax_normalise
 from golden.stages.linear import LinearError, check_raw
-from hls.config import KernelConfig
 
 __all__ = ["attention", "attention_scores", "probability_format", "weighted_values"]
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from golden.config import KernelConfig
 from golden.fixed import FixedFormat, quantize
 from golden.gelu import gelu as gelu_fn
-from hls.config import KernelConfig
 
 __all__ = [
     "LinearError",

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from golden.config import KernelConfig
 from golden.fixed import FixedFormat, cast, quantize
 from golden.softmax import softmax_two_pass
 from golden.stages.linear import LinearError, check_raw, linear
-from hls.config import KernelConfig
 
 __all__ = [
     "ExpertQueues",

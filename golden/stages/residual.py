@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from golden.config import KernelConfig
 from golden.fixed import quantize
 from golden.stages.linear import LinearError, check_raw
-from hls.config import KernelConfig
 
 __all__ = ["residual_add"]
 

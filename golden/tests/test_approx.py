@@ -13,9 +13,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from golden.approx import exp_neg, reciprocal, reciprocal_parts, rsqrt, rsqrt_parts
+from golden.approx.tables import exp2_neg_table, log2e_constant, recip_table, rsqrt_table
+from golden.config import ConfigError, ExpConfig, Formats, RecipConfig, RsqrtConfig, load_config
 from golden.fixed import Quant, ap_fixed, ap_ufixed
-from hls.config import ConfigError, ExpConfig, Formats, RecipConfig, RsqrtConfig, load_config
-from hls.tables import exp2_neg_table, log2e_constant, recip_table, rsqrt_table
 
 CFG = load_config("m3vit")
 F = CFG.formats.feature.frac_bits  # 22

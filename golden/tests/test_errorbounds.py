@@ -17,11 +17,11 @@ import pytest
 
 from golden.approx.reciprocal import reciprocal_mantissa, reciprocal_parts
 from golden.approx.rsqrt import rsqrt_mantissa, rsqrt_parts
+from golden.config import load_config
 from golden.errorbounds import approx, gates, report
 from golden.errorbounds.__main__ import main
 from golden.errorbounds.progress import Progress
 from golden.fixed import ap_ufixed
-from hls.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CFG = load_config("m3vit")

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from golden.approx.tables import gelu_delta_table
+from golden.config import CONFIG_NAMES, load_config
 from golden.gelu import gelu
-from hls.config import CONFIG_NAMES, load_config
-from hls.tables import gelu_delta_table
 
 CONFIGS = [load_config(name) for name in CONFIG_NAMES]
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from golden.config import load_config
 from golden.errorbounds.approx import layernorm_rows
 from golden.fixed import from_float
 from golden.layernorm import layernorm, layernorm_stats
-from hls.config import load_config
 
 CFG = load_config("m3vit")
 FMT = CFG.formats

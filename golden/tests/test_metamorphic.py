@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from golden.config import load_config
 from golden.fixed import from_float
 from golden.model import forward
 from golden.quantize_weights import quantize_image, quantize_weights
@@ -20,7 +21,6 @@ from golden.stages.attention import attention
 from golden.stages.linear import linear, linear_tiled
 from golden.stages.moe import ExpertQueues, build_queues, moe_score_format, scatter_combine
 from golden.weights import synthetic_image, synthetic_weights
-from hls.config import load_config
 
 P_VALUES = range(1, 9)
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from golden import reference
+from golden.config import load_config
 from golden.fixed import to_float
 from golden.model import (
     DENSE_STAGES,
@@ -22,7 +23,6 @@ from golden.weights import (
     synthetic_image,
     synthetic_weights,
 )
-from hls.config import load_config
 
 
 @pytest.fixture(scope="module", params=["tiny", "small"])

@@ -10,6 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from golden.config import CONFIG_NAMES, load_config
 from golden.reference import (
     DENSE_STAGES,
     MOE_STAGES,
@@ -27,7 +28,6 @@ from golden.weights import (
     synthetic_image,
     synthetic_weights,
 )
-from hls.config import CONFIG_NAMES, load_config
 
 TINY = load_config("tiny")
 SMALL = load_config("small")

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from golden.config import load_config
 from golden.errorbounds.approx import softmax_rows
 from golden.softmax import (
     online_softmax_stats,
@@ -16,7 +17,6 @@ from golden.softmax import (
     softmax_online,
     softmax_two_pass,
 )
-from hls.config import load_config
 
 CFG = load_config("m3vit")
 F = CFG.formats.feature.frac_bits

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from golden.config import CONFIG_NAMES, PER_COMMIT_CONFIGS, load_config
 from golden.fixed import from_float, quantize, to_float
 from golden.gelu import gelu
 from golden.quantize_weights import format_of, quantize_image, quantize_weights
@@ -28,7 +29,6 @@ from golden.stages.moe import (
 from golden.stages.patch_embed import image_patches, patch_embed
 from golden.stages.residual import residual_add
 from golden.weights import WeightsError, synthetic_image, synthetic_weights
-from hls.config import CONFIG_NAMES, PER_COMMIT_CONFIGS, load_config
 
 CONFIGS = {name: load_config(name) for name in CONFIG_NAMES}
 TINY = CONFIGS["tiny"]

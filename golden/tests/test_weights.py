@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from golden.config import CONFIG_NAMES, load_config
 from golden.weights import (
     Weights,
     WeightsError,
@@ -21,7 +22,6 @@ from golden.weights import (
     synthetic_image,
     synthetic_weights,
 )
-from hls.config import CONFIG_NAMES, load_config
 
 CONFIGS = [load_config(name) for name in CONFIG_NAMES]
 TINY = load_config("tiny")

@@ -8,9 +8,9 @@ import mpmath
 import numpy as np
 import pytest
 
-from hls.config import CONFIG_NAMES, load_config
+from golden.approx.tables import gelu_delta_table
+from golden.config import CONFIG_NAMES, load_config
 from hls.generate import ROMS, generate, rom_hex_text
-from hls.tables import gelu_delta_table
 
 
 @pytest.fixture(scope="module", params=CONFIG_NAMES)

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from golden.config import CONFIG_NAMES, load_config
 from golden.fixed import FixedFormat, ap_fixed, ap_ufixed
 from golden.model import DENSE_STAGES, MOE_STAGES
 from golden.quantize_weights import format_of
 from golden.weights import expected_shapes
-from hls.config import CONFIG_NAMES, load_config
 from hls.memory_map import (
     PAGE_BYTES,
     SPACES,

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from golden.config import ALL_CONFIG_NAMES, load_config
 from golden.quantize_weights import format_of
-from hls.config import ALL_CONFIG_NAMES, load_config
 from hls.generate import generate
 from hls.memory_map import element_bytes, memory_map
 from hls.program import Op, ProgramError, Space, program, strides, sv_package_lines

@@ -3,7 +3,7 @@
 Run through tb/attention_engine/test_attention_engine.py (pytest), which builds
 the engine for a configuration and sets the environment read here:
 
-EDGEMOE_CONFIG   configuration name (hls.config.load_config)
+EDGEMOE_CONFIG   configuration name (golden.config.load_config)
 EDGEMOE_SEED     seed of every random choice (printed by each test)
 
 Every job is checked the same way (:func:`run_jobs`): the output rows equal
@@ -21,7 +21,7 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
-from hls.config import load_config
+from golden.config import load_config
 from tb.attention_engine.model import (
     KINDS,
     Geometry,
@@ -33,7 +33,7 @@ from tb.attention_engine.model import (
     unpack_rows,
 )
 from tb.enginemem import EngineMemory
-from tb.simbuild import env_config_name, env_parameters, env_seed
+from tb.simenv import env_config_name, env_parameters, env_seed
 from tb.stream import start_clock
 
 #: Engine parameters a build may override (the tiny-P variant of

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from golden.config import KernelConfig
 from golden.fixed import from_float
 from golden.layernorm import layernorm
 from golden.stages.attention import attention
 from golden.stages.linear import linear
-from hls.config import KernelConfig
 from hls.memory_map import PAGE_BYTES, beats_per_row, pack, unpack
 
 #: Stimulus kinds (see :func:`make_qkv`).

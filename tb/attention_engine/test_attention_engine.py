@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ci.rtl_sources import rtl_closure
+from golden.config import load_config
 from golden.softmax import softmax_two_pass
 from golden.stages.attention import attention_scores
-from hls.config import load_config
 from tb.attention_engine.model import make_qkv
 from tb.mutation import Mutant, build_mutant
-from tb.simbuild import rtl_closure
 
 TESTS = "tb.attention_engine.attention_engine_tests"
 TOPLEVEL = "attention_engine"

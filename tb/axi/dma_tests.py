@@ -21,12 +21,12 @@ from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 from cocotbext.axi.constants import AxiResp
 from hypothesis import strategies as st
 
-from hls.config import load_config
+from golden.config import load_config
 from tb import benchlog
 from tb.axi.model import MAX_BURST, PAGE, Command, cyclic_pattern, random_commands
 from tb.axi.protocol import DmaRam, ProtocolError, run_transfers
 from tb.hypothesis_sim import examples_for, run_property
-from tb.simbuild import env_config_name, env_int, env_seed
+from tb.simenv import env_config_name, env_int, env_seed
 from tb.stream import idle_pattern, start_clock
 
 CFG = load_config(env_config_name())

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from ci.rtl_sources import rtl_closure
 from tb.axi.model import burst_violations, split_bursts
 from tb.mutation import Mutant, build_mutant, run_caught
-from tb.simbuild import rtl_closure
 
 TESTS = "tb.axi.dma_tests"
 TOP = "axi_dma_tb"
@@ -55,7 +55,7 @@ def test_dma_hypothesis(dma_sim, seed_report):
 
 
 def _beats_bytes(config: str) -> int:
-    from hls.config import load_config
+    from golden.config import load_config
 
     return load_config(config).axi_data_width // 8
 

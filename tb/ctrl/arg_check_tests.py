@@ -16,11 +16,11 @@ from cocotb.task import resume
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
-from hls.config import load_config
+from golden.config import load_config
 from hls.registers import STOP_ALL, Status, check_args, pointer_align, stage_count
 from tb import benchlog
 from tb.hypothesis_sim import examples_for, run_property
-from tb.simbuild import env_config_name, env_int, env_seed
+from tb.simenv import env_config_name, env_int, env_seed
 from tb.stream import idle_pattern
 
 CFG = load_config(env_config_name())

@@ -23,7 +23,7 @@ from cocotb.triggers import ClockCycles, RisingEdge, Timer
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 from hypothesis import strategies as st
 
-from hls.config import load_config
+from golden.config import load_config
 from hls.registers import (
     ADDR_AP_CTRL,
     ADDR_GIE,
@@ -40,7 +40,7 @@ from tb import benchlog
 from tb.axi.control import KernelControl, KernelTimeout
 from tb.ctrl.model import ALL_WORDS, MAP_END, RESERVED_WORDS, RW_WORDS, RegFileModel
 from tb.hypothesis_sim import examples_for, run_property
-from tb.simbuild import env_config_name, env_int, env_seed
+from tb.simenv import env_config_name, env_int, env_seed
 
 CFG = load_config(env_config_name())
 ARG_PORTS = {r.name: f"{r.name}_o" for r in REGISTER_MAP if r.access == "rw"}

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from hls.config import load_config
+from golden.config import load_config
 from hls.registers import REGISTER_MAP, Status, check_args
 from tb.axi.control import register_map_from_vitis_header
 from tb.ctrl.model import RegFileModel

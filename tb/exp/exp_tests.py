@@ -3,7 +3,7 @@
 Run through tb/exp/test_exp.py (pytest), which builds the model for a
 configuration and sets the environment read here:
 
-EDGEMOE_CONFIG        configuration name (hls.config.load_config)
+EDGEMOE_CONFIG        configuration name (golden.config.load_config)
 EDGEMOE_SEED          seed of every random choice (printed by each test)
 EXP_VECTORS           inputs streamed by exp_stream (default 1,000,000)
 EXP_HYP_EXAMPLES      Hypothesis examples of exp_hypothesis (default 2000)
@@ -16,11 +16,12 @@ import cocotb
 import numpy as np
 from hypothesis import strategies as st
 
+from ci.rtl_sources import GEN_ROOT
 from golden.approx.exp import exp_neg
-from hls.config import load_config
+from golden.config import load_config
 from tb.exp.model import LATENCY, ExpGeometry, corner_a, stream_vectors, table_of
 from tb.hypothesis_sim import example_scale, examples_for
-from tb.simbuild import GEN_ROOT, env_config_name, env_int, env_seed
+from tb.simenv import env_config_name, env_int, env_seed
 from tb.stream import pack_lanes, reset, start_clock, stream
 from tb.unit_checks import LaneUnit
 

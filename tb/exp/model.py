@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from golden.approx.exp import EXP_INPUT_MIN_RAW_BITS
+from golden.approx.tables import exp2_neg_table, log2e_constant
 from golden.fixed import Quant
-from hls.tables import exp2_neg_table, log2e_constant
 
 #: Cycles from an accepted input beat to out_valid_o (rtl/exp_unit.sv's seven stages).
 LATENCY = 7

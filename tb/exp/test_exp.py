@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ci.rtl_sources import rtl_closure
 from golden.approx.exp import exp_neg
-from hls.config import load_config
+from golden.config import load_config
 from tb.exp.model import ExpGeometry, edge_vectors, exp_model, stream_vectors, table_of
 from tb.mutation import Mutant, run_mutant
-from tb.simbuild import rtl_closure
 from tb.unit_checks import confirm_lane_mutant
 
 TESTS = "tb.exp.exp_tests"

@@ -17,9 +17,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from ci.rtl_sources import LINT_WAIVERS, RTL_DIR, generated, rtl_closure
+from ci.toolchain import setup_verilator, verilator_id
 from tb import simbuild
-from tb.simbuild import LINT_WAIVERS, RTL_DIR, SIM_ROOT, rtl_closure
-from tb.toolchain import setup_verilator, verilator_id
+from tb.simbuild import SIM_ROOT
 
 HERE = Path(__file__).resolve().parent
 TOP = "dma_fastmem_tb"
@@ -105,7 +106,7 @@ def build_bare(
     ratio measures cocotb's cost, not compiler options. The kernel's bare harness
     (tb/kernel/fastpath.py) is built here too."""
     exe_path = setup_verilator()
-    gen = simbuild.generated(config)
+    gen = generated(config)
     srcs = [*LINT_WAIVERS, Path(gen.package), *(SOURCES if sources is None else sources)]
     build_dir = SIM_ROOT / config / (f"{top}-bare" + ("-fast" if fast else ""))
     extra = list(simbuild.FAST_BUILD_ARGS) if fast else []
@@ -137,7 +138,7 @@ def build_bare(
 def run_bare(config: str, beats: int, seed: int = 1, *, fast: bool = True) -> dict[str, float]:
     """Run the bare harness: one copy of *beats* beats; returns its JSON figures
     (beats, cycles, seconds, cycles_per_s, beats_per_s, ok)."""
-    from hls.config import load_config
+    from golden.config import load_config
 
     exe = build_bare(config, fast=fast)
     beat_bytes = load_config(config).axi_data_width // 8

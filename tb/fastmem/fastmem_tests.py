@@ -30,11 +30,11 @@ import cocotb
 import numpy as np
 from cocotb.triggers import FallingEdge, RisingEdge, Timer
 
-from hls.config import load_config
+from golden.config import load_config
 from tb import benchlog
 from tb.axi.model import PAGE, split_bursts
 from tb.fastmem.memory import DpiMemory
-from tb.simbuild import env_config_name, env_int, env_parameters, env_seed
+from tb.simenv import env_config_name, env_int, env_parameters, env_seed
 from tb.stream import CLOCK_PERIOD_NS, start_clock
 
 CFG = load_config(env_config_name())

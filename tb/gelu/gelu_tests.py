@@ -3,7 +3,7 @@
 Run through tb/gelu/test_gelu.py (pytest), which builds the model for a
 configuration and sets the environment read here:
 
-EDGEMOE_CONFIG        configuration name (hls.config.load_config)
+EDGEMOE_CONFIG        configuration name (golden.config.load_config)
 EDGEMOE_SEED          seed of every random choice (printed by each test)
 GELU_VECTORS          inputs streamed by gelu_stream (default 1,000,000)
 GELU_HYP_EXAMPLES     Hypothesis examples of gelu_hypothesis (default 1000)
@@ -15,11 +15,12 @@ from __future__ import annotations
 import cocotb
 from hypothesis import strategies as st
 
+from ci.rtl_sources import GEN_ROOT
+from golden.config import load_config
 from golden.gelu import gelu
-from hls.config import load_config
 from tb.gelu.model import LATENCY, GeluGeometry, stream_vectors, table_of
 from tb.hypothesis_sim import example_scale, examples_for
-from tb.simbuild import GEN_ROOT, env_config_name, env_int, env_seed
+from tb.simenv import env_config_name, env_int, env_seed
 from tb.unit_checks import LaneUnit
 
 CFG = load_config(env_config_name())

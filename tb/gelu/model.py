@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hls.tables import gelu_delta_table
+from golden.approx.tables import gelu_delta_table
 
 #: Cycles from an accepted input beat to out_valid_o (rtl/gelu_unit.sv's four stages).
 LATENCY = 4

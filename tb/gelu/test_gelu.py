@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from ci.rtl_sources import rtl_closure
+from golden.config import load_config
 from golden.gelu import gelu
-from hls.config import load_config
 from tb.gelu.model import GeluGeometry, gelu_model, table_of
 from tb.mutation import Mutant, run_mutant
-from tb.simbuild import rtl_closure
 from tb.unit_checks import confirm_lane_mutant
 
 TESTS = "tb.gelu.gelu_tests"

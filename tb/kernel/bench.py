@@ -27,7 +27,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from hls.config import KERNEL_CONFIGS, load_config
+from golden.config import KERNEL_CONFIGS, load_config
 from hls.memory_map import memory_map
 from hls.program import Op, program
 from hls.registers import STOP_ALL, stage_index

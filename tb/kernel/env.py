@@ -25,7 +25,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
-from hls.config import KernelConfig
+from golden.config import KernelConfig
 from hls.program import program
 from hls.registers import REGISTER_MAP, STOP_ALL, Status
 from tb.axi.control import KernelControl

@@ -19,13 +19,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from hls.config import load_config
+from ci.rtl_sources import rtl_closure
+from golden.config import load_config
 from hls.program import program
 from hls.registers import REGISTER_MAP, STOP_ALL, register
 from tb.fastmem import build as fastmem_build
 from tb.fastmem.build import dpi_build_args
 from tb.kernel.model import KernelInputs, Layout, compare_stage, cycle_budget, expected_taps
-from tb.simbuild import rtl_closure
 
 HERE = Path(__file__).resolve().parent
 TOP = "kernel_fastmem_tb"

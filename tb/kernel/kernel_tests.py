@@ -20,14 +20,14 @@ import os
 import cocotb
 from cocotbext.axi.constants import AxiResp
 
+from golden.config import load_config
 from golden.quantize_weights import quantize_image, quantize_weights
 from golden.weights import load_image, load_weights
-from hls.config import load_config
 from hls.program import SUPPORTED_OPS, program
 from hls.registers import STOP_ALL, Status, check_args
 from tb.kernel.env import KernelEnv, StageMonitor
 from tb.kernel.model import KernelInputs, expected_taps, synthetic_inputs
-from tb.simbuild import env_config_name, env_seed
+from tb.simenv import env_config_name, env_seed
 
 CFG = load_config(env_config_name())
 STAGES = program(CFG)

@@ -13,10 +13,10 @@ from functools import cached_property
 
 import numpy as np
 
+from golden.config import KernelConfig
 from golden.model import forward
 from golden.quantize_weights import quantize_image, quantize_weights
 from golden.weights import synthetic_image, synthetic_weights
-from hls.config import KernelConfig
 from hls.memory_map import PAGE_BYTES, SPACES, MemoryMap, Region, memory_map
 from hls.program import Op, Space, Stage, program, strides
 

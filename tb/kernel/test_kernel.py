@@ -1,6 +1,6 @@
 """pytest entry of the whole-kernel bench (cocotb tests in tb/kernel/kernel_tests.py).
 
-The kernel is built once per configuration (``hls.config.KERNEL_CONFIGS``:
+The kernel is built once per configuration (``golden.config.KERNEL_CONFIGS``:
 the all-dense ``tiny_dense`` and ``small_dense``) and every test runs against
 that build: the whole model with every stage checked as it completes (AxiRam with
 random pauses), bad arguments, and an AXI error response. One run per stage
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
+from golden.config import load_config
 from golden.weights import default_weights_dir
-from hls.config import load_config
 from hls.registers import stage_index
 from tb.kernel.fastpath import KERNEL_SOURCES, fast_build_spec
 

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from hls.config import load_config
+from golden.config import load_config
 from hls.memory_map import PAGE_BYTES, SPACES
 from hls.program import program
 from tb.kernel.model import (

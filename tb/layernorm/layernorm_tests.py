@@ -3,7 +3,7 @@
 Run through tb/layernorm/test_layernorm.py (pytest), which builds the model for
 a configuration and sets the environment read here:
 
-EDGEMOE_CONFIG        configuration name (hls.config.load_config)
+EDGEMOE_CONFIG        configuration name (golden.config.load_config)
 EDGEMOE_SEED          seed of every random choice (printed by each test)
 LN_VECTORS            row elements streamed by ln_stream (default 200,000 rounded
                       up to whole rows; 20x under HYPOTHESIS_PROFILE=long)
@@ -21,13 +21,13 @@ from cocotb.task import resume
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
+from golden.config import load_config
 from golden.layernorm import layernorm
-from hls.config import load_config
 from tb import unit_checks
 from tb.benchlog import record
 from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.layernorm.model import LnGeometry, edge_rows, gamma_beta, random_rows
-from tb.simbuild import env_config_name, env_int, env_seed
+from tb.simenv import env_config_name, env_int, env_seed
 from tb.stream import (
     StreamError,
     idle_pattern,

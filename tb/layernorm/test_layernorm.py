@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
+from ci.rtl_sources import rtl_closure
+from golden.config import load_config
 from golden.layernorm import layernorm
-from hls.config import load_config
 from tb.layernorm.model import build_parameters, layernorm_model
 from tb.mutation import Mutant, run_mutant
-from tb.simbuild import rtl_closure
 
 TESTS = "tb.layernorm.layernorm_tests"
 TOP = "layernorm_unit"

@@ -3,7 +3,7 @@
 Run through tb/linear/test_linear.py (pytest), which builds the model for a
 configuration and sets the environment read here:
 
-EDGEMOE_CONFIG        configuration name (hls.config.load_config)
+EDGEMOE_CONFIG        configuration name (golden.config.load_config)
 EDGEMOE_SEED          seed of every random choice (printed by each test)
 LINEAR_VECTORS        output values checked by linear_stream (default 100,000)
 LINEAR_HYP_EXAMPLES   Hypothesis examples of linear_hypothesis (default 200)
@@ -20,8 +20,8 @@ from cocotb.task import resume
 from cocotb.triggers import ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
+from golden.config import load_config
 from golden.stages.linear import linear_tiled
-from hls.config import load_config
 from tb.benchlog import record
 from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.linear.driver import interrupt_with_reset, reset, run_beats
@@ -35,7 +35,7 @@ from tb.linear.model import (
     random_jobs,
     saturation_corner_job,
 )
-from tb.simbuild import env_config_name, env_int, env_seed
+from tb.simenv import env_config_name, env_int, env_seed
 from tb.stream import idle_pattern, start_clock, unpack_lanes
 
 CFG = load_config(env_config_name())

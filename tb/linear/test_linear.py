@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pytest
 
+from ci.rtl_sources import rtl_closure
 from tb.linear.model import LinearGeometry, linear_model
 from tb.mutation import Mutant, run_mutant
-from tb.simbuild import rtl_closure
 
 TESTS = "tb.linear.linear_tests"
 TOPLEVEL = "linear_tile"
@@ -107,8 +107,8 @@ def test_linear_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_rep
     """A mutated copy of the RTL must fail linear_hypothesis with a shrunk input
     that really separates the mutant from the golden model ("tiny" only: mutant
     builds cost time)."""
+    from golden.config import load_config
     from golden.stages.linear import linear
-    from hls.config import load_config
 
     config = mutant_config
     mut, knobs = MUTANTS[mutant]

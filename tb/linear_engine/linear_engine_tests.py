@@ -9,7 +9,7 @@ stay unwritten, and every read command must fall inside the job's inputs.
 Run through tb/linear_engine/test_linear_engine.py (pytest), which builds the
 engine for a configuration and sets the environment read here:
 
-EDGEMOE_CONFIG        configuration name (hls.config.load_config)
+EDGEMOE_CONFIG        configuration name (golden.config.load_config)
 EDGEMOE_SEED          seed of every random choice (printed by each test)
 """
 
@@ -21,12 +21,12 @@ import cocotb
 import numpy as np
 from cocotb.triggers import RisingEdge
 
-from hls.config import load_config
+from golden.config import load_config
 from hls.memory_map import unpack
 from tb import engine_bench as bench
 from tb.enginemem import EngineMemory
 from tb.linear_engine.model import EngineJob, Geometry, gelu_job, linear_job, patch_job
-from tb.simbuild import env_config_name, env_seed
+from tb.simenv import env_config_name, env_seed
 
 CFG = load_config(env_config_name())
 GEO = Geometry.from_config(CFG)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from golden.config import KernelConfig
 from golden.stages.linear import linear
 from golden.stages.patch_embed import patch_embed
-from hls.config import KernelConfig
 from hls.memory_map import pack, packed_bytes
 
 

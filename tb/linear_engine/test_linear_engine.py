@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from ci.rtl_sources import rtl_closure
 from tb.mutation import Mutant, build_mutant
-from tb.simbuild import rtl_closure
 
 TESTS = "tb.linear_engine.linear_engine_tests"
 TOPLEVEL = "linear_engine"

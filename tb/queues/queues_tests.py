@@ -3,7 +3,7 @@
 Run through tb/queues/test_queues.py (pytest), which builds the model for a
 configuration (and K variants on tiny) and sets the environment read here:
 
-EDGEMOE_CONFIG        configuration name (hls.config.load_config)
+EDGEMOE_CONFIG        configuration name (golden.config.load_config)
 EDGEMOE_PARAMETERS    build parameters (K overrides the configuration's top_k)
 EDGEMOE_SEED          seed of every random choice (printed by each test)
 QUEUES_VECTORS        tokens streamed by queues_stream (default 100,000)
@@ -26,11 +26,11 @@ from cocotb.task import resume
 from cocotb.triggers import ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
-from hls.config import load_config
+from golden.config import load_config
 from tb import benchlog, unit_checks
 from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.queues.model import Batch, QueueGeometry, golden_packet, random_batch
-from tb.simbuild import env_config_name, env_int, env_parameters, env_seed
+from tb.simenv import env_config_name, env_int, env_parameters, env_seed
 from tb.stream import (
     StreamError,
     idle_pattern,

@@ -40,7 +40,7 @@ def test_queues_hypothesis(unit_config, sim_builds, seed_report):
 @pytest.mark.parametrize("variant", ["k1", "kE"])
 def test_queues_k_variants(mutant_config, variant, sim_builds, seed_report):
     """K = 1 and K = EXPERTS (every token in every queue): stream and Hypothesis."""
-    from hls.config import load_config
+    from golden.config import load_config
 
     k = 1 if variant == "k1" else load_config(mutant_config).experts
     sim = sim_builds(TOP, mutant_config, parameters={"K": k}, name=f"{TOP}-{variant}")
@@ -88,7 +88,7 @@ MUTANTS = {
 def test_queues_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL must fail queues_hypothesis with a shrunk batch whose
     golden packet differs from the RTL's at the reported beat, as the mutation predicts."""
-    from hls.config import load_config
+    from golden.config import load_config
 
     mut = MUTANTS[mutant]
     shrunk = run_mutant(

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ci.rtl_sources import rtl_closure
 from golden.approx.reciprocal import NEWTON_GUARD_BITS, reciprocal_parts
 from golden.approx.rsqrt import rsqrt_parts
+from golden.approx.tables import recip_table, rsqrt_table
+from golden.config import KernelConfig
 from golden.fixed import FixedFormat
-from hls.config import KernelConfig
-from hls.tables import recip_table, rsqrt_table
-from tb.simbuild import rtl_closure
 
 __all__ = ["KINDS", "SCALE_W", "NrUnit", "check_minimal_input", "read_rom_hex"]
 

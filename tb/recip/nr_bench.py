@@ -19,11 +19,12 @@ import numpy as np
 from cocotb.task import resume
 from hypothesis import strategies as st
 
-from hls.config import load_config
+from ci.rtl_sources import GEN_ROOT
+from golden.config import load_config
 from tb import benchlog, unit_checks
 from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.recip.model import NrUnit, read_rom_hex
-from tb.simbuild import GEN_ROOT, env_config_name, env_int, env_seed
+from tb.simenv import env_config_name, env_int, env_seed
 from tb.stream import StreamError, reset, start_clock, stream
 
 _SCALE = example_scale()
@@ -201,7 +202,7 @@ async def hypothesis_property(dut, unit: NrUnit) -> None:
 def bind_tests(namespace: dict[str, object], kind: str) -> NrUnit:
     """Declare the bench's cocotb tests in *namespace* (a tests module's ``globals()``),
     in the order they run, for the unit of *kind* on the configuration of the run
-    (tb.simbuild.env_config_name); returns the unit (the module's ``UNIT``)."""
+    (tb.simenv.env_config_name); returns the unit (the module's ``UNIT``)."""
     unit = NrUnit(kind, load_config(env_config_name()))
     specs = (
         ("reset_idle", reset_idle, 20, "us",

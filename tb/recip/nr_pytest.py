@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 
 import pytest
 
-from hls.config import load_config
+from golden.config import load_config
 from tb.mutation import Mutant, run_mutant
 from tb.recip.model import NrUnit, check_minimal_input
 

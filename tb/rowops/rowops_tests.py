@@ -8,7 +8,7 @@ region is compared bit for bit and every byte outside it must stay unwritten.
 Run through tb/rowops/test_rowops.py (pytest), which builds the engine for a
 configuration and sets the environment read here:
 
-EDGEMOE_CONFIG        configuration name (hls.config.load_config)
+EDGEMOE_CONFIG        configuration name (golden.config.load_config)
 EDGEMOE_SEED          seed of every random choice (printed by each test)
 """
 
@@ -20,9 +20,9 @@ import cocotb
 import numpy as np
 from cocotb.triggers import RisingEdge
 
+from golden.config import load_config
 from golden.layernorm import layernorm
 from golden.stages.residual import residual_add
-from hls.config import load_config
 from hls.memory_map import pack, unpack
 from tb import engine_bench as bench
 from tb.enginemem import EngineMemory
@@ -35,7 +35,7 @@ from tb.rowops.model import (
     norm_bytes,
     residual_operands,
 )
-from tb.simbuild import env_config_name, env_seed
+from tb.simenv import env_config_name, env_seed
 
 CFG = load_config(env_config_name())
 GEO = Geometry.from_config(CFG)

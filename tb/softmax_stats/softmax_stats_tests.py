@@ -3,7 +3,7 @@
 Run through tb/softmax_stats/test_softmax_stats.py (pytest), which builds the
 model for a configuration and sets the environment read here:
 
-EDGEMOE_CONFIG               configuration name (hls.config.load_config)
+EDGEMOE_CONFIG               configuration name (golden.config.load_config)
 EDGEMOE_SEED                 seed of every random choice (printed by each test)
 SOFTMAX_STATS_VECTORS        scores streamed by ss_stream (default 200,000)
 SOFTMAX_STATS_HYP_EXAMPLES   Hypothesis examples of ss_hypothesis (default 600)
@@ -23,11 +23,11 @@ from cocotb.task import resume
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
-from hls.config import load_config
+from golden.config import load_config
 from tb import unit_checks
 from tb.benchlog import record
 from tb.hypothesis_sim import example_scale, examples_for, run_property
-from tb.simbuild import env_config_name, env_int, env_seed
+from tb.simenv import env_config_name, env_int, env_seed
 from tb.softmax_stats.model import (
     Geometry,
     edge_groups,

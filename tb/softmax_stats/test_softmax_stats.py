@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from hls.config import load_config
+from ci.rtl_sources import rtl_closure
+from golden.config import load_config
 from tb.mutation import Mutant, build_mutant, run_mutant
-from tb.simbuild import rtl_closure
 from tb.softmax_stats.model import Geometry, golden_stats, make_group, rtl_model
 
 TESTS = "tb.softmax_stats.softmax_stats_tests"

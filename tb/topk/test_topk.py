@@ -20,7 +20,7 @@ ALL = ["topk_reset_idle", "topk_throughput", "topk_reset_mid_stream", "topk_stre
 
 
 def _variant_params(config: str, variant: str) -> dict[str, int]:
-    from hls.config import load_config
+    from golden.config import load_config
 
     if variant == "default":
         return {}
@@ -101,7 +101,7 @@ def test_topk_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_repor
     logits, k = rep["logits"], rep["k"]
     print(f"mutant {mutant}: failing input {shrunk.rsplit(' | ', 1)[0]}")
 
-    from hls.config import load_config
+    from golden.config import load_config
 
     data_w = load_config(mutant_config).formats.feature.width
     gi, gv = golden_topk(np.array([logits], dtype=np.int64), k)

@@ -3,7 +3,7 @@
 Run through tb/topk/test_topk.py (pytest), which builds the model for a
 configuration (and K variants on tiny) and sets the environment read here:
 
-EDGEMOE_CONFIG        configuration name (hls.config.load_config)
+EDGEMOE_CONFIG        configuration name (golden.config.load_config)
 EDGEMOE_PARAMETERS    build parameters (K overrides the configuration's top_k)
 EDGEMOE_SEED          seed of every random choice (printed by each test)
 TOPK_VECTORS          tokens streamed by topk_stream (default 100,000)
@@ -20,10 +20,10 @@ import numpy as np
 from cocotb.task import resume
 from hypothesis import strategies as st
 
-from hls.config import load_config
+from golden.config import load_config
 from tb import benchlog, unit_checks
 from tb.hypothesis_sim import example_scale, examples_for, run_property
-from tb.simbuild import env_config_name, env_int, env_parameters, env_seed
+from tb.simenv import env_config_name, env_int, env_parameters, env_seed
 from tb.stream import (
     StreamError,
     reset,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from golden.fixed import ap_fixed
-from hls.config import (
+from golden.config import (
     CONFIG_NAMES,
     PER_COMMIT_CONFIGS,
     ConfigError,
@@ -13,6 +12,7 @@ from hls.config import (
     GeluConfig,
     load_config,
 )
+from golden.fixed import ap_fixed
 
 
 @pytest.mark.parametrize("name", CONFIG_NAMES)

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from hls.config import ExpConfig, GeluConfig, RecipConfig, RsqrtConfig
+from golden.config import ExpConfig, GeluConfig, RecipConfig, RsqrtConfig
 
 __all__ = [
     "exp2_neg_table",
