@@ -103,7 +103,7 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "golden.bench", "--config", "m3vit")
     session.run("python", "-m", "tb.benchlog", "--clear")
     session.run(
-        "pytest", "tb", "-m", "sim", "-k", "not mutant and not hypothesis and not variants",
+        "pytest", "tb", "-m", "sim and not mutant and not hypothesis and not variant",
         "--ignore", "tb/kernel", "--sim-config", "tiny", "--sim-config", "m3vit", "-q",
         "--report-dir", "reports/bench/pytest",
         *session.posargs,

@@ -63,6 +63,7 @@ DRAIN_GUARD_REMOVED = Mutant(
 
 
 @pytest.mark.sim
+@pytest.mark.variant
 @pytest.mark.timeout(900)
 def test_attention_engine_tiny_p(mutant_config, sim_builds, seed_report):
     """P = 1 (P x HEADS below the pass-2 latency): the jobs stay bit-exact."""
@@ -73,6 +74,7 @@ def test_attention_engine_tiny_p(mutant_config, sim_builds, seed_report):
 
 
 @pytest.mark.sim
+@pytest.mark.mutant
 @pytest.mark.timeout(900)
 def test_attention_engine_catches_drain_guard_removed(mutant_config, sim_builds, seed_report):
     """Without the rb_drain guard the P = 1 build issues a V row again before its

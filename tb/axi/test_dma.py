@@ -48,6 +48,7 @@ def test_dma_random(dma_sim, seed_report):
 
 
 @pytest.mark.sim
+@pytest.mark.hypothesis
 @pytest.mark.timeout(600)
 def test_dma_hypothesis(dma_sim, seed_report):
     """Hypothesis over command sequences near 4 KiB boundaries, in the simulation."""
@@ -118,6 +119,7 @@ MUTANTS = {
 
 
 @pytest.mark.sim
+@pytest.mark.mutant
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_dma_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):

@@ -45,6 +45,7 @@ def test_ctrl_registers(ctrl_sim, seed_report):
 
 
 @pytest.mark.sim
+@pytest.mark.hypothesis
 @pytest.mark.timeout(300)
 def test_ctrl_hypothesis(ctrl_sim, seed_report):
     """Random register access sequences against the register-file model, in the simulation."""
@@ -139,6 +140,7 @@ def _replay_ctrl(shrunk: str, mutant: str) -> None:
 
 
 @pytest.mark.sim
+@pytest.mark.mutant
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_ctrl_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):

@@ -63,6 +63,7 @@ def test_exp_stream(exp_sim, seed_report):
 
 
 @pytest.mark.sim
+@pytest.mark.hypothesis
 @pytest.mark.timeout(600)
 def test_exp_hypothesis(exp_sim, seed_report):
     """Hypothesis property inside the simulation (bridge/resume), aimed at the corners."""
@@ -96,6 +97,7 @@ MUTANTS = {
 
 
 @pytest.mark.sim
+@pytest.mark.mutant
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_exp_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):

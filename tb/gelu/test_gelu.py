@@ -36,6 +36,7 @@ def test_gelu_stream(gelu_sim, seed_report):
 
 
 @pytest.mark.sim
+@pytest.mark.hypothesis
 @pytest.mark.timeout(600)
 def test_gelu_hypothesis(gelu_sim, seed_report):
     """Hypothesis property inside the simulation (bridge/resume)."""
@@ -59,6 +60,7 @@ MUTANTS = {
 
 
 @pytest.mark.sim
+@pytest.mark.mutant
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_gelu_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):

@@ -50,6 +50,7 @@ def test_layernorm_stream(ln_sim, seed_report):
 
 
 @pytest.mark.sim
+@pytest.mark.hypothesis
 @pytest.mark.timeout(900)
 def test_layernorm_hypothesis(ln_sim, seed_report):
     """Hypothesis property inside the simulation on the LayerNorm corners."""
@@ -107,6 +108,7 @@ MUTANTS = {
 
 
 @pytest.mark.sim
+@pytest.mark.mutant
 @pytest.mark.timeout(1200)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_layernorm_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):

@@ -41,6 +41,7 @@ def test_linear_stream(linear_sim, seed_report):
 
 
 @pytest.mark.sim
+@pytest.mark.hypothesis
 @pytest.mark.timeout(900)
 def test_linear_hypothesis(linear_sim, seed_report):
     """Hypothesis property inside the simulation (bridge/resume)."""
@@ -101,6 +102,7 @@ _FAILURE = re.compile(
 
 
 @pytest.mark.sim
+@pytest.mark.mutant
 @pytest.mark.timeout(1200)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_linear_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):

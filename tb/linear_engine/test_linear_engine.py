@@ -68,6 +68,7 @@ MUTANTS = {
 
 
 @pytest.mark.sim
+@pytest.mark.mutant
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_linear_engine_catches_mutant(mutant_config, mutant, sim_builds, seed_report):

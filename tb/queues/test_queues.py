@@ -29,6 +29,7 @@ def test_queues_stream(unit_config, sim_builds, seed_report):
 
 
 @pytest.mark.sim
+@pytest.mark.hypothesis
 @pytest.mark.timeout(900)
 def test_queues_hypothesis(unit_config, sim_builds, seed_report):
     """Hypothesis property inside the simulation: full queues, empty experts, short batches."""
@@ -36,6 +37,7 @@ def test_queues_hypothesis(unit_config, sim_builds, seed_report):
 
 
 @pytest.mark.sim
+@pytest.mark.variant
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("variant", ["k1", "kE"])
 def test_queues_k_variants(mutant_config, variant, sim_builds, seed_report):
@@ -83,6 +85,7 @@ MUTANTS = {
 
 
 @pytest.mark.sim
+@pytest.mark.mutant
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_queues_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):

@@ -87,12 +87,14 @@ def bench_tests(kind: str, mutants: Mutants) -> tuple[Callable, ...]:
         )
 
     @pytest.mark.sim
+    @pytest.mark.hypothesis
     @pytest.mark.timeout(600)
     def test_hypothesis(nr_sim, seed_report):
         """Hypothesis property inside the simulation (bridge/resume), aimed at the corners."""
         nr_sim.run(tests, [f"{kind}_hypothesis"], seed=seed_report)
 
     @pytest.mark.sim
+    @pytest.mark.mutant
     @pytest.mark.timeout(900)
     @pytest.mark.parametrize("mutant", sorted(mutants))
     def test_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):

@@ -37,6 +37,7 @@ def test_softmax_stats_stream(softmax_stats_sim, seed_report):
 
 
 @pytest.mark.sim
+@pytest.mark.hypothesis
 @pytest.mark.timeout(600)
 def test_softmax_stats_hypothesis(softmax_stats_sim, seed_report):
     """Hypothesis property inside the simulation (bridge/resume) aimed at the corners."""
@@ -98,6 +99,7 @@ _FAIL_RE = re.compile(
 
 
 @pytest.mark.sim
+@pytest.mark.mutant
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_softmax_stats_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
@@ -146,6 +148,7 @@ def test_nonstrict_max_compare_is_equivalent():
 
 
 @pytest.mark.sim
+@pytest.mark.mutant
 @pytest.mark.timeout(900)
 def test_softmax_stats_nonstrict_mutant_survives(mutant_config, sim_builds, seed_report):
     """The non-strict comparison, built and run: it must pass the Hypothesis test

@@ -37,6 +37,7 @@ def test_topk_stream(unit_config, sim_builds, seed_report):
 
 
 @pytest.mark.sim
+@pytest.mark.hypothesis
 @pytest.mark.timeout(900)
 def test_topk_hypothesis(unit_config, sim_builds, seed_report):
     """Hypothesis property inside the simulation: ties, all-equal, one LSB apart, extremes."""
@@ -45,6 +46,7 @@ def test_topk_hypothesis(unit_config, sim_builds, seed_report):
 
 
 @pytest.mark.sim
+@pytest.mark.variant
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("variant", ["k1", "kE"])
 def test_topk_k_variants(mutant_config, variant, sim_builds, seed_report):
@@ -86,6 +88,7 @@ MUTANTS = {
 
 
 @pytest.mark.sim
+@pytest.mark.mutant
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_topk_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
