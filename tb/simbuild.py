@@ -134,10 +134,13 @@ class SimResult:
         )
 
     def failure_summary(self) -> str:
+        """Each failure's own message first (a mismatch line reads at a glance, also
+        in pytest's one-line summary), then which cocotb test it came from."""
         parts = list(self.problems)
         for tc in self.testcases:
             if tc.status not in ("passed", "skipped"):
-                parts.append(f"cocotb test {tc.name} {tc.status}: {tc.message}")
+                parts.append(f"{tc.message.strip() or '(no message)'}\n"
+                             f"(cocotb test {tc.name} {tc.status})")  # fmt: skip
         return "\n".join(parts)
 
 
@@ -173,6 +176,8 @@ class SimBuild:
         :class:`SimFailure` with cocotb's messages when *check* and anything
         failed, including a requested testcase that did not run.
         """
+        # pytest shows the failure, not this function's source, in its traceback.
+        __tracebackhide__ = True
         from cocotb_tools.runner import get_runner
 
         setup_verilator()
@@ -252,8 +257,8 @@ class SimBuild:
             print(f"--- tail of {log_path} ---\n{_tail(log)}")
             if check:
                 raise SimFailure(
-                    f"[{self.config}/{self.name}] {result.failure_summary()}\n"
-                    f"(seed {seed}; log {log_path})"
+                    f"{result.failure_summary()}\n"
+                    f"[{self.config}/{self.name}] seed {seed}; log {log_path}"
                 )
         return result
 

@@ -80,7 +80,8 @@ class StageMonitor:
     def check(self, image: int, idx: int) -> None:
         stage = self.stages[idx]
         got = self.env.read_stage(stage, image)
-        compare_stage(stage, image, got, self.expected[image][idx])
+        fmt = self.env.layout.stage_region(stage, image)[1].fmt
+        compare_stage(stage, image, got, self.expected[image][idx], fmt)
 
     def stage_cycles(self) -> list[dict]:
         """Cycles per stage of image 0 (from the previous stage's end, or the start)."""

@@ -107,5 +107,5 @@ def run_bare(config: str, inputs: KernelInputs, stop_after: int = STOP_ALL) -> d
                 continue
             addr, region = layout.stage_region(st, n)
             got = region.unpack(dump[addr : addr + region.nbytes])
-            compare_stage(st, n, got, expected[n][st.index])
+            compare_stage(st, n, got, expected[n][st.index], region.fmt)
     return result

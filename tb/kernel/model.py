@@ -14,11 +14,13 @@ from functools import cached_property
 import numpy as np
 
 from golden.config import KernelConfig
+from golden.fixed import FixedFormat
 from golden.model import forward
 from golden.quantize_weights import quantize_image, quantize_weights
 from golden.weights import synthetic_image, synthetic_weights
 from hls.memory_map import PAGE_BYTES, SPACES, MemoryMap, Region, memory_map
 from hls.program import Op, Space, Stage, program, strides
+from tb.mismatch import describe_mismatch
 
 __all__ = [
     "KernelInputs",
@@ -124,21 +126,20 @@ class StageMismatch(AssertionError):
     """A stage's buffer differs from the golden tap; the message locates the first difference."""
 
 
-def compare_stage(stage: Stage, image: int, got: np.ndarray, expected: np.ndarray) -> None:
-    """Raise :class:`StageMismatch` naming the first differing token and element."""
+def compare_stage(
+    stage: Stage, image: int, got: np.ndarray, expected: np.ndarray, fmt: FixedFormat | None = None
+) -> None:
+    """Raise :class:`StageMismatch` describing the differences (count, LSB histogram,
+    first and largest, decoded with *fmt*: ``tb.mismatch.describe_mismatch``)."""
     if got.shape != expected.shape:
         raise StageMismatch(f"stage {stage.index} ({stage.name}): shape {got.shape}, "
                             f"expected {expected.shape}")  # fmt: skip
-    diff = got != expected
-    if not diff.any():
-        return
-    token, elem = (int(v) for v in np.argwhere(diff)[0])
-    raise StageMismatch(
-        f"image {image}, stage {stage.index} (layer {stage.layer}, {stage.name}, "
-        f"{stage.op.name}): {int(diff.sum())} of {diff.size} elements differ; first at token "
-        f"{token}, element {elem}: kernel raw {int(got[token, elem])}, golden raw "
-        f"{int(expected[token, elem])}"
-    )
+    what = describe_mismatch(got, expected, fmt)
+    if what is not None:
+        raise StageMismatch(
+            f"image {image}, stage {stage.index} (layer {stage.layer}, {stage.name}, "
+            f"{stage.op.name}): {what}"
+        )
 
 
 def cycle_budget(cfg: KernelConfig, last_stage: int, images: int = 1) -> int:

@@ -62,6 +62,8 @@ def test_compare_names_the_first_differing_token_and_element():
     got[4, 7] += 1
     got[6, 1] -= 1
     with pytest.raises(
-        StageMismatch, match=r"2 of 288 elements differ; first at token 4, element 7"
+        StageMismatch,
+        match=r"2 of 288 elements differ \(\+1 LSB x1, -1 LSB x1\); first at "
+        r"token 4, element 7: kernel raw -?\d+ = [-\d.e]+, golden raw",
     ):
-        compare_stage(stage, 0, got, expected[5])
+        compare_stage(stage, 0, got, expected[5], CFG.formats.feature)
