@@ -273,8 +273,10 @@ class _Regression:
         tr = terminalreporter
         failures = [t for t in summary["tests"] if t["outcome"] in ("failed", "error")]
         if failures:
-            tr.section("rerun a failure alone (same seed, waveform)")
+            tr.section("failures: what differed, and the command that reruns each alone")
             for t in failures:
                 tr.write_line(f"{t['nodeid']}:")
-                tr.write_line(f"    {t['rerun']}")
+                first = (t["message"].strip().splitlines() or ["(no message)"])[0]
+                tr.write_line(f"    {first}")
+                tr.write_line(f"    rerun (same seed, waveform): {t['rerun']}")
         tr.write_line(f"regression report: {md} ({js})")

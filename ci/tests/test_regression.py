@@ -114,6 +114,13 @@ def test_summary_records_failures_with_a_rerun_that_reproduces(project, tmp_path
     assert (out / "junit.xml").is_file()
     md = (out / "summary.md").read_text()
     assert "## Failures" in md and failed[0]["rerun"] in md
+    # The terminal ends with each failure's message and its rerun command.
+    res.stdout.fnmatch_lines([
+        "*failures: what differed, and the command that reruns each alone*",
+        "test_project.py::test_odd[[]a[]]:",
+        "    AssertionError: seed 3 is odd*",
+        f"    rerun (same seed, waveform): {failed[0]['rerun']}",
+    ])  # fmt: skip
     # The printed command, run as it stands, fails the same way with the same seed.
     argv = shlex.split(failed[0]["rerun"])
     assert argv[:3] == ["python", "-m", "pytest"]

@@ -297,7 +297,7 @@ class KernelControl:
     async def _wait_interrupt(self, timer_task, timeout_cycles: int) -> ApCtrl:
         while True:
             if not self.interrupt.value:
-                await First(RisingEdge(self.interrupt), timer_task)
+                await First(RisingEdge(self.interrupt), timer_task.complete)
             if not self.interrupt.value:
                 isr = await self.read_isr()
                 ctrl = await self.read_control()
