@@ -75,8 +75,10 @@
 // would add one register before attn_prob_unit. The accumulators (P x D x
 // AccW) are registers, cleared when a job is taken and after each write.
 //
-// done_o pulses the cycle after the job's last write beat is accepted; the
-// engine is ready for the next job in the same cycle.
+// done_o pulses in the cycle the job's last write beat is accepted; job_ready_o
+// is high again from the next cycle. A job of 0 tokens issues no command and
+// pulses done_o one cycle after it is taken. The job handshake, done_o and the
+// write commands (one per group) are engine_job_ctrl's.
 module attention_engine
   import edgemoe_cfg_pkg::*;
 #(
@@ -200,49 +202,33 @@ module attention_engine
   // Job //
   /////////
 
-  logic          busy_q, done_q;
+  logic          busy, job_take, wr_open, wr_fire;
   logic [63:0]   q_addr_q, k_addr_q, v_addr_q, y_addr_q;
   logic [TW-1:0] tokens_q, tokens_in;
-  logic          job_take, job_finish;
+  logic [31:0]   job_beats;
 
-  assign job_ready_o = ~busy_q;
-  assign job_take    = job_valid_i & job_ready_o;
-  assign tokens_in   = (job_tokens_i > 16'(T_MAX)) ? TW'(T_MAX) : TW'(job_tokens_i);
-  assign done_o      = done_q;
+  assign tokens_in = (job_tokens_i > 16'(T_MAX)) ? TW'(T_MAX) : TW'(job_tokens_i);
+  assign job_beats = 32'(RowBeats) * 32'(tokens_in);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      busy_q   <= 1'b0;
-      done_q   <= 1'b0;
       q_addr_q <= '0;
       k_addr_q <= '0;
       v_addr_q <= '0;
       y_addr_q <= '0;
       tokens_q <= '0;
-    end else begin
-      done_q <= 1'b0;
-      if (job_take) begin
-        q_addr_q <= job_q_addr_i;
-        k_addr_q <= job_k_addr_i;
-        v_addr_q <= job_v_addr_i;
-        y_addr_q <= job_y_addr_i;
-        tokens_q <= tokens_in;
-        busy_q   <= (tokens_in != '0);
-        done_q   <= (tokens_in == '0);
-      end else if (job_finish) begin
-        busy_q <= 1'b0;
-        done_q <= 1'b1;
-      end
+    end else if (job_take) begin
+      q_addr_q <= job_q_addr_i;
+      k_addr_q <= job_k_addr_i;
+      v_addr_q <= job_v_addr_i;
+      y_addr_q <= job_y_addr_i;
+      tokens_q <= tokens_in;
     end
   end
 
-  // Queries of the group starting at q0, and whether it is the last group.
+  // Queries of the group starting at q0.
   function automatic logic [TW-1:0] group_rows(logic [TW-1:0] q0, logic [TW-1:0] t);
     return (t - q0 >= TW'(P)) ? TW'(P) : t - q0;
-  endfunction
-
-  function automatic logic last_group(logic [TW-1:0] q0, logic [TW-1:0] t);
-    return (q0 + TW'(P) >= t);
   endfunction
 
   ///////////////////
@@ -734,18 +720,36 @@ module attention_engine
   // Writer //
   ////////////
 
-  logic                wr_run_q, wr_cmd_done_q;
+  logic                wr_run_q;
   logic [TW-1:0]       wr_q0_q, wr_lane;
   logic [BeatIdxW-1:0] wr_beat;
-  logic                wr_take, wr_row_end, wr_end;
+  logic                wr_row_end, wr_end;
 
-  assign wr_cmd_valid_o = wr_run_q & ~wr_cmd_done_q;
-  assign wr_cmd_addr_o  = y_addr_q + 64'(wr_q0_q) * 64'(RowBytes);
-  assign wr_cmd_beats_o = 32'(RowBeats) * 32'(group_rows(wr_q0_q, tokens_q));
-  assign wr_valid_o     = wr_run_q & wr_cmd_done_q;
-  assign wr_take        = wr_valid_o & wr_ready_i;
-  assign job_finish     = wr_end & last_group(wr_q0_q, tokens_q);
-  assign acc_clear      = job_take | wr_end;
+  // Job handshake, done pulse and the write command of each group.
+  engine_job_ctrl u_job (
+    .clk_i,
+    .rst_ni,
+    .job_valid_i,
+    .job_ready_o,
+    .job_beats_i    (job_beats),
+    .job_take_o     (job_take),
+    .busy_o         (busy),
+    .done_o,
+    .wr_req_i       (wr_run_q),
+    .wr_req_addr_i  (y_addr_q + 64'(wr_q0_q) * 64'(RowBytes)),
+    .wr_req_beats_i (32'(RowBeats) * 32'(group_rows(wr_q0_q, tokens_q))),
+    .wr_cmd_valid_o,
+    .wr_cmd_ready_i,
+    .wr_cmd_addr_o,
+    .wr_cmd_beats_o,
+    .wr_open_o      (wr_open),
+    .wr_fire_i      (wr_fire),
+    .wr_cmd_last_i  (wr_end)
+  );
+
+  assign wr_valid_o = wr_open;
+  assign wr_fire    = wr_valid_o & wr_ready_i;
+  assign acc_clear  = job_take | wr_end;
 
   attn_row_counter #(
     .ROW_BEATS (RowBeats),
@@ -754,7 +758,7 @@ module attention_engine
     .clk_i,
     .rst_ni,
     .clear_i   (job_take),
-    .step_i    (wr_take),
+    .step_i    (wr_fire),
     .rows_i    (group_rows(wr_q0_q, tokens_q)),
     .beat_o    (wr_beat),
     .row_o     (wr_lane),
@@ -776,32 +780,26 @@ module attention_engine
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      wr_run_q      <= 1'b0;
-      wr_cmd_done_q <= 1'b0;
-      wr_q0_q       <= '0;
+      wr_run_q <= 1'b0;
+      wr_q0_q  <= '0;
     end else if (job_take) begin
-      wr_run_q      <= 1'b0;
-      wr_cmd_done_q <= 1'b0;
-      wr_q0_q       <= '0;
+      wr_run_q <= 1'b0;
+      wr_q0_q  <= '0;
     end else begin
       if (mac_last_q) begin
         wr_run_q <= 1'b1;
       end
-      if (wr_cmd_valid_o && wr_cmd_ready_i) begin
-        wr_cmd_done_q <= 1'b1;
-      end
       if (wr_end) begin
-        wr_run_q      <= 1'b0;
-        wr_cmd_done_q <= 1'b0;
-        wr_q0_q       <= wr_q0_q + TW'(P);
+        wr_run_q <= 1'b0;
+        wr_q0_q  <= wr_q0_q + TW'(P);
       end
     end
   end
 
   // Pass 1 takes only its key rows' ends from its counter, the writer only the
-  // group's end.
+  // group's end; every state is cleared by the job take, not by busy.
   logic unused_pos;
-  assign unused_pos = p1_row_last ^ wr_row_end;
+  assign unused_pos = p1_row_last ^ wr_row_end ^ busy;
 
   ///////////////////////////////
   // Group hand-over flags     //

@@ -1,4 +1,5 @@
-"""cocotb harness shared by the engine benches (tb/linear_engine/, tb/rowops/).
+"""cocotb harness shared by the engine benches (tb/linear_engine/, tb/rowops/,
+tb/attention_engine/).
 
 Every ``rtl/*_engine.sv`` has the same job handshake (``job_valid_i`` /
 ``job_ready_o`` with ``job_*_i`` fields, a one-cycle ``done_o`` pulse in the
@@ -8,8 +9,9 @@ around that: bring the engine up behind a memory with random contents
 (:func:`start`), reset it (:func:`engine_reset`), swap the memory model for
 another stall probability (:func:`restall`), run one job with a cycle bound and
 check its protocol (:func:`run_job`), abandon a job with a reset
-(:func:`reset_mid_job`), check the written region (:func:`check_written`) and
-the idle state out of reset (:func:`idle_after_reset`). Failures raise
+(:func:`reset_mid_job`), check the written region (:func:`check_written`), the
+idle state out of reset (:func:`idle_after_reset`) and after the last job
+(:func:`expect_idle`). Failures raise
 :class:`JobError` with a message; nothing waits without a bound.
 """
 
@@ -26,6 +28,7 @@ __all__ = [
     "JobError",
     "check_written",
     "engine_reset",
+    "expect_idle",
     "idle_after_reset",
     "reset_mid_job",
     "restall",
@@ -143,14 +146,16 @@ async def run_job(
     return cycles
 
 
-async def reset_mid_job(dut, mem: EngineMemory, fields: dict[str, int], after: int) -> None:
-    """Start a job, reset the engine *after* cycles into it (the job must still
-    run then) and check it comes out of reset idle."""
+async def reset_mid_job(
+    dut, mem: EngineMemory, fields: dict[str, int], after: int, reset_cycles: int = 3
+) -> None:
+    """Start a job, reset the engine (for *reset_cycles* cycles) *after* cycles
+    into it (the job must still run then) and check it comes out of reset idle."""
     task = cocotb.start_soon(run_job(dut, mem, fields, 1 << 30))
     await ClockCycles(dut.clk_i, after)
     assert not task.done(), f"job finished within {after} cycles: the reset is not mid-job"
     task.cancel()
-    await engine_reset(dut)
+    await engine_reset(dut, reset_cycles)
 
 
 def check_written(mem: EngineMemory, y_addr: int, y_bytes: int, label: str = "") -> None:
@@ -167,13 +172,20 @@ def check_written(mem: EngineMemory, y_addr: int, y_bytes: int, label: str = "")
         )
 
 
-async def idle_after_reset(dut, size: int, seed: int) -> None:
-    """Out of reset: job_ready_o high, no command, no write, no done_o, no
-    read data taken, for 32 cycles."""
-    await start(dut, size, seed, 0.0)
-    for _ in range(32):
+async def expect_idle(dut, cycles: int, what: str = "with no job") -> None:
+    """For *cycles* cycles (call right after a rising edge): job_ready_o high, no
+    command, no write, no done_o, no read data taken."""
+    for _ in range(cycles):
         await ReadOnly()
         for name in (*_QUIET, "rd_ready_o"):
-            assert not getattr(dut, name).value, f"{name} high with no job"
-        assert dut.job_ready_o.value, "job_ready_o low with no job"
+            if getattr(dut, name).value:
+                raise JobError(f"{name} high {what}")
+        if not dut.job_ready_o.value:
+            raise JobError(f"job_ready_o low {what}")
         await RisingEdge(dut.clk_i)
+
+
+async def idle_after_reset(dut, size: int, seed: int) -> None:
+    """Out of reset: :func:`expect_idle` for 32 cycles."""
+    await start(dut, size, seed, 0.0)
+    await expect_idle(dut, 32)

@@ -6,22 +6,26 @@ the engine for a configuration and sets the environment read here:
 EDGEMOE_CONFIG   configuration name (golden.config.load_config)
 EDGEMOE_SEED     seed of every random choice (printed by each test)
 
-Every job is checked the same way (:func:`run_jobs`): the output rows equal
-the golden model bit for bit, nothing else in memory changed and no byte
-outside the output rows was written, the read commands are exactly the
-schedule's (per group: its Q rows, K rows 0..T-1, V rows 0..T-1, one command
-each, so K and V are read ceil(T/P) times) and all their beats were taken,
-the write commands are one per group (its valid rows), and done_o pulses once
-per job. The memory (tb.enginemem) stalls every handshake at random.
+Every job runs through :func:`tb.engine_bench.run_job` (the job handshake
+every engine shares, done_o in the cycle of the job's last write beat, its
+write beats, every read inside its Q, K, V rows) and is checked the same way
+(:func:`run_jobs`): the output rows equal the golden model bit for bit,
+nothing else in memory changed and no byte outside the output rows was
+written, the read commands are exactly the schedule's (per group: its Q rows,
+K rows 0..T-1, V rows 0..T-1, one command each, so K and V are read
+ceil(T/P) times) and all their beats were taken, the write commands are one
+per group (its valid rows), and the engine is idle after the last job. The
+memory (tb.enginemem) stalls every handshake at random.
 """
 
 from __future__ import annotations
 
 import cocotb
 import numpy as np
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+from cocotb.triggers import ClockCycles
 
 from golden.config import load_config
+from tb import engine_bench as bench
 from tb.attention_engine.model import (
     KINDS,
     Geometry,
@@ -34,7 +38,6 @@ from tb.attention_engine.model import (
 )
 from tb.enginemem import EngineMemory
 from tb.simenv import env_config_name, env_parameters, env_seed
-from tb.stream import start_clock
 
 #: Engine parameters a build may override (the tiny-P variant of
 #: test_attention_engine.py) and the configuration fields they stand for; the
@@ -53,21 +56,6 @@ def _rng(salt: int) -> np.random.Generator:
     return np.random.default_rng([seed, salt])
 
 
-async def _reset(dut, cycles: int = 3) -> None:
-    dut.rst_ni.value = 0
-    dut.job_valid_i.value = 0
-    for name in ("job_q_addr_i", "job_k_addr_i", "job_v_addr_i", "job_y_addr_i", "job_tokens_i"):
-        getattr(dut, name).value = 0
-    await ClockCycles(dut.clk_i, cycles)
-    await ReadOnly()
-    for name in ("done_o", "rd_cmd_valid_o", "wr_cmd_valid_o", "wr_valid_o"):
-        if getattr(dut, name).value:
-            raise AssertionError(f"{name} is high during reset")
-    await RisingEdge(dut.clk_i)
-    dut.rst_ni.value = 1
-    await RisingEdge(dut.clk_i)
-
-
 async def _setup(dut, salt: int, stall: float = STALL) -> EngineMemory:
     if len(dut.rd_data_i) != CFG.axi_data_width:
         raise AssertionError(
@@ -75,12 +63,7 @@ async def _setup(dut, salt: int, stall: float = STALL) -> EngineMemory:
             f"{CFG.axi_data_width}-bit beats"
         )
     dut._log.info("config %s seed %d (rerun with --sim-seed %d)", CFG.name, env_seed(), env_seed())
-    start_clock(dut)
-    mem = EngineMemory(dut, MEM_BYTES, seed=env_seed() + salt, stall=stall)
-    mem.data[:] = _rng(salt + 1000).integers(0, 256, MEM_BYTES, dtype=np.uint8)
-    await _reset(dut)
-    mem.start()
-    return mem
+    return await bench.start(dut, MEM_BYTES, env_seed() + salt, stall)
 
 
 def make_job(
@@ -102,6 +85,35 @@ def _describe(job: Job) -> str:
     return f"{job.kind} T={job.tokens}"
 
 
+def job_fields(job: Job) -> dict[str, int]:
+    """The engine's job inputs for *job*."""
+    return {
+        "job_q_addr_i": job.q_addr,
+        "job_k_addr_i": job.k_addr,
+        "job_v_addr_i": job.v_addr,
+        "job_y_addr_i": job.y_addr,
+        "job_tokens_i": job.tokens,
+    }
+
+
+def place(mem: EngineMemory, job: Job) -> None:
+    """Write the job's Q, K, V rows into the memory."""
+    for arr, addr in ((job.q, job.q_addr), (job.k, job.k_addr), (job.v, job.v_addr)):
+        b = pack_rows(arr, CFG)
+        mem.data[addr : addr + b.size] = b
+
+
+async def run_job(dut, mem: EngineMemory, job: Job, label: str) -> int:
+    """:func:`tb.engine_bench.run_job` of *job*: its write beats, every read
+    inside its Q, K, V rows; the cycles from its handshake to done_o."""
+    rows = job.tokens * GEO.row_bytes
+    return await bench.run_job(
+        dut, mem, job_fields(job), 20 * mac_bounds(job.tokens, GEO)["memory"] + 2000,
+        write_beats=job.tokens * GEO.row_beats,
+        read_regions=[(a, rows) for a in (job.q_addr, job.k_addr, job.v_addr)], label=label,
+    )  # fmt: skip
+
+
 async def run_jobs(
     dut,
     mem: EngineMemory,
@@ -112,18 +124,15 @@ async def run_jobs(
 ) -> list[int]:
     """Run `jobs` one after another and check everything (module docstring).
 
-    gap < 0: each job is presented while the previous one runs (taken the cycle
-    the engine is ready); otherwise `gap` idle cycles after each done. Returns
-    the cycles of each job, from the cycle it is taken to its done_o pulse.
+    `gap` idle cycles after each done_o (0: the next job is taken in the cycle
+    after it, the first the engine is ready). Returns the cycles of each job,
+    from the cycle it is taken to its done_o pulse.
     """
+    for job in jobs:
+        place(mem, job)
     expect = mem.data.copy()
     written = np.zeros(MEM_BYTES, dtype=bool)
     gold = []
-    for job in jobs:
-        for arr, addr in ((job.q, job.q_addr), (job.k, job.k_addr), (job.v, job.v_addr)):
-            b = pack_rows(arr, CFG)
-            mem.data[addr : addr + b.size] = b
-            expect[addr : addr + b.size] = b
     for job in jobs:
         y = golden_attention(job, CFG)
         gold.append(y)
@@ -134,61 +143,14 @@ async def run_jobs(
     rd_beats0 = mem.read_beats
     mem.clear_written()
 
-    limit = sum(20 * mac_bounds(j.tokens, GEO)["memory"] + 2000 for j in jobs) + 100 * len(jobs)
-    takes: list[int] = []
-    dones: list[int] = []
-    nxt = 0  # the next job to present
-    valid = False
-    waited = 0
-
-    def present(job: Job) -> None:
-        nonlocal valid
-        dut.job_q_addr_i.value = job.q_addr
-        dut.job_k_addr_i.value = job.k_addr
-        dut.job_v_addr_i.value = job.v_addr
-        dut.job_y_addr_i.value = job.y_addr
-        dut.job_tokens_i.value = job.tokens
-        dut.job_valid_i.value = 1
-        valid = True
-
-    present(jobs[0])
-    cycle = 0
-    while len(dones) < len(jobs):
-        await ReadOnly()
-        taken = valid and bool(dut.job_ready_o.value)
-        if taken:
-            takes.append(cycle)
-        if dut.done_o.value:
-            if len(dones) >= len(takes):
-                raise AssertionError(f"{what}: done_o pulsed at cycle {cycle} with no job running")
-            dones.append(cycle)
-        await RisingEdge(dut.clk_i)
-        cycle += 1
-        if taken:
-            nxt += 1
-            dut.job_valid_i.value = 0
-            valid = False
-            if nxt < len(jobs) and gap < 0:
-                present(jobs[nxt])
-        elif not valid and nxt < len(jobs) and len(dones) == nxt:
-            waited += 1
-            if waited > gap:
-                present(jobs[nxt])
-                waited = 0
-        if cycle > limit:
-            raise AssertionError(
-                f"{what}: {len(dones)} of {len(jobs)} jobs done after {cycle} cycles "
-                f"(jobs taken: {len(takes)}; read beats pending {mem.pending_read_beats}, "
-                f"write beats pending {mem.pending_write_beats})"
-            )
+    cycles = []
+    for i, job in enumerate(jobs):
+        if i and gap:
+            await ClockCycles(dut.clk_i, gap)
+        cycles.append(await run_job(dut, mem, job, f"{what}: job {i} ({_describe(job)})"))
     # Nothing more may happen after the last done.
-    for _ in range(20):
-        await ReadOnly()
-        if dut.done_o.value or dut.wr_valid_o.value or dut.rd_cmd_valid_o.value:
-            raise AssertionError(f"{what}: activity after the last job's done_o")
-        await RisingEdge(dut.clk_i)
+    await bench.expect_idle(dut, 20, f"{what}: after the last job's done_o")
 
-    cycles = [d - t for t, d in zip(takes, dones, strict=True)]
     # Outputs, bit for bit.
     for i, (job, y) in enumerate(zip(jobs, gold, strict=True)):
         n = job.tokens * GEO.row_bytes
@@ -284,7 +246,7 @@ async def attn_tails(dut):
             )
             for s, t in enumerate(chunk)
         ]
-        await run_jobs(dut, mem, jobs, gap=-1, what=f"tails {chunk}")
+        await run_jobs(dut, mem, jobs, what=f"tails {chunk}")
 
 
 @cocotb.test(timeout_time=200, timeout_unit="ms")
@@ -338,30 +300,13 @@ async def attn_reset_mid_job(dut):
     (est,) = await run_jobs(dut, mem, [make_job("uniform8", t, 2, rng)], what="reference job")
     for frac in (0.02, 0.3, 0.6, 0.85):
         job = make_job("uniform8", t, 0, rng)
-        for arr, addr in ((job.q, job.q_addr), (job.k, job.k_addr), (job.v, job.v_addr)):
-            b = pack_rows(arr, CFG)
-            mem.data[addr : addr + b.size] = b
-        dut.job_q_addr_i.value = job.q_addr
-        dut.job_k_addr_i.value = job.k_addr
-        dut.job_v_addr_i.value = job.v_addr
-        dut.job_y_addr_i.value = job.y_addr
-        dut.job_tokens_i.value = job.tokens
-        dut.job_valid_i.value = 1
-        await ReadOnly()
-        if not dut.job_ready_o.value:
-            raise AssertionError("the engine is not ready for a job after reset")
-        await RisingEdge(dut.clk_i)
-        dut.job_valid_i.value = 0
+        place(mem, job)
         wait = max(1, int(frac * est))
-        for _ in range(wait):
-            await ReadOnly()
-            if dut.done_o.value:
-                raise AssertionError(
-                    f"the job finished before the reset ({wait} cycles, reference {est})"
-                )
-            await RisingEdge(dut.clk_i)
         dut._log.info("reset %d cycles into a %d-token job", wait, job.tokens)
-        await _reset(dut, cycles=int(rng.integers(1, 4)))
+        # One cycle to the handshake, then wait cycles of the job.
+        await bench.reset_mid_job(
+            dut, mem, job_fields(job), wait + 1, reset_cycles=int(rng.integers(1, 4))
+        )
         kind = KINDS[int(rng.integers(0, len(KINDS)))]
         clean = make_job(kind, int(rng.integers(1, t + 1)), 1, rng)
         await run_jobs(dut, mem, [clean], what=f"after a reset at {frac:.0%}")
