@@ -12,7 +12,9 @@
   (``u_seq.stage_done_o``, or the fast-path top's ``stage_done_o`` port), reads
   that stage's output buffer out of the memory and compares it bit for bit with
   the golden tap, naming the first differing token and element on failure. It
-  also records the cycle each stage ended.
+  also records the cycle each stage ended, so that a run that hangs says which
+  stages finished, which one hung and for how long, and what the five AXI
+  channels of ``m_axi_gmem`` were doing (:meth:`KernelEnv.hang_report`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 from golden.config import KernelConfig
 from hls.program import program
 from hls.registers import REGISTER_MAP, STOP_ALL, Status
-from tb.axi.control import KernelControl
+from tb.axi.control import KernelControl, KernelTimeout
 from tb.axi.lite_driver import LiteDriver
 from tb.axi.model import cyclic_pattern
 from tb.axi.protocol import DmaRam
@@ -52,6 +54,7 @@ class StageMonitor:
         self.expected = expected
         self.stages = program(env.cfg)
         self.seen: list[tuple[int, int, int]] = []  # (image, stage, cycle)
+        env.monitor = self  # the env's hang report reads the progress
         self.failure: AssertionError | None = None
         self._task = None
 
@@ -195,7 +198,59 @@ class KernelEnv:
         self.start_cycle = self.cycle()
         wall = time.monotonic()
         await self.ctl.start()
-        await self.ctl.wait_done(timeout)
+        try:
+            await self.ctl.wait_done(timeout)
+        except KernelTimeout as exc:
+            raise KernelTimeout(f"{self.hang_report(images)}\n{exc}") from None
         #: Wall-clock seconds from ap_start to ap_done (the run alone, for speed figures).
         self.run_wall_s = time.monotonic() - wall
         return await self.ctl.read_status()
+
+    def axi_levels(self) -> str:
+        """The handshake levels of ``m_axi_gmem``'s five channels right now, e.g.
+        ``AR 1/0 (addr 0x1000)`` = ARVALID high, ARREADY low: waiting for the memory."""
+
+        def signal(ch: str, name: str):
+            # kernel_fastmem_tb's wires (arvalid), or edgemoe_kernel's Vitis ports
+            # (m_axi_gmem_ARVALID)
+            for handle in (f"{ch}{name}", f"m_axi_gmem_{(ch + name).upper()}"):
+                if hasattr(self.dut, handle):
+                    return getattr(self.dut, handle)
+            return None
+
+        out = []
+        for ch in ("ar", "r", "aw", "w", "b"):
+            valid, ready, addr = (signal(ch, n) for n in ("valid", "ready", "addr"))
+            if valid is None or ready is None:
+                continue
+            text = f"{ch.upper()} {int(valid.value)}/{int(ready.value)}"
+            if addr is not None and int(valid.value):
+                text += f" (addr {int(addr.value):#x})"
+            out.append(text)
+        if not out:
+            return "AXI channels not visible in this build"
+        return "AXI valid/ready now: " + ", ".join(out)
+
+    def hang_report(self, images: int = 1) -> str:
+        """Which stages finished (from the stage monitor), which one hung and since
+        when, and the AXI channels' handshake levels."""
+        now = self.cycle() - self.start_cycle
+        stages = program(self.cfg)
+        monitor = getattr(self, "monitor", None)
+        seen = monitor.seen if monitor is not None else []
+        if seen:
+            image, idx, cyc = seen[-1]
+            last = stages[idx]
+            since = cyc - self.start_cycle
+            done = (f"{len(seen)} stage(s) finished, the last stage {idx} (layer {last.layer}, "
+                    f"{last.name}) of image {image} at cycle {since}")  # fmt: skip
+            image, idx = (image, idx + 1) if idx + 1 < len(stages) else (image + 1, 0)
+        else:
+            done, image, idx, since = "no stage finished", 0, 0, 0
+        if image < images:
+            st = stages[idx]
+            hung = (f"stage {idx} (layer {st.layer}, {st.name}, {st.op.name}) of image {image} "
+                    f"running for {now - since} cycles")  # fmt: skip
+        else:
+            hung = "every stage finished but ap_done never came"
+        return f"kernel hung after {now} cycles: {done}; {hung}; {self.axi_levels()}"

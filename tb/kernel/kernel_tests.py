@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import cocotb
+from cocotb.triggers import RisingEdge
 from cocotbext.axi.constants import AxiResp
 
 from golden.config import load_config
@@ -25,6 +27,7 @@ from golden.quantize_weights import quantize_image, quantize_weights
 from golden.weights import load_image, load_weights
 from hls.program import SUPPORTED_OPS, program
 from hls.registers import STOP_ALL, Status, check_args
+from tb.axi.control import KernelTimeout
 from tb.kernel.env import KernelEnv, StageMonitor
 from tb.kernel.model import KernelInputs, expected_taps, synthetic_inputs
 from tb.simenv import env_config_name, env_seed
@@ -138,6 +141,55 @@ async def kernel_axi_error(dut):
     env.check_not_written(STAGES[3:])
     env.ram.clear_error_regions()
     await _checked_run(env, inputs, 3, 1)
+
+
+#: Stages that finish before kernel_hang_report stops the memory's read data.
+HANG_AFTER_STAGES = 3
+
+
+@cocotb.test(timeout_time=600, timeout_unit="sec")
+async def kernel_hang_report(dut):
+    """A kernel that hangs (here: the memory stops returning read data after three
+    stages) fails within its cycle bound with a report of which stages finished,
+    which stage hung and for how long, and the AXI channels' handshake levels."""
+    seed = env_seed()
+    env = KernelEnv(dut, CFG, seed, pause=0.1)
+    await env.reset()
+    inputs = synthetic_inputs(CFG, seed)
+    env.load(inputs)
+    # A good run of those stages first: their cycles bound the hung run.
+    good = await _checked_run(env, inputs, HANG_AFTER_STAGES - 1, 1)
+    bound = 20_000 + sum(s["cycles"] for s in good.stage_cycles())
+    monitor = StageMonitor(env, expected_taps(CFG, inputs))
+    monitor.start()
+
+    async def stall_reads() -> None:
+        while len(monitor.seen) < HANG_AFTER_STAGES:
+            await RisingEdge(dut.ap_clk)
+        r = env.ram.channels()["r"]
+        r.clear_pause_generator()
+        r.pause = True
+
+    cocotb.start_soon(stall_reads())
+    try:
+        await env.run(inputs, stop_after=STOP_ALL, timeout_cycles=bound)
+    except KernelTimeout as exc:
+        text = str(exc)
+    else:
+        raise AssertionError("the run with the read data stopped ended; it should have hung")
+    monitor.stop()
+    if monitor.failure is not None:
+        raise monitor.failure
+    finished = len(monitor.seen)
+    assert finished >= HANG_AFTER_STAGES, monitor.seen
+    hung = STAGES[finished]
+    want = (rf"kernel hung after \d+ cycles: {finished} stage\(s\) finished, the last stage "
+            rf"{finished - 1} \(.*\) of image 0 at cycle \d+; stage {finished} \(layer "
+            rf"{hung.layer}, {hung.name}, {hung.op.name}\) of image 0 running for \d+ cycles; "
+            rf"AXI valid/ready now: AR \d/\d.*, R 0/\d, AW \d/\d, W \d/\d, B \d/\d")  # fmt: skip
+    assert re.match(want, text), f"hang report does not read as expected:\n{text}"
+    assert f"no interrupt within {bound} cycles" in text, text
+    dut._log.info(f"hang report: {text}")
 
 
 @cocotb.test(timeout_time=600, timeout_unit="sec")
