@@ -50,6 +50,7 @@ from pathlib import Path
 
 from ci.rtl_sources import BUILD_ROOT, LINT_WAIVERS, REPO_ROOT, generated, rtl_closure
 from ci.toolchain import setup_verilator, verilator_id
+from tb import waves
 
 SIM_ROOT = BUILD_ROOT / "sim"
 
@@ -79,6 +80,10 @@ SEED_PLUSARG = "edgemoe_seed"
 
 #: Lines of the simulation log quoted in a failure message.
 LOG_TAIL_LINES = 60
+
+#: A failing run is rerun with waveforms (``EDGEMOE_AUTO_WAVES=0`` turns it off) and
+#: this many nanoseconds before the failure are kept (``EDGEMOE_WAVE_WINDOW_NS``).
+WAVE_WINDOW_NS = int(os.environ.get("EDGEMOE_WAVE_WINDOW_NS", "20000"))
 
 
 class BuildError(RuntimeError):
@@ -158,6 +163,8 @@ class SimBuild:
     reused: bool = False
     #: Built with ``fast=True``: runs get :data:`FAST_RUN_ENV`.
     fast: bool = False
+    #: The keyword arguments of :func:`build` that made this build (for its waves twin).
+    spec: dict = field(default_factory=dict)
 
     def run(
         self,
@@ -185,7 +192,7 @@ class SimBuild:
         run_dir.mkdir(parents=True, exist_ok=True)
         results_xml = run_dir / "results.xml"
         log_path = run_dir / "sim.log"
-        for stale in (results_xml, log_path, run_dir / "dump.vcd"):
+        for stale in (results_xml, log_path, run_dir / "dump.vcd", run_dir / "dump-window.vcd"):
             stale.unlink(missing_ok=True)
 
         env = {
@@ -256,11 +263,50 @@ class SimBuild:
         if not result.passed:
             print(f"--- tail of {log_path} ---\n{_tail(log)}")
             if check:
+                waveform = self._failure_waveform(test_module, result, seed, extra_env, run_name)
                 raise SimFailure(
                     f"{result.failure_summary()}\n"
-                    f"[{self.config}/{self.name}] seed {seed}; log {log_path}"
+                    f"[{self.config}/{self.name}] seed {seed}; log {log_path}{waveform}"
                 )
         return result
+
+    def _failure_waveform(
+        self,
+        test_module: str,
+        failed: SimResult,
+        seed: int | None,
+        extra_env: Mapping[str, str] | None,
+        run_name: str | None,
+    ) -> str:
+        """Rerun the failing cocotb tests alone in this build's waves twin (same seed)
+        and keep the last :data:`WAVE_WINDOW_NS` before the failure as
+        ``dump-window.vcd``; returns the lines naming it for the failure message.
+        Off with ``EDGEMOE_AUTO_WAVES=0``; nothing to do for a waves build."""
+        if self.waves or not self.spec or os.environ.get("EDGEMOE_AUTO_WAVES", "1") == "0":
+            return ""
+        names = [tc.name for tc in failed.testcases if tc.status not in ("passed", "skipped")]
+        if not names:  # a crash or a test that never ran: nothing to rerun alone
+            return ""
+        print(f"[{self.config}/{self.name}] rerunning {', '.join(names)} with waveforms")
+        try:
+            twin = build(**self.spec, waves=True)
+            again = twin.run(test_module, names, seed, extra_env, check=False, run_name=run_name)
+        except (BuildError, OSError) as exc:
+            return f"\nno waveform: {exc}"
+        full = again.log_path.parent / "dump.vcd"
+        if again.passed:
+            return (f"\nthe rerun with waveforms PASSED: the failure did not reproduce "
+                    f"(nondeterminism?); waveform {full}")  # fmt: skip
+        if not full.is_file():
+            return "\nno waveform: the rerun wrote no dump.vcd"
+        unit_ps = waves.timescale_ps(full)
+        end = waves.last_time(full)
+        start = max(0, end - int(WAVE_WINDOW_NS * 1000 / unit_ps))
+        window = full.with_name("dump-window.vcd")
+        waves.window_vcd(full, window, start)
+        full.unlink()  # the whole run's dump is large; the window is what is looked at
+        return (f"\nwaveform of the failure: {window} (the last {WAVE_WINDOW_NS} ns, "
+                f"{start * unit_ps / 1000:.0f}-{end * unit_ps / 1000:.0f} ns)")  # fmt: skip
 
 
 @functools.cache
@@ -376,6 +422,8 @@ def build(
     from cocotb_tools import config as cocotb_config
     from cocotb_tools.runner import get_runner
 
+    spec = dict(toplevel=toplevel, config=config, sources=sources, parameters=parameters,
+                name=name, build_args=tuple(build_args), public=public, fast=fast)  # fmt: skip
     setup_verilator()
     gen = generated(config)
     srcs = [*LINT_WAIVERS, Path(gen.package)] + [
@@ -411,7 +459,7 @@ def build(
             with contextlib.suppress(ValueError, KeyError):
                 if json.loads(stamp.read_text())["digest"] == digest:
                     return SimBuild(
-                        toplevel, config, dir_name, build_dir, waves, params, 0.0, True, fast
+                        toplevel, config, dir_name, build_dir, waves, params, 0.0, True, fast, spec
                     )
         stamp.unlink(missing_ok=True)
         build_dir.mkdir(parents=True, exist_ok=True)
@@ -438,7 +486,7 @@ def build(
         wall_s = time.monotonic() - start
         stamp.write_text(json.dumps({"digest": digest, "fingerprint": fingerprint}, indent=1))
     print(f"built {toplevel} for {config} in {build_dir} ({wall_s:.1f} s)")
-    return SimBuild(toplevel, config, dir_name, build_dir, waves, params, wall_s, False, fast)
+    return SimBuild(toplevel, config, dir_name, build_dir, waves, params, wall_s, False, fast, spec)
 
 
 def _use_compiler_cache() -> None:
