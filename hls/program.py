@@ -23,6 +23,12 @@ MOE_FFN        stage numbering is final; the kernel has no MoE engine yet and
                stops with ``Status.UNSUPPORTED_STAGE`` when it reaches one
 =============  ==========================================================
 
+Which engine runs an op is :data:`OP_ENGINE` (an op without one is not in
+:data:`SUPPORTED_OPS`); the package carries it as ``OP_ENGINE`` (engine of
+every op code), ``ENGINE_OPS`` (op mask of every engine) and ``OP_SUPPORTED``
+(op mask), which the sequencer and the kernel top use instead of a map of
+their own.
+
 :func:`program` also checks what the engines assume and raises
 :class:`ProgramError` naming the stage: rows that are whole beats at the
 operand offsets, tile-multiple sizes, a patch accumulator that cannot
@@ -39,7 +45,10 @@ from golden.taps import stage_names
 from hls.memory_map import MemoryMap, element_bytes, memory_map
 
 __all__ = [
+    "OP_BITS",
+    "OP_ENGINE",
     "SUPPORTED_OPS",
+    "Engine",
     "Op",
     "Operand",
     "ProgramError",
@@ -68,8 +77,30 @@ class Op(IntEnum):
     MOE_FFN = 7
 
 
+#: Bits of a descriptor's ``op`` field (op codes 0 .. 2**OP_BITS - 1).
+OP_BITS = 4
+
+
+class Engine(IntEnum):
+    """The kernel's engines, numbered as edgemoe_kernel indexes their memory ports."""
+
+    LINEAR = 0  # linear_engine (patch mode for PATCH_EMBED)
+    LAYERNORM = 1  # layernorm_engine
+    ATTENTION = 2  # attention_engine
+    RESIDUAL = 3  # residual_engine
+
+
+#: The engine that runs each op the RTL implements.
+OP_ENGINE: dict[Op, Engine] = {
+    Op.PATCH_EMBED: Engine.LINEAR,
+    Op.LINEAR: Engine.LINEAR,
+    Op.LAYERNORM: Engine.LAYERNORM,
+    Op.ATTENTION: Engine.ATTENTION,
+    Op.RESIDUAL: Engine.RESIDUAL,
+}
+
 #: Ops the RTL implements; the sequencer reports UNSUPPORTED_STAGE for the others.
-SUPPORTED_OPS = frozenset({Op.PATCH_EMBED, Op.LINEAR, Op.LAYERNORM, Op.ATTENTION, Op.RESIDUAL})
+SUPPORTED_OPS = frozenset(OP_ENGINE)
 
 
 class Space(IntEnum):
@@ -218,18 +249,50 @@ def strides(cfg: KernelConfig) -> tuple[int, int]:
     return mm["image1"].offset - mm["image0"].offset, mm["output1"].offset - mm["output0"].offset
 
 
+def op_mask(ops) -> int:
+    """Bit ``op`` set for every op of *ops*."""
+    return sum(1 << int(op) for op in set(ops))
+
+
+def sv_op_map_lines() -> list[str]:
+    """Package lines of the op-to-engine map: engine codes, ``OP_SUPPORTED``
+    (bit op: the op has an engine), ``OP_ENGINE`` (the engine of every op code;
+    0 where the op has none) and ``ENGINE_OPS`` (the ops of every engine)."""
+    codes = 1 << OP_BITS
+    if any(int(op) >= codes for op in Op):
+        raise ProgramError(f"an op code does not fit the {OP_BITS}-bit op field")
+    engine_by_code = {int(op): int(e) for op, e in OP_ENGINE.items()}
+    engine_of = [engine_by_code.get(c, 0) for c in range(codes)]
+    engine_ops = [op_mask(op for op, e in OP_ENGINE.items() if e is eng) for eng in Engine]
+    digits = codes // 4
+    lines = [f"  localparam int ENGINES = {len(Engine)};  // engines of the kernel\n"]
+    lines += [f"  localparam int ENGINE_{e.name} = {int(e)};\n" for e in Engine]
+    lines += [
+        f"  localparam logic [{codes - 1}:0] OP_SUPPORTED = {codes}'h"
+        f"{op_mask(SUPPORTED_OPS):0{digits}x};  // bit op: the op has an engine\n",
+        f"  localparam int OP_ENGINE [{codes}] = '{{{', '.join(map(str, engine_of))}}};"
+        "  // engine of each op code\n",
+        f"  localparam logic [{codes - 1}:0] ENGINE_OPS [ENGINES] = '{{"
+        + ", ".join(f"{codes}'h{m:0{digits}x}" for m in engine_ops)
+        + "};  // ops of each engine\n",
+    ]
+    return lines
+
+
 def sv_package_lines(cfg: KernelConfig) -> list[str]:
-    """Package lines: op and space codes, the descriptor type, the program ROM."""
+    """Package lines: op and space codes, the op-to-engine map, the descriptor
+    type, the program ROM."""
     stages = program(cfg)
     img_stride, out_stride = strides(cfg)
     lines = [f"  localparam int OP_{op.name} = {int(op)};\n" for op in Op]
+    lines += sv_op_map_lines()
     lines += [f"  localparam int SPACE_{sp.name} = {int(sp)};\n" for sp in Space]
     lines += [
         f"  localparam longint unsigned IMAGE_STRIDE = {img_stride};  // bytes per image\n",
         f"  localparam longint unsigned OUTPUT_STRIDE = {out_stride};  // bytes per output\n",
         f"  localparam int PROG_LEN = {len(stages)};  // stages (descriptors)\n",
         "  typedef struct packed {\n",
-        "    logic [3:0]  op;\n",
+        f"    logic [{OP_BITS - 1}:0]  op;\n",
         *(f"    logic [2:0]  {n}_space;\n    logic [31:0] {n}_off;\n" for n in "abcdy"),
         "    logic [15:0] tokens;\n    logic [15:0] k;\n    logic [15:0] m;\n",
         "    logic        gelu;\n    logic        bias_alt;\n",
@@ -237,7 +300,7 @@ def sv_package_lines(cfg: KernelConfig) -> list[str]:
         "  localparam stage_desc_t PROGRAM [PROG_LEN] = '{\n",
     ]
     for i, st in enumerate(stages):
-        fields = [f"op: 4'd{int(st.op)}"]
+        fields = [f"op: {OP_BITS}'d{int(st.op)}"]
         for n, o in zip("abcdy", st.operands, strict=True):
             fields += [f"{n}_space: 3'd{int(o.space)}", f"{n}_off: 32'h{o.offset:08x}"]
         fields += [f"tokens: 16'd{st.tokens}", f"k: 16'd{st.k}", f"m: 16'd{st.m}",

@@ -10,7 +10,8 @@
 //
 // Inside: kernel_sequencer walks the generated stage program (hls/program.py)
 // and hands one job at a time to an engine; the engine that runs owns the two
-// memory masters (the others see no handshakes):
+// memory masters (the others see no handshakes). Which engine runs an op is
+// the package's generated map (hls/program.py OP_ENGINE: OP_ENGINE, ENGINE_OPS):
 //   op PATCH_EMBED, LINEAR -> linear_engine (one unified tile of MACs, patch mode)
 //   op LAYERNORM           -> layernorm_engine
 //   op ATTENTION           -> attention_engine
@@ -90,12 +91,39 @@ module edgemoe_kernel
 );
 
   localparam int unsigned DataW = C_M_AXI_GMEM_DATA_WIDTH;
-  // Engines on the memory ports, in this order.
-  localparam int unsigned EngLinear = 0;
-  localparam int unsigned EngNorm   = 1;
-  localparam int unsigned EngAttn   = 2;
-  localparam int unsigned EngResid  = 3;
-  localparam int unsigned Engines   = 4;
+  // Engines on the memory ports, numbered by the package (hls/program.py Engine).
+  localparam int unsigned EngLinear = ENGINE_LINEAR;
+  localparam int unsigned EngNorm   = ENGINE_LAYERNORM;
+  localparam int unsigned EngAttn   = ENGINE_ATTENTION;
+  localparam int unsigned EngResid  = ENGINE_RESIDUAL;
+  localparam int unsigned Engines   = ENGINES;
+  localparam int unsigned EngSelW   = (Engines > 1) ? $clog2(Engines) : 1;
+
+  // Every supported op has exactly one engine, and the patch embedding runs
+  // on the linear engine (job_patch selects its patch mode).
+  function automatic logic op_map_ok();
+    logic [15:0] seen;
+    seen = '0;
+    for (int unsigned e = 0; e < Engines; e++) begin
+      if ((seen & ENGINE_OPS[e]) != '0) begin
+        return 1'b0;
+      end
+      seen |= ENGINE_OPS[e];
+      for (int unsigned op = 0; op < 16; op++) begin
+        if (ENGINE_OPS[e][op] && OP_ENGINE[op] != int'(e)) begin
+          return 1'b0;
+        end
+      end
+    end
+    return seen == OP_SUPPORTED && ENGINE_OPS[EngLinear][OP_PATCH_EMBED];
+  endfunction
+
+  if (Engines != 4) begin : gen_err_engines
+    $error("edgemoe_kernel: the package names %0d engines, the kernel instantiates 4", Engines);
+  end
+  if (!op_map_ok()) begin : gen_err_op_map
+    $error("edgemoe_kernel: OP_ENGINE, ENGINE_OPS and OP_SUPPORTED disagree");
+  end
 
   logic clk, rst_n;
   assign clk   = ap_clk;
@@ -241,34 +269,20 @@ module edgemoe_kernel
   logic             e_job_ready    [Engines];
   logic             e_done         [Engines];
 
-  // The engine of the current op (ops 1 and 2 share the linear engine).
-  logic [1:0] sel;
-  always_comb begin
-    unique case (32'(job_op))
-      OP_LAYERNORM: sel = 2'(EngNorm);
-      OP_ATTENTION: sel = 2'(EngAttn);
-      OP_RESIDUAL:  sel = 2'(EngResid);
-      default:      sel = 2'(EngLinear);
-    endcase
-  end
+  // The engine of the current op (OP_ENGINE; the linear engine for an op
+  // without one, which never issues a job).
+  logic [EngSelW-1:0] sel;
+  assign sel = EngSelW'(OP_ENGINE[job_op]);
 
-  assign e_job_valid[EngLinear] = job_valid[OP_PATCH_EMBED] | job_valid[OP_LINEAR];
-  assign e_job_valid[EngNorm]   = job_valid[OP_LAYERNORM];
-  assign e_job_valid[EngAttn]   = job_valid[OP_ATTENTION];
-  assign e_job_valid[EngResid]  = job_valid[OP_RESIDUAL];
+  // Each engine takes the jobs of its ops (ENGINE_OPS) and answers for them.
   always_comb begin
     job_ready = '0;
     job_done  = '0;
-    job_ready[OP_PATCH_EMBED] = e_job_ready[EngLinear];
-    job_ready[OP_LINEAR]      = e_job_ready[EngLinear];
-    job_ready[OP_LAYERNORM]   = e_job_ready[EngNorm];
-    job_ready[OP_ATTENTION]   = e_job_ready[EngAttn];
-    job_ready[OP_RESIDUAL]    = e_job_ready[EngResid];
-    job_done[OP_PATCH_EMBED]  = e_done[EngLinear];
-    job_done[OP_LINEAR]       = e_done[EngLinear];
-    job_done[OP_LAYERNORM]    = e_done[EngNorm];
-    job_done[OP_ATTENTION]    = e_done[EngAttn];
-    job_done[OP_RESIDUAL]     = e_done[EngResid];
+    for (int unsigned e = 0; e < Engines; e++) begin
+      e_job_valid[e] = |(job_valid & ENGINE_OPS[e]);
+      job_ready |= ENGINE_OPS[e] & {16{e_job_ready[e]}};
+      job_done  |= ENGINE_OPS[e] & {16{e_done[e]}};
+    end
   end
 
   logic             rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready, rd_last;
@@ -396,10 +410,10 @@ module edgemoe_kernel
 
   always_comb begin
     for (int e = 0; e < Engines; e++) begin
-      e_rd_cmd_ready[e] = (sel == 2'(e)) & rd_cmd_ready;
-      e_rd_valid[e]     = (sel == 2'(e)) & rd_valid;
-      e_wr_cmd_ready[e] = (sel == 2'(e)) & wr_cmd_ready;
-      e_wr_ready[e]     = (sel == 2'(e)) & wr_ready;
+      e_rd_cmd_ready[e] = (sel == EngSelW'(e)) & rd_cmd_ready;
+      e_rd_valid[e]     = (sel == EngSelW'(e)) & rd_valid;
+      e_wr_cmd_ready[e] = (sel == EngSelW'(e)) & wr_cmd_ready;
+      e_wr_ready[e]     = (sel == EngSelW'(e)) & wr_ready;
     end
   end
   assign rd_cmd_valid = e_rd_cmd_valid[sel];

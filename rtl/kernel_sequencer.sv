@@ -93,6 +93,11 @@ module kernel_sequencer
 
   localparam int unsigned StageW = (PROG_LEN > 1) ? $clog2(PROG_LEN) : 1;
 
+  // The job ports carry one bit per op code of the descriptor's op field.
+  if ($bits(OP_SUPPORTED) != 16 || $bits(PROGRAM[0].op) != 4) begin : gen_err_op_codes
+    $error("kernel_sequencer: the job ports need 4-bit op codes (OP_SUPPORTED of 16 bits)");
+  end
+
   typedef enum logic [3:0] {
     StIdle, StCheck, StCheckWait, StLoad, StIssue, StRun, StDrain, StNext, StDone
   } state_e;
@@ -125,13 +130,9 @@ module kernel_sequencer
     end
   end
 
+  // Ops with an engine: OP_SUPPORTED of the package (hls/program.py).
   logic supported;
-  always_comb begin
-    unique case (32'(desc.op))
-      OP_PATCH_EMBED, OP_LINEAR, OP_LAYERNORM, OP_ATTENTION, OP_RESIDUAL: supported = 1'b1;
-      default: supported = 1'b0;
-    endcase
-  end
+  assign supported = OP_SUPPORTED[desc.op];
 
   logic last_stage, last_image;
   assign last_stage = stage_q == last_stage_q;

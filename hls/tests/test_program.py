@@ -10,7 +10,18 @@ from golden.config import ALL_CONFIG_NAMES, load_config
 from golden.quantize_weights import format_of
 from hls.generate import generate
 from hls.memory_map import element_bytes, memory_map
-from hls.program import Op, ProgramError, Space, program, strides, sv_package_lines
+from hls.program import (
+    OP_BITS,
+    OP_ENGINE,
+    SUPPORTED_OPS,
+    Engine,
+    Op,
+    ProgramError,
+    Space,
+    program,
+    strides,
+    sv_package_lines,
+)
 from hls.registers import stop_after_stages
 
 CONFIGS = {name: load_config(name) for name in ALL_CONFIG_NAMES}
@@ -100,3 +111,51 @@ def test_generated_package_carries_the_program(tmp_path):
     cfg = CONFIGS["tiny_dense"]
     text = generate(cfg, tmp_path).package.read_text()
     assert "".join(sv_package_lines(cfg)) in text
+
+
+def _sv_int(literal: str) -> int:
+    """A SystemVerilog integer literal (``16'h003e``, ``4``)."""
+    if "'" not in literal:
+        return int(literal)
+    _, value = literal.split("'")
+    return int(value[1:], {"h": 16, "d": 10, "b": 2}[value[0]])
+
+
+@pytest.mark.parametrize("name", ["tiny", "tiny_dense", "m3vit"])
+def test_generated_op_map_is_the_program_definition(name, tmp_path):
+    """The package's op-to-engine map (what the sequencer and the kernel top use)
+    is hls.program's: engine codes, OP_SUPPORTED, OP_ENGINE, ENGINE_OPS."""
+    text = generate(CONFIGS[name], tmp_path).package.read_text()
+    codes = 1 << OP_BITS
+
+    def param(pattern: str) -> str:
+        m = re.search(rf"^  localparam {pattern} = (.+?);", text, re.MULTILINE)
+        assert m, f"no {pattern} in the package"
+        return m.group(1)
+
+    assert int(param("int ENGINES")) == len(Engine)
+    for e in Engine:
+        assert int(param(f"int ENGINE_{e.name}")) == int(e)
+    supported = _sv_int(param(rf"logic \[{codes - 1}:0\] OP_SUPPORTED"))
+    assert {op for op in range(codes) if supported >> op & 1} == {int(op) for op in SUPPORTED_OPS}
+    engine_of = [int(v) for v in param(rf"int OP_ENGINE \[{codes}\]").strip("'{}").split(",")]
+    assert len(engine_of) == codes
+    for op in Op:
+        if op in SUPPORTED_OPS:
+            assert engine_of[op] == OP_ENGINE[op], op
+    engine_ops = param(rf"logic \[{codes - 1}:0\] ENGINE_OPS \[ENGINES\]").strip("'{}")
+    masks = [_sv_int(v.strip()) for v in engine_ops.split(",")]
+    assert len(masks) == len(Engine)
+    for e in Engine:
+        ops = {Op(c) for c in range(codes) if masks[e] >> c & 1}
+        assert ops == {op for op, eng in OP_ENGINE.items() if eng is e}, e
+    # Every op of the program either has an engine or is a MoE stage (UNSUPPORTED_STAGE).
+    for st in program(CONFIGS[name]):
+        assert st.op in SUPPORTED_OPS or st.op in (Op.MOE_GATE, Op.MOE_FFN), st
+
+
+def test_supported_ops_are_the_ops_with_an_engine():
+    assert SUPPORTED_OPS == frozenset(OP_ENGINE)
+    assert set(OP_ENGINE) <= set(Op) and set(OP_ENGINE.values()) == set(Engine)
+    assert all(int(op) < 1 << OP_BITS for op in Op)
+    assert OP_ENGINE[Op.PATCH_EMBED] is Engine.LINEAR  # patch mode of the linear engine
