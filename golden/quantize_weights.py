@@ -18,7 +18,10 @@ gates)
 
 A value beyond a format's range saturates (AP_SAT); nothing is silent: the
 result counts saturated elements per tensor (:attr:`QuantizedWeights.saturated`)
-and :meth:`QuantizedWeights.report` lists them.  No warnings are raised.
+and :meth:`QuantizedWeights.report` lists them.  A value more than
+:data:`OUTLIER_FACTOR` times beyond the range (1e30 in a file of weights near 1)
+is not a weight but a corrupt file or a format that does not fit the model:
+:func:`quantize_weights` refuses it before anything is simulated.
 """
 
 from __future__ import annotations
@@ -30,9 +33,19 @@ import numpy as np
 
 from golden.config import KernelConfig
 from golden.fixed import FixedFormat, from_float, to_float
-from golden.weights import check_weights, expected_shapes
+from golden.weights import WeightsError, check_weights, expected_shapes
 
-__all__ = ["QuantizedWeights", "format_of", "quantize_image", "quantize_weights"]
+__all__ = [
+    "OUTLIER_FACTOR",
+    "QuantizedWeights",
+    "format_of",
+    "quantize_image",
+    "quantize_weights",
+]
+
+#: A weight whose magnitude exceeds this many times its format's largest magnitude
+#: is refused (WeightsError) instead of saturated.
+OUTLIER_FACTOR = 4.0
 
 
 def format_of(cfg: KernelConfig, name: str) -> FixedFormat:
@@ -118,6 +131,7 @@ def quantize_weights(cfg: KernelConfig, weights: Mapping[str, np.ndarray]) -> Qu
     for name in expected_shapes(cfg):
         x = np.asarray(weights[name], dtype=np.float64)
         fmt = format_of(cfg, name)
+        _refuse_outliers(name, x, fmt)
         r = from_float(x, fmt)
         r.flags.writeable = False
         raw[name] = r
@@ -132,6 +146,20 @@ def quantize_weights(cfg: KernelConfig, weights: Mapping[str, np.ndarray]) -> Qu
         errors,
         frozenset(getattr(weights, "synthesised", frozenset())),
     )
+
+
+def _refuse_outliers(name: str, x: np.ndarray, fmt: FixedFormat) -> None:
+    """Raise WeightsError when a value of *x* lies far outside *fmt*'s range."""
+    limit = OUTLIER_FACTOR * max(fmt.max_raw, -fmt.min_raw) * fmt.lsb
+    far = np.flatnonzero(np.abs(x) > limit)
+    if far.size:
+        worst = int(far[np.argmax(np.abs(x.flat[far]))])
+        top = fmt.max_raw * fmt.lsb
+        raise WeightsError(
+            f"weight {name!r}: {far.size} value(s) beyond {OUTLIER_FACTOR:g}x the range of "
+            f"{fmt} (largest {top:g}); the worst, {x.flat[worst]:g} at flat index {worst}, "
+            f"is no weight but a corrupt file or a format that does not fit the model"
+        )
 
 
 def quantize_image(image: np.ndarray, cfg: KernelConfig) -> np.ndarray:

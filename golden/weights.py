@@ -231,10 +231,19 @@ def load_image(path: str | os.PathLike, cfg: KernelConfig) -> np.ndarray:
 
 
 def default_weights_dir() -> Path | None:
-    """The real-weights directory: ``$EDGEMOE_WEIGHTS`` if set, else ``<repo>/../shared/
-    m3vit-weights``; None when that directory does not exist."""
+    """The real-weights directory: ``$EDGEMOE_WEIGHTS`` if set (a :class:`WeightsError`
+    when it is not a directory: a mistyped path must not fall back to synthetic
+    weights unnoticed), else ``<repo>/../shared/m3vit-weights``, or None where that
+    does not exist."""
     env = os.environ.get(_ENV_VAR)
-    candidate = Path(env) if env else Path(__file__).resolve().parents[2] / "shared/m3vit-weights"
+    if env:
+        if not Path(env).is_dir():
+            raise WeightsError(
+                f"${_ENV_VAR}={env} is not a directory (unset it to use "
+                f"../shared/m3vit-weights, or synthetic weights where that is absent)"
+            )
+        return Path(env)
+    candidate = Path(__file__).resolve().parents[2] / "shared/m3vit-weights"
     return candidate if candidate.is_dir() else None
 
 

@@ -65,6 +65,13 @@ def _configs(
     return list(PER_COMMIT_CONFIGS if default is None else default)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Unknown configuration names stop the run at once with a one-line error
+    (raised during collection, pytest would print a traceback per test file)."""
+    for option in ("--sim-config", "--kernel-config"):
+        _configs(config, (), option)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "sim_config" in metafunc.fixturenames:
         metafunc.parametrize("sim_config", _configs(metafunc.config), scope="session")

@@ -23,8 +23,6 @@ golden.errorbounds`` reports its absence in one line.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import torch
 
@@ -85,9 +83,7 @@ def _load(cfg: KernelConfig):
         weights = load_weights(cfg, directory)
         image = load_image(directory / "image.float32.bin", cfg)
         return weights, image, "real", f"real ({directory})"
-    env = os.environ.get("EDGEMOE_WEIGHTS")
-    where = f"$EDGEMOE_WEIGHTS={env} is not a directory" if env else \
-        "no ../shared/m3vit-weights next to the repository, $EDGEMOE_WEIGHTS unset"  # fmt: skip
+    where = "no ../shared/m3vit-weights next to the repository, $EDGEMOE_WEIGHTS unset"
     why = f"synthetic, seed 0: REAL WEIGHTS ABSENT ({where}); figures are not those of M3ViT"
     return synthetic_weights(cfg, 0), synthetic_image(cfg, 0), "synthetic", why
 

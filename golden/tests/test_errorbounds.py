@@ -320,7 +320,8 @@ def test_model_gate_holds_on_synthetic_weights_for_both_tasks(tmp_path, monkeypa
     pytest.importorskip("torch", reason="the model measurement needs the `float` extra")
     from golden.errorbounds.model import measure_model
 
-    monkeypatch.setenv("EDGEMOE_WEIGHTS", str(tmp_path / "absent"))
+    monkeypatch.delenv("EDGEMOE_WEIGHTS", raising=False)
+    monkeypatch.setattr("golden.errorbounds.model.default_weights_dir", lambda: None)
     section = measure_model(CFG)
     assert section["weights_kind"] == "synthetic" and "REAL WEIGHTS ABSENT" in section["weights"]
     assert set(section["min_sqnr_by_task"]) == {"0", "1"}

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from golden.config import CONFIG_NAMES, load_config
+from golden.quantize_weights import quantize_weights
 from golden.weights import (
     Weights,
     WeightsError,
@@ -280,7 +281,8 @@ def test_default_weights_dir_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("EDGEMOE_WEIGHTS", str(tmp_path))
     assert default_weights_dir() == tmp_path
     monkeypatch.setenv("EDGEMOE_WEIGHTS", str(tmp_path / "absent"))
-    assert default_weights_dir() is None
+    with pytest.raises(WeightsError, match=r"\$EDGEMOE_WEIGHTS=.*absent is not a directory"):
+        default_weights_dir()
 
 
 # ---------------------------------------------------------------- the real data
@@ -306,3 +308,14 @@ def test_real_weights_load_with_only_the_expert_matrices_synthesised():
     assert img.shape == (3, 128, 256) and 0 <= img.min() and img.max() < 1
     post = load_array(REAL / "l11_x_post_moe.float32.bin", (cfg.tokens, cfg.dim))
     assert np.isfinite(post).all()
+
+
+def test_a_far_outlier_is_refused_before_quantisation():
+    cfg = load_config("tiny")
+    w = synthetic_weights(cfg, 0)
+    bad = np.array(w["l0_fc1_weight"])
+    bad.flat[17] = 1e30
+    with pytest.raises(
+        WeightsError, match=r"'l0_fc1_weight': 1 value\(s\) beyond 4x .* 1e\+30 at flat index 17"
+    ):
+        quantize_weights(cfg, w.replaced({"l0_fc1_weight": bad}))

@@ -13,7 +13,8 @@ from __future__ import annotations
 import pytest
 
 from golden.config import load_config
-from golden.weights import default_weights_dir
+from golden.quantize_weights import quantize_image, quantize_weights
+from golden.weights import default_weights_dir, load_image, load_weights
 from hls.registers import stage_index
 from tb.kernel.fastpath import KERNEL_SOURCES, fast_build_spec
 
@@ -89,7 +90,11 @@ def test_kernel_m3vit_layer0_real_weights(sim_builds, seed_report):
     weights = default_weights_dir()
     if weights is None:
         pytest.skip("no real weights: ../shared/m3vit-weights (or $EDGEMOE_WEIGHTS) is absent")
-    stop = stage_index(load_config("m3vit"), 0, "residual2")
+    cfg = load_config("m3vit")
+    # The files are checked here, before the build: a bad one fails in seconds.
+    quantize_weights(cfg, load_weights(cfg, weights))
+    quantize_image(load_image(weights / "image.float32.bin", cfg), cfg)
+    stop = stage_index(cfg, 0, "residual2")
     kernel_build(sim_builds, "m3vit").run(
         TESTS, ["kernel_run"], seed=seed_report, run_name="m3vit_layer0_real",
         extra_env={"KERNEL_STOP": str(stop), "KERNEL_WEIGHTS": str(weights), "KERNEL_PAUSE": "0"},
