@@ -50,7 +50,7 @@ def test_window_opens_with_the_state_at_its_start(vcd, tmp_path):
     window_vcd(vcd, out, 5000)
     text = out.read_text()
     head, body = text.split("$enddefinitions $end\n")
-    assert "$var wire 8 \" data [7:0] $end" in head
+    assert '$var wire 8 " data [7:0] $end' in head
     # Values at 5000 ps: clk 0, data 0b101, level 0.5; then the changes after it.
     assert body == '#5000\n$dumpvars\n0!\nb101 "\nr0.5 #\n$end\n#6000\n1!\nr1.25 #\n#8000\n0!\n'
 
