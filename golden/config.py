@@ -13,11 +13,17 @@ query parallelism P nor of the linear tile, so tails are always exercised.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import os
+import typing
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 
 from golden.fixed import FixedFormat, Overflow, Quant, ap_fixed, ap_ufixed
 
 __all__ = [
+    "ALL_CONFIG_NAMES",
     "CONFIG_NAMES",
     "MUTANT_CONFIGS",
     "PER_COMMIT_CONFIGS",
@@ -29,16 +35,60 @@ __all__ = [
     "KernelConfig",
     "RecipConfig",
     "RsqrtConfig",
+    "build_config",
+    "config_argument",
     "load_config",
 ]
 
 
 class ConfigError(ValueError):
-    """An impossible configuration; the message names the offending field."""
+    """An impossible configuration; the message names the offending field.
 
-    def __init__(self, config: str, field_name: str, message: str) -> None:
-        super().__init__(f"configuration {config!r}: field {field_name!r}: {message}")
+    ``config`` is the configuration's name, ``field`` the offending field
+    (dotted for nested ones, ``"gelu.step_log2"``; None for a fault of the
+    whole file), ``message`` what is wrong, ``file`` the configuration file
+    (``.toml``) it was read from, if any.
+    """
+
+    def __init__(
+        self, config: str, field_name: str | None, message: str, file: str | None = None
+    ) -> None:
+        where = f"configuration {config!r}" + (f" (file {file})" if file else "")
+        what = f"field {field_name!r}: {message}" if field_name else message
+        super().__init__(f"{where}: {what}")
+        self.config = config
         self.field = field_name
+        self.message = message
+        self.file = file
+
+    def in_file(self, file: str | os.PathLike) -> ConfigError:
+        """The same error, saying which configuration file it comes from (kept if set)."""
+        if self.file is not None:
+            return self
+        return ConfigError(self.config, self.field, self.message, os.fspath(file))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``choices`` to ``word``, or ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=2, cutoff=0.6)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def check_field_names(
+    config: str, keys: Iterable[str], cls: type | None = None, prefix: str = ""
+) -> None:
+    """Raise :class:`ConfigError` for the first key that is no field of ``cls``
+    (default :class:`KernelConfig`), naming it (``prefix`` + key) and the closest field."""
+    known = [f.name for f in fields(KernelConfig if cls is None else cls)]
+    for key in keys:
+        if key not in known:
+            raise ConfigError(
+                config,
+                prefix + str(key),
+                "no such configuration field" + did_you_mean(str(key), known),
+            )
 
 
 @dataclass(frozen=True)
@@ -235,6 +285,7 @@ class KernelConfig:
 
     def validate(self) -> None:
         """Reject impossible configurations with a message naming the field."""
+        self._validate_types()
         positive = (
             "dim", "heads", "layers", "mlp_hidden", "expert_hidden", "experts",
             "top_k", "tasks", "patch", "channels", "attn_parallel", "axi_data_width",
@@ -253,6 +304,9 @@ class KernelConfig:
         for layer in self.moe_layers:
             if not 0 <= layer < self.layers:
                 self._fail("moe_layers", f"layer {layer} is outside 0..{self.layers - 1}")
+        if len(set(self.moe_layers)) != len(self.moe_layers):
+            twice = sorted({x for x in self.moe_layers if self.moe_layers.count(x) > 1})
+            self._fail("moe_layers", f"layer(s) {twice} listed more than once")
         h, w = self.image_hw
         if h % self.patch or w % self.patch or h < self.patch or w < self.patch:
             self._fail(
@@ -266,6 +320,14 @@ class KernelConfig:
             self._fail("axi_data_width", f"{width} is not a power of two in 32..1024")
         self._validate_gelu()
         self._validate_approx()
+
+    def _validate_types(self) -> None:
+        """Every field, and every field of the nested parameter classes, of its declared
+        type (before any value is looked at: a string where a number belongs is named,
+        not a TypeError from deep inside a check)."""
+        problem = _type_problem(self, KernelConfig, "")
+        if problem is not None:
+            self._fail(*problem)
 
     def _validate_gelu(self) -> None:
         g, feature = self.gelu, self.formats.feature
@@ -376,6 +438,73 @@ class KernelConfig:
             self._fail("formats.ln_norm", f"{f.ln_norm} times a norm weight must fit 62 bits")
 
 
+# ---------------------------------------------------------------- field types
+
+_HINTS: dict[type, dict[str, object]] = {}
+
+
+def field_types(cls: type) -> dict[str, object]:
+    """The declared type of every field of the configuration dataclass ``cls``."""
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _matches(value, hint) -> bool:
+    if hint is int:
+        return _is_int(value)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if typing.get_origin(hint) is tuple:
+        args = typing.get_args(hint)
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_matches(v, args[0]) for v in value)
+        if len(value) != len(args):
+            return False
+        return all(_matches(v, a) for v, a in zip(value, args, strict=True))
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
+def _describe(hint) -> str:
+    """What a value of type ``hint`` is, in words for a Python caller and a .toml file."""
+    if hint is int:
+        return "an integer"
+    if hint is float:
+        return "a number"
+    if hint is str:
+        return "a string"
+    if hint is FixedFormat:
+        return "a fixed-point format (in a .toml file a string like 'ap_fixed<16,5,AP_RND,AP_SAT>')"
+    if typing.get_origin(hint) is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return "a tuple of integers (an array in a .toml file)"
+        return f"a tuple of {len(args)} integers (an array in a .toml file)"
+    if dataclasses.is_dataclass(hint):
+        return f"a {hint.__name__} (a table in a .toml file)"
+    return str(hint)
+
+
+def _type_problem(obj, cls: type, prefix: str) -> tuple[str, str] | None:
+    """(field, message) for the first field of ``obj`` not of its declared type, or None."""
+    hints = field_types(cls)
+    for f in fields(cls):
+        value, hint = getattr(obj, f.name), hints[f.name]
+        if not _matches(value, hint):
+            return prefix + f.name, f"must be {_describe(hint)}, got {value!r}"
+        if dataclasses.is_dataclass(hint):
+            problem = _type_problem(value, hint, f"{prefix}{f.name}.")
+            if problem is not None:
+                return problem
+    return None
+
+
 _CONFIGS: dict[str, dict] = {
     # A whole model in seconds: 9 tokens (9 % P=4 = 1, 9 % tile rows 8 = 1).
     "tiny": dict(
@@ -414,14 +543,69 @@ UNIT_CONFIGS: tuple[str, ...] = ("tiny", "m3vit")
 MUTANT_CONFIGS: tuple[str, ...] = ("tiny",)
 
 
-def load_config(name: str, **overrides) -> KernelConfig:
-    """The named configuration, optionally with fields replaced (validated again)."""
+#: Suffix of a configuration file (golden/config_file.py) that load_config accepts.
+CONFIG_FILE_SUFFIX = ".toml"
+
+
+def is_config_file(name: str | os.PathLike) -> bool:
+    """Whether ``name`` names a configuration file (a path ending in ``.toml``), not a preset."""
+    return isinstance(name, os.PathLike) or (
+        isinstance(name, str) and name.lower().endswith(CONFIG_FILE_SUFFIX)
+    )
+
+
+def preset_fields(name: str, config: str | None = None) -> dict:
+    """The fields of preset ``name`` (``name`` itself excluded).  An unknown preset is a
+    :class:`ConfigError`: field ``name`` of configuration ``name``, or field ``base``
+    of ``config`` when a configuration file names it as its base."""
     if name not in _CONFIGS:
-        raise ConfigError(
-            name, "name", f"unknown configuration; known: {', '.join(ALL_CONFIG_NAMES)}"
-        )
-    known = {f.name for f in fields(KernelConfig)}
-    for key in overrides:
-        if key not in known:
-            raise ConfigError(name, key, "no such configuration field")
-    return KernelConfig(name=name, **{**_CONFIGS[name], **overrides})
+        hint = did_you_mean(name, ALL_CONFIG_NAMES)
+        if config is None and any(c in name for c in "/\\."):
+            hint += f" (a configuration file must end in {CONFIG_FILE_SUFFIX})"
+        known = f"known: {', '.join(ALL_CONFIG_NAMES)}"
+        if config is None:
+            raise ConfigError(name, "name", f"unknown configuration{hint}; {known}")
+        raise ConfigError(config, "base", f"unknown configuration {name!r}{hint}; {known}")
+    return dict(_CONFIGS[name])
+
+
+def build_config(name: str, base: Mapping, overrides: Mapping) -> KernelConfig:
+    """``KernelConfig(name=name, **base, **overrides)``: the one way every configuration
+    (preset or file) is made, so that all get the same field-name and value checks."""
+    check_field_names(name, overrides)
+    merged = {**base, "name": name, **overrides}
+    for f in fields(KernelConfig):
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if required and f.name not in merged:
+            raise ConfigError(
+                name, f.name, "is required (no preset to take it from: give it, or a base preset)"
+            )
+    return KernelConfig(**merged)
+
+
+def load_config(name: str | os.PathLike, **overrides) -> KernelConfig:
+    """The named configuration, optionally with fields replaced (validated again).
+
+    ``name`` is a preset (:data:`ALL_CONFIG_NAMES`) or the path of a configuration
+    file ending in ``.toml`` (:mod:`golden.config_file`: a base preset and field
+    overrides); keyword overrides apply on top of either.
+    """
+    if is_config_file(name):
+        from golden.config_file import read_config_file
+
+        return read_config_file(name, **overrides)
+    if not isinstance(name, str):
+        raise ConfigError(repr(name), None, "a configuration is a preset name or a .toml path")
+    return build_config(name, preset_fields(name), overrides)
+
+
+def config_argument(value: str) -> str:
+    """An argparse ``type=`` for options taking a configuration: a preset name or a
+    ``.toml`` file that loads (its ConfigError is the usage error); the text itself."""
+    import argparse
+
+    try:
+        load_config(value)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
