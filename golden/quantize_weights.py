@@ -26,6 +26,7 @@ is not a weight but a corrupt file or a format that does not fit the model:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -38,7 +39,11 @@ from golden.weights import WeightsError, check_weights, expected_shapes
 __all__ = [
     "OUTLIER_FACTOR",
     "QuantizedWeights",
+    "TensorReport",
+    "WeightsReport",
+    "describe_weights",
     "format_of",
+    "outlier_limit",
     "quantize_image",
     "quantize_weights",
 ]
@@ -148,10 +153,15 @@ def quantize_weights(cfg: KernelConfig, weights: Mapping[str, np.ndarray]) -> Qu
     )
 
 
+def outlier_limit(fmt: FixedFormat) -> float:
+    """Magnitudes above this are refused, not saturated: :data:`OUTLIER_FACTOR` times
+    the largest magnitude of ``fmt``."""
+    return OUTLIER_FACTOR * max(fmt.max_raw, -fmt.min_raw) * fmt.lsb
+
+
 def _refuse_outliers(name: str, x: np.ndarray, fmt: FixedFormat) -> None:
     """Raise WeightsError when a value of *x* lies far outside *fmt*'s range."""
-    limit = OUTLIER_FACTOR * max(fmt.max_raw, -fmt.min_raw) * fmt.lsb
-    far = np.flatnonzero(np.abs(x) > limit)
+    far = np.flatnonzero(np.abs(x) > outlier_limit(fmt))
     if far.size:
         worst = int(far[np.argmax(np.abs(x.flat[far]))])
         top = fmt.max_raw * fmt.lsb
@@ -160,6 +170,102 @@ def _refuse_outliers(name: str, x: np.ndarray, fmt: FixedFormat) -> None:
             f"{fmt} (largest {top:g}); the worst, {x.flat[worst]:g} at flat index {worst}, "
             f"is no weight but a corrupt file or a format that does not fit the model"
         )
+
+
+@dataclass(frozen=True)
+class TensorReport:
+    """One tensor as the kernel would store it: its shape and format, the float range
+    of its values, how many would saturate and how many lie so far out that
+    :func:`quantize_weights` refuses them (``outliers``, a subset of ``saturated``)."""
+
+    name: str
+    shape: tuple[int, ...]
+    fmt: FixedFormat
+    min: float
+    max: float
+    saturated: int
+    outliers: int
+    synthesised: bool
+
+
+@dataclass(frozen=True)
+class WeightsReport:
+    """:func:`describe_weights`: every tensor of a configuration, before quantisation."""
+
+    config: str
+    source: str
+    tensors: tuple[TensorReport, ...]
+
+    @property
+    def total_saturated(self) -> int:
+        return sum(t.saturated for t in self.tensors)
+
+    def problems(self, allow_saturation: bool = False) -> list[str]:
+        """One line per tensor that would be refused (outliers) or, unless
+        ``allow_saturation``, saturate."""
+        out = []
+        for t in self.tensors:
+            if t.outliers:
+                out.append(
+                    f"{t.name}: {t.outliers} value(s) beyond {OUTLIER_FACTOR:g}x the range of "
+                    f"{t.fmt} (refused by quantize_weights): values span [{t.min:g}, {t.max:g}]"
+                )
+            elif t.saturated and not allow_saturation:
+                out.append(
+                    f"{t.name}: {t.saturated} value(s) saturate in {t.fmt}: values span "
+                    f"[{t.min:g}, {t.max:g}]"
+                )
+        return out
+
+    def text(self, allow_saturation: bool = False) -> str:
+        """A table: per tensor its shape, format, value range, saturated and refused counts."""
+        lines = [
+            f"weights {self.source}",
+            f"configuration {self.config!r}: {len(self.tensors)} tensors, "
+            f"{sum(math.prod(t.shape) for t in self.tensors):,} values",
+            f"  {'tensor':26s} {'shape':17s} {'format':30s} {'min':>10s} {'max':>10s} "
+            f"{'saturated':>9s} {'refused':>7s}",
+        ]
+        for t in self.tensors:
+            mark = "  (synthesised)" if t.synthesised else ""
+            flag = "  <-" if t.outliers or t.saturated else ""
+            lines.append(
+                f"  {t.name:26s} {t.shape!s:17s} {t.fmt!s:30s} {t.min:10.4g} {t.max:10.4g} "
+                f"{t.saturated:9d} {t.outliers:7d}{flag}{mark}"
+            )
+        problems = self.problems(allow_saturation)
+        if problems:
+            lines.append(f"{len(problems)} problem(s):")
+            lines += [f"  {p}" for p in problems]
+        else:
+            lines.append(f"OK: {self.total_saturated} saturated values, none refused")
+        return "\n".join(lines)
+
+
+def describe_weights(cfg: KernelConfig, weights: Mapping[str, np.ndarray]) -> WeightsReport:
+    """Every tensor ``cfg`` needs against its fixed-point format, before anything is
+    quantised or simulated: the checks of :func:`check_weights` (present, shape,
+    finite; a :class:`~golden.weights.WeightsError` otherwise), then per tensor its
+    range, saturated values and the far outliers :func:`quantize_weights` would refuse."""
+    check_weights(cfg, weights)
+    synthesised = frozenset(getattr(weights, "synthesised", frozenset()))
+    rows = []
+    for name, shape in expected_shapes(cfg).items():
+        x = np.asarray(weights[name], dtype=np.float64)
+        fmt = format_of(cfg, name)
+        rows.append(
+            TensorReport(
+                name,
+                shape,
+                fmt,
+                float(x.min(initial=np.inf)),
+                float(x.max(initial=-np.inf)),
+                int(np.count_nonzero(_saturating(x, fmt))),
+                int(np.count_nonzero(np.abs(x) > outlier_limit(fmt))),
+                name in synthesised,
+            )
+        )
+    return WeightsReport(cfg.name, getattr(weights, "source", ""), tuple(rows))
 
 
 def quantize_image(image: np.ndarray, cfg: KernelConfig) -> np.ndarray:

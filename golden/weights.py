@@ -42,6 +42,7 @@ import numpy as np
 from golden.config import KernelConfig
 
 __all__ = [
+    "STATE_DICT_FUNCTIONS",
     "SYNTHESISABLE_SUFFIXES",
     "Weights",
     "WeightsError",
@@ -58,6 +59,16 @@ __all__ = [
 #: The only tensors :func:`load_weights` may make up when their file is absent.
 SYNTHESISABLE_SUFFIXES: tuple[str, ...] = ("htoh4_weight", "h4toh_weight")
 
+#: Weights from a PyTorch state_dict (M3ViT names): defined in golden/state_dict.py,
+#: also reachable here (``golden.weights.weights_from_state_dict`` and so on).
+STATE_DICT_FUNCTIONS: tuple[str, ...] = (
+    "load_checkpoint",
+    "load_model_weights",
+    "read_state_dict",
+    "state_dict_shapes",
+    "weights_from_state_dict",
+)
+
 _FILE_SUFFIX = ".float32.bin"
 _ENV_VAR = "EDGEMOE_WEIGHTS"
 # Separates the expert-synthesis random streams from those of synthetic_weights.
@@ -66,6 +77,15 @@ _EXPERT_STREAM = 0x4D6F45
 
 class WeightsError(ValueError):
     """A weight or image file (or directory) that cannot be used; the message names it."""
+
+
+def __getattr__(name: str):
+    """The state_dict functions (golden/state_dict.py, which imports this module)."""
+    if name in STATE_DICT_FUNCTIONS:
+        from golden import state_dict
+
+        return getattr(state_dict, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Weights(Mapping[str, np.ndarray]):
@@ -386,3 +406,11 @@ def synthetic_image(cfg: KernelConfig, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng([seed, zlib.crc32(b"image")])
     levels = rng.integers(0, 256, size=(cfg.channels, *cfg.image_hw))
     return (levels / 256.0).astype(np.float32)
+
+
+if __name__ == "__main__":  # python -m golden.weights check PATH --config NAME|FILE.toml
+    import sys
+
+    from golden.weights_cli import main
+
+    sys.exit(main())
