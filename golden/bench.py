@@ -1,6 +1,6 @@
 """Golden-model speed: one whole image through the bit-exact forward pass, on ONE core.
 
-``python -m golden.bench [--config m3vit] [--runs 7] [--weights DIR|synthetic]``
+``python -m golden.bench [--config m3vit|FILE.toml] [--runs 7] [--weights DIR|FILE|synthetic]``
 prints the median wall time of ``golden.model.forward`` over several runs
 (weight quantisation and image conversion excluded: they happen once per
 model, not per image).  BLAS and OpenMP are pinned to one thread before NumPy
@@ -19,13 +19,13 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from golden.config import CONFIG_NAMES, load_config  # noqa: E402
+from golden.config import config_argument, load_config  # noqa: E402
 from golden.model import forward  # noqa: E402
 from golden.quantize_weights import quantize_image, quantize_weights  # noqa: E402
+from golden.state_dict import load_model_weights  # noqa: E402
 from golden.weights import (  # noqa: E402
     default_weights_dir,
     load_image,
-    load_weights,
     synthetic_image,
     synthetic_weights,
 )
@@ -33,12 +33,19 @@ from golden.weights import (  # noqa: E402
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m golden.bench", description=__doc__.split("\n")[0])
-    ap.add_argument("--config", default="m3vit", choices=CONFIG_NAMES)
+    ap.add_argument(
+        "--config",
+        default="m3vit",
+        type=config_argument,
+        metavar="NAME|FILE.toml",
+        help="a preset of golden.config or a configuration file (default: m3vit)",
+    )
     ap.add_argument("--runs", type=int, default=7, help="timed runs (median reported)")
     ap.add_argument(
         "--weights",
         default="auto",
-        help="a weights directory, 'synthetic', or 'auto' (real m3vit weights when present)",
+        help="a weights directory, a state_dict file (.pt/.pth/.npz, M3ViT names), "
+        "'synthetic', or 'auto' (real m3vit weights when present)",
     )
     ap.add_argument("--task", type=int, default=0)
     args = ap.parse_args(argv)
@@ -51,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.weights != "synthetic":
         directory = args.weights
     if directory is not None:
-        weights = load_weights(cfg, directory)
+        weights = load_model_weights(cfg, directory)
         image_path = os.path.join(directory, "image.float32.bin")
         image = load_image(image_path, cfg) if os.path.exists(image_path) else None
     else:

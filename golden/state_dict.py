@@ -31,13 +31,20 @@ With a single task the one gate may also be ``blocks.L.mlp.gate.w_gate``
 (M3ViT without ``multi_gate``).  The model around the encoder is found by
 itself: keys under one common prefix (``backbone.``, ``module.``) are read
 from there and keys outside it (decoder heads, ...) are left alone; pass
-``prefix`` where that is ambiguous.  Every other key under the prefix must be
-used or matched by an ``ignore`` glob: a missing, unknown, wrongly shaped,
-non-float or non-finite entry is a :class:`~golden.weights.WeightsError`
-listing all of them at once, with the closest names and what a layer-kind or
-layer-count mismatch looks like.  The values themselves are not changed
-(float32), so the float reference on the imported weights computes what the
-PyTorch model computes.
+``prefix`` where that is ambiguous.  The gates' training-only parameters
+(``w_noise``, ``w_gate_aux``: :data:`UNUSED_AT_INFERENCE`) are skipped; every
+other key under the prefix must be used or matched by an ``ignore`` glob: a
+missing, unknown, wrongly shaped, non-float or non-finite entry is a
+:class:`~golden.weights.WeightsError` listing all of them at once, with the
+closest names and what a layer-kind or layer-count mismatch looks like.  The
+values themselves are not changed (float32), so the float reference on the
+imported weights computes what the PyTorch model computes.
+
+Routing is the golden model's (golden/stages/moe.py): combine weights are a
+softmax over the k chosen logits, as M3ViT's ``noisy`` gate (and fastmoe's
+NaiveGate) computes them.  M3ViT's ``noisy_vmoe`` gate (NoisyGate_VMoE) keeps
+the top k of a softmax over all experts instead; a model trained with it
+imports all the same, but its MoE layers then compute other combine weights.
 
 Files: :func:`read_state_dict` reads ``.pt``/``.pth``/``.bin``/``.ckpt``
 through ``torch.load(weights_only=True)`` (a checkpoint holding the state_dict
@@ -64,6 +71,7 @@ from golden.weights import Weights, WeightsError, check_weights, expected_shapes
 __all__ = [
     "ANCHOR_KEY",
     "CHECKPOINT_WRAPPERS",
+    "UNUSED_AT_INFERENCE",
     "load_checkpoint",
     "load_model_weights",
     "read_state_dict",
@@ -74,6 +82,13 @@ __all__ = [
 
 #: The key whose position gives the encoder's prefix in a bigger model's state_dict.
 ANCHOR_KEY = "patch_embed.proj.weight"
+#: Gate parameters M3ViT uses only in training (noise) or for logging (the decoupled
+#: activation): skipped by default, counted in ``Weights.source``.
+UNUSED_AT_INFERENCE: tuple[str, ...] = (
+    "blocks.*.mlp.gate.*w_noise",
+    "blocks.*.mlp.gate.*w_noise_aux",
+    "blocks.*.mlp.gate.*w_gate_aux",
+)
 #: Top-level keys of a training checkpoint under which the state_dict may sit.
 CHECKPOINT_WRAPPERS: tuple[str, ...] = ("state_dict", "model", "model_state_dict", "module")
 _LIST_AT_MOST = 12
@@ -256,7 +271,12 @@ def weights_from_state_dict(
     outside = len(state_dict) - len(inside)
     patterns = list(ignore)
     ignored = sorted(k for k in inside if any(fnmatch.fnmatchcase(k, p) for p in patterns))
-    for k in ignored:
+    unused = sorted(
+        k
+        for k in inside
+        if k not in ignored and any(fnmatch.fnmatchcase(k, p) for p in UNUSED_AT_INFERENCE)
+    )
+    for k in ignored + unused:
         del inside[k]
     if cfg.tasks == 1:  # M3ViT without multi_gate: one gate, no index
         for layer in cfg.moe_layers:
@@ -327,6 +347,8 @@ def weights_from_state_dict(
         notes.append(f"prefix {prefix!r}, {outside} keys outside it not read")
     if ignored:
         notes.append(f"{len(ignored)} keys ignored")
+    if unused:
+        notes.append(f"{len(unused)} training-only gate keys not used")
     origin = f"{source} " if source else ""
     weights = Weights(canonical, frozenset(), f"{origin}(M3ViT state_dict; {'; '.join(notes)})")
     check_weights(cfg, weights)

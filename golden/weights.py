@@ -27,6 +27,14 @@ The real data lacks the expert matrices (``htoh4_weight``, ``h4toh_weight``);
 :func:`load_weights` synthesises exactly those, deterministically, from the
 dense FFN of a neighbouring layer, and lists them in :attr:`Weights.synthesised`
 so that every report can say which figures rest on made-up numbers.
+
+A PyTorch ``state_dict`` with M3ViT's parameter names maps onto the same
+canonical names: ``weights_from_state_dict``, ``load_checkpoint`` (a ``.pt``/
+``.pth``/``.npz`` file) and ``load_model_weights`` (a file or a directory),
+defined in :mod:`golden.state_dict` and reachable from here.
+``python -m golden.weights check PATH --config NAME|FILE.toml`` reports every
+tensor's shape, format and saturation before anything is simulated
+(:mod:`golden.weights_cli`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from golden.config import CONFIG_NAMES, KernelConfig, load_config
+from golden.config import CONFIG_NAMES, KernelConfig, config_argument, load_config
 from golden.errorbounds import approx as approx_bounds
 from golden.errorbounds import gates, report
 from golden.errorbounds import gelu as gelu_bounds
@@ -165,8 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--config",
         action="append",
-        choices=CONFIG_NAMES,
-        help=f"configurations to measure (repeatable); default: all ({', '.join(CONFIG_NAMES)}). "
+        type=config_argument,
+        metavar="NAME|FILE.toml",
+        help=f"configurations to measure (repeatable; a preset or a configuration file); "
+        f"default: all ({', '.join(CONFIG_NAMES)}). "
         f"Applies to every measurement; {PRODUCT}, the configuration the gates apply to, is "
         "always measured too.  Units whose parameters two configurations share are measured "
         f"once; the model uses the real weights for {PRODUCT} only (synthetic ones otherwise)",
@@ -180,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     # The product first: configurations sharing its units refer to its sections.
     names = list(dict.fromkeys([PRODUCT, *(args.config or CONFIG_NAMES)]))
     cfgs = [load_config(n) for n in names]
+    taken = [c.name for c in cfgs]
+    if len(set(taken)) != len(taken):
+        parser.error(f"two configurations share a name ({taken}): reports are kept by name")
     summary_path = args.out / "summary.json"
     args.out.mkdir(parents=True, exist_ok=True)
     summary = report.read_summary(summary_path)

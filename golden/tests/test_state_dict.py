@@ -292,10 +292,19 @@ def test_a_missing_key_is_listed(tiny_sd):
 
 
 def test_an_unknown_key_is_listed_and_can_be_ignored(tiny_sd):
-    sd = _edit(tiny_sd, blocks__0__mlp__gate__0__w_gate_aux=np.zeros((32, 4), np.float32))
-    with pytest.raises(WeightsError, match=r"unexpected keys \(1;.*\n\s+blocks\.0\.mlp\.gate"):
+    sd = _edit(tiny_sd, blocks__0__attn__rel_pos=np.zeros((9, 9), np.float32))
+    with pytest.raises(WeightsError, match=r"unexpected keys \(1;.*\n\s+blocks\.0\.attn\.rel_pos"):
         weights_from_state_dict(TINY, sd)
-    weights_from_state_dict(TINY, sd, ignore=["*.w_gate_aux"])
+    w = weights_from_state_dict(TINY, sd, ignore=["*.rel_pos"])
+    assert "1 keys ignored" in w.source
+
+
+def test_training_only_gate_parameters_are_skipped(tiny_sd):
+    noise = np.zeros((32, 4), np.float32)
+    sd = {**tiny_sd, "blocks.1.mlp.gate.0.w_noise": noise, "blocks.1.mlp.gate.1.w_noise": noise}
+    sd["blocks.1.mlp.gate.0.w_gate_aux"] = noise
+    w = weights_from_state_dict(TINY, sd)
+    assert "3 training-only gate keys not used" in w.source
 
 
 def test_a_misspelt_key_gets_the_closest_name(tiny_sd):
