@@ -55,7 +55,7 @@ TINY_P_TESTS = ["attn_tails", "attn_extremes"]
 
 DRAIN_GUARD_REMOVED = Mutant(
     "rb_drain_guard_removed",
-    "attention_engine.sv",
+    "attn_operand_loader.sv",
     "assign rb_ready = rb_full_q[rb_rsel_q] & ~rb_drain_q[rb_rsel_q];",
     "assign rb_ready = rb_full_q[rb_rsel_q];",
     "a V-row buffer is issued again before its last MAC released it",

@@ -1,0 +1,141 @@
+// Copyright edgemoe-cv contributors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Output writer of attention_engine: the rows of each group of P queries,
+// from its accumulators to memory.
+//
+// Once a group's last product is accumulated (group_done_i), the writer asks
+// for one write command (wr_req_o: the group's valid rows at y_addr_i + q0
+// rows, RowBeats beats each; engine_job_ctrl issues it) and, while that
+// command is open (wr_open_i), offers the rows beat by beat, each element
+// rounded once from its accumulator (acc_lane_o, acc_beat_o: acc_i):
+// sat((acc + 2**(PF-1)) >>> PF) (AP_RND, AP_SAT), in LaneW-bit lanes,
+// sign-extended, zero beyond D. group_end_o pulses with the group's last beat
+// accepted (its accumulators may be cleared and reused). clear_i (the engine
+// takes a job) restarts at group 0; tokens_i is the running job's T.
+module attn_output_writer
+  import edgemoe_cfg_pkg::*;
+#(
+  parameter int unsigned D      = DIM,
+  parameter int unsigned P      = ATTN_P,
+  parameter int unsigned DATA_W = AXI_DATA_W,
+  parameter int unsigned X_W    = FEATURE_W,
+  parameter int unsigned P_W    = PROB_W,
+  parameter int unsigned P_FRAC = PROB_FRAC,
+  parameter int unsigned TW     = 16,  // token count width (holds T_MAX + P)
+  localparam int unsigned AccW     = X_W + P_W + 1,
+  localparam int unsigned LaneW    = (X_W <= 8) ? 8 : (X_W <= 16) ? 16 : (X_W <= 32) ? 32 : 64,
+  localparam int unsigned EPB      = DATA_W / LaneW,
+  localparam int unsigned RowBeats = (D + EPB - 1) / EPB,
+  localparam int unsigned BeatIdxW = (RowBeats > 1) ? $clog2(RowBeats) : 1
+) (
+  input  logic                clk_i,
+  input  logic                rst_ni,
+
+  input  logic                clear_i,
+  input  logic [TW-1:0]       tokens_i,
+  input  logic [63:0]         y_addr_i,
+
+  input  logic                group_done_i,
+  output logic                group_end_o,
+  output logic [TW-1:0]       acc_lane_o,
+  output logic [BeatIdxW-1:0] acc_beat_o,
+  input  logic [EPB*AccW-1:0] acc_i,
+
+  // Write commands (engine_job_ctrl) and data.
+  output logic                wr_req_o,
+  output logic [63:0]         wr_req_addr_o,
+  output logic [31:0]         wr_req_beats_o,
+  input  logic                wr_open_i,
+  output logic                wr_valid_o,
+  input  logic                wr_ready_i,
+  output logic                wr_fire_o,
+  output logic [DATA_W-1:0]   wr_data_o
+);
+
+  localparam int unsigned RowBytes = RowBeats * DATA_W / 8;
+
+  // Queries of the group starting at q0.
+  function automatic logic [TW-1:0] group_rows(logic [TW-1:0] q0, logic [TW-1:0] t);
+    return (t - q0 >= TW'(P)) ? TW'(P) : t - q0;
+  endfunction
+
+  // Signed rounding by a right shift (half up) and saturation into OW bits.
+  function automatic logic [X_W-1:0] round_feature(logic signed [AccW-1:0] acc);
+    logic signed [AccW:0] r;
+    logic signed [AccW:0] hi, lo;
+    hi = (AccW + 1)'((64'd1 << (X_W - 1)) - 64'd1);
+    lo = -hi - (AccW + 1)'(1);
+    r  = ((AccW + 1)'(acc) + ((AccW + 1)'(1) <<< (P_FRAC - 1))) >>> P_FRAC;
+    if (r > hi) begin
+      return hi[X_W-1:0];
+    end else if (r < lo) begin
+      return lo[X_W-1:0];
+    end
+    return r[X_W-1:0];
+  endfunction
+
+  logic                wr_run_q;
+  logic [TW-1:0]       wr_q0_q, wr_lane;
+  logic [BeatIdxW-1:0] wr_beat;
+  logic                wr_fire, wr_row_end, wr_end;
+
+  assign wr_req_o       = wr_run_q;
+  assign wr_req_addr_o  = y_addr_i + 64'(wr_q0_q) * 64'(RowBytes);
+  assign wr_req_beats_o = 32'(RowBeats) * 32'(group_rows(wr_q0_q, tokens_i));
+  assign wr_valid_o     = wr_open_i;
+  assign wr_fire        = wr_valid_o & wr_ready_i;
+  assign wr_fire_o      = wr_fire;
+  assign group_end_o    = wr_end;
+  assign acc_lane_o     = wr_lane;
+  assign acc_beat_o     = wr_beat;
+
+  attn_row_counter #(
+    .ROW_BEATS (RowBeats),
+    .TW        (TW)
+  ) u_wr_pos (
+    .clk_i,
+    .rst_ni,
+    .clear_i,
+    .step_i    (wr_fire),
+    .rows_i    (group_rows(wr_q0_q, tokens_i)),
+    .beat_o    (wr_beat),
+    .row_o     (wr_lane),
+    .row_end_o (wr_row_end),
+    .last_o    (wr_end)
+  );
+
+  always_comb begin
+    wr_data_o = '0;
+    for (int unsigned e = 0; e < EPB; e++) begin
+      int unsigned col;
+      col = int'(wr_beat) * EPB + e;
+      if (col < D) begin
+        wr_data_o[e*LaneW +: LaneW] = LaneW'($signed(round_feature(acc_i[e*AccW +: AccW])));
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wr_run_q <= 1'b0;
+      wr_q0_q  <= '0;
+    end else if (clear_i) begin
+      wr_run_q <= 1'b0;
+      wr_q0_q  <= '0;
+    end else begin
+      if (group_done_i) begin
+        wr_run_q <= 1'b1;
+      end
+      if (wr_end) begin
+        wr_run_q <= 1'b0;
+        wr_q0_q  <= wr_q0_q + TW'(P);
+      end
+    end
+  end
+
+  // The writer takes only the group's end from its counter.
+  logic unused_pos;
+  assign unused_pos = wr_row_end;
+
+endmodule
