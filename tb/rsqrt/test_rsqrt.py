@@ -33,7 +33,7 @@ MUTANTS = {
     "no_round": (
         Mutant(
             "no_round",
-            "rsqrt_unit.sv",
+            "nr_core.sv",
             "YyW'(1) << (M - 1)",
             "YyW'(0)",
             "rounding constant removed: y*y truncates to M fraction bits instead of rounding",
