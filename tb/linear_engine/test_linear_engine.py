@@ -1,7 +1,8 @@
 """pytest entry of the linear-engine bench (cocotb tests: tb/linear_engine/linear_engine_tests.py).
 
-``linear_engine`` (with ``linear_tile`` and ``gelu_unit``) behind the Python
-memory model ``tb.enginemem``, on the unit configurations (tiny and m3vit).
+``linear_engine`` (with its read scheduler and router, weight stager, feature
+feed, output writer, ``linear_tile`` and ``gelu_unit``) behind the Python memory
+model ``tb.enginemem``, on the unit configurations (tiny and m3vit).
 """
 
 from __future__ import annotations
@@ -38,17 +39,18 @@ def test_linear_engine_cycles(engine_sim, seed_report):
     engine_sim.run(TESTS, ["le_cycles"], seed=seed_report)
 
 
-#: Mutants of rtl/linear_engine.sv and the jobs of le_jobs that must expose each
-#: (a part of their label, quoted by the failure message).
+#: Mutants of the linear engine's RTL (the rtl/ file holding the code) and the jobs
+#: of le_jobs that must expose each (a part of their label, quoted by the failure
+#: message).
 MUTANTS = {
     m.name: (m, job)
     for m, job in (
         (
             Mutant(
                 "pixel_signed",
-                "linear_engine.sv",
-                "XW'(seg[i*PE*8 +: PIXEL_W]) << PixSh",
-                "XW'($signed(seg[i*PE*8 +: PIXEL_W])) << PixSh",
+                "linear_feature_feed.sv",
+                "X_W'(segment[i*PixelBytes*8 +: PIXEL_W]) << PixelShift",
+                "X_W'($signed(segment[i*PixelBytes*8 +: PIXEL_W])) << PixelShift",
                 "pixels sign-extended: ap_ufixed<8,0> values >= 0.5 become negative",
             ),
             "patch random",
@@ -56,9 +58,9 @@ MUTANTS = {
         (
             Mutant(
                 "pos_add_wraps_up",
-                "linear_engine.sv",
-                "assign sat = (s[XW:XW-1] == 2'b01)",
-                "assign sat = (1'b0)",
+                "linear_output_writer.sv",
+                "assign saturated = (sum[X_W:X_W-1] == 2'b01)",
+                "assign saturated = (1'b0)",
                 "tile result + pos wraps instead of saturating at the top",
             ),
             "patch",
