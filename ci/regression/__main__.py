@@ -6,8 +6,10 @@ python -m ci.regression merge DIR [DIR ...] --out reports/regression
 python -m ci.regression durations [SUMMARY.json ...]
     record the tests' durations (default: reports/regression/summary.json)
     into ci/regression/durations.json, which balances shards and workers
-python -m ci.regression flakes N [-- PYTEST ARGS]
-    run the randomised tests under N fresh seeds; every failure with its seed
+python -m ci.regression flakes N [--fresh] [-- PYTEST ARGS]
+    run the randomised tests under N fresh seeds; every failure with its seed.
+    Runs already made at the same commit (clean tree, same arguments) count
+    towards N, so a long hunt continues where it stopped (--fresh: start over)
 """
 
 from __future__ import annotations
@@ -111,12 +113,59 @@ def record_durations(summaries: list[Path], path: Path = shards.DURATIONS_FILE) 
     return len(known)
 
 
-def hunt_flakes(n: int, pytest_args: list[str], out: Path = FLAKES_OUT) -> int:
-    """Run the randomised tests *n* times, each under a fresh seed; report failures."""
+def _tree_state(cwd: Path | None = None) -> tuple[str | None, bool]:
+    """(HEAD commit, whether tracked files differ from it) of the working tree."""
+
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                                 timeout=30)  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return commit, status is None or status != ""
+
+
+def _earlier_runs(out: Path, commit: str | None, dirty: bool, pytest_args: list[str]) -> list:
+    """The finished runs in *out* that a hunt may count again: made at the same
+    commit, from a clean tree (now and then), with the same pytest arguments."""
+    if commit is None or dirty:
+        return []
     runs = []
-    for i in range(n):
+    for folder in sorted(out.glob("run-*")):
+        meta_path = folder / "hunt.json"
+        if not (meta_path.is_file() and (folder / "summary.json").is_file()):
+            continue
+        meta = json.loads(meta_path.read_text())
+        if meta.get("commit") == commit and not meta.get("dirty", True) and \
+                meta.get("pytest_args") == pytest_args:  # fmt: skip
+            runs.append((folder, meta))
+    return runs
+
+
+def hunt_flakes(
+    n: int, pytest_args: list[str], out: Path = FLAKES_OUT, *, resume: bool = True
+) -> int:
+    """Run the randomised tests *n* times, each under a fresh seed; report failures.
+
+    With *resume*, runs already in *out* from the same commit (a clean tree) and
+    the same pytest arguments count towards the *n*, so a hunt longer than one
+    sitting can be continued where it stopped."""
+    commit, dirty = _tree_state()
+    earlier = _earlier_runs(out, commit, dirty, pytest_args) if resume else []
+    folders = [f for f, _ in earlier[:n]]
+    if folders:
+        print(f"flakes: {len(folders)} earlier run(s) at {commit[:12]} count towards {n}",
+              flush=True)  # fmt: skip
+    taken = {int(f.name.split("-")[1]) for f in out.glob("run-*") if f.name.split("-")[1].isdigit()}
+    number = max(taken, default=0)
+    while len(folders) < n:
+        number += 1
         seed = secrets.randbelow(2**31)
-        folder = out / f"run-{i + 1:02d}-seed-{seed}"
+        folder = out / f"run-{number:02d}-seed-{seed}"
         cmd = [
             sys.executable,
             "-m",
@@ -131,28 +180,31 @@ def hunt_flakes(n: int, pytest_args: list[str], out: Path = FLAKES_OUT) -> int:
             "no:cacheprovider",
             *pytest_args,
         ]
-        print(f"flakes: run {i + 1}/{n}, seed {seed}: {' '.join(cmd[2:])}", flush=True)
+        print(f"flakes: run {len(folders) + 1}/{n}, seed {seed}: {' '.join(cmd[2:])}", flush=True)
         subprocess.run(cmd, check=False)
+        _load_summary(folder)  # a run that wrote no summary stops the hunt here
+        meta = {"seed": seed, "commit": commit, "dirty": dirty, "pytest_args": pytest_args}
+        (folder / "hunt.json").write_text(json.dumps(meta, indent=1) + "\n")
+        folders.append(folder)
+    runs = []
+    for k, folder in enumerate(folders):
         summary = _load_summary(folder)
         failed = [t for t in summary["tests"] if t["outcome"] in ("failed", "error")]
-        runs.append(
-            {
-                "run": i + 1,
-                "seed": seed,
-                "totals": summary["totals"],
-                "wall_s": summary.get("wall_s"),
-                "failures": failed,
-            }
-        )
-        print(f"flakes: run {i + 1}: {summary['totals']}", flush=True)
+        runs.append({"run": k + 1, "folder": folder.name, "seed": summary["seed"],
+                     "totals": summary["totals"], "wall_s": summary.get("wall_s"),
+                     "failures": failed})  # fmt: skip
+        print(f"flakes: run {k + 1} (seed {summary['seed']}): {summary['totals']}", flush=True)
     flakes = [f for r in runs for f in r["failures"]]
-    doc = {"runs": runs, "seeds": [r["seed"] for r in runs], "flakes": len(flakes)}
+    doc = {"runs": runs, "seeds": [r["seed"] for r in runs], "flakes": len(flakes),
+           "git_commit": commit, "dirty": dirty, "pytest_args": pytest_args}  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(doc, indent=1) + "\n")
+    where = f"commit {commit[:12]}" if commit else "an unknown commit"
     lines = [
         "# Flake hunt",
         "",
-        f"{n} runs of the randomised tests, each under a fresh seed: **{len(flakes)} failure(s)**.",
+        f"{n} runs of the randomised tests, each under a fresh seed, at {where}"
+        f"{' (uncommitted changes)' if dirty else ''}: **{len(flakes)} failure(s)**.",
         "",
         "| run | seed | passed | failed | seconds |",
         "|---:|---:|---:|---:|---:|",
@@ -184,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("summaries", nargs="*", type=Path, default=[DEFAULT_OUT / "summary.json"])
     f = sub.add_parser("flakes", help="run the randomised tests under N fresh seeds")
     f.add_argument("n", type=int)
+    f.add_argument("--fresh", action="store_true", help="do not count earlier runs of this commit")
     f.add_argument("pytest_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.cmd == "merge":
@@ -201,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.n < 1:
         parser.error("flakes: N must be at least 1")
     extra = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
-    return hunt_flakes(args.n, extra)
+    return hunt_flakes(args.n, extra, resume=not args.fresh)
 
 
 if __name__ == "__main__":

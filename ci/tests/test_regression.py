@@ -10,6 +10,7 @@ shards into one JUnit XML and one summary.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -220,3 +221,45 @@ def test_seeded(seed_report):
     assert [t["nodeid"] for t in _summary(tmp_path / "r")["tests"]] == [
         "test_mixed.py::test_seeded"
     ]
+
+
+# ---------------------------------------------------------------- the flake hunt
+
+
+def _git(path, *args):
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}  # fmt: skip
+    subprocess.run(["git", *args], cwd=path, check=True, capture_output=True, env=env)
+
+
+def test_flake_hunt_reports_each_failing_seed(project, capsys):
+    out = project.path / "flakes"
+    code = cli.hunt_flakes(4, [], out, resume=False)
+    doc = json.loads((out / "summary.json").read_text())
+    odd = [s for s in doc["seeds"] if s % 2]
+    assert len(doc["runs"]) == 4 and doc["flakes"] == 3 * len(odd)
+    assert code == (1 if odd else 0)
+    md = (out / "summary.md").read_text()
+    for seed in odd:
+        assert f"(seed {seed}): AssertionError: seed {seed} is odd" in md
+
+
+def test_flake_hunt_resumes_at_the_same_commit(project):
+    _git(project.path, "init", "-q")
+    _git(project.path, "add", "test_project.py", "conftest.py")
+    _git(project.path, "commit", "-q", "-m", "project")
+    (project.path / ".gitignore").write_text("flakes/\n")
+    out = project.path / "flakes"
+    cli.hunt_flakes(2, ["-k", "test_many"], out)
+    first = json.loads((out / "summary.json").read_text())["seeds"]
+    cli.hunt_flakes(3, ["-k", "test_many"], out)  # one more run, the two counted
+    doc = json.loads((out / "summary.json").read_text())
+    assert doc["seeds"][:2] == first and len(doc["seeds"]) == 3
+    assert len(list(out.glob("run-*"))) == 3
+    cli.hunt_flakes(1, ["-k", "test_odd"], out)  # other arguments: a new run
+    assert len(list(out.glob("run-*"))) == 4
+    # Uncommitted changes: nothing earlier counts, and this run will not count later.
+    (project.path / "test_project.py").write_text(PROJECT_TESTS + "\n# changed\n")
+    cli.hunt_flakes(2, ["-k", "test_many"], out)
+    assert len(list(out.glob("run-*"))) == 6
+    assert json.loads((out / "summary.json").read_text())["dirty"] is True
