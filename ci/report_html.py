@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 from ci.regression.report import MESSAGE_LINES, OUTCOMES, SLOWEST
 from ci.rtl_sources import REPO_ROOT
 from golden.errorbounds import gates
-from golden.errorbounds.report import ORDER, TITLES
+from golden.errorbounds.report import ORDER, TITLES, gate_value_text
 
 __all__ = ["KINDS", "ReportError", "Section", "build_index", "main", "write_index"]
 
@@ -177,16 +177,6 @@ class Rendered(NamedTuple):
 # ---------------------------------------------------------------- error bounds
 
 
-def _gate_number(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "dB":
-        return f"{value:.2f} dB"
-    if unit == "flag":
-        return "yes" if value >= 1 else "no"
-    return f"{value:.4g}"
-
-
 def _gate_rows(doc: dict) -> list[dict]:
     """The gates as summary.json recorded them (computed from gates.py for an older
     summary.json without them)."""
@@ -203,14 +193,14 @@ def _gate_row(g: dict, doc: dict) -> list[object]:
     if g["measured"] is None:
         measured = f"not measured ({g.get('note') or 'no value'})"
     else:
-        measured = _gate_number(g["measured"], unit)
+        measured = gate_value_text(g["measured"], unit)
     quantity = g["quantity"] + (f" (when {g['applies']})" if g.get("applies") else "")
     measured_at = (doc.get(section) or {}).get("measured_at", "-")
     return [
         TITLES.get(section, section),
         Html(f"{esc(quantity)}<br>{code(g['path'])}"),
         measured,
-        cmp + _gate_number(g["gate"], unit),
+        cmp + gate_value_text(g["gate"], unit),
         g.get("margin_text", "-"),
         status_text(g["status"]),
         measured_at,

@@ -76,7 +76,8 @@ def _fmt(v: float | None) -> str:
     return "-" if v is None else f"{v:.3e}"
 
 
-def _num(v: float | None, unit: str = "") -> str:
+def gate_value_text(v: float | None, unit: str = "") -> str:
+    """A measured value or gate as the reports print it (also ci/report_html)."""
     if v is None:
         return "-"
     if unit == "dB":
@@ -105,13 +106,16 @@ def gates_markdown(results: list[Result]) -> str:
     for r in results:
         d = r.as_dict()
         unit = r.gate.design.unit
-        measured = _num(r.value, unit) if r.value is not None else f"not measured ({r.note})"
+        measured = (gate_value_text(r.value, unit) if r.value is not None
+                    else f"not measured ({r.note})")  # fmt: skip
         cmp = "" if unit == "flag" else f"{d['compare']} "
+        gate, outer, target = (gate_value_text(d[k], unit)
+                               for k in ("gate", "design_outer", "design_target"))  # fmt: skip
         lines.append(
             f"| {d['quantity']} (`{d['path']}`"
             + (f", when {d['applies']}" if d["applies"] else "")
-            + f") | {measured} | {cmp}{_num(d['gate'], unit)} | {d['margin_text']} "
-            f"| {cmp}{_num(d['design_outer'], unit)} / {cmp}{_num(d['design_target'], unit)} "
+            + f") | {measured} | {cmp}{gate} | {d['margin_text']} "
+            f"| {cmp}{outer} / {cmp}{target} "
             f"| {d['basis']} | **{d['status']}** |"
         )
     return "\n".join(lines) + "\n"
