@@ -6,6 +6,10 @@
   fixed-point format (``<CLASS>_W``, ``<CLASS>_FRAC``, ``<CLASS>_SIGNED``) and
   every approximation parameter (``<TABLE>_<FIELD>``) of the configuration as
   localparams: the RTL's only source of them;
+* the engine memory port's request and response types (``engine_mem_req_t``,
+  ``engine_mem_rsp_t``, packed structs of ``AXI_DATA_W``-bit beats; see
+  :func:`engine_mem_typedefs`), the one definition every engine and the kernel
+  use;
 * one ``$readmemh`` file per ROM (``ROMS``), named in the package as
   ``<TABLE>_ROM_FILE``.
 
@@ -90,6 +94,36 @@ def _int(name: str, value: int, comment: str) -> str:
     return f"  localparam int {name} = {int(value)};  // {comment}\n"
 
 
+def engine_mem_typedefs() -> list[str]:
+    """The engine memory port (rtl/*_engine.sv, muxed onto the AXI masters by
+    rtl/engine_mem_mux.sv), as a request/response pair of packed structs in the
+    style of OpenTitan's tlul_pkg: the request holds what the engine drives
+    (read and write commands, read-data ready, write beats), the response what it
+    receives (command readies, read beats, write-data ready). Beats are
+    ``AXI_DATA_W`` bits; a command is (byte address, beats)."""
+    return [
+        "  // Engine memory port: what an engine drives (request) and receives (response).\n",
+        "  typedef struct packed {\n",
+        "    logic                  rd_cmd_valid;  // read command: beats from rd_cmd_addr\n",
+        "    logic [63:0]           rd_cmd_addr;\n",
+        "    logic [31:0]           rd_cmd_beats;\n",
+        "    logic                  rd_ready;      // read data taken\n",
+        "    logic                  wr_cmd_valid;  // write command: beats to wr_cmd_addr\n",
+        "    logic [63:0]           wr_cmd_addr;\n",
+        "    logic [31:0]           wr_cmd_beats;\n",
+        "    logic                  wr_valid;      // write data beat\n",
+        "    logic [AXI_DATA_W-1:0] wr_data;\n",
+        "  } engine_mem_req_t;\n",
+        "  typedef struct packed {\n",
+        "    logic                  rd_cmd_ready;\n",
+        "    logic                  rd_valid;      // read data beat\n",
+        "    logic [AXI_DATA_W-1:0] rd_data;\n",
+        "    logic                  wr_cmd_ready;\n",
+        "    logic                  wr_ready;\n",
+        "  } engine_mem_rsp_t;\n",
+    ]
+
+
 def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
     lines = [_int(name, getattr(cfg, attr), attr) for name, attr in _SIZES.items()]
     lines += [
@@ -133,6 +167,7 @@ def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
     )
     lines += sv_localparams(cfg)  # s_axi_control map (hls/registers.py)
     lines += sv_package_lines(cfg)  # the stage program (hls/program.py)
+    lines += engine_mem_typedefs()
     return lines
 
 
