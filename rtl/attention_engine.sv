@@ -81,7 +81,10 @@ module attention_engine
   parameter int unsigned P_W       = PROB_W,
   parameter int unsigned P_FRAC    = PROB_FRAC,
   parameter int unsigned S_W       = SOFTMAX_SUM_W,
-  parameter int unsigned MANT_BITS = RECIP_MANT_BITS
+  parameter int unsigned MANT_BITS = RECIP_MANT_BITS,
+  // Memory port types: the package's, or the same fields for other DATA_W.
+  parameter type mem_req_t = engine_mem_req_t,
+  parameter type mem_rsp_t = engine_mem_rsp_t
 ) (
   input  logic              clk_i,
   input  logic              rst_ni,
@@ -95,22 +98,41 @@ module attention_engine
   input  logic [15:0]       job_tokens_i,
   output logic              done_o,
 
-  output logic              rd_cmd_valid_o,
-  input  logic              rd_cmd_ready_i,
-  output logic [63:0]       rd_cmd_addr_o,
-  output logic [31:0]       rd_cmd_beats_o,
-  input  logic              rd_valid_i,
-  output logic              rd_ready_o,
-  input  logic [DATA_W-1:0] rd_data_i,
-
-  output logic              wr_cmd_valid_o,
-  input  logic              wr_cmd_ready_i,
-  output logic [63:0]       wr_cmd_addr_o,
-  output logic [31:0]       wr_cmd_beats_o,
-  output logic              wr_valid_o,
-  input  logic              wr_ready_i,
-  output logic [DATA_W-1:0] wr_data_o
+  // Memory port: engine_mem_req_t / engine_mem_rsp_t (edgemoe_cfg_pkg).
+  output mem_req_t mem_req_o,
+  input  mem_rsp_t mem_rsp_i
 );
+
+  ////////////////////////
+  // Memory port fields //
+  ////////////////////////
+
+  logic              rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
+  logic [63:0]       rd_cmd_addr, wr_cmd_addr;
+  logic [31:0]       rd_cmd_beats, wr_cmd_beats;
+  logic              wr_cmd_valid, wr_cmd_ready, wr_valid, wr_ready;
+  logic [DATA_W-1:0] rd_data, wr_data;
+
+  if ($bits(mem_req_t) != 196 + DATA_W || $bits(mem_rsp_t) != 4 + DATA_W) begin : gen_err_mem_t
+    $error("attention_engine: mem_req_t/mem_rsp_t do not carry DATA_W = %0d bit beats", DATA_W);
+  end
+
+  assign mem_req_o = '{
+    rd_cmd_valid: rd_cmd_valid,
+    rd_cmd_addr:  rd_cmd_addr,
+    rd_cmd_beats: rd_cmd_beats,
+    rd_ready:     rd_ready,
+    wr_cmd_valid: wr_cmd_valid,
+    wr_cmd_addr:  wr_cmd_addr,
+    wr_cmd_beats: wr_cmd_beats,
+    wr_valid:     wr_valid,
+    wr_data:      wr_data
+  };
+  assign rd_cmd_ready = mem_rsp_i.rd_cmd_ready;
+  assign rd_valid     = mem_rsp_i.rd_valid;
+  assign rd_data      = mem_rsp_i.rd_data;
+  assign wr_cmd_ready = mem_rsp_i.wr_cmd_ready;
+  assign wr_ready     = mem_rsp_i.wr_ready;
 
   //////////////////////
   // Derived geometry //
@@ -196,10 +218,10 @@ module attention_engine
     .wr_req_i       (wr_request),
     .wr_req_addr_i  (wr_request_addr),
     .wr_req_beats_i (wr_request_beats),
-    .wr_cmd_valid_o,
-    .wr_cmd_ready_i,
-    .wr_cmd_addr_o,
-    .wr_cmd_beats_o,
+    .wr_cmd_valid_o (wr_cmd_valid),
+    .wr_cmd_ready_i (wr_cmd_ready),
+    .wr_cmd_addr_o  (wr_cmd_addr),
+    .wr_cmd_beats_o (wr_cmd_beats),
     .wr_open_o      (wr_open),
     .wr_fire_i      (wr_fire),
     .wr_cmd_last_i  (group_written)
@@ -228,13 +250,13 @@ module attention_engine
     .q_addr_i           (q_addr_q),
     .k_addr_i           (k_addr_q),
     .v_addr_i           (v_addr_q),
-    .rd_cmd_valid_o,
-    .rd_cmd_ready_i,
-    .rd_cmd_addr_o,
-    .rd_cmd_beats_o,
-    .rd_valid_i,
-    .rd_ready_o,
-    .rd_data_i,
+    .rd_cmd_valid_o     (rd_cmd_valid),
+    .rd_cmd_ready_i     (rd_cmd_ready),
+    .rd_cmd_addr_o      (rd_cmd_addr),
+    .rd_cmd_beats_o     (rd_cmd_beats),
+    .rd_valid_i         (rd_valid),
+    .rd_ready_o         (rd_ready),
+    .rd_data_i          (rd_data),
     .queries_loaded_o   (queries_loaded),
     .queries_done_i     (queries_done),
     .query_lane_i       (score_lane),
@@ -388,10 +410,10 @@ module attention_engine
     .wr_req_addr_o  (wr_request_addr),
     .wr_req_beats_o (wr_request_beats),
     .wr_open_i      (wr_open),
-    .wr_valid_o,
-    .wr_ready_i,
+    .wr_valid_o     (wr_valid),
+    .wr_ready_i     (wr_ready),
     .wr_fire_o      (wr_fire),
-    .wr_data_o
+    .wr_data_o      (wr_data)
   );
 
   logic unused_busy;  // every state is cleared by the job take, not by busy

@@ -10,7 +10,9 @@
 //
 // Inside: kernel_sequencer walks the generated stage program (hls/program.py)
 // and hands one job at a time to an engine; the engine that runs owns the two
-// memory masters (the others see no handshakes). Which engine runs an op is
+// memory masters through engine_mem_mux (the others see no handshakes). Every
+// engine's memory port is one engine_mem_req_t / engine_mem_rsp_t pair of the
+// package; the flat Vitis names exist only on this module's boundary. Which engine runs an op is
 // the package's generated map (hls/program.py OP_ENGINE: OP_ENGINE, ENGINE_OPS):
 //   op PATCH_EMBED, LINEAR -> linear_engine (one unified tile of MACs, patch mode)
 //   op LAYERNORM           -> layernorm_engine
@@ -90,7 +92,6 @@ module edgemoe_kernel
   input  logic [1:0]                            m_axi_gmem_BRESP
 );
 
-  localparam int unsigned DataW = C_M_AXI_GMEM_DATA_WIDTH;
   // Engines on the memory ports, numbered by the package (hls/program.py Engine).
   localparam int unsigned EngLinear = ENGINE_LINEAR;
   localparam int unsigned EngNorm   = ENGINE_LAYERNORM;
@@ -118,6 +119,12 @@ module edgemoe_kernel
     return seen == OP_SUPPORTED && ENGINE_OPS[EngLinear][OP_PATCH_EMBED];
   endfunction
 
+  // The engine memory port (engine_mem_req_t / engine_mem_rsp_t) carries the
+  // package's AXI_DATA_W-bit beats.
+  if (C_M_AXI_GMEM_DATA_WIDTH != AXI_DATA_W) begin : gen_err_data_width
+    $error("edgemoe_kernel: C_M_AXI_GMEM_DATA_WIDTH %0d != AXI_DATA_W %0d",
+           C_M_AXI_GMEM_DATA_WIDTH, AXI_DATA_W);
+  end
   if (Engines != 4) begin : gen_err_engines
     $error("edgemoe_kernel: the package names %0d engines, the kernel instantiates 4", Engines);
   end
@@ -251,20 +258,10 @@ module edgemoe_kernel
   // Engines //
   /////////////
 
-  // Memory ports of every engine, indexed by Eng*.
-  logic             e_rd_cmd_valid [Engines];
-  logic [63:0]      e_rd_cmd_addr  [Engines];
-  logic [31:0]      e_rd_cmd_beats [Engines];
-  logic             e_rd_ready     [Engines];
-  logic             e_wr_cmd_valid [Engines];
-  logic [63:0]      e_wr_cmd_addr  [Engines];
-  logic [31:0]      e_wr_cmd_beats [Engines];
-  logic             e_wr_valid     [Engines];
-  logic [DataW-1:0] e_wr_data      [Engines];
-  logic             e_rd_cmd_ready [Engines];
-  logic             e_rd_valid     [Engines];
-  logic             e_wr_cmd_ready [Engines];
-  logic             e_wr_ready     [Engines];
+  // Memory ports of every engine (engine_mem_req_t / engine_mem_rsp_t), indexed
+  // by Eng*.
+  engine_mem_req_t [Engines-1:0] e_mem_req;
+  engine_mem_rsp_t [Engines-1:0] e_mem_rsp;
   logic             e_job_valid    [Engines];
   logic             e_job_ready    [Engines];
   logic             e_done         [Engines];
@@ -285,11 +282,9 @@ module edgemoe_kernel
     end
   end
 
-  logic             rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready, rd_last;
-  logic [63:0]      rd_cmd_addr, wr_cmd_addr;
-  logic [31:0]      rd_cmd_beats, wr_cmd_beats;
-  logic             wr_cmd_valid, wr_cmd_ready, wr_valid, wr_ready;
-  logic [DataW-1:0] rd_data, wr_data;
+  engine_mem_req_t mem_req;
+  engine_mem_rsp_t mem_rsp;
+  logic            rd_last;
 
   linear_engine u_linear (
     .clk_i         (clk),
@@ -308,20 +303,8 @@ module edgemoe_kernel
     .job_bias_alt_i(job_bias_alt),
     .job_patch_i   (job_patch),
     .done_o        (e_done[EngLinear]),
-    .rd_cmd_valid_o(e_rd_cmd_valid[EngLinear]),
-    .rd_cmd_ready_i(e_rd_cmd_ready[EngLinear]),
-    .rd_cmd_addr_o (e_rd_cmd_addr[EngLinear]),
-    .rd_cmd_beats_o(e_rd_cmd_beats[EngLinear]),
-    .rd_valid_i    (e_rd_valid[EngLinear]),
-    .rd_ready_o    (e_rd_ready[EngLinear]),
-    .rd_data_i     (rd_data),
-    .wr_cmd_valid_o(e_wr_cmd_valid[EngLinear]),
-    .wr_cmd_ready_i(e_wr_cmd_ready[EngLinear]),
-    .wr_cmd_addr_o (e_wr_cmd_addr[EngLinear]),
-    .wr_cmd_beats_o(e_wr_cmd_beats[EngLinear]),
-    .wr_valid_o    (e_wr_valid[EngLinear]),
-    .wr_ready_i    (e_wr_ready[EngLinear]),
-    .wr_data_o     (e_wr_data[EngLinear])
+    .mem_req_o     (e_mem_req[EngLinear]),
+    .mem_rsp_i     (e_mem_rsp[EngLinear])
   );
 
   layernorm_engine u_layernorm (
@@ -335,20 +318,8 @@ module edgemoe_kernel
     .job_y_addr_i    (job_y),
     .job_tokens_i    (job_tokens),
     .done_o          (e_done[EngNorm]),
-    .rd_cmd_valid_o  (e_rd_cmd_valid[EngNorm]),
-    .rd_cmd_ready_i  (e_rd_cmd_ready[EngNorm]),
-    .rd_cmd_addr_o   (e_rd_cmd_addr[EngNorm]),
-    .rd_cmd_beats_o  (e_rd_cmd_beats[EngNorm]),
-    .rd_valid_i      (e_rd_valid[EngNorm]),
-    .rd_ready_o      (e_rd_ready[EngNorm]),
-    .rd_data_i       (rd_data),
-    .wr_cmd_valid_o  (e_wr_cmd_valid[EngNorm]),
-    .wr_cmd_ready_i  (e_wr_cmd_ready[EngNorm]),
-    .wr_cmd_addr_o   (e_wr_cmd_addr[EngNorm]),
-    .wr_cmd_beats_o  (e_wr_cmd_beats[EngNorm]),
-    .wr_valid_o      (e_wr_valid[EngNorm]),
-    .wr_ready_i      (e_wr_ready[EngNorm]),
-    .wr_data_o       (e_wr_data[EngNorm])
+    .mem_req_o       (e_mem_req[EngNorm]),
+    .mem_rsp_i       (e_mem_rsp[EngNorm])
   );
 
   attention_engine u_attention (
@@ -362,20 +333,8 @@ module edgemoe_kernel
     .job_y_addr_i  (job_y),
     .job_tokens_i  (job_tokens),
     .done_o        (e_done[EngAttn]),
-    .rd_cmd_valid_o(e_rd_cmd_valid[EngAttn]),
-    .rd_cmd_ready_i(e_rd_cmd_ready[EngAttn]),
-    .rd_cmd_addr_o (e_rd_cmd_addr[EngAttn]),
-    .rd_cmd_beats_o(e_rd_cmd_beats[EngAttn]),
-    .rd_valid_i    (e_rd_valid[EngAttn]),
-    .rd_ready_o    (e_rd_ready[EngAttn]),
-    .rd_data_i     (rd_data),
-    .wr_cmd_valid_o(e_wr_cmd_valid[EngAttn]),
-    .wr_cmd_ready_i(e_wr_cmd_ready[EngAttn]),
-    .wr_cmd_addr_o (e_wr_cmd_addr[EngAttn]),
-    .wr_cmd_beats_o(e_wr_cmd_beats[EngAttn]),
-    .wr_valid_o    (e_wr_valid[EngAttn]),
-    .wr_ready_i    (e_wr_ready[EngAttn]),
-    .wr_data_o     (e_wr_data[EngAttn])
+    .mem_req_o     (e_mem_req[EngAttn]),
+    .mem_rsp_i     (e_mem_rsp[EngAttn])
   );
 
   residual_engine u_residual (
@@ -388,54 +347,34 @@ module edgemoe_kernel
     .job_y_addr_i  (job_y),
     .job_tokens_i  (job_tokens),
     .done_o        (e_done[EngResid]),
-    .rd_cmd_valid_o(e_rd_cmd_valid[EngResid]),
-    .rd_cmd_ready_i(e_rd_cmd_ready[EngResid]),
-    .rd_cmd_addr_o (e_rd_cmd_addr[EngResid]),
-    .rd_cmd_beats_o(e_rd_cmd_beats[EngResid]),
-    .rd_valid_i    (e_rd_valid[EngResid]),
-    .rd_ready_o    (e_rd_ready[EngResid]),
-    .rd_data_i     (rd_data),
-    .wr_cmd_valid_o(e_wr_cmd_valid[EngResid]),
-    .wr_cmd_ready_i(e_wr_cmd_ready[EngResid]),
-    .wr_cmd_addr_o (e_wr_cmd_addr[EngResid]),
-    .wr_cmd_beats_o(e_wr_cmd_beats[EngResid]),
-    .wr_valid_o    (e_wr_valid[EngResid]),
-    .wr_ready_i    (e_wr_ready[EngResid]),
-    .wr_data_o     (e_wr_data[EngResid])
+    .mem_req_o     (e_mem_req[EngResid]),
+    .mem_rsp_i     (e_mem_rsp[EngResid])
   );
 
-  //////////////////////////////////////////
+  ////////////////////////////////////////////
   // Memory ports: the selected engine only //
-  //////////////////////////////////////////
+  ////////////////////////////////////////////
 
-  always_comb begin
-    for (int e = 0; e < Engines; e++) begin
-      e_rd_cmd_ready[e] = (sel == EngSelW'(e)) & rd_cmd_ready;
-      e_rd_valid[e]     = (sel == EngSelW'(e)) & rd_valid;
-      e_wr_cmd_ready[e] = (sel == EngSelW'(e)) & wr_cmd_ready;
-      e_wr_ready[e]     = (sel == EngSelW'(e)) & wr_ready;
-    end
-  end
-  assign rd_cmd_valid = e_rd_cmd_valid[sel];
-  assign rd_cmd_addr  = e_rd_cmd_addr[sel];
-  assign rd_cmd_beats = e_rd_cmd_beats[sel];
-  assign rd_ready     = e_rd_ready[sel];
-  assign wr_cmd_valid = e_wr_cmd_valid[sel];
-  assign wr_cmd_addr  = e_wr_cmd_addr[sel];
-  assign wr_cmd_beats = e_wr_cmd_beats[sel];
-  assign wr_valid     = e_wr_valid[sel];
-  assign wr_data      = e_wr_data[sel];
+  engine_mem_mux #(
+    .N(Engines)
+  ) u_mem_mux (
+    .sel_i    (sel),
+    .eng_req_i(e_mem_req),
+    .eng_rsp_o(e_mem_rsp),
+    .mem_req_o(mem_req),
+    .mem_rsp_i(mem_rsp)
+  );
 
   axi_read_master u_rd (
     .clk_i      (clk),
     .rst_ni     (rst_n),
-    .cmd_valid_i(rd_cmd_valid),
-    .cmd_ready_o(rd_cmd_ready),
-    .cmd_addr_i (rd_cmd_addr),
-    .cmd_beats_i(rd_cmd_beats),
-    .out_valid_o(rd_valid),
-    .out_ready_i(rd_ready),
-    .out_data_o (rd_data),
+    .cmd_valid_i(mem_req.rd_cmd_valid),
+    .cmd_ready_o(mem_rsp.rd_cmd_ready),
+    .cmd_addr_i (mem_req.rd_cmd_addr),
+    .cmd_beats_i(mem_req.rd_cmd_beats),
+    .out_valid_o(mem_rsp.rd_valid),
+    .out_ready_i(mem_req.rd_ready),
+    .out_data_o (mem_rsp.rd_data),
     .out_last_o (rd_last),
     .idle_o     (rd_idle),
     .err_o      (rd_err),
@@ -450,13 +389,13 @@ module edgemoe_kernel
   axi_write_master u_wr (
     .clk_i      (clk),
     .rst_ni     (rst_n),
-    .cmd_valid_i(wr_cmd_valid),
-    .cmd_ready_o(wr_cmd_ready),
-    .cmd_addr_i (wr_cmd_addr),
-    .cmd_beats_i(wr_cmd_beats),
-    .in_valid_i (wr_valid),
-    .in_ready_o (wr_ready),
-    .in_data_i  (wr_data),
+    .cmd_valid_i(mem_req.wr_cmd_valid),
+    .cmd_ready_o(mem_rsp.wr_cmd_ready),
+    .cmd_addr_i (mem_req.wr_cmd_addr),
+    .cmd_beats_i(mem_req.wr_cmd_beats),
+    .in_valid_i (mem_req.wr_valid),
+    .in_ready_o (mem_rsp.wr_ready),
+    .in_data_i  (mem_req.wr_data),
     .idle_o     (wr_idle),
     .err_o      (wr_err),
     .err_clear_i(err_clear),

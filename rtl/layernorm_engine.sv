@@ -52,7 +52,10 @@ module layernorm_engine
   parameter int unsigned DATA_W     = AXI_DATA_W,
   parameter int unsigned ROW_LEN    = DIM,
   parameter int unsigned ROW_BUFS   = 3,
-  parameter int unsigned DIV_UNROLL = 16
+  parameter int unsigned DIV_UNROLL = 16,
+  // Memory port types: the package's, or the same fields for other DATA_W.
+  parameter type mem_req_t = engine_mem_req_t,
+  parameter type mem_rsp_t = engine_mem_rsp_t
 ) (
   input  logic               clk_i,
   input  logic               rst_ni,
@@ -67,24 +70,41 @@ module layernorm_engine
   input  logic [15:0]        job_tokens_i,      // rows
   output logic               done_o,
 
-  // Reads.
-  output logic               rd_cmd_valid_o,
-  input  logic               rd_cmd_ready_i,
-  output logic [63:0]        rd_cmd_addr_o,
-  output logic [31:0]        rd_cmd_beats_o,
-  input  logic               rd_valid_i,
-  output logic               rd_ready_o,
-  input  logic [DATA_W-1:0]  rd_data_i,
-
-  // Writes.
-  output logic               wr_cmd_valid_o,
-  input  logic               wr_cmd_ready_i,
-  output logic [63:0]        wr_cmd_addr_o,
-  output logic [31:0]        wr_cmd_beats_o,
-  output logic               wr_valid_o,
-  input  logic               wr_ready_i,
-  output logic [DATA_W-1:0]  wr_data_o
+  // Memory port: engine_mem_req_t / engine_mem_rsp_t (edgemoe_cfg_pkg).
+  output mem_req_t mem_req_o,
+  input  mem_rsp_t mem_rsp_i
 );
+
+  ////////////////////////
+  // Memory port fields //
+  ////////////////////////
+
+  logic              rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
+  logic [63:0]       rd_cmd_addr, wr_cmd_addr;
+  logic [31:0]       rd_cmd_beats, wr_cmd_beats;
+  logic              wr_cmd_valid, wr_cmd_ready, wr_valid, wr_ready;
+  logic [DATA_W-1:0] rd_data, wr_data;
+
+  if ($bits(mem_req_t) != 196 + DATA_W || $bits(mem_rsp_t) != 4 + DATA_W) begin : gen_err_mem_t
+    $error("layernorm_engine: mem_req_t/mem_rsp_t do not carry DATA_W = %0d bit beats", DATA_W);
+  end
+
+  assign mem_req_o = '{
+    rd_cmd_valid: rd_cmd_valid,
+    rd_cmd_addr:  rd_cmd_addr,
+    rd_cmd_beats: rd_cmd_beats,
+    rd_ready:     rd_ready,
+    wr_cmd_valid: wr_cmd_valid,
+    wr_cmd_addr:  wr_cmd_addr,
+    wr_cmd_beats: wr_cmd_beats,
+    wr_valid:     wr_valid,
+    wr_data:      wr_data
+  };
+  assign rd_cmd_ready = mem_rsp_i.rd_cmd_ready;
+  assign rd_valid     = mem_rsp_i.rd_valid;
+  assign rd_data      = mem_rsp_i.rd_data;
+  assign wr_cmd_ready = mem_rsp_i.wr_cmd_ready;
+  assign wr_ready     = mem_rsp_i.wr_ready;
 
   //////////////////////
   // Derived geometry //
@@ -136,9 +156,9 @@ module layernorm_engine
   logic gamma_hs, prm_hs, nb_last, sub_last;
 
   assign job_total   = 32'(job_tokens_i) * 32'(RowBeats);
-  assign rd_cmd_hs   = rd_cmd_valid_o & rd_cmd_ready_i;
-  assign rd_hs       = rd_valid_i & rd_ready_o;
-  assign wr_hs       = wr_valid_o & wr_ready_i;
+  assign rd_cmd_hs   = rd_cmd_valid & rd_cmd_ready;
+  assign rd_hs       = rd_valid & rd_ready;
+  assign wr_hs       = wr_valid & wr_ready;
   assign nb_last     = (nb_q == NbW'(NormBeats - 1));
   assign sub_last    = (sub_q == SubW'(PrmPerBeat - 1));
   assign gamma_hs    = rd_hs & (ph_q == RdGamma);
@@ -157,10 +177,10 @@ module layernorm_engine
     .wr_req_i       (1'b1),
     .wr_req_addr_i  (y_addr_q),
     .wr_req_beats_i (total_q),
-    .wr_cmd_valid_o,
-    .wr_cmd_ready_i,
-    .wr_cmd_addr_o,
-    .wr_cmd_beats_o,
+    .wr_cmd_valid_o (wr_cmd_valid),
+    .wr_cmd_ready_i (wr_cmd_ready),
+    .wr_cmd_addr_o  (wr_cmd_addr),
+    .wr_cmd_beats_o (wr_cmd_beats),
     .wr_open_o      (wr_open),
     .wr_fire_i      (wr_hs),
     .wr_cmd_last_i  (1'b0)
@@ -227,20 +247,20 @@ module layernorm_engine
   // Read commands //
   ///////////////////
 
-  assign rd_cmd_valid_o = busy & (cmd_q != RdNone);
+  assign rd_cmd_valid = busy & (cmd_q != RdNone);
   always_comb begin
     unique case (cmd_q)
       RdGamma: begin
-        rd_cmd_addr_o  = gamma_addr_q;
-        rd_cmd_beats_o = 32'(NormBeats);
+        rd_cmd_addr  = gamma_addr_q;
+        rd_cmd_beats = 32'(NormBeats);
       end
       RdBeta: begin
-        rd_cmd_addr_o  = beta_addr_q;
-        rd_cmd_beats_o = 32'(NormBeats);
+        rd_cmd_addr  = beta_addr_q;
+        rd_cmd_beats = 32'(NormBeats);
       end
       default: begin
-        rd_cmd_addr_o  = x_addr_q;
-        rd_cmd_beats_o = total_q;
+        rd_cmd_addr  = x_addr_q;
+        rd_cmd_beats = total_q;
       end
     endcase
   end
@@ -253,7 +273,7 @@ module layernorm_engine
 
   always_ff @(posedge clk_i) begin
     if (gamma_hs) begin
-      gamma_mem[nb_q] <= rd_data_i;
+      gamma_mem[nb_q] <= rd_data;
     end
   end
 
@@ -262,7 +282,7 @@ module layernorm_engine
   logic [DATA_W-1:0]       gamma_beat;
 
   assign gamma_beat = gamma_mem[nb_q];
-  assign prm_valid  = rd_valid_i & (ph_q == RdBeta);
+  assign prm_valid  = rd_valid & (ph_q == RdBeta);
   assign prm_hs     = prm_valid & prm_ready;
 
   always_comb begin
@@ -271,7 +291,7 @@ module layernorm_engine
       prm_data[l*GbW +: GbW] =
           gamma_beat[(int'(sub_q) * int'(LANES) + l) * int'(NormLaneW) +: GbW];
       prm_data[(int'(LANES) + l)*GbW +: GbW] =
-          rd_data_i[(int'(sub_q) * int'(LANES) + l) * int'(NormLaneW) +: GbW];
+          rd_data[(int'(sub_q) * int'(LANES) + l) * int'(NormLaneW) +: GbW];
     end
   end
 
@@ -284,30 +304,30 @@ module layernorm_engine
   logic                   out_valid, out_ready;
   logic [LANES*FeatW-1:0] out_data;
 
-  assign in_valid = rd_valid_i & (ph_q == RdX);
+  assign in_valid = rd_valid & (ph_q == RdX);
 
   always_comb begin
     for (int l = 0; l < int'(LANES); l++) begin
-      in_data[l*FeatW +: FeatW] = rd_data_i[l*FeatLaneW +: FeatW];
+      in_data[l*FeatW +: FeatW] = rd_data[l*FeatLaneW +: FeatW];
     end
   end
 
   always_comb begin
     unique case (ph_q)
-      RdGamma: rd_ready_o = busy;
-      RdBeta:  rd_ready_o = prm_ready & sub_last;
-      RdX:     rd_ready_o = in_ready;
-      default: rd_ready_o = 1'b0;
+      RdGamma: rd_ready = busy;
+      RdBeta:  rd_ready = prm_ready & sub_last;
+      RdX:     rd_ready = in_ready;
+      default: rd_ready = 1'b0;
     endcase
   end
 
   // Output beats only after the write command has been taken.
-  assign wr_valid_o = out_valid & wr_open;
-  assign out_ready  = wr_ready_i & wr_open;
+  assign wr_valid = out_valid & wr_open;
+  assign out_ready  = wr_ready & wr_open;
 
   always_comb begin
     for (int l = 0; l < int'(LANES); l++) begin
-      wr_data_o[l*FeatLaneW +: FeatLaneW] =
+      wr_data[l*FeatLaneW +: FeatLaneW] =
           FeatLaneW'($signed(out_data[l*FeatW +: FeatW]));
     end
   end

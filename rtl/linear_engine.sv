@@ -63,7 +63,10 @@ module linear_engine
   // Read commands outstanding (issued, data not all taken).
   parameter int unsigned DESC_DEPTH = 16,
   // Position-embedding beats buffered (patch mode).
-  parameter int unsigned POS_DEPTH  = 16
+  parameter int unsigned POS_DEPTH  = 16,
+  // Memory port types: the package's, or the same fields for other DATA_W.
+  parameter type mem_req_t = engine_mem_req_t,
+  parameter type mem_rsp_t = engine_mem_rsp_t
 ) (
   input  logic              clk_i,
   input  logic              rst_ni,
@@ -83,22 +86,41 @@ module linear_engine
   input  logic              job_patch_i,
   output logic              done_o,
 
-  output logic              rd_cmd_valid_o,
-  input  logic              rd_cmd_ready_i,
-  output logic [63:0]       rd_cmd_addr_o,
-  output logic [31:0]       rd_cmd_beats_o,
-  input  logic              rd_valid_i,
-  output logic              rd_ready_o,
-  input  logic [DATA_W-1:0] rd_data_i,
-
-  output logic              wr_cmd_valid_o,
-  input  logic              wr_cmd_ready_i,
-  output logic [63:0]       wr_cmd_addr_o,
-  output logic [31:0]       wr_cmd_beats_o,
-  output logic              wr_valid_o,
-  input  logic              wr_ready_i,
-  output logic [DATA_W-1:0] wr_data_o
+  // Memory port: engine_mem_req_t / engine_mem_rsp_t (edgemoe_cfg_pkg).
+  output mem_req_t mem_req_o,
+  input  mem_rsp_t mem_rsp_i
 );
+
+  ////////////////////////
+  // Memory port fields //
+  ////////////////////////
+
+  logic              rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
+  logic [63:0]       rd_cmd_addr, wr_cmd_addr;
+  logic [31:0]       rd_cmd_beats, wr_cmd_beats;
+  logic              wr_cmd_valid, wr_cmd_ready, wr_valid, wr_ready;
+  logic [DATA_W-1:0] rd_data, wr_data;
+
+  if ($bits(mem_req_t) != 196 + DATA_W || $bits(mem_rsp_t) != 4 + DATA_W) begin : gen_err_mem_t
+    $error("linear_engine: mem_req_t/mem_rsp_t do not carry DATA_W = %0d bit beats", DATA_W);
+  end
+
+  assign mem_req_o = '{
+    rd_cmd_valid: rd_cmd_valid,
+    rd_cmd_addr:  rd_cmd_addr,
+    rd_cmd_beats: rd_cmd_beats,
+    rd_ready:     rd_ready,
+    wr_cmd_valid: wr_cmd_valid,
+    wr_cmd_addr:  wr_cmd_addr,
+    wr_cmd_beats: wr_cmd_beats,
+    wr_valid:     wr_valid,
+    wr_data:      wr_data
+  };
+  assign rd_cmd_ready = mem_rsp_i.rd_cmd_ready;
+  assign rd_valid     = mem_rsp_i.rd_valid;
+  assign rd_data      = mem_rsp_i.rd_data;
+  assign wr_cmd_ready = mem_rsp_i.wr_cmd_ready;
+  assign wr_ready     = mem_rsp_i.wr_ready;
 
   //////////////////////
   // Derived geometry //
@@ -212,7 +234,7 @@ module linear_engine
     .row_pitch_i  (row_pitch_q),
     .cmd_valid_o  (cmd_valid),
     .cmd_ready_i  (cmd_ready),
-    .cmd_addr_o   (rd_cmd_addr_o),
+    .cmd_addr_o   (rd_cmd_addr),
     .cmd_beats_o  (cmd_beats),
     .cmd_offset_o (cmd_offset),
     .cmd_weight_o (cmd_weight),
@@ -220,7 +242,7 @@ module linear_engine
     .cmd_pos_o    (cmd_pos)
   );
 
-  assign rd_cmd_beats_o = 32'(cmd_beats);
+  assign rd_cmd_beats = 32'(cmd_beats);
 
   logic            weight_valid, bias_valid, stage_ready;
   logic            feature_valid, feature_ready;
@@ -242,10 +264,10 @@ module linear_engine
     .cmd_pos_i       (cmd_pos),
     .cmd_beats_i     (cmd_beats),
     .cmd_offset_i    (cmd_offset),
-    .rd_cmd_valid_o,
-    .rd_cmd_ready_i,
-    .rd_valid_i,
-    .rd_ready_o,
+    .rd_cmd_valid_o  (rd_cmd_valid),
+    .rd_cmd_ready_i  (rd_cmd_ready),
+    .rd_valid_i      (rd_valid),
+    .rd_ready_o      (rd_ready),
     .weight_valid_o  (weight_valid),
     .bias_valid_o    (bias_valid),
     .stage_ready_i   (stage_ready),
@@ -283,7 +305,7 @@ module linear_engine
     .weight_valid_i (weight_valid),
     .bias_valid_i   (bias_valid),
     .ready_o        (stage_ready),
-    .data_i         (rd_data_i),
+    .data_i         (rd_data),
     .beat_i         (beat),
     .last_i         (beat_last),
     .offset_i       (beat_offset),
@@ -312,7 +334,7 @@ module linear_engine
     .tile_tokens_i   (tile_tokens_q),
     .in_valid_i      (feature_valid),
     .in_ready_o      (feature_ready),
-    .in_data_i       (rd_data_i),
+    .in_data_i       (rd_data),
     .in_offset_i     (beat_offset),
     .out_valid_o     (x_valid),
     .out_ready_i     (x_ready),
@@ -388,14 +410,14 @@ module linear_engine
     .in_data_i   (y_data),
     .pos_valid_i (pos_valid),
     .pos_ready_o (pos_ready),
-    .pos_data_i  (rd_data_i),
+    .pos_data_i  (rd_data),
     .cmd_req_o   (wr_req),
     .cmd_addr_o  (wr_req_addr),
     .cmd_beats_o (wr_req_beats),
     .cmd_open_i  (wr_open),
-    .wr_valid_o,
-    .wr_ready_i,
-    .wr_data_o,
+    .wr_valid_o  (wr_valid),
+    .wr_ready_i  (wr_ready),
+    .wr_data_o   (wr_data),
     .wr_last_o   (wr_last)
   );
 
@@ -413,12 +435,12 @@ module linear_engine
     .wr_req_i       (wr_req),
     .wr_req_addr_i  (wr_req_addr),
     .wr_req_beats_i (wr_req_beats),
-    .wr_cmd_valid_o,
-    .wr_cmd_ready_i,
-    .wr_cmd_addr_o,
-    .wr_cmd_beats_o,
+    .wr_cmd_valid_o (wr_cmd_valid),
+    .wr_cmd_ready_i (wr_cmd_ready),
+    .wr_cmd_addr_o  (wr_cmd_addr),
+    .wr_cmd_beats_o (wr_cmd_beats),
     .wr_open_o      (wr_open),
-    .wr_fire_i      (wr_valid_o & wr_ready_i),
+    .wr_fire_i      (wr_valid & wr_ready),
     .wr_cmd_last_i  (wr_last)
   );
 

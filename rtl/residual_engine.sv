@@ -43,7 +43,10 @@ module residual_engine
   // 32-bit lanes, at least one row.
   parameter int unsigned CHUNK_ROWS = (ROW_LEN * 32 / DATA_W >= 64 ||
                                        ROW_LEN * 32 / DATA_W == 0) ? 1 :
-                                      64 / (ROW_LEN * 32 / DATA_W)
+                                      64 / (ROW_LEN * 32 / DATA_W),
+  // Memory port types: the package's, or the same fields for other DATA_W.
+  parameter type mem_req_t = engine_mem_req_t,
+  parameter type mem_rsp_t = engine_mem_rsp_t
 ) (
   input  logic               clk_i,
   input  logic               rst_ni,
@@ -57,24 +60,41 @@ module residual_engine
   input  logic [15:0]        job_tokens_i,      // rows
   output logic               done_o,
 
-  // Reads.
-  output logic               rd_cmd_valid_o,
-  input  logic               rd_cmd_ready_i,
-  output logic [63:0]        rd_cmd_addr_o,
-  output logic [31:0]        rd_cmd_beats_o,
-  input  logic               rd_valid_i,
-  output logic               rd_ready_o,
-  input  logic [DATA_W-1:0]  rd_data_i,
-
-  // Writes.
-  output logic               wr_cmd_valid_o,
-  input  logic               wr_cmd_ready_i,
-  output logic [63:0]        wr_cmd_addr_o,
-  output logic [31:0]        wr_cmd_beats_o,
-  output logic               wr_valid_o,
-  input  logic               wr_ready_i,
-  output logic [DATA_W-1:0]  wr_data_o
+  // Memory port: engine_mem_req_t / engine_mem_rsp_t (edgemoe_cfg_pkg).
+  output mem_req_t mem_req_o,
+  input  mem_rsp_t mem_rsp_i
 );
+
+  ////////////////////////
+  // Memory port fields //
+  ////////////////////////
+
+  logic              rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
+  logic [63:0]       rd_cmd_addr, wr_cmd_addr;
+  logic [31:0]       rd_cmd_beats, wr_cmd_beats;
+  logic              wr_cmd_valid, wr_cmd_ready, wr_valid, wr_ready;
+  logic [DATA_W-1:0] rd_data, wr_data;
+
+  if ($bits(mem_req_t) != 196 + DATA_W || $bits(mem_rsp_t) != 4 + DATA_W) begin : gen_err_mem_t
+    $error("residual_engine: mem_req_t/mem_rsp_t do not carry DATA_W = %0d bit beats", DATA_W);
+  end
+
+  assign mem_req_o = '{
+    rd_cmd_valid: rd_cmd_valid,
+    rd_cmd_addr:  rd_cmd_addr,
+    rd_cmd_beats: rd_cmd_beats,
+    rd_ready:     rd_ready,
+    wr_cmd_valid: wr_cmd_valid,
+    wr_cmd_addr:  wr_cmd_addr,
+    wr_cmd_beats: wr_cmd_beats,
+    wr_valid:     wr_valid,
+    wr_data:      wr_data
+  };
+  assign rd_cmd_ready = mem_rsp_i.rd_cmd_ready;
+  assign rd_valid     = mem_rsp_i.rd_valid;
+  assign rd_data      = mem_rsp_i.rd_data;
+  assign wr_cmd_ready = mem_rsp_i.wr_cmd_ready;
+  assign wr_ready     = mem_rsp_i.wr_ready;
 
   //////////////////////
   // Derived geometry //
@@ -127,9 +147,9 @@ module residual_engine
   assign cmd_beats      = 32'(cmd_chunk_rows) * 32'(RowBeats);
   assign dat_last_beat  = BeatW'(32'(dat_chunk_rows) * 32'(RowBeats) - 32'd1);
 
-  assign rd_cmd_hs     = rd_cmd_valid_o & rd_cmd_ready_i;
-  assign rd_hs         = rd_valid_i & rd_ready_o;
-  assign wr_hs         = wr_valid_o & wr_ready_i;
+  assign rd_cmd_hs     = rd_cmd_valid & rd_cmd_ready;
+  assign rd_hs         = rd_valid & rd_ready;
+  assign wr_hs         = wr_valid & wr_ready;
   assign dat_chunk_end = rd_hs & (dat_beat_q == dat_last_beat);
   assign out_load      = rd_hs & dat_b_q;
 
@@ -146,10 +166,10 @@ module residual_engine
     .wr_req_i       (1'b1),
     .wr_req_addr_i  (y_addr_q),
     .wr_req_beats_i (total_q),
-    .wr_cmd_valid_o,
-    .wr_cmd_ready_i,
-    .wr_cmd_addr_o,
-    .wr_cmd_beats_o,
+    .wr_cmd_valid_o (wr_cmd_valid),
+    .wr_cmd_ready_i (wr_cmd_ready),
+    .wr_cmd_addr_o  (wr_cmd_addr),
+    .wr_cmd_beats_o (wr_cmd_beats),
     .wr_open_o      (wr_open),
     .wr_fire_i      (wr_hs),
     .wr_cmd_last_i  (1'b0)
@@ -211,9 +231,9 @@ module residual_engine
   // Read commands //
   ///////////////////
 
-  assign rd_cmd_valid_o = busy & (cmd_rows_q != '0);
-  assign rd_cmd_addr_o  = cmd_b_q ? b_addr_q : a_addr_q;
-  assign rd_cmd_beats_o = cmd_beats;
+  assign rd_cmd_valid = busy & (cmd_rows_q != '0);
+  assign rd_cmd_addr  = cmd_b_q ? b_addr_q : a_addr_q;
+  assign rd_cmd_beats = cmd_beats;
 
   ///////////////////////////
   // a buffer and the add  //
@@ -224,7 +244,7 @@ module residual_engine
 
   always_ff @(posedge clk_i) begin
     if (rd_hs && !dat_b_q) begin
-      a_mem[dat_beat_q] <= rd_data_i;
+      a_mem[dat_beat_q] <= rd_data;
     end
   end
 
@@ -235,7 +255,7 @@ module residual_engine
     for (int l = 0; l < int'(LANES); l++) begin
       logic signed [FeatW:0] s;
       s = (FeatW + 1)'($signed(a_beat[l*FeatLaneW +: FeatW])) +
-          (FeatW + 1)'($signed(rd_data_i[l*FeatLaneW +: FeatW]));
+          (FeatW + 1)'($signed(rd_data[l*FeatLaneW +: FeatW]));
       s = (s > SumMax) ? SumMax : (s < SumMin) ? SumMin : s;
       sum[l*FeatLaneW +: FeatLaneW] = FeatLaneW'(s);
     end
@@ -248,8 +268,8 @@ module residual_engine
   end
 
   // a beats are always taken; a b beat when the output register can take it.
-  assign rd_ready_o = busy & (~dat_b_q | ~out_valid_q | wr_hs);
-  assign wr_valid_o = out_valid_q & wr_open;
-  assign wr_data_o  = out_data_q;
+  assign rd_ready = busy & (~dat_b_q | ~out_valid_q | wr_hs);
+  assign wr_valid = out_valid_q & wr_open;
+  assign wr_data  = out_data_q;
 
 endmodule

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -13,9 +15,12 @@ from tb.attention_engine.model import make_qkv
 from tb.mutation import Mutant, build_mutant
 
 TESTS = "tb.attention_engine.attention_engine_tests"
-TOPLEVEL = "attention_engine"
-#: The engine and the units it instantiates.
-SOURCES = rtl_closure(TOPLEVEL)
+#: The engine under its bench top, which unpacks the memory-port structs
+#: (engine_mem_req_t / engine_mem_rsp_t) into the flat ports tb.enginemem drives;
+#: P and DATA_W pass through it.
+TOPLEVEL = "attention_engine_tb"
+#: The bench top, the engine and the units it instantiates.
+SOURCES = rtl_closure(Path(__file__).with_name(f"{TOPLEVEL}.sv"))
 
 
 @pytest.fixture(scope="session")

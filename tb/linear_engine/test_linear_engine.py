@@ -7,14 +7,18 @@ model ``tb.enginemem``, on the unit configurations (tiny and m3vit).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ci.rtl_sources import rtl_closure
 from tb.mutation import Mutant, build_mutant
 
 TESTS = "tb.linear_engine.linear_engine_tests"
-TOPLEVEL = "linear_engine"
-SOURCES = rtl_closure(TOPLEVEL)
+#: The engine under its bench top, which unpacks the memory-port structs
+#: (engine_mem_req_t / engine_mem_rsp_t) into the flat ports tb.enginemem drives.
+TOPLEVEL = "linear_engine_tb"
+SOURCES = rtl_closure(Path(__file__).with_name(f"{TOPLEVEL}.sv"))
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,21 @@
 
 ``layernorm_engine`` (with ``layernorm_unit`` and ``rsqrt_unit``) and
 ``residual_engine``, each behind the Python memory model ``tb.enginemem``, on
-the unit configurations (tiny and m3vit).
+the unit configurations (tiny and m3vit). Each engine is built under its bench
+top (``<engine>_tb.sv`` here), which unpacks the engine's memory-port structs
+into the flat ports ``tb.enginemem`` drives.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from ci.rtl_sources import rtl_closure
+
 TESTS = "tb.rowops.rowops_tests"
+HERE = Path(__file__).parent
 
 
 @pytest.mark.sim
@@ -18,7 +25,9 @@ def test_layernorm_engine(unit_config, sim_builds, seed_report):
     """Reset, back-to-back jobs (1, odd, 2, 0, random, TOKENS tokens) under
     memory stalls, resets mid-job, cycles per job: bit-exact with
     golden.layernorm, nothing written outside the output."""
-    sim = sim_builds("layernorm_engine", unit_config)
+    sim = sim_builds(
+        "layernorm_engine_tb", unit_config, sources=rtl_closure(HERE / "layernorm_engine_tb.sv")
+    )
     sim.run(
         TESTS,
         ["ln_reset_idle", "ln_jobs", "ln_reset_mid_job", "ln_throughput"],
@@ -32,7 +41,9 @@ def test_residual_engine(unit_config, sim_builds, seed_report):
     """Reset, back-to-back jobs with saturating sums both ways under memory
     stalls, resets mid-job, cycles per job: bit-exact with residual_add,
     nothing written outside the output."""
-    sim = sim_builds("residual_engine", unit_config)
+    sim = sim_builds(
+        "residual_engine_tb", unit_config, sources=rtl_closure(HERE / "residual_engine_tb.sv")
+    )
     sim.run(
         TESTS,
         ["res_reset_idle", "res_jobs", "res_reset_mid_job", "res_throughput"],
