@@ -123,7 +123,8 @@ def register_map_from_vitis_header(text: str) -> tuple[Register, ...]:
         if width > 64:
             raise ValueError(f"argument {name}: {width}-bit arguments are not supported")
         lname = name.lower()
-        m = re.search(rf"Data signal of {re.escape(lname)}\s*\n.*?\((Read[^)]*)\)", text)
+        # The comment keeps the C argument's case (xrowDelimiters), the define is upper case.
+        m = re.search(rf"Data signal of {re.escape(lname)}\s*\n.*?\((Read[^)]*)\)", text, re.I)
         access = "ro" if m and m.group(1) == "Read" else "rw"
         regs.append(
             Register(lname, "ptr64" if width > 32 else "u32", int(off, 16), access, "from header")

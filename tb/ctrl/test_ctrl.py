@@ -201,3 +201,16 @@ def test_register_map_from_vitis_header():
     assert (regs["image"].kind, regs["image"].offset, regs["image"].access) == ("ptr64", 0x10, "rw")
     assert (regs["task_id"].kind, regs["task_id"].offset) == ("u32", 0x40)
     assert regs["status"].access == "ro"
+
+
+def test_vitis_header_access_of_a_mixed_case_argument():
+    """Vitis keeps the C name's case in the comments (``outCount``) and upper-cases the
+    defines: a read-only argument is still read as read-only."""
+    header = """
+// 0x10 : Data signal of outCount
+//        bit 31~0 - outCount[31:0] (Read)
+#define XK_CONTROL_ADDR_OUTCOUNT_DATA 0x10
+#define XK_CONTROL_BITS_OUTCOUNT_DATA 32
+"""
+    (reg,) = register_map_from_vitis_header(header)
+    assert (reg.name, reg.access) == ("outcount", "ro")
