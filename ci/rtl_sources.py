@@ -30,6 +30,11 @@ def strip_comments(text: str) -> str:
     return re.sub(r"//[^\n]*", "", text)
 
 
+def declared_modules(text: str) -> list[str]:
+    """The modules an HDL source text declares (comments ignored)."""
+    return _MODULE_RE.findall(strip_comments(text))
+
+
 def rtl_modules() -> tuple[list[Path], dict[str, Path]]:
     """rtl/ files (packages first) and the module -> file map of what they declare."""
     files = sorted(RTL_DIR.glob("*.sv")) + sorted(RTL_DIR.glob("*.v"))

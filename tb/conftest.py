@@ -5,6 +5,9 @@
 --waves             build with tracing and dump build/sim/<config>/<name>-waves/runs/*/dump.vcd
 --sim-seed N        seed of every random choice (ci/regression/plugin.py; default: a
                     fresh one, printed)
+--design TOML       a kernel of one's own (tb/kernel/design.py, docs/your_design.md): the
+                    design tests of tb/kernel run on it, the other tb/kernel tests (which
+                    need our kernel's internals) are deselected
 
 Tests that take a ``sim_config`` argument are parametrised over the chosen
 configurations (default: the per-commit ones); unit benches take ``unit_config``
@@ -42,6 +45,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "golden.config.KERNEL_CONFIGS)",
     )
     group.addoption(
+        "--design",
+        default=None,
+        metavar="TOML",
+        help="the kernel design to run tb/kernel/test_design.py on (docs/your_design.md; "
+        "default: designs/edgemoe_kernel/design.toml); deselects the other tb/kernel tests",
+    )
+    group.addoption(
         "--waves",
         action="store_true",
         default=False,
@@ -70,6 +80,37 @@ def pytest_configure(config: pytest.Config) -> None:
     (raised during collection, pytest would print a traceback per test file)."""
     for option in ("--sim-config", "--kernel-config"):
         _configs(config, (), option)
+    if config.getoption("--design", default=None):
+        _design(config)  # a bad design file is a usage error, before any build
+
+
+_DESIGN = pytest.StashKey()
+KERNEL_DIR = Path(__file__).resolve().parent / "kernel"
+
+
+def _design(config: pytest.Config):
+    """The design of ``--design`` (default: the repository's own), loaded and checked once."""
+    if _DESIGN not in config.stash:
+        from tb.kernel.design import OWN_DESIGN, DesignError, load_design
+
+        try:
+            config.stash[_DESIGN] = load_design(config.getoption("--design") or OWN_DESIGN)
+        except DesignError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    return config.stash[_DESIGN]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --design, the tb/kernel tests that need our kernel's internals are deselected."""
+    if not config.getoption("--design", default=None):
+        return
+    keep, drop = [], []
+    for item in items:
+        ours = KERNEL_DIR in Path(str(item.path)).resolve().parents
+        (drop if ours and "design_stop" not in item.fixturenames else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -104,6 +145,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             for st in program(load_config(name))
         ]
         metafunc.parametrize("kernel_stage", [p[:2] for p in pairs], ids=[p[2] for p in pairs])
+    if "design_stop" in metafunc.fixturenames:
+        # (design, stop_after) pairs: one run per stop_after value the design asks for.
+        from tb.kernel.design import stage_label
+
+        design = _design(metafunc.config)
+        cfg = design.kernel_config()
+        metafunc.parametrize(
+            "design_stop",
+            [(design, stop) for stop in design.stops],
+            ids=[f"{design.name}-{stage_label(cfg, stop)}" for stop in design.stops],
+        )
 
 
 @pytest.fixture(scope="session")

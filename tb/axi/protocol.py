@@ -119,12 +119,13 @@ class _RamWrite(AxiRamWrite):
 
 
 class DmaRam(Memory):
-    """``AxiRam`` on ``m_axi_gmem`` plus error regions (:meth:`add_error_region`)."""
+    """``AxiRam`` on ``m_axi_gmem`` (or the master named by ``prefix``) plus error
+    regions (:meth:`add_error_region`)."""
 
-    def __init__(self, dut, size: int, *, clock=None, reset=None):
+    def __init__(self, dut, size: int, *, clock=None, reset=None, prefix: str = "m_axi_gmem"):
         super().__init__(size)
         self.errors = _ErrorRegions()
-        bus = AxiBus.from_prefix(dut, "m_axi_gmem")
+        bus = AxiBus.from_prefix(dut, prefix)
         kw = dict(reset_active_level=False, mem=self.mem, errors=self.errors)
         clock = dut.clk_i if clock is None else clock  # active-low reset
         reset = dut.rst_ni if reset is None else reset

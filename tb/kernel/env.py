@@ -15,6 +15,11 @@
   also records the cycle each stage ended, so that a run that hangs says which
   stages finished, which one hung and for how long, and what the five AXI
   channels of ``m_axi_gmem`` were doing (:meth:`KernelEnv.hang_report`).
+
+A user's kernel (``tb/kernel/design.py``) runs in the same environment with its
+own port names (``ports``) and the register map of its Vitis header
+(``registers``); arguments its header lacks are not written, and without a
+``status`` register :meth:`KernelEnv.run` returns None.
 """
 
 from __future__ import annotations
@@ -29,11 +34,12 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
 from golden.config import KernelConfig
 from hls.program import program
-from hls.registers import REGISTER_MAP, STOP_ALL, Status
+from hls.registers import REGISTER_MAP, STOP_ALL, Register, Status
 from tb.axi.control import KernelControl, KernelTimeout
 from tb.axi.lite_driver import LiteDriver
 from tb.axi.model import cyclic_pattern
 from tb.axi.protocol import DmaRam
+from tb.kernel.design import VITIS_PORTS, Ports
 from tb.kernel.model import (
     SENTINEL,
     KernelInputs,
@@ -81,10 +87,7 @@ class StageMonitor:
                 raise
 
     def check(self, image: int, idx: int) -> None:
-        stage = self.stages[idx]
-        got = self.env.read_stage(stage, image)
-        fmt = self.env.layout.stage_region(stage, image)[1].fmt
-        compare_stage(stage, image, got, self.expected[image][idx], fmt)
+        self.env.check_stage(self.stages[idx], image, self.expected[image][idx])
 
     def stage_cycles(self) -> list[dict]:
         """Cycles per stage of image 0 (from the previous stage's end, or the start)."""
@@ -109,12 +112,17 @@ class KernelEnv:
         *,
         images: int = 1,
         pause: float = 0.25,
+        ports: Ports = VITIS_PORTS,
+        registers: tuple[Register, ...] = REGISTER_MAP,
     ) -> None:
         self.dut = dut
         self.cfg = cfg
+        self.ports = ports
         self.rng = np.random.default_rng(seed)
         self.layout = Layout(cfg, images)
-        Clock(dut.ap_clk, CLOCK_NS, unit="ns").start()
+        self.clock = getattr(dut, ports.clock)
+        self.reset_n = getattr(dut, ports.reset_n)
+        Clock(self.clock, CLOCK_NS, unit="ns").start()
         #: True on the fast path (DPI-C memory; pauses are the build's PAUSE_PCT).
         self.fast = hasattr(dut, "stage_done_o")
         if self.fast:
@@ -122,20 +130,25 @@ class KernelEnv:
 
             self.ram = DpiMemory(self.layout.size)
         else:
-            self.ram = DmaRam(dut, self.layout.size, clock=dut.ap_clk, reset=dut.ap_rst_n)
+            self.ram = DmaRam(dut, self.layout.size, clock=self.clock, reset=self.reset_n,
+                              prefix=ports.memory)  # fmt: skip
         if pause > 0 and not self.fast:
             self.ram.set_pauses(
                 {ch: cyclic_pattern(self.rng, 997 + 7 * i, pause) for i, ch in enumerate(CHANNELS)}
             )
         if self.fast:  # no Python per cycle between register accesses
-            self.axil = LiteDriver(dut, dut.ap_clk)
+            self.axil = LiteDriver(dut, self.clock)
         else:
-            bus = AxiLiteBus.from_prefix(dut, "s_axi_control")
-            self.axil = AxiLiteMaster(bus, dut.ap_clk, dut.ap_rst_n, reset_active_level=False)
+            bus = AxiLiteBus.from_prefix(dut, ports.control)
+            self.axil = AxiLiteMaster(bus, self.clock, self.reset_n, reset_active_level=False)
             self.axil.write_if.log.setLevel("WARNING")
             self.axil.read_if.log.setLevel("WARNING")
         self.ctl = KernelControl(
-            self.axil, REGISTER_MAP, clock=dut.ap_clk, interrupt=dut.interrupt, period_ns=CLOCK_NS
+            self.axil,
+            registers,
+            clock=self.clock,
+            interrupt=getattr(dut, ports.interrupt),
+            period_ns=CLOCK_NS,
         )
         self.start_cycle = 0
         self.run_wall_s = 0.0
@@ -144,10 +157,10 @@ class KernelEnv:
         return int(cocotb.utils.get_sim_time("ns")) // CLOCK_NS
 
     async def reset(self, cycles: int = 4) -> None:
-        self.dut.ap_rst_n.value = 0
-        await ClockCycles(self.dut.ap_clk, cycles)
-        self.dut.ap_rst_n.value = 1
-        await ClockCycles(self.dut.ap_clk, 2)
+        self.reset_n.value = 0
+        await ClockCycles(self.clock, cycles)
+        self.reset_n.value = 1
+        await ClockCycles(self.clock, 2)
 
     # ---- memory
     def load(self, inputs: KernelInputs) -> None:
@@ -161,6 +174,11 @@ class KernelEnv:
     def read_stage(self, stage, image: int) -> np.ndarray:
         addr, region = self.layout.stage_region(stage, image)
         return region.unpack(self.ram.read(addr, region.nbytes))
+
+    def check_stage(self, stage, image: int, expected: np.ndarray) -> None:
+        """The stage's buffer in memory against ``expected`` (raises StageMismatch)."""
+        fmt = self.layout.stage_region(stage, image)[1].fmt
+        compare_stage(stage, image, self.read_stage(stage, image), expected, fmt)
 
     def check_inputs_untouched(self) -> None:
         for space, blob in self._initial.items():
@@ -187,12 +205,18 @@ class KernelEnv:
         images: int = 1,
         args: dict | None = None,
         timeout_cycles: int | None = None,
-    ) -> Status | int:
-        """Write the arguments, start, wait for ap_done (interrupt), return the status."""
+    ) -> Status | int | None:
+        """Write the arguments, start, wait for ap_done (interrupt), return the status
+        (None when the register map has no ``status``). Arguments the register map
+        lacks are not written, except ``stop_after`` other than STOP_ALL (an error)."""
         last = len(program(self.cfg)) - 1 if stop_after == STOP_ALL else stop_after
         timeout = timeout_cycles or cycle_budget(self.cfg, last, images)
-        values = {**self.layout.pointers(), "task_id": inputs.task, "num_images": images,
-                  "stop_after": stop_after, **(args or {})}  # fmt: skip
+        regs = self.ctl.registers
+        if stop_after != STOP_ALL and "stop_after" not in regs:
+            raise ValueError(f"stop_after={stop_after}: the register map has no stop_after")
+        defaults = {**self.layout.pointers(), "task_id": inputs.task, "num_images": images,
+                    "stop_after": stop_after}  # fmt: skip
+        values = {**{k: v for k, v in defaults.items() if k in regs}, **(args or {})}
         await self.ctl.write_args(**values)
         await self.ctl.enable_interrupts(done=True)
         self.start_cycle = self.cycle()
@@ -204,7 +228,7 @@ class KernelEnv:
             raise KernelTimeout(f"{self.hang_report(images)}\n{exc}") from None
         #: Wall-clock seconds from ap_start to ap_done (the run alone, for speed figures).
         self.run_wall_s = time.monotonic() - wall
-        return await self.ctl.read_status()
+        return await self.ctl.read_status() if "status" in regs else None
 
     def axi_levels(self) -> str:
         """The handshake levels of ``m_axi_gmem``'s five channels right now, e.g.
@@ -213,7 +237,7 @@ class KernelEnv:
         def signal(ch: str, name: str):
             # kernel_fastmem_tb's wires (arvalid), or edgemoe_kernel's Vitis ports
             # (m_axi_gmem_ARVALID)
-            for handle in (f"{ch}{name}", f"m_axi_gmem_{(ch + name).upper()}"):
+            for handle in (f"{ch}{name}", f"{self.ports.memory}_{(ch + name).upper()}"):
                 if hasattr(self.dut, handle):
                     return getattr(self.dut, handle)
             return None
