@@ -141,8 +141,8 @@ def _fail(path: Path, message: str) -> DesignError:
 def _shown(path: Path) -> str:
     """A path as short as it reads well: relative to the working folder when inside it."""
     try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
         return str(path)
 
 
@@ -190,7 +190,8 @@ def _module_text(file: Path, top: str) -> str:
 def _check_top(path: Path, top: str, files: list[Path], ports: Ports) -> None:
     found = {name: f for f in files for name in declared_modules(f.read_text(errors="replace"))}
     if top not in found:
-        raise _fail(path, f"top {top!r} is not declared in any of its {len(files)} files"
+        count = f"{len(files)} file" + ("s" if len(files) != 1 else "")
+        raise _fail(path, f"top {top!r} is not declared in any of its {count}"
                           f"{did_you_mean(top, found)}")  # fmt: skip
     words = {w.lower() for w in re.findall(r"\b\w+\b", _module_text(found[top], top))}
     for port, key in ports.required():
@@ -199,17 +200,21 @@ def _check_top(path: Path, top: str, files: list[Path], ports: Ports) -> None:
                               f"([ports] {key} = {getattr(ports, key)!r})")  # fmt: skip
 
 
-def _registers(path: Path, header: Path, renames: Mapping[str, str]) -> tuple[Register, ...]:
+def _registers(
+    path: Path, header: Path, renames: Mapping[str, str], shown: str
+) -> tuple[Register, ...]:
+    """The header's register map under the bench's names; ``shown``: the header's path
+    as the design file writes it (for messages)."""
     if not header.is_file():
-        raise _fail(path, f"header {_shown(header)} does not exist")
+        raise _fail(path, f"header {shown} does not exist")
     text = header.read_text(errors="replace")
     if not re.search(r"#define\s+\w+_ADDR_AP_CTRL\s+0x0+\b", text):
-        raise _fail(path, f"header {_shown(header)} is not a Vitis ap_ctrl_hs header "
+        raise _fail(path, f"header {shown} is not a Vitis ap_ctrl_hs header "
                           "(no #define ..._ADDR_AP_CTRL 0x00)")  # fmt: skip
     try:
         by_name = {r.name: r for r in register_map_from_vitis_header(text)}
     except ValueError as exc:
-        raise _fail(path, f"header {_shown(header)}: {exc}") from None
+        raise _fail(path, f"header {shown}: {exc}") from None
     known = [n for n, _ in REQUIRED_ARGS + OPTIONAL_ARGS] + list(OPTIONAL_OUTPUTS)
     for role in renames:
         if role not in known:
@@ -223,13 +228,13 @@ def _registers(path: Path, header: Path, renames: Mapping[str, str]) -> tuple[Re
         if reg is None:
             if (role, kind) in OPTIONAL_ARGS and role not in renames:
                 continue
-            raise _fail(path, f"header {_shown(header)} has no register {name!r} "
+            raise _fail(path, f"header {shown} has no register {name!r} "
                               f"({'a 64-bit pointer' if kind == 'ptr64' else '32 bits'}; "
                               f"found: {', '.join(by_name) or 'none'})")  # fmt: skip
         if reg.kind != kind or reg.access != "rw":
             what = f"{reg.bits}-bit {'argument' if reg.access == 'rw' else 'output'}"
             bits = 64 if kind == "ptr64" else 32
-            raise _fail(path, f"header {_shown(header)}: register {name!r} is a {what}; "
+            raise _fail(path, f"header {shown}: register {name!r} is a {what}; "
                               f"{role} must be a {bits}-bit argument")  # fmt: skip
         out.append(dataclasses.replace(reg, name=role))
     for role in OPTIONAL_OUTPUTS:
@@ -237,7 +242,7 @@ def _registers(path: Path, header: Path, renames: Mapping[str, str]) -> tuple[Re
         if reg is not None:
             out.append(dataclasses.replace(reg, name=role))
         elif role in renames:
-            raise _fail(path, f"header {_shown(header)} has no register {renames[role]!r}")
+            raise _fail(path, f"header {shown} has no register {renames[role]!r}")
     return tuple(sorted(out, key=lambda r: r.offset))
 
 
@@ -331,8 +336,9 @@ def load_design(path: str | os.PathLike) -> Design:
     parameters = _table(path, data, "parameters")
     files = _files(path, data["files"])
     _check_top(path, top, files, ports)
-    header = (path.parent / _string(path, data, "header")).resolve()
-    registers = _registers(path, header, renames)
+    header_text = _string(path, data, "header")
+    header = (path.parent / header_text).resolve()
+    registers = _registers(path, header, renames, header_text)
     has_stop_after = any(r.name == "stop_after" for r in registers)
     if has_stop_after and not any(r.name == "scratch" for r in registers):
         raise _fail(path, "the stop_after checks read the scratch buffers, but the header has "

@@ -10,12 +10,17 @@ with one line before anything is built.
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from ci.rtl_sources import rtl_closure
+from hls.program import program
 from hls.registers import REGISTER_MAP, STOP_ALL, stage_index
 from hls.vitis_header import header_name, vitis_header_text
 from tb.axi.control import register_map_from_vitis_header
@@ -106,6 +111,26 @@ def test_own_design_loads():
     ]  # fmt: skip
 
 
+def test_design_with_files_in_toml_and_renamed_registers(tmp_path):
+    """The other forms: the files as a TOML list (relative to the design file), and a
+    header whose arguments have other names, mapped in [registers]."""
+    renamed = [dataclasses.replace(r, name={"image": "img", "status": "err"}.get(r.name, r.name))
+               for r in REGISTER_MAP]  # fmt: skip
+    (tmp_path / "k_hw.h").write_text(vitis_header_text("k", renamed))
+    files = [os.path.relpath(f, tmp_path) for f in rtl_closure("edgemoe_kernel")]
+    design_file = tmp_path / "design.toml"
+    design_file.write_text(
+        f'top = "edgemoe_kernel"\nfiles = {json.dumps(files)}\nheader = "k_hw.h"\n'
+        'config = "tiny_dense"\n[registers]\nimage = "img"\nstatus = "err"\n'
+    )
+    design = load_design(design_file)
+    assert list(design.files) == rtl_closure("edgemoe_kernel")
+    regs = {r.name: r for r in design.registers}
+    assert set(regs) == {r.name for r in REGISTER_MAP}
+    assert (regs["image"].offset, regs["status"].access) == (0x10, "ro")
+    assert design.stops == tuple(range(len(program(design.kernel_config()))))
+
+
 # ---- a bad design file: one line, before any build
 def _write_design(tmp_path: Path, *, files: str | None = None, header: str | None = None,
                   extra: str = "", **keys: str | None) -> Path:  # fmt: skip
@@ -135,7 +160,7 @@ BAD_DESIGNS = {
     "missing_file": (dict(files="../../rtl/edgemoe_kernel.sv\n\n# a comment\nrtl/nope.sv\n"),
                      "files.f line 4: rtl/nope.sv does not exist"),
     "top_not_found": (dict(files="../../rtl/ctrl_regs.sv\n"),
-                      "top 'edgemoe_kernel' is not declared in any of its 1 files"),
+                      "top 'edgemoe_kernel' is not declared in any of its 1 file"),
     "top_misspelt": (dict(top="edgemoe_kernal"),
                      "top 'edgemoe_kernal' is not declared in any of its 43 files; did you "
                      "mean 'edgemoe_kernel'?"),
@@ -153,6 +178,11 @@ BAD_DESIGNS = {
     "wrong_port": (dict(extra='[ports]\nmemory = "m_axi_gmem0"\n'),
                    "has no port 'm_axi_gmem0_AWVALID' ([ports] memory = 'm_axi_gmem0')"),
     "bad_toml": (dict(extra="stages = [\n"), "not valid TOML: "),
+    "unknown_register_role": (dict(extra='[registers]\nimages = "img"\n'),
+                              "[registers] images: not an argument of the bench; did you "
+                              "mean 'image' or 'num_images'?"),
+    "renamed_register_absent": (dict(extra='[registers]\nimage = "img"\n'),
+                                "has no register 'img' (a 64-bit pointer; found: image, "),
 }  # fmt: skip
 
 
