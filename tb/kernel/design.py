@@ -385,9 +385,11 @@ def describe(design: Design) -> str:
     else:
         checks = "one full run: the header has no stop_after, so only the final output is checked"
     runs = ", ".join(stage_label(cfg, s) for s in design.stops)
+    names = ", ".join(f"{i} {stage_label(cfg, i)}" for i in range(len(stop_after_stages(cfg))))
     head = (f"design {design.name}: top {design.top}, {len(design.files)} files, "
             f"config {design.config}")  # fmt: skip
-    return "\n".join([head, f"registers: {regs}", f"checks: {checks}", f"runs: {runs}"])
+    lines = [head, f"registers: {regs}", f"checks: {checks}", f"runs: {runs}"]
+    return "\n".join([*lines, f"stop_after values of {cfg.name}: {names}"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -261,7 +261,10 @@ class KernelEnv:
         now = self.cycle() - self.start_cycle
         stages = program(self.cfg)
         monitor = getattr(self, "monitor", None)
-        seen = monitor.seen if monitor is not None else []
+        if monitor is None:  # a design without stage signals: progress is not visible
+            return (f"kernel hung after {now} cycles (no stage monitor: which stage hung is "
+                    f"not known); {self.axi_levels()}")  # fmt: skip
+        seen = monitor.seen
         if seen:
             image, idx, cyc = seen[-1]
             last = stages[idx]

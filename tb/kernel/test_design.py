@@ -28,6 +28,7 @@ from tb.kernel.design import (
     OWN_DESIGN,
     DesignError,
     load_design,
+    main,
     own_design_files,
     stage_label,
 )
@@ -129,6 +130,22 @@ def test_design_with_files_in_toml_and_renamed_registers(tmp_path):
     assert set(regs) == {r.name for r in REGISTER_MAP}
     assert (regs["image"].offset, regs["status"].access) == (0x10, "ro")
     assert design.stops == tuple(range(len(program(design.kernel_config()))))
+
+
+def test_check_command_says_what_runs(tmp_path, capsys):
+    """``python -m tb.kernel.design check``: the runs, and plainly when only the final
+    output can be checked; a bad file is one line on stderr and exit code 1."""
+    assert main(["check", str(OWN_DESIGN)]) == 0
+    out = capsys.readouterr().out
+    assert "checks: 4 stop_after run(s)" in out and "runs: patch_embed, layer0.attn," in out
+    no_stop = _write_design(tmp_path, header=_header_without("stop_after"))
+    assert main(["check", str(no_stop)]) == 0
+    out = capsys.readouterr().out
+    assert "the header has no stop_after, so only the final output is checked" in out, out
+    assert "runs: all\n" in out, out
+    assert main(["check", str(tmp_path / "nope.toml")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith("nope.toml does not exist"), err
 
 
 # ---- a bad design file: one line, before any build
