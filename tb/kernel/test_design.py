@@ -214,14 +214,19 @@ def test_bad_design_is_one_clear_line(case, tmp_path):
     assert want in text, text
 
 
+def _collect(design: Path) -> subprocess.CompletedProcess:
+    """``pytest --collect-only tb/kernel --design=<design>`` in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         "--report-dir", "", "tb/kernel", f"--design={design}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
 def test_a_bad_design_stops_pytest_before_any_build(tmp_path):
     """``pytest tb/kernel --design bad.toml``: exit code 4 and the fault alone, one line."""
     path = _write_design(tmp_path, files="../../rtl/edgemoe_kernel.sv\nrtl/nope.sv\n")
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-         "--report-dir", "", "tb/kernel", f"--design={path}"],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    proc = _collect(path)
     out = (proc.stdout + proc.stderr).strip().splitlines()
     assert proc.returncode == pytest.ExitCode.USAGE_ERROR, out
     assert len(out) == 1 and out[0].startswith("ERROR: design "), out
@@ -231,12 +236,7 @@ def test_a_bad_design_stops_pytest_before_any_build(tmp_path):
 def test_design_option_selects_only_the_design_runs(tmp_path):
     """``pytest tb/kernel --design ...`` collects one run per stop_after value of the
     design and nothing of the kernel bench that needs our kernel's internals."""
-    path = _write_design(tmp_path, extra='stages = ["layer0.q", "all"]\n')
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-         "--report-dir", "", "tb/kernel", f"--design={path}"],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    proc = _collect(_write_design(tmp_path, extra='stages = ["layer0.q", "all"]\n'))
     ids = [line for line in proc.stdout.splitlines() if "::" in line]
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert ids == [
