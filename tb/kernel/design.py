@@ -125,11 +125,6 @@ class Design:
     def has_stop_after(self) -> bool:
         return any(r.name == "stop_after" for r in self.registers)
 
-    @property
-    def build_name(self) -> str:
-        """The build folder's name (``build/sim/<config>/design-<name>/``)."""
-        return f"design-{self.name}"
-
     def kernel_config(self) -> KernelConfig:
         return load_config(self.config)
 
