@@ -10,6 +10,10 @@
   ``engine_mem_rsp_t``, packed structs of ``AXI_DATA_W``-bit beats; see
   :func:`engine_mem_typedefs`), the one definition every engine and the kernel
   use;
+* the AXI4 master port ``m_axi_gmem`` as packed structs (per-channel
+  ``axi_aw_chan_t`` .. ``axi_r_chan_t`` and the ``axi_req_t`` / ``axi_rsp_t``
+  bundles, in the style of pulp-platform/axi's ``typedef.svh``; see
+  :func:`axi_typedefs`), which the DMA masters and the kernel use;
 * one ``$readmemh`` file per ROM (``ROMS``), named in the package as
   ``<TABLE>_ROM_FILE``.
 
@@ -41,7 +45,7 @@ from golden.layernorm import eps_raw
 from hls.program import sv_package_lines
 from hls.registers import sv_localparams
 
-__all__ = ["PACKAGE_NAME", "ROMS", "GeneratedFiles", "generate", "package_text", "rom_hex_text"]
+__all__ = ["AXI_CHANNELS", "PACKAGE_NAME", "ROMS", "GeneratedFiles", "generate", "package_text", "rom_hex_text"]
 
 PACKAGE_NAME = "edgemoe_cfg_pkg"
 
@@ -124,6 +128,78 @@ def engine_mem_typedefs() -> list[str]:
     ]
 
 
+# --- AXI4 master port (m_axi_gmem) --------------------------------------------
+
+#: Widths of the AXI4 master port that the configuration does not choose: 64-bit
+#: byte addresses and one ID bit, as Vitis HLS builds an m_axi port by default;
+#: AxLEN is AXI4's 8 bits. The data width is the configuration's axi_data_width,
+#: the strobe one bit per data byte.
+AXI_ADDR_W = 64
+AXI_ID_W = 1
+AXI_LEN_W = 8
+
+#: The address channels' fields (AW and AR alike).
+_ADDRESS_CHANNEL = [
+    ("id", "axi_id_t"), ("addr", "axi_addr_t"), ("len", "axi_len_t"), ("size", "logic [2:0]"),
+    ("burst", "logic [1:0]"), ("lock", "logic"), ("cache", "logic [3:0]"),
+    ("prot", "logic [2:0]"), ("qos", "logic [3:0]"), ("region", "logic [3:0]"),
+]  # fmt: skip
+
+#: Fields of each channel struct, most significant first (the order of
+#: pulp-platform/axi's typedef.svh, without ATOP and USER): (name, SV type).
+AXI_CHANNELS: dict[str, list[tuple[str, str]]] = {
+    "aw": _ADDRESS_CHANNEL,
+    "w": [("data", "axi_data_t"), ("strb", "axi_strb_t"), ("last", "logic")],
+    "b": [("id", "axi_id_t"), ("resp", "logic [1:0]")],
+    "ar": _ADDRESS_CHANNEL,
+    "r": [("id", "axi_id_t"), ("data", "axi_data_t"), ("resp", "logic [1:0]"), ("last", "logic")],
+}  # fmt: skip
+
+#: The request (what the master drives) and response (what it receives) bundles.
+AXI_BUNDLES: dict[str, list[tuple[str, str]]] = {
+    "axi_req_t": [("aw", "axi_aw_chan_t"), ("aw_valid", "logic"), ("w", "axi_w_chan_t"),
+                  ("w_valid", "logic"), ("b_ready", "logic"), ("ar", "axi_ar_chan_t"),
+                  ("ar_valid", "logic"), ("r_ready", "logic")],
+    "axi_rsp_t": [("aw_ready", "logic"), ("ar_ready", "logic"), ("w_ready", "logic"),
+                  ("b_valid", "logic"), ("b", "axi_b_chan_t"), ("r_valid", "logic"),
+                  ("r", "axi_r_chan_t")],
+}  # fmt: skip
+
+
+def _sv_struct(name: str, members: list[tuple[str, str]]) -> list[str]:
+    pad = max(len(sv_type) for _, sv_type in members)
+    body = [f"    {sv_type:<{pad}} {member};\n" for member, sv_type in members]
+    return ["  typedef struct packed {\n", *body, f"  }} {name};\n"]
+
+
+def axi_typedefs(cfg: KernelConfig) -> list[str]:
+    """The AXI4 master port m_axi_gmem as packed structs: its widths
+    (``AXI_ADDR_W``, ``AXI_ID_W``, ``AXI_LEN_W``, ``AXI_STRB_W``; ``AXI_DATA_W``
+    is a size of the configuration), one struct per channel
+    (``axi_<ch>_chan_t``, :data:`AXI_CHANNELS`) and the request/response
+    bundles ``axi_req_t`` / ``axi_rsp_t`` (:data:`AXI_BUNDLES`). Handshake
+    signals live in the bundles, payloads in the channel structs, as in
+    pulp-platform/axi. The flat Vitis names (``m_axi_gmem_*``) are mapped onto
+    these once, in rtl/axi_gmem_flat.sv."""
+    lines = [
+        "  // AXI4 master port m_axi_gmem: widths, channel structs, request/response.\n",
+        _int("AXI_ADDR_W", AXI_ADDR_W, "m_axi_gmem byte address bits"),
+        _int("AXI_ID_W", AXI_ID_W, "m_axi_gmem ID bits"),
+        _int("AXI_LEN_W", AXI_LEN_W, "AxLEN bits (AXI4: up to 256 beats)"),
+        _int("AXI_STRB_W", cfg.axi_data_width // 8, "WSTRB bits: one per data byte"),
+        "  typedef logic [AXI_ADDR_W-1:0] axi_addr_t;\n",
+        "  typedef logic [AXI_ID_W-1:0]   axi_id_t;\n",
+        "  typedef logic [AXI_LEN_W-1:0]  axi_len_t;\n",
+        "  typedef logic [AXI_DATA_W-1:0] axi_data_t;\n",
+        "  typedef logic [AXI_STRB_W-1:0] axi_strb_t;\n",
+    ]
+    for channel, members in AXI_CHANNELS.items():
+        lines += _sv_struct(f"axi_{channel}_chan_t", members)
+    for bundle, members in AXI_BUNDLES.items():
+        lines += _sv_struct(bundle, members)
+    return lines
+
+
 def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
     lines = [_int(name, getattr(cfg, attr), attr) for name, attr in _SIZES.items()]
     lines += [
@@ -168,6 +244,7 @@ def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
     lines += sv_localparams(cfg)  # s_axi_control map (hls/registers.py)
     lines += sv_package_lines(cfg)  # the stage program (hls/program.py)
     lines += engine_mem_typedefs()
+    lines += axi_typedefs(cfg)  # m_axi_gmem (axi_typedefs)
     return lines
 
 
