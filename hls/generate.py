@@ -45,7 +45,16 @@ from golden.layernorm import eps_raw
 from hls.program import sv_package_lines
 from hls.registers import sv_localparams
 
-__all__ = ["AXI_CHANNELS", "PACKAGE_NAME", "ROMS", "GeneratedFiles", "generate", "package_text", "rom_hex_text"]
+__all__ = [
+    "AXI_BUNDLES",
+    "AXI_CHANNELS",
+    "PACKAGE_NAME",
+    "ROMS",
+    "GeneratedFiles",
+    "generate",
+    "package_text",
+    "rom_hex_text",
+]
 
 PACKAGE_NAME = "edgemoe_cfg_pkg"
 

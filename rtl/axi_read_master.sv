@@ -2,8 +2,10 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // AXI4 read DMA: a command stream of (byte address, length in beats) in, a
-// stream of DATA_W-bit beats out, through an AXI4 master port named as Vitis
-// HLS names it (m_axi_gmem_*).
+// stream of DATA_W-bit beats out, through an AXI4 master port: axi_req_o /
+// axi_rsp_i (axi_req_t / axi_rsp_t of the package, hls/generate.py), of which
+// it drives AR and RREADY only (AW, W and BREADY stay 0; rtl/axi_dma.sv joins
+// it with the write master on one port).
 //
 // Bursts (axi_burst_planner): every command is cut into INCR bursts of
 // full-width beats (ARSIZE = log2(DATA_W/8)) of at most 256 beats that never
@@ -31,10 +33,11 @@ module axi_read_master
   import edgemoe_cfg_pkg::*;
 #(
   parameter int unsigned DATA_W          = AXI_DATA_W,
-  parameter int unsigned ADDR_W          = 64,
-  parameter int unsigned ID_W            = 1,
+  parameter int unsigned ADDR_W          = AXI_ADDR_W,
   parameter int unsigned LEN_W           = 32,  // width of cmd_beats_i
-  parameter int unsigned MAX_OUTSTANDING = 4
+  parameter int unsigned MAX_OUTSTANDING = 4,
+  parameter type         req_t           = axi_req_t,
+  parameter type         rsp_t           = axi_rsp_t
 ) (
   input  logic              clk_i,
   input  logic              rst_ni,
@@ -56,26 +59,9 @@ module axi_read_master
   output logic [1:0]        err_o,
   input  logic              err_clear_i,
 
-  // AXI4 master: read address channel.
-  output logic              m_axi_gmem_ARVALID,
-  input  logic              m_axi_gmem_ARREADY,
-  output logic [ADDR_W-1:0] m_axi_gmem_ARADDR,
-  output logic [ID_W-1:0]   m_axi_gmem_ARID,
-  output logic [7:0]        m_axi_gmem_ARLEN,
-  output logic [2:0]        m_axi_gmem_ARSIZE,
-  output logic [1:0]        m_axi_gmem_ARBURST,
-  output logic              m_axi_gmem_ARLOCK,
-  output logic [3:0]        m_axi_gmem_ARCACHE,
-  output logic [2:0]        m_axi_gmem_ARPROT,
-  output logic [3:0]        m_axi_gmem_ARQOS,
-  output logic [3:0]        m_axi_gmem_ARREGION,
-  // AXI4 master: read data channel.
-  input  logic              m_axi_gmem_RVALID,
-  output logic              m_axi_gmem_RREADY,
-  input  logic [DATA_W-1:0] m_axi_gmem_RDATA,
-  input  logic              m_axi_gmem_RLAST,
-  input  logic [ID_W-1:0]   m_axi_gmem_RID,
-  input  logic [1:0]        m_axi_gmem_RRESP
+  // AXI4 master port (AR and R).
+  output req_t              axi_req_o,
+  input  rsp_t              axi_rsp_i
 );
 
   //////////////
@@ -85,16 +71,23 @@ module axi_read_master
   localparam int unsigned OffW = $clog2(DATA_W / 8);
   localparam int unsigned PtrW = (MAX_OUTSTANDING > 1) ? $clog2(MAX_OUTSTANDING) : 1;
 
+  if ($bits(axi_rsp_i.r.data) != DATA_W || $bits(axi_req_o.ar.addr) != ADDR_W) begin : gen_err_axi_t
+    $error("axi_read_master: axi_req_t/axi_rsp_t do not carry DATA_W = %0d, ADDR_W = %0d",
+           DATA_W, ADDR_W);
+  end
+
   ///////////////////////
   // Command splitting //
   ///////////////////////
 
-  logic ar_hs, ar_last;
-  logic r_hs, r_done;
+  logic              ar_valid, ar_hs, ar_last;
+  logic [ADDR_W-1:0] ar_addr;
+  logic [7:0]        ar_len;
+  logic              r_hs, r_done;
 
-  assign ar_hs  = m_axi_gmem_ARVALID && m_axi_gmem_ARREADY;
-  assign r_hs   = m_axi_gmem_RVALID && m_axi_gmem_RREADY;
-  assign r_done = r_hs && m_axi_gmem_RLAST;
+  assign ar_hs  = ar_valid && axi_rsp_i.ar_ready;
+  assign r_hs   = axi_rsp_i.r_valid && out_ready_i;
+  assign r_done = r_hs && axi_rsp_i.r.last;
 
   axi_burst_planner #(
     .DATA_W         (DATA_W),
@@ -108,14 +101,14 @@ module axi_read_master
     .cmd_ready_o,
     .cmd_addr_i,
     .cmd_beats_i,
-    .burst_valid_o(m_axi_gmem_ARVALID),
-    .burst_ready_i(m_axi_gmem_ARREADY),
-    .burst_addr_o (m_axi_gmem_ARADDR),
-    .burst_len_o  (m_axi_gmem_ARLEN),
+    .burst_valid_o(ar_valid),
+    .burst_ready_i(axi_rsp_i.ar_ready),
+    .burst_addr_o (ar_addr),
+    .burst_len_o  (ar_len),
     .burst_last_o (ar_last),
     .done_i       (r_done),
     .resp_valid_i (r_hs),
-    .resp_i       (m_axi_gmem_RRESP),
+    .resp_i       (axi_rsp_i.r.resp),
     .idle_o,
     .err_o,
     .err_clear_i
@@ -152,21 +145,23 @@ module axi_read_master
   // Outputs //
   /////////////
 
-  assign m_axi_gmem_ARID     = '0;
-  assign m_axi_gmem_ARSIZE   = 3'(OffW);
-  assign m_axi_gmem_ARBURST  = 2'b01;  // INCR
-  assign m_axi_gmem_ARLOCK   = 1'b0;
-  assign m_axi_gmem_ARCACHE  = 4'b0011;  // normal, non-cacheable, bufferable (Vitis default)
-  assign m_axi_gmem_ARPROT   = 3'b000;
-  assign m_axi_gmem_ARQOS    = 4'd0;
-  assign m_axi_gmem_ARREGION = 4'd0;
+  always_comb begin
+    axi_req_o          = '0;  // AW, W, BREADY: the write master's
+    axi_req_o.ar_valid = ar_valid;
+    // INCR bursts of full-width beats; cache 4'b0011: normal, non-cacheable,
+    // bufferable (the Vitis default); ID, lock, prot, QoS and region 0.
+    axi_req_o.ar       = '{addr: ar_addr, len: ar_len, size: 3'(OffW), burst: 2'b01,
+                           cache: 4'b0011, default: '0};
+    axi_req_o.r_ready  = out_ready_i;
+  end
 
-  assign m_axi_gmem_RREADY = out_ready_i;
-  assign out_valid_o       = m_axi_gmem_RVALID;
-  assign out_data_o        = m_axi_gmem_RDATA;
-  assign out_last_o        = m_axi_gmem_RLAST && last_q[rptr_q];
+  assign out_valid_o = axi_rsp_i.r_valid;
+  assign out_data_o  = axi_rsp_i.r.data;
+  assign out_last_o  = axi_rsp_i.r.last && last_q[rptr_q];
 
-  logic unused_rid;
-  assign unused_rid = ^m_axi_gmem_RID;
+  // Unused: the write channels' responses and the R ID (always 0).
+  logic unused_rsp;
+  assign unused_rsp = ^{axi_rsp_i.aw_ready, axi_rsp_i.w_ready, axi_rsp_i.b_valid, axi_rsp_i.b,
+                        axi_rsp_i.r.id};
 
 endmodule : axi_read_master

@@ -2,8 +2,10 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // AXI4 write DMA: a command stream of (byte address, length in beats) and a
-// stream of DATA_W-bit beats in, through an AXI4 master port named as Vitis
-// HLS names it (m_axi_gmem_*).
+// stream of DATA_W-bit beats in, through an AXI4 master port: axi_req_o /
+// axi_rsp_i (axi_req_t / axi_rsp_t of the package, hls/generate.py), of which
+// it drives AW, W and BREADY only (AR and RREADY stay 0; rtl/axi_dma.sv joins
+// it with the read master on one port).
 //
 // Bursts (axi_burst_planner): every command is cut into INCR bursts of
 // full-width beats (AWSIZE = log2(DATA_W/8), WSTRB all ones) of at most 256
@@ -31,10 +33,11 @@ module axi_write_master
   import edgemoe_cfg_pkg::*;
 #(
   parameter int unsigned DATA_W          = AXI_DATA_W,
-  parameter int unsigned ADDR_W          = 64,
-  parameter int unsigned ID_W            = 1,
+  parameter int unsigned ADDR_W          = AXI_ADDR_W,
   parameter int unsigned LEN_W           = 32,  // width of cmd_beats_i
-  parameter int unsigned MAX_OUTSTANDING = 4
+  parameter int unsigned MAX_OUTSTANDING = 4,
+  parameter type         req_t           = axi_req_t,
+  parameter type         rsp_t           = axi_rsp_t
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -55,30 +58,9 @@ module axi_write_master
   output logic [1:0]          err_o,
   input  logic                err_clear_i,
 
-  // AXI4 master: write address channel.
-  output logic                m_axi_gmem_AWVALID,
-  input  logic                m_axi_gmem_AWREADY,
-  output logic [ADDR_W-1:0]   m_axi_gmem_AWADDR,
-  output logic [ID_W-1:0]     m_axi_gmem_AWID,
-  output logic [7:0]          m_axi_gmem_AWLEN,
-  output logic [2:0]          m_axi_gmem_AWSIZE,
-  output logic [1:0]          m_axi_gmem_AWBURST,
-  output logic                m_axi_gmem_AWLOCK,
-  output logic [3:0]          m_axi_gmem_AWCACHE,
-  output logic [2:0]          m_axi_gmem_AWPROT,
-  output logic [3:0]          m_axi_gmem_AWQOS,
-  output logic [3:0]          m_axi_gmem_AWREGION,
-  // AXI4 master: write data channel.
-  output logic                m_axi_gmem_WVALID,
-  input  logic                m_axi_gmem_WREADY,
-  output logic [DATA_W-1:0]   m_axi_gmem_WDATA,
-  output logic [DATA_W/8-1:0] m_axi_gmem_WSTRB,
-  output logic                m_axi_gmem_WLAST,
-  // AXI4 master: write response channel.
-  input  logic                m_axi_gmem_BVALID,
-  output logic                m_axi_gmem_BREADY,
-  input  logic [ID_W-1:0]     m_axi_gmem_BID,
-  input  logic [1:0]          m_axi_gmem_BRESP
+  // AXI4 master port (AW, W and B).
+  output req_t                axi_req_o,
+  input  rsp_t                axi_rsp_i
 );
 
   //////////////
@@ -89,15 +71,22 @@ module axi_write_master
   localparam int unsigned OutW = $clog2(MAX_OUTSTANDING + 1);
   localparam int unsigned PtrW = (MAX_OUTSTANDING > 1) ? $clog2(MAX_OUTSTANDING) : 1;
 
+  if ($bits(axi_req_o.w.data) != DATA_W || $bits(axi_req_o.aw.addr) != ADDR_W) begin : gen_err_axi_t
+    $error("axi_write_master: axi_req_t/axi_rsp_t do not carry DATA_W = %0d, ADDR_W = %0d",
+           DATA_W, ADDR_W);
+  end
+
   ///////////////////////
   // Command splitting //
   ///////////////////////
 
-  logic aw_hs, w_hs, w_done, b_hs;
-  logic unused_aw_last;
+  logic              aw_valid, aw_hs, w_valid, w_last, w_hs, w_done, b_hs;
+  logic [ADDR_W-1:0] aw_addr;
+  logic [7:0]        aw_len;
+  logic              unused_aw_last;
 
-  assign aw_hs = m_axi_gmem_AWVALID && m_axi_gmem_AWREADY;
-  assign b_hs  = m_axi_gmem_BVALID && m_axi_gmem_BREADY;
+  assign aw_hs = aw_valid && axi_rsp_i.aw_ready;
+  assign b_hs  = axi_rsp_i.b_valid;  // BREADY is always high
 
   axi_burst_planner #(
     .DATA_W         (DATA_W),
@@ -111,14 +100,14 @@ module axi_write_master
     .cmd_ready_o,
     .cmd_addr_i,
     .cmd_beats_i,
-    .burst_valid_o(m_axi_gmem_AWVALID),
-    .burst_ready_i(m_axi_gmem_AWREADY),
-    .burst_addr_o (m_axi_gmem_AWADDR),
-    .burst_len_o  (m_axi_gmem_AWLEN),
+    .burst_valid_o(aw_valid),
+    .burst_ready_i(axi_rsp_i.aw_ready),
+    .burst_addr_o (aw_addr),
+    .burst_len_o  (aw_len),
     .burst_last_o (unused_aw_last),
     .done_i       (b_hs),
     .resp_valid_i (b_hs),
-    .resp_i       (m_axi_gmem_BRESP),
+    .resp_i       (axi_rsp_i.b.resp),
     .idle_o,
     .err_o,
     .err_clear_i
@@ -139,8 +128,10 @@ module axi_write_master
   endfunction
 
   assign w_open = (wcount_q != '0);
-  assign w_hs   = m_axi_gmem_WVALID && m_axi_gmem_WREADY;
-  assign w_done = w_hs && m_axi_gmem_WLAST;
+  assign w_valid = in_valid_i && w_open;
+  assign w_last  = (wbeat_q == wlen_q[rptr_q]);
+  assign w_hs    = w_valid && axi_rsp_i.w_ready;
+  assign w_done  = w_hs && w_last;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -170,7 +161,7 @@ module axi_write_master
 
   always_ff @(posedge clk_i) begin
     if (aw_hs) begin
-      wlen_q[wptr_q] <= m_axi_gmem_AWLEN;
+      wlen_q[wptr_q] <= aw_len;
     end
   end
 
@@ -178,24 +169,22 @@ module axi_write_master
   // Outputs //
   /////////////
 
-  assign m_axi_gmem_AWID     = '0;
-  assign m_axi_gmem_AWSIZE   = 3'(OffW);
-  assign m_axi_gmem_AWBURST  = 2'b01;  // INCR
-  assign m_axi_gmem_AWLOCK   = 1'b0;
-  assign m_axi_gmem_AWCACHE  = 4'b0011;  // normal, non-cacheable, bufferable (Vitis default)
-  assign m_axi_gmem_AWPROT   = 3'b000;
-  assign m_axi_gmem_AWQOS    = 4'd0;
-  assign m_axi_gmem_AWREGION = 4'd0;
+  always_comb begin
+    axi_req_o          = '0;  // AR, RREADY: the read master's
+    axi_req_o.aw_valid = aw_valid;
+    // INCR bursts of full-width beats; cache 4'b0011: normal, non-cacheable,
+    // bufferable (the Vitis default); ID, lock, prot, QoS and region 0.
+    axi_req_o.aw       = '{addr: aw_addr, len: aw_len, size: 3'(OffW), burst: 2'b01,
+                           cache: 4'b0011, default: '0};
+    axi_req_o.w_valid  = w_valid;
+    axi_req_o.w        = '{data: in_data_i, strb: '1, last: w_last};
+    axi_req_o.b_ready  = 1'b1;
+  end
 
-  assign m_axi_gmem_WVALID = in_valid_i && w_open;
-  assign m_axi_gmem_WDATA  = in_data_i;
-  assign m_axi_gmem_WSTRB  = '1;
-  assign m_axi_gmem_WLAST  = (wbeat_q == wlen_q[rptr_q]);
-  assign in_ready_o        = m_axi_gmem_WREADY && w_open;
+  assign in_ready_o = axi_rsp_i.w_ready && w_open;
 
-  assign m_axi_gmem_BREADY = 1'b1;
-
-  logic unused_bid;
-  assign unused_bid = ^m_axi_gmem_BID;
+  // Unused: the read channels' responses and the B ID (always 0).
+  logic unused_rsp;
+  assign unused_rsp = ^{axi_rsp_i.ar_ready, axi_rsp_i.r_valid, axi_rsp_i.r, axi_rsp_i.b.id};
 
 endmodule : axi_write_master

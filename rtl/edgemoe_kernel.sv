@@ -4,20 +4,17 @@
 // The Edge-MoE kernel top level, with the interface a Vitis HLS kernel has:
 //   ap_clk, ap_rst_n, interrupt;
 //   s_axi_control  AXI4-Lite slave, ap_ctrl_hs layout (ctrl_regs, hls/registers.py);
-//   m_axi_gmem     one AXI4 master: reads (axi_read_master) and writes
-//                  (axi_write_master), INCR bursts <= 256 beats that never cross
-//                  4 KiB, several reads outstanding, AXI_DATA_W-bit data.
+//   m_axi_gmem     one AXI4 master (axi_dma: axi_read_master, axi_write_master),
+//                  INCR bursts <= 256 beats that never cross 4 KiB, several
+//                  reads outstanding, AXI_DATA_W-bit data.
 //
 // Inside: kernel_sequencer walks the generated stage program (hls/program.py)
-// and hands one job at a time to an engine; the engine that runs owns the two
-// memory masters through engine_mem_mux (the others see no handshakes). Every
-// engine's memory port is one engine_mem_req_t / engine_mem_rsp_t pair of the
-// package; the flat Vitis names exist only on this module's boundary. Which engine runs an op is
-// the package's generated map (hls/program.py OP_ENGINE: OP_ENGINE, ENGINE_OPS):
-//   op PATCH_EMBED, LINEAR -> linear_engine (one unified tile of MACs, patch mode)
-//   op LAYERNORM           -> layernorm_engine
-//   op ATTENTION           -> attention_engine
-//   op RESIDUAL            -> residual_engine
+// and hands one job at a time to the engine of its op (the package's OP_ENGINE
+// and ENGINE_OPS; the linear engine runs PATCH_EMBED in its patch mode). Every
+// engine's memory port is one engine_mem_req_t / engine_mem_rsp_t pair;
+// engine_mem_mux gives the running engine's port to axi_dma (the others see no
+// handshakes), whose AXI4 port, one axi_req_t / axi_rsp_t pair, axi_gmem_flat
+// puts on the flat Vitis names: they exist only on this module's boundary.
 // Every stage writes its output buffer (a golden tap, docs/memory_map.md) to
 // memory, so a testbench can compare each stage as it completes.
 module edgemoe_kernel
@@ -98,7 +95,6 @@ module edgemoe_kernel
   localparam int unsigned EngAttn   = ENGINE_ATTENTION;
   localparam int unsigned EngResid  = ENGINE_RESIDUAL;
   localparam int unsigned Engines   = ENGINES;
-  localparam int unsigned EngSelW   = (Engines > 1) ? $clog2(Engines) : 1;
 
   // Every supported op has exactly one engine, and the patch embedding runs
   // on the linear engine (job_patch selects its patch mode).
@@ -119,8 +115,7 @@ module edgemoe_kernel
     return seen == OP_SUPPORTED && ENGINE_OPS[EngLinear][OP_PATCH_EMBED];
   endfunction
 
-  // The engine memory port (engine_mem_req_t / engine_mem_rsp_t) carries the
-  // package's AXI_DATA_W-bit beats.
+  // The memory ports' structs carry the package's AXI_DATA_W-bit beats.
   if (C_M_AXI_GMEM_DATA_WIDTH != AXI_DATA_W) begin : gen_err_data_width
     $error("edgemoe_kernel: C_M_AXI_GMEM_DATA_WIDTH %0d != AXI_DATA_W %0d",
            C_M_AXI_GMEM_DATA_WIDTH, AXI_DATA_W);
@@ -266,11 +261,6 @@ module edgemoe_kernel
   logic             e_job_ready    [Engines];
   logic             e_done         [Engines];
 
-  // The engine of the current op (OP_ENGINE; the linear engine for an op
-  // without one, which never issues a job).
-  logic [EngSelW-1:0] sel;
-  assign sel = EngSelW'(OP_ENGINE[job_op]);
-
   // Each engine takes the jobs of its ops (ENGINE_OPS) and answers for them.
   always_comb begin
     job_ready = '0;
@@ -284,6 +274,8 @@ module edgemoe_kernel
 
   engine_mem_req_t mem_req;
   engine_mem_rsp_t mem_rsp;
+  axi_req_t        gmem_req;
+  axi_rsp_t        gmem_rsp;
   logic            rd_last;
 
   linear_engine u_linear (
@@ -351,54 +343,42 @@ module edgemoe_kernel
     .mem_rsp_i     (e_mem_rsp[EngResid])
   );
 
-  ////////////////////////////////////////////
-  // Memory ports: the selected engine only //
-  ////////////////////////////////////////////
+  ///////////////////////////////////////////////////////
+  // Memory: the running engine's port onto m_axi_gmem //
+  ///////////////////////////////////////////////////////
 
   engine_mem_mux #(
     .N(Engines)
   ) u_mem_mux (
-    .sel_i    (sel),
+    .op_i     (job_op),
     .eng_req_i(e_mem_req),
     .eng_rsp_o(e_mem_rsp),
     .mem_req_o(mem_req),
     .mem_rsp_i(mem_rsp)
   );
 
-  axi_read_master u_rd (
+  axi_dma u_dma (
     .clk_i      (clk),
     .rst_ni     (rst_n),
-    .cmd_valid_i(mem_req.rd_cmd_valid),
-    .cmd_ready_o(mem_rsp.rd_cmd_ready),
-    .cmd_addr_i (mem_req.rd_cmd_addr),
-    .cmd_beats_i(mem_req.rd_cmd_beats),
-    .out_valid_o(mem_rsp.rd_valid),
-    .out_ready_i(mem_req.rd_ready),
-    .out_data_o (mem_rsp.rd_data),
-    .out_last_o (rd_last),
-    .idle_o     (rd_idle),
-    .err_o      (rd_err),
+    .mem_req_i  (mem_req),
+    .mem_rsp_o  (mem_rsp),
+    .rd_last_o  (rd_last),
+    .rd_idle_o  (rd_idle),
+    .rd_err_o   (rd_err),
+    .wr_idle_o  (wr_idle),
+    .wr_err_o   (wr_err),
     .err_clear_i(err_clear),
+    .axi_req_o  (gmem_req),
+    .axi_rsp_i  (gmem_rsp)
+  );
+
+  axi_gmem_flat u_gmem (
+    .req_i(gmem_req), .rsp_o(gmem_rsp),
     .m_axi_gmem_ARVALID, .m_axi_gmem_ARREADY, .m_axi_gmem_ARADDR, .m_axi_gmem_ARID,
     .m_axi_gmem_ARLEN, .m_axi_gmem_ARSIZE, .m_axi_gmem_ARBURST, .m_axi_gmem_ARLOCK,
     .m_axi_gmem_ARCACHE, .m_axi_gmem_ARPROT, .m_axi_gmem_ARQOS, .m_axi_gmem_ARREGION,
     .m_axi_gmem_RVALID, .m_axi_gmem_RREADY, .m_axi_gmem_RDATA, .m_axi_gmem_RLAST,
-    .m_axi_gmem_RID, .m_axi_gmem_RRESP
-  );
-
-  axi_write_master u_wr (
-    .clk_i      (clk),
-    .rst_ni     (rst_n),
-    .cmd_valid_i(mem_req.wr_cmd_valid),
-    .cmd_ready_o(mem_rsp.wr_cmd_ready),
-    .cmd_addr_i (mem_req.wr_cmd_addr),
-    .cmd_beats_i(mem_req.wr_cmd_beats),
-    .in_valid_i (mem_req.wr_valid),
-    .in_ready_o (mem_rsp.wr_ready),
-    .in_data_i  (mem_req.wr_data),
-    .idle_o     (wr_idle),
-    .err_o      (wr_err),
-    .err_clear_i(err_clear),
+    .m_axi_gmem_RID, .m_axi_gmem_RRESP,
     .m_axi_gmem_AWVALID, .m_axi_gmem_AWREADY, .m_axi_gmem_AWADDR, .m_axi_gmem_AWID,
     .m_axi_gmem_AWLEN, .m_axi_gmem_AWSIZE, .m_axi_gmem_AWBURST, .m_axi_gmem_AWLOCK,
     .m_axi_gmem_AWCACHE, .m_axi_gmem_AWPROT, .m_axi_gmem_AWQOS, .m_axi_gmem_AWREGION,

@@ -3,10 +3,11 @@
 //
 // The kernel's engine memory mux: N engine memory ports (engine_mem_req_t /
 // engine_mem_rsp_t of the package, indexed by the generated ENGINE_* numbers)
-// onto the one port of the AXI read and write masters.
+// onto the one port of the DMA (axi_dma: the AXI read and write masters).
 //
-// sel_i names the engine that owns the masters (the engine of the current op;
-// the kernel runs one job at a time). Its request goes to the masters as is;
+// The engine of op_i, the current op (the kernel runs one job at a time), owns
+// the DMA: the package's OP_ENGINE names it (the linear engine for an op
+// without one, which never issues a job). Its request goes to the DMA as is;
 // the command and data readies and the read-data valid come back to it only,
 // so the other engines see no handshake. Read data are broadcast (they carry
 // no handshake by themselves). Purely combinational: no cycle is added.
@@ -16,7 +17,7 @@ module engine_mem_mux
   parameter int unsigned N    = ENGINES,
   localparam int unsigned SelW = (N > 1) ? $clog2(N) : 1
 ) (
-  input  logic [SelW-1:0]             sel_i,
+  input  logic [3:0]                  op_i,
   // Engine side.
   input  engine_mem_req_t [N-1:0]     eng_req_i,
   output engine_mem_rsp_t [N-1:0]     eng_rsp_o,
@@ -25,15 +26,17 @@ module engine_mem_mux
   input  engine_mem_rsp_t             mem_rsp_i
 );
 
-  assign mem_req_o = eng_req_i[sel_i];
+  logic [SelW-1:0] sel;
+  assign sel       = SelW'(OP_ENGINE[op_i]);
+  assign mem_req_o = eng_req_i[sel];
 
   always_comb begin
     for (int unsigned e = 0; e < N; e++) begin
       eng_rsp_o[e]              = mem_rsp_i;
-      eng_rsp_o[e].rd_cmd_ready = (sel_i == SelW'(e)) & mem_rsp_i.rd_cmd_ready;
-      eng_rsp_o[e].rd_valid     = (sel_i == SelW'(e)) & mem_rsp_i.rd_valid;
-      eng_rsp_o[e].wr_cmd_ready = (sel_i == SelW'(e)) & mem_rsp_i.wr_cmd_ready;
-      eng_rsp_o[e].wr_ready     = (sel_i == SelW'(e)) & mem_rsp_i.wr_ready;
+      eng_rsp_o[e].rd_cmd_ready = (sel == SelW'(e)) & mem_rsp_i.rd_cmd_ready;
+      eng_rsp_o[e].rd_valid     = (sel == SelW'(e)) & mem_rsp_i.rd_valid;
+      eng_rsp_o[e].wr_cmd_ready = (sel == SelW'(e)) & mem_rsp_i.wr_cmd_ready;
+      eng_rsp_o[e].wr_ready     = (sel == SelW'(e)) & mem_rsp_i.wr_ready;
     end
   end
 

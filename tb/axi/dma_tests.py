@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from golden.config import load_config
 from tb import benchlog
 from tb.axi.model import MAX_BURST, PAGE, Command, cyclic_pattern, random_commands
-from tb.axi.protocol import DmaRam, ProtocolError, run_transfers
+from tb.axi.protocol import DmaRam, ProtocolError, gmem_bus, run_transfers
 from tb.hypothesis_sim import examples_for, run_property
 from tb.simenv import env_config_name, env_int, env_seed
 from tb.stream import idle_pattern, start_clock
@@ -168,13 +168,16 @@ async def dma_reset_idle(dut):
     """Out of reset: both engines idle, commands accepted, no AXI valid, no error."""
     b = await _new_bench(dut)
     await ReadOnly()
-    for name in ("rd_idle_o", "wr_idle_o", "rd_cmd_ready_o", "wr_cmd_ready_o", "m_axi_gmem_BREADY"):
-        assert getattr(dut, name).value == 1, f"{name} is low after reset"
-    for name in ("m_axi_gmem_ARVALID", "m_axi_gmem_AWVALID", "m_axi_gmem_WVALID", "rd_valid_o"):
-        assert getattr(dut, name).value == 0, f"{name} is high after reset"
+    gmem = gmem_bus(dut)
+    for handle in (dut.rd_idle_o, dut.wr_idle_o, dut.rd_cmd_ready_o, dut.wr_cmd_ready_o,
+                   gmem.m_axi_gmem_BREADY):  # fmt: skip
+        assert handle.value == 1, f"{handle._name} is low after reset"
+    for handle in (gmem.m_axi_gmem_ARVALID, gmem.m_axi_gmem_AWVALID, gmem.m_axi_gmem_WVALID,
+                   dut.rd_valid_o):  # fmt: skip
+        assert handle.value == 0, f"{handle._name} is high after reset"
     assert dut.rd_err_o.value == 0 and dut.wr_err_o.value == 0
-    assert len(dut.m_axi_gmem_RDATA) == BEAT_BITS and len(dut.m_axi_gmem_ARADDR) == 64
-    assert len(dut.m_axi_gmem_ARID) == 1
+    assert len(gmem.m_axi_gmem_RDATA) == BEAT_BITS and len(gmem.m_axi_gmem_ARADDR) == 64
+    assert len(gmem.m_axi_gmem_ARID) == 1
     del b
 
 
@@ -329,7 +332,8 @@ async def dma_reset_mid_transfer(dut):
     await b.reset()
     await ReadOnly()
     assert dut.rd_idle_o.value == 1 and dut.wr_idle_o.value == 1
-    assert dut.m_axi_gmem_ARVALID.value == 0 and dut.m_axi_gmem_WVALID.value == 0
+    gmem = gmem_bus(dut)
+    assert gmem.m_axi_gmem_ARVALID.value == 0 and gmem.m_axi_gmem_WVALID.value == 0
     await RisingEdge(dut.clk_i)
     await b.transfer(cmds, pause=0.2, stalls=True)
 

@@ -39,6 +39,7 @@ __all__ = [
     "ProtocolError",
     "ProtocolMonitor",
     "TransferResult",
+    "gmem_bus",
     "run_transfers",
 ]
 
@@ -118,6 +119,13 @@ class _RamWrite(AxiRamWrite):
                 self._errors.faults.append(f"AxiRam write side: assertion failed: {exc}")
 
 
+def gmem_bus(dut, prefix: str = "m_axi_gmem"):
+    """The handle holding the flat ``<prefix>_*`` AXI signals: the top itself when
+    they are its ports (edgemoe_kernel, a user's kernel), else the bench adapter
+    ``u_gmem`` (tb/axi/axi_gmem_tb_port.sv) that the DMA bench tops instantiate."""
+    return dut if hasattr(dut, f"{prefix}_ARVALID") else dut.u_gmem
+
+
 class DmaRam(Memory):
     """``AxiRam`` on ``m_axi_gmem`` (or the master named by ``prefix``) plus error
     regions (:meth:`add_error_region`)."""
@@ -125,7 +133,7 @@ class DmaRam(Memory):
     def __init__(self, dut, size: int, *, clock=None, reset=None, prefix: str = "m_axi_gmem"):
         super().__init__(size)
         self.errors = _ErrorRegions()
-        bus = AxiBus.from_prefix(dut, prefix)
+        bus = AxiBus.from_prefix(gmem_bus(dut, prefix), prefix)
         kw = dict(reset_active_level=False, mem=self.mem, errors=self.errors)
         clock = dut.clk_i if clock is None else clock  # active-low reset
         reset = dut.rst_ni if reset is None else reset
@@ -400,7 +408,8 @@ _AXI = (
 
 def _handles(dut) -> SimpleNamespace:
     ports = {name: getattr(dut, name) for name in _PORTS}
-    ports |= {name: getattr(dut, f"m_axi_gmem_{name}") for name in _AXI}
+    gmem = gmem_bus(dut)
+    ports |= {name: getattr(gmem, f"m_axi_gmem_{name}") for name in _AXI}
     return SimpleNamespace(**ports)
 
 

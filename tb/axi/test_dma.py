@@ -1,7 +1,8 @@
 """pytest entry of the DMA bench (cocotb tests in tb/axi/dma_tests.py).
 
-Top level: tb/axi/axi_dma_tb.sv wiring rtl/axi_read_master.sv and
-rtl/axi_write_master.sv to one m_axi_gmem port; AXI_DATA_W from the
+Top level: tb/axi/axi_dma_tb.sv: rtl/axi_dma.sv (rtl/axi_read_master.sv and
+rtl/axi_write_master.sv on one AXI4 port) with that port on the bench adapter
+tb/axi/axi_gmem_tb_port.sv (m_axi_gmem_* for AxiRam); AXI_DATA_W from the
 configuration (tiny 64, small 128, m3vit 256 with ``--sim-config m3vit``).
 """
 
@@ -19,7 +20,10 @@ from tb.mutation import Mutant, build_mutant, run_caught
 
 TESTS = "tb.axi.dma_tests"
 TOP = "axi_dma_tb"
-SOURCES = rtl_closure(Path(__file__).with_name("axi_dma_tb.sv"))
+#: The top, the bench adapter of m_axi_gmem, and the rtl/ modules under them.
+SOURCES = rtl_closure(
+    *(Path(__file__).with_name(f) for f in ("axi_dma_tb.sv", "axi_gmem_tb_port.sv"))
+)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@
 // full-width beats, ID_W-bit IDs echoed) whose storage is the C buffer of
 // tb/fastmem/dpi_mem.c, reached through DPI-C imports (one call per beat).
 // Python sees the same buffer as a zero-copy NumPy array (tb/fastmem/memory.py).
-// Port names are those of the master side, m_axi_gmem_*.
+// Its port is the master's request/response pair (axi_req_t / axi_rsp_t).
 //
 // Read: one burst at a time; RDATA comes from a register loaded by a DPI read,
 // so R runs at one beat per cycle and the next AR is taken in the cycle the
@@ -21,52 +21,27 @@
 // without it (reproducible).
 //
 // Simulation only (DPI-C): never part of rtl/.
-module axi_dpi_mem #(
-  parameter int unsigned DATA_W    = 64,
-  parameter int unsigned ADDR_W    = 64,
-  parameter int unsigned ID_W      = 1,
+module axi_dpi_mem
+  import edgemoe_cfg_pkg::*;
+#(
   parameter int unsigned PAUSE_PCT = 0,
   parameter int unsigned SEED      = 1
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
 
-  input  logic                m_axi_gmem_AWVALID,
-  output logic                m_axi_gmem_AWREADY,
-  input  logic [ADDR_W-1:0]   m_axi_gmem_AWADDR,
-  input  logic [ID_W-1:0]     m_axi_gmem_AWID,
-  input  logic [7:0]          m_axi_gmem_AWLEN,
-  input  logic [2:0]          m_axi_gmem_AWSIZE,
-  input  logic [1:0]          m_axi_gmem_AWBURST,
-  input  logic                m_axi_gmem_WVALID,
-  output logic                m_axi_gmem_WREADY,
-  input  logic [DATA_W-1:0]   m_axi_gmem_WDATA,
-  input  logic [DATA_W/8-1:0] m_axi_gmem_WSTRB,
-  input  logic                m_axi_gmem_WLAST,
-  output logic                m_axi_gmem_BVALID,
-  input  logic                m_axi_gmem_BREADY,
-  output logic [ID_W-1:0]     m_axi_gmem_BID,
-  output logic [1:0]          m_axi_gmem_BRESP,
-
-  input  logic                m_axi_gmem_ARVALID,
-  output logic                m_axi_gmem_ARREADY,
-  input  logic [ADDR_W-1:0]   m_axi_gmem_ARADDR,
-  input  logic [ID_W-1:0]     m_axi_gmem_ARID,
-  input  logic [7:0]          m_axi_gmem_ARLEN,
-  input  logic [2:0]          m_axi_gmem_ARSIZE,
-  input  logic [1:0]          m_axi_gmem_ARBURST,
-  output logic                m_axi_gmem_RVALID,
-  input  logic                m_axi_gmem_RREADY,
-  output logic [DATA_W-1:0]   m_axi_gmem_RDATA,
-  output logic                m_axi_gmem_RLAST,
-  output logic [ID_W-1:0]     m_axi_gmem_RID,
-  output logic [1:0]          m_axi_gmem_RRESP,
+  // The master's port (axi_req_t / axi_rsp_t of the package).
+  input  axi_req_t            req_i,
+  output axi_rsp_t            rsp_o,
 
   // Protocol problems seen (sticky): bit 0 non-INCR burst, bit 1 narrow
   // size, bit 2 WLAST mismatch, bit 3 access outside the buffer.
   output logic [3:0]          fault_o
 );
 
+  localparam int unsigned DATA_W    = AXI_DATA_W;
+  localparam int unsigned ADDR_W    = AXI_ADDR_W;
+  localparam int unsigned ID_W      = AXI_ID_W;
   localparam int unsigned BeatBytes = DATA_W / 8;
   localparam int unsigned OffW      = $clog2(BeatBytes);
 
@@ -128,15 +103,15 @@ module axi_dpi_mem #(
   logic              r_valid_q, r_last_q;
   logic [DATA_W-1:0] r_data_q;
   logic [1:0]        r_resp_q;
-  logic              r_load, ar_hs;
+  logic              ar_ready, r_load, ar_hs;
   logic [3:0]        fault_q;
   logic              rd_fault_q, wr_fault_q;
   bit   [DATA_W-1:0] rd_beat;
   int                rd_status;
 
-  assign r_load = rd_active_q && !p_r && (!r_valid_q || m_axi_gmem_RREADY);
-  assign m_axi_gmem_ARREADY = !p_ar && (!rd_active_q || (r_load && rd_left_q == 9'd1));
-  assign ar_hs = m_axi_gmem_ARVALID && m_axi_gmem_ARREADY;
+  assign r_load = rd_active_q && !p_r && (!r_valid_q || req_i.r_ready);
+  assign ar_ready = !p_ar && (!rd_active_q || (r_load && rd_left_q == 9'd1));
+  assign ar_hs = req_i.ar_valid && ar_ready;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -160,14 +135,14 @@ module axi_dpi_mem #(
         rd_addr_q <= rd_addr_q + ADDR_W'(BeatBytes);
         rd_left_q <= rd_left_q - 9'd1;
         if (rd_left_q == 9'd1) rd_active_q <= 1'b0;
-      end else if (m_axi_gmem_RREADY) begin
+      end else if (req_i.r_ready) begin
         r_valid_q <= 1'b0;
       end
       if (ar_hs) begin
         rd_active_q <= 1'b1;
-        rd_addr_q   <= {m_axi_gmem_ARADDR[ADDR_W-1:OffW], {OffW{1'b0}}};
-        rd_left_q   <= {1'b0, m_axi_gmem_ARLEN} + 9'd1;
-        rd_id_q     <= m_axi_gmem_ARID;
+        rd_addr_q   <= {req_i.ar.addr[ADDR_W-1:OffW], {OffW{1'b0}}};
+        rd_left_q   <= {1'b0, req_i.ar.len} + 9'd1;
+        rd_id_q     <= req_i.ar.id;
       end
     end
   end
@@ -180,11 +155,6 @@ module axi_dpi_mem #(
     else if (r_load) r_id_q <= rd_id_q;
   end
 
-  assign m_axi_gmem_RVALID = r_valid_q;
-  assign m_axi_gmem_RDATA  = r_data_q;
-  assign m_axi_gmem_RLAST  = r_last_q;
-  assign m_axi_gmem_RID    = r_id_q;
-  assign m_axi_gmem_RRESP  = r_resp_q;
 
   ///////////
   // Write //
@@ -195,7 +165,7 @@ module axi_dpi_mem #(
   logic [8:0]        wr_left_q;
   logic [ID_W-1:0]   wr_id_q;
   logic [1:0]        wr_resp_q;    // worst response of the burst so far
-  logic              w_hs, aw_hs, w_end;
+  logic              aw_ready, w_ready, w_hs, aw_hs, w_end;
   int                wr_status;
 
   // Write responses waiting for B: a small FIFO of (id, resp).
@@ -203,13 +173,13 @@ module axi_dpi_mem #(
   logic [ID_W+1:0]   b_fifo_q [BDepth];
   logic [4:0]        b_count_q;
   logic [3:0]        b_rptr_q, b_wptr_q;
-  logic              b_hs;
+  logic              b_valid, b_hs;
 
-  assign m_axi_gmem_WREADY  = wr_active_q && !p_w;
-  assign w_hs  = m_axi_gmem_WVALID && m_axi_gmem_WREADY;
+  assign w_ready  = wr_active_q && !p_w;
+  assign w_hs  = req_i.w_valid && w_ready;
   assign w_end = w_hs && wr_left_q == 9'd1;
-  assign m_axi_gmem_AWREADY = !p_aw && (b_count_q < 5'(BDepth - 1)) && (!wr_active_q || w_end);
-  assign aw_hs = m_axi_gmem_AWVALID && m_axi_gmem_AWREADY;
+  assign aw_ready = !p_aw && (b_count_q < 5'(BDepth - 1)) && (!wr_active_q || w_end);
+  assign aw_hs = req_i.aw_valid && aw_ready;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -221,8 +191,8 @@ module axi_dpi_mem #(
       wr_fault_q  <= 1'b0;
     end else begin
       if (w_hs) begin
-        wr_status = dpi_mem_write_beat(64'(wr_addr_q), BeatBytes, m_axi_gmem_WDATA,
-                                       m_axi_gmem_WSTRB);
+        wr_status = dpi_mem_write_beat(64'(wr_addr_q), BeatBytes, req_i.w.data,
+                                       req_i.w.strb);
         if (wr_status != 0) begin
           wr_resp_q  <= 2'b11;
           wr_fault_q <= 1'b1;
@@ -234,15 +204,15 @@ module axi_dpi_mem #(
       end
       if (aw_hs) begin
         wr_active_q <= 1'b1;
-        wr_addr_q   <= {m_axi_gmem_AWADDR[ADDR_W-1:OffW], {OffW{1'b0}}};
-        wr_left_q   <= {1'b0, m_axi_gmem_AWLEN} + 9'd1;
-        wr_id_q     <= m_axi_gmem_AWID;
+        wr_addr_q   <= {req_i.aw.addr[ADDR_W-1:OffW], {OffW{1'b0}}};
+        wr_left_q   <= {1'b0, req_i.aw.len} + 9'd1;
+        wr_id_q     <= req_i.aw.id;
         wr_resp_q   <= 2'b00;
       end
     end
   end
 
-  assign b_hs = m_axi_gmem_BVALID && m_axi_gmem_BREADY;
+  assign b_hs = b_valid && req_i.b_ready;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -261,8 +231,17 @@ module axi_dpi_mem #(
     end
   end
 
-  assign m_axi_gmem_BVALID = (b_count_q != '0) && !p_b;
-  assign {m_axi_gmem_BID, m_axi_gmem_BRESP} = b_fifo_q[b_rptr_q];
+  assign b_valid = (b_count_q != '0) && !p_b;
+
+  assign rsp_o = '{
+    aw_ready: aw_ready,
+    ar_ready: ar_ready,
+    w_ready:  w_ready,
+    b_valid:  b_valid,
+    b:        b_fifo_q[b_rptr_q],
+    r_valid:  r_valid_q,
+    r:        '{id: r_id_q, data: r_data_q, resp: r_resp_q, last: r_last_q}
+  };
 
   ////////////
   // Checks //
@@ -272,14 +251,19 @@ module axi_dpi_mem #(
     if (!rst_ni) begin
       fault_q <= '0;
     end else begin
-      if (ar_hs && m_axi_gmem_ARBURST != 2'b01) fault_q[0] <= 1'b1;
-      if (aw_hs && m_axi_gmem_AWBURST != 2'b01) fault_q[0] <= 1'b1;
-      if (ar_hs && m_axi_gmem_ARSIZE != 3'(OffW)) fault_q[1] <= 1'b1;
-      if (aw_hs && m_axi_gmem_AWSIZE != 3'(OffW)) fault_q[1] <= 1'b1;
-      if (w_hs && (m_axi_gmem_WLAST != (wr_left_q == 9'd1))) fault_q[2] <= 1'b1;
+      if (ar_hs && req_i.ar.burst != 2'b01) fault_q[0] <= 1'b1;
+      if (aw_hs && req_i.aw.burst != 2'b01) fault_q[0] <= 1'b1;
+      if (ar_hs && req_i.ar.size != 3'(OffW)) fault_q[1] <= 1'b1;
+      if (aw_hs && req_i.aw.size != 3'(OffW)) fault_q[1] <= 1'b1;
+      if (w_hs && (req_i.w.last != (wr_left_q == 9'd1))) fault_q[2] <= 1'b1;
     end
   end
 
   assign fault_o = {fault_q[3] | rd_fault_q | wr_fault_q, fault_q[2:0]};
+
+  // Unused: the attributes this memory ignores.
+  logic unused;
+  assign unused = ^{req_i.aw.lock, req_i.aw.cache, req_i.aw.prot, req_i.aw.qos, req_i.aw.region,
+                    req_i.ar.lock, req_i.ar.cache, req_i.ar.prot, req_i.ar.qos, req_i.ar.region};
 
 endmodule : axi_dpi_mem

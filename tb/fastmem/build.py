@@ -26,9 +26,8 @@ HERE = Path(__file__).resolve().parent
 TOP = "dma_fastmem_tb"
 DPI_C = HERE / "dpi_mem.c"
 BARE_MAIN = HERE / "bare_main.cpp"
-#: The DMA masters (rtl/) and what they instantiate.
-RTL_SOURCES = rtl_closure("axi_read_master", "axi_write_master")
-SOURCES = [*RTL_SOURCES, HERE / "axi_dpi_mem.sv", HERE / "dma_fastmem_tb.sv"]
+#: The top, its copy engine and memory, and the rtl/ modules under them (rtl/axi_dma).
+SOURCES = rtl_closure(*(HERE / f for f in ("dma_fastmem_tb.sv", "dma_copy.sv", "axi_dpi_mem.sv")))
 
 
 def _digest(*paths: Path) -> str:
@@ -82,11 +81,11 @@ def axiram_build() -> dict:
     AxiRam needs the whole bus)."""
     return {
         "toplevel": AXIRAM_TOP,
-        "sources": [
-            *RTL_SOURCES,
-            RTL_DIR.parent / "tb" / "axi" / "axi_dma_tb.sv",
+        "sources": rtl_closure(
             HERE / f"{AXIRAM_TOP}.sv",
-        ],
+            HERE / "dma_copy.sv",
+            RTL_DIR.parent / "tb" / "axi" / "axi_gmem_tb_port.sv",
+        ),
         "name": AXIRAM_TOP,
     }
 

@@ -10,7 +10,6 @@
 module dma_fastmem_clk_tb
   import edgemoe_cfg_pkg::*;
 #(
-  parameter int unsigned DATA_W          = AXI_DATA_W,
   parameter int unsigned MAX_OUTSTANDING = 4,
   parameter int unsigned PAUSE_PCT       = 0,
   parameter int unsigned SEED            = 1
@@ -40,7 +39,7 @@ module dma_fastmem_clk_tb
   always #5ns clk_i = ~clk_i;
 
   dma_fastmem_tb #(
-    .DATA_W(DATA_W), .MAX_OUTSTANDING(MAX_OUTSTANDING), .PAUSE_PCT(PAUSE_PCT), .SEED(SEED)
+    .MAX_OUTSTANDING(MAX_OUTSTANDING), .PAUSE_PCT(PAUSE_PCT), .SEED(SEED)
   ) u_tb (.*);
 
 endmodule : dma_fastmem_clk_tb

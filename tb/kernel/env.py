@@ -235,11 +235,12 @@ class KernelEnv:
         ``AR 1/0 (addr 0x1000)`` = ARVALID high, ARREADY low: waiting for the memory."""
 
         def signal(ch: str, name: str):
-            # kernel_fastmem_tb's wires (arvalid), or edgemoe_kernel's Vitis ports
-            # (m_axi_gmem_ARVALID)
-            for handle in (f"{ch}{name}", f"{self.ports.memory}_{(ch + name).upper()}"):
-                if hasattr(self.dut, handle):
-                    return getattr(self.dut, handle)
+            # the kernel's Vitis ports (m_axi_gmem_ARVALID): the top's, or those
+            # of kernel_fastmem_tb's u_kernel
+            handle = f"{self.ports.memory}_{(ch + name).upper()}"
+            for scope in (self.dut, getattr(self.dut, "u_kernel", None)):
+                if scope is not None and hasattr(scope, handle):
+                    return getattr(scope, handle)
             return None
 
         out = []

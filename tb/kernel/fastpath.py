@@ -36,9 +36,10 @@ FAST_SOURCES = [*rtl_closure(HERE / f"{TOP}.sv"), HERE.parent / "fastmem" / "axi
 #: What Python touches of kernel_fastmem_tb: its ports (nothing inside).
 PUBLIC = ("ap_clk", "ap_rst_n", "interrupt", "s_axi_control_*", "stage_done_o", "stage_idx_o",
           "image_idx_o", "fault_o",
-          # m_axi_gmem's handshakes, read only when a run hangs (KernelEnv.hang_report)
-          "arvalid", "arready", "araddr", "rvalid", "rready", "awvalid", "awready", "awaddr",
-          "wvalid", "wready", "bvalid", "bready")  # fmt: skip
+          # the kernel's m_axi_gmem handshakes, read only when a run hangs
+          # (KernelEnv.hang_report)
+          "edgemoe_kernel:m_axi_gmem_*VALID", "edgemoe_kernel:m_axi_gmem_*READY",
+          "edgemoe_kernel:m_axi_gmem_A?ADDR")  # fmt: skip
 
 
 def fast_build_spec(pause_pct: int = 0) -> dict:

@@ -1,0 +1,105 @@
+"""The generated AXI4 structs (axi_req_t, axi_rsp_t and their channels) have the
+layout of the AXI4 port the configuration describes.
+
+The package text is parsed on its own terms (localparams, typedefs, packed
+structs: the first member is the most significant), and every member's bit
+offset and width is compared with a layout written here from the AXI4
+specification and the configuration's data width.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from golden.config import CONFIG_NAMES, load_config
+from hls.generate import generate
+
+_LOCALPARAM = re.compile(r"localparam int (\w+) = (-?\d+);")
+_VECTOR = re.compile(r"typedef logic \[(\w+)-1:0\]\s+(\w+);")
+_STRUCT = re.compile(r"typedef struct packed \{(.*?)\}\s*(\w+);", re.S)
+_MEMBER = re.compile(r"^\s*(logic(?: \[(\w+):0\])?|\w+)\s+(\w+);", re.M)
+
+
+def _layouts(text: str) -> tuple[dict[str, int], dict[str, list[tuple[str, int, int]]]]:
+    """Widths of the package's types, and each struct's members as
+    (name, offset of the lowest bit, width), most significant first."""
+    params = {name: int(value) for name, value in _LOCALPARAM.findall(text)}
+    widths = {name: params[bound] for bound, name in _VECTOR.findall(text)}
+    structs: dict[str, list[tuple[str, int, int]]] = {}
+    for body, name in _STRUCT.findall(text):
+        members = []
+        for sv_type, msb, member in _MEMBER.findall(body):
+            if sv_type.startswith("logic"):
+                width = int(msb) + 1 if msb else 1
+            else:
+                width = widths[sv_type]
+            members.append((member, width))
+        total = sum(w for _, w in members)
+        widths[name] = total
+        offset, layout = total, []
+        for member, width in members:
+            offset -= width
+            layout.append((member, offset, width))
+        structs[name] = layout
+    return widths, structs
+
+
+def _expected(cfg) -> dict[str, list[tuple[str, int]]]:
+    """AXI4 (IHI 0022, without ATOP and USER) with 64-bit addresses, one ID bit,
+    8-bit AxLEN and the configuration's data width; members most significant
+    first, in pulp-platform/axi's order."""
+    data = cfg.axi_data_width
+    address = [("id", 1), ("addr", 64), ("len", 8), ("size", 3), ("burst", 2), ("lock", 1),
+               ("cache", 4), ("prot", 3), ("qos", 4), ("region", 4)]  # fmt: skip
+    channels = {
+        "axi_aw_chan_t": address,
+        "axi_w_chan_t": [("data", data), ("strb", data // 8), ("last", 1)],
+        "axi_b_chan_t": [("id", 1), ("resp", 2)],
+        "axi_ar_chan_t": address,
+        "axi_r_chan_t": [("id", 1), ("data", data), ("resp", 2), ("last", 1)],
+    }
+    ax = sum(w for _, w in address)
+
+    def width(name):
+        return sum(w for _, w in channels[name])
+
+    return channels | {
+        "axi_req_t": [("aw", ax), ("aw_valid", 1), ("w", width("axi_w_chan_t")), ("w_valid", 1),
+                      ("b_ready", 1), ("ar", ax), ("ar_valid", 1), ("r_ready", 1)],
+        "axi_rsp_t": [("aw_ready", 1), ("ar_ready", 1), ("w_ready", 1), ("b_valid", 1),
+                      ("b", width("axi_b_chan_t")), ("r_valid", 1), ("r", width("axi_r_chan_t"))],
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=CONFIG_NAMES)
+def package(request, tmp_path_factory):
+    cfg = load_config(request.param)
+    return cfg, generate(cfg, tmp_path_factory.mktemp(cfg.name)).package.read_text()
+
+
+def test_axi_struct_layout(package):
+    """Every member of every AXI4 struct at its bit offset, with its width."""
+    cfg, text = package
+    _, structs = _layouts(text)
+    for name, members in _expected(cfg).items():
+        offset, expected = sum(w for _, w in members), []
+        for member, width in members:
+            offset -= width
+            expected.append((member, offset, width))
+        assert structs.get(name) == expected, name
+
+
+def test_axi_widths(package):
+    """The port's widths as the package states them, and the bundles' sizes."""
+    cfg, text = package
+    params = {name: int(value) for name, value in _LOCALPARAM.findall(text)}
+    data = cfg.axi_data_width
+    assert (params["AXI_DATA_W"], params["AXI_STRB_W"]) == (data, data // 8)
+    assert (params["AXI_ADDR_W"], params["AXI_ID_W"], params["AXI_LEN_W"]) == (64, 1, 8)
+    widths, _ = _layouts(text)
+    # AW and AR: 94 bits each; W: data + strobe + last; B: ID + resp; R: ID +
+    # data + resp + last; handshakes: 5 in the request, 5 in the response.
+    assert widths["axi_req_t"] == 2 * 94 + (data + data // 8 + 1) + 5
+    assert widths["axi_rsp_t"] == (1 + 2) + (1 + data + 2 + 1) + 5
