@@ -9,8 +9,8 @@
 ../../rtl/attention_engine.sv
 ../../rtl/residual_engine.sv
 ../../rtl/engine_mem_mux.sv
-../../rtl/axi_read_master.sv
-../../rtl/axi_write_master.sv
+../../rtl/axi_dma.sv
+../../rtl/axi_gmem_flat.sv
 ../../rtl/linear_read_scheduler.sv
 ../../rtl/linear_read_router.sv
 ../../rtl/linear_weight_stager.sv
@@ -24,7 +24,8 @@
 ../../rtl/attn_softmax_statistics.sv
 ../../rtl/attn_value_pass.sv
 ../../rtl/attn_output_writer.sv
-../../rtl/axi_burst_planner.sv
+../../rtl/axi_read_master.sv
+../../rtl/axi_write_master.sv
 ../../rtl/sync_fifo.sv
 ../../rtl/stream_gearbox.sv
 ../../rtl/gelu_unit.sv
@@ -36,6 +37,7 @@
 ../../rtl/softmax_stats_unit.sv
 ../../rtl/recip_unit.sv
 ../../rtl/attn_prob_unit.sv
+../../rtl/axi_burst_planner.sv
 ../../rtl/lockstep_pipe_ctrl.sv
 ../../rtl/interp_rom.sv
 ../../rtl/nr_core.sv
