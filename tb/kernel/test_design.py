@@ -169,6 +169,12 @@ def _header_without(name: str) -> str:
     return vitis_header_text(registers=[r for r in REGISTER_MAP if r.name != name])
 
 
+def _own_file_count() -> int:
+    """How many RTL files our own design's file list names."""
+    lines = (OWN_DESIGN.parent / "files.f").read_text().splitlines()
+    return sum(1 for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
 BAD_DESIGNS = {
     "missing_key": (dict(config=None),
                     "'config' is missing (required: top, files, header, config)"),
@@ -179,8 +185,8 @@ BAD_DESIGNS = {
     "top_not_found": (dict(files="../../rtl/ctrl_regs.sv\n"),
                       "top 'edgemoe_kernel' is not declared in any of its 1 file"),
     "top_misspelt": (dict(top="edgemoe_kernal"),
-                     "top 'edgemoe_kernal' is not declared in any of its 43 files; did you "
-                     "mean 'edgemoe_kernel'?"),
+                     f"top 'edgemoe_kernal' is not declared in any of its "
+                     f"{_own_file_count()} files; did you mean 'edgemoe_kernel'?"),
     "header_lacks_pointer": (dict(header=_header_without("weights")),
                              "has no register 'weights' (a 64-bit pointer; found: image, "),
     "not_a_vitis_header": (dict(header="#define X 1\n"), "is not a Vitis ap_ctrl_hs header"),
