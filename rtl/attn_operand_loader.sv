@@ -114,19 +114,20 @@ module attn_operand_loader
     return (t - q0 >= TW'(P)) ? TW'(P) : t - q0;
   endfunction
 
-  function automatic logic [QK_W-1:0] round_qk(logic [X_W-1:0] x);
-    logic signed [X_W:0] r;
-    logic signed [X_W:0] hi, lo;
-    hi = (X_W + 1)'((64'd1 << (QK_W - 1)) - 64'd1);
-    lo = -hi - (X_W + 1)'(1);
-    r  = ($signed({x[X_W-1], x}) + ((X_W + 1)'(1) <<< (QkShift - 1))) >>> QkShift;
-    if (r > hi) begin
-      return hi[QK_W-1:0];
-    end else if (r < lo) begin
-      return lo[QK_W-1:0];
-    end
-    return r[QK_W-1:0];
-  endfunction
+  // Each lane of a read beat rounded to attn_qk (AP_RND, AP_SAT): queries and keys.
+  logic [QK_W-1:0] lane_qk [EPB];
+
+  for (genvar e = 0; e < EPB; e++) begin : g_round_qk
+    round_sat #(
+      .IN_W  (X_W),
+      .OUT_W (QK_W),
+      .SHIFT (QkShift),
+      .ROUND (1'b1)
+    ) u_round_qk (
+      .in_i  (rd_data_i[e*LaneW +: X_W]),
+      .out_o (lane_qk[e])
+    );
+  end
 
   ///////////////////
   // Read commands //
@@ -243,9 +244,9 @@ module attn_operand_loader
         col = int'(ld_beat) * EPB + e;
         if (col < D) begin
           if (ld_seg == SegQ) begin
-            q_mem[QIdxW'(int'(ld_row) * D + col)] <= round_qk(x);
+            q_mem[QIdxW'(int'(ld_row) * D + col)] <= lane_qk[e];
           end else if (ld_seg == SegK) begin
-            rb_mem[RbIdxW'(int'(rb_wsel_q) * D + col)] <= X_W'($signed(round_qk(x)));
+            rb_mem[RbIdxW'(int'(rb_wsel_q) * D + col)] <= X_W'($signed(lane_qk[e]));
           end else begin
             rb_mem[RbIdxW'(int'(rb_wsel_q) * D + col)] <= x;
           end

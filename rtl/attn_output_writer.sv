@@ -60,20 +60,20 @@ module attn_output_writer
     return (t - q0 >= TW'(P)) ? TW'(P) : t - q0;
   endfunction
 
-  // Signed rounding by a right shift (half up) and saturation into OW bits.
-  function automatic logic [X_W-1:0] round_feature(logic signed [AccW-1:0] acc);
-    logic signed [AccW:0] r;
-    logic signed [AccW:0] hi, lo;
-    hi = (AccW + 1)'((64'd1 << (X_W - 1)) - 64'd1);
-    lo = -hi - (AccW + 1)'(1);
-    r  = ((AccW + 1)'(acc) + ((AccW + 1)'(1) <<< (P_FRAC - 1))) >>> P_FRAC;
-    if (r > hi) begin
-      return hi[X_W-1:0];
-    end else if (r < lo) begin
-      return lo[X_W-1:0];
-    end
-    return r[X_W-1:0];
-  endfunction
+  // Each accumulator rounded once into the feature format (AP_RND, AP_SAT).
+  logic [X_W-1:0] lane_feature [EPB];
+
+  for (genvar e = 0; e < EPB; e++) begin : g_round_feature
+    round_sat #(
+      .IN_W  (AccW),
+      .OUT_W (X_W),
+      .SHIFT (P_FRAC),
+      .ROUND (1'b1)
+    ) u_round_feature (
+      .in_i  (acc_i[e*AccW +: AccW]),
+      .out_o (lane_feature[e])
+    );
+  end
 
   logic                wr_run_q;
   logic [TW-1:0]       wr_q0_q, wr_lane;
@@ -111,7 +111,7 @@ module attn_output_writer
       int unsigned col;
       col = int'(wr_beat) * EPB + e;
       if (col < D) begin
-        wr_data_o[e*LaneW +: LaneW] = LaneW'($signed(round_feature(acc_i[e*AccW +: AccW])));
+        wr_data_o[e*LaneW +: LaneW] = LaneW'($signed(lane_feature[e]));
       end
     end
   end

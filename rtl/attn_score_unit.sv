@@ -47,15 +47,11 @@ module attn_score_unit
   localparam int          Shift = 2 * int'(QK_FRAC) - SCALE - int'(OUT_FRAC);
   localparam int unsigned ProdW = 2 * QK_W;
   localparam int unsigned SumW  = ProdW + ((N > 1) ? $clog2(N) : 0);
-  localparam int unsigned RndW  = SumW + 1;
-  localparam logic signed [RndW-1:0] Half = RndW'(1) << (Shift - 1);
-  localparam logic signed [RndW-1:0] OutMax = RndW'((64'd1 << (OUT_W - 1)) - 64'd1);
-  localparam logic signed [RndW-1:0] OutMin = -OutMax - RndW'(1);
 
   if (Shift < 1) begin : gen_err_shift
     $error("attn_score_unit: the score must lose at least one fraction bit");
   end
-  if (RndW <= OUT_W) begin : gen_err_width
+  if (SumW + 1 <= OUT_W) begin : gen_err_width
     $error("attn_score_unit: the dot product is narrower than the output");
   end
 
@@ -101,14 +97,17 @@ module attn_score_unit
   end
 
   // Stage 3: round half up, saturate.
-  logic signed [RndW-1:0] rnd;
-  logic signed [RndW-1:0] shifted;
-  logic [OUT_W-1:0]       score_d, score_q;
+  logic [OUT_W-1:0] score_d, score_q;
 
-  assign rnd     = RndW'(sum_q) + Half;
-  assign shifted = rnd >>> Shift;
-  assign score_d = (shifted > OutMax) ? OutMax[OUT_W-1:0] :
-                   (shifted < OutMin) ? OutMin[OUT_W-1:0] : shifted[OUT_W-1:0];
+  round_sat #(
+    .IN_W  (SumW),
+    .OUT_W (OUT_W),
+    .SHIFT (Shift),
+    .ROUND (1'b1)
+  ) u_round_score (
+    .in_i  (sum_q),
+    .out_o (score_d)
+  );
 
   always_ff @(posedge clk_i) begin
     if (ld[0]) begin

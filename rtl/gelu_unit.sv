@@ -58,7 +58,6 @@ module gelu_unit
   localparam int unsigned AccW     = TABLE_W + FracIdxW + 2;
   localparam int unsigned Shift    = TABLE_W - STEP_LOG2;
   localparam int unsigned DeltaW   = AccW - Shift;
-  localparam logic [AccW-1:0] RoundHalf = AccW'(1) << (Shift - 1);
 
   localparam int unsigned NumStages = 4;
 
@@ -156,17 +155,24 @@ module gelu_unit
       end
     end
 
-    // Stage 3: acc (exact, from interp_rom) rounded half up, the shifted-out
-    // bits dropped.
-    logic signed [AccW-1:0]     acc2;
-    logic        [AccW-1:0]     rounded2;
+    // Stage 3: acc (exact, from interp_rom) rounded half up. The rounded value
+    // has DeltaW + 1 bits, so round_sat never saturates; delta is its low
+    // DeltaW bits, as an unsigned number.
+    logic [DeltaW:0] rounded2;
 
-    assign acc2     = $signed(interp_acc[l*AccW +: AccW]);
-    assign rounded2 = $unsigned(acc2) + RoundHalf;
+    round_sat #(
+      .IN_W  (AccW),
+      .OUT_W (DeltaW + 1),
+      .SHIFT (Shift),
+      .ROUND (1'b1)
+    ) u_round_delta (
+      .in_i  (interp_acc[l*AccW +: AccW]),
+      .out_o (rounded2)
+    );
 
-    // The bits below the rounding point are dropped by design.
-    logic                       unused_round_bits;
-    assign unused_round_bits = ^rounded2[Shift-1:0];
+    // The rounded value's sign bit is dropped by design.
+    logic unused_round_sign;
+    assign unused_round_sign = rounded2[DeltaW];
 
     logic signed [DATA_W-1:0]   x3_q;
     logic        [DeltaW-1:0]   delta3_q;
@@ -174,7 +180,7 @@ module gelu_unit
     always_ff @(posedge clk_i) begin
       if (ld[2]) begin
         x3_q     <= x2_q;
-        delta3_q <= rounded2[AccW-1:Shift];
+        delta3_q <= rounded2[DeltaW-1:0];
       end
     end
 

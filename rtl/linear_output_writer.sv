@@ -128,11 +128,19 @@ module linear_output_writer
     logic signed [X_W-1:0] result, pos;
     logic signed [X_W:0]   sum;
     logic [X_W-1:0]        saturated;
-    assign result    = $signed(result_q[(32'(beat_q) * Lanes + l) * X_W +: X_W]);
-    assign pos       = patch_i ? $signed(pos_head[l*LaneBytes*8 +: X_W]) : '0;
-    assign sum       = (X_W + 1)'(result) + (X_W + 1)'(pos);
-    assign saturated = (sum[X_W:X_W-1] == 2'b01) ? {1'b0, {(X_W - 1){1'b1}}} :
-                       (sum[X_W:X_W-1] == 2'b10) ? {1'b1, {(X_W - 1){1'b0}}} : sum[X_W-1:0];
+    assign result = $signed(result_q[(32'(beat_q) * Lanes + l) * X_W +: X_W]);
+    assign pos    = patch_i ? $signed(pos_head[l*LaneBytes*8 +: X_W]) : '0;
+    assign sum    = (X_W + 1)'(result) + (X_W + 1)'(pos);
+
+    round_sat #(
+      .IN_W  (X_W + 1),
+      .OUT_W (X_W),
+      .SHIFT (0),
+      .ROUND (1'b0)
+    ) u_saturate (
+      .in_i  (sum),
+      .out_o (saturated)
+    );
     assign wr_data_o[l*LaneBytes*8 +: LaneBytes*8] = (LaneBytes * 8)'($signed(saturated));
   end
 

@@ -47,7 +47,7 @@ def test_gelu_hypothesis(gelu_sim, seed_report):
 #: that make the Python model commit the same bug.
 MUTANTS = {
     "no_rounding": (
-        Mutant("no_rounding", "gelu_unit.sv", "AccW'(1) << (Shift - 1)", "AccW'(0)",
+        Mutant("no_rounding", "gelu_unit.sv", ".ROUND (1'b1)", ".ROUND (1'b0)",
                "round half up becomes truncation"),
         {"round_half": False},
     ),

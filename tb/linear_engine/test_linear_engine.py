@@ -63,8 +63,8 @@ MUTANTS = {
             Mutant(
                 "pos_add_wraps_up",
                 "linear_output_writer.sv",
-                "assign saturated = (sum[X_W:X_W-1] == 2'b01)",
-                "assign saturated = (1'b0)",
+                ".in_i  (sum),",
+                ".in_i  ({sum[X_W] | sum[X_W-1], sum[X_W-1:0]}),",
                 "tile result + pos wraps instead of saturating at the top",
             ),
             "patch",
