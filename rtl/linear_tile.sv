@@ -52,6 +52,10 @@
 // the rounded result of a token waits for the GELU stage, which waits for the
 // sink. in_ready_o = enable && the reading bank is loaded; w_ready_o = the
 // writing bank is free.
+//
+// Modules: this one holds the bank state, the feature reader and the pipeline
+// control; linear_tile_row one output row (its weights, S1 .. S4);
+// linear_gelu_stage the GELU stage and its side FIFO.
 module linear_tile
   import edgemoe_cfg_pkg::*;
 #(
@@ -107,7 +111,6 @@ module linear_tile
   localparam int unsigned BlkW     = (KBlocks > 1) ? $clog2(KBlocks) : 1;
   localparam int unsigned RowW     = (ROWS > 1) ? $clog2(ROWS) : 1;
   localparam int unsigned AccFrac  = X_FRAC + W_FRAC;
-  localparam int unsigned ProdW    = X_W + W_W;
   // Bias alignment to the accumulator's fraction bits (exact left shifts).
   localparam int unsigned BiasShift    = AccFrac - B_FRAC;
   localparam int unsigned BiasAltShift = AccFrac - B_ALT_FRAC;
@@ -138,20 +141,11 @@ module linear_tile
   endfunction
 
   localparam int unsigned AccW     = acc_width();
-  localparam int unsigned SumW     = ProdW + ((COLS > 1) ? $clog2(COLS) : 0);
-  // Rounding: drop RndShift bits, round half up, in AccW + 1 bits (no carry out).
+  // Rounding (linear_tile_row, round_sat): drop RndShift bits, round half up,
+  // in AccW + 1 bits (no carry out).
   localparam int unsigned RndShift = AccFrac - Y_FRAC;
   localparam int unsigned RndW     = AccW + 1;
   localparam int unsigned QW       = RndW - RndShift;
-  localparam logic [RndW-1:0] RoundHalf = RndW'(1) << (RndShift - 1);
-  // Saturation bounds of the output format, in QW bits.
-  localparam logic signed [QW-1:0] SatHi = QW'(1) << (Y_W - 1);
-  localparam logic signed [QW-1:0] SatLo = -(QW'(1) << (Y_W - 1));
-  localparam logic [Y_W-1:0] YMax = {1'b0, {(Y_W - 1){1'b1}}};
-  localparam logic [Y_W-1:0] YMin = {1'b1, {(Y_W - 1){1'b0}}};
-  // Results in flight in the GELU stage, carried beside it.
-  localparam int unsigned FifoDepth = 4;
-  localparam int unsigned FifoW     = 1 + ROWS * Y_W;
 
   if (AccFrac < B_FRAC || AccFrac < B_ALT_FRAC) begin : gen_err_bias_frac
     $error("linear_tile: a bias has more fraction bits than the product");
@@ -161,9 +155,6 @@ module linear_tile
   end
   if (QW <= Y_W) begin : gen_err_qw
     $error("linear_tile: the accumulator is no wider than the output (no saturation)");
-  end
-  if (SumW > AccW) begin : gen_err_sumw
-    $error("linear_tile: MAX_K smaller than one column block");
   end
   if (MAX_K % COLS != 0) begin : gen_err_max_k
     $error("linear_tile: MAX_K must be a multiple of COLS");
@@ -307,9 +298,9 @@ module linear_tile
     end
   end
 
-  //////////////////////////
-  // MAC rows (S1 .. S4)  //
-  //////////////////////////
+  //////////////////////////////////////////
+  // MAC rows (S1 .. S4, linear_tile_row) //
+  //////////////////////////////////////////
 
   logic [COLS*X_W-1:0] x1_q;
 
@@ -322,152 +313,55 @@ module linear_tile
   logic [ROWS*Y_W-1:0] y4_q;
 
   for (genvar r = 0; r < ROWS; r++) begin : g_row
-    // This row's weights of both banks: block j of bank b at mem_q[b][j].
-    logic [COLS*W_W-1:0] mem_q [2][KBlocks];
-
-    always_ff @(posedge clk_i) begin
-      if (w_fire && wr_row_q == RowW'(r)) begin
-        mem_q[wr_bank_q][wr_blk_q] <= w_data_i;
-      end
-    end
-
-    // S1: the weights of the accepted beat's block; the aligned bias on a
-    // token's first beat.
-    logic [COLS*W_W-1:0]   w1_q;
-    logic signed [B_W-1:0] bias0;
-    logic signed [AccW-1:0] bias0_al;
-    logic signed [AccW-1:0] b1_q;
-
-    assign bias0    = $signed(bias_q[rd_bank_q][r*B_W +: B_W]);
-    assign bias0_al = bias_alt_q[rd_bank_q] ? (AccW'(bias0) <<< BiasAltShift)
-                                            : (AccW'(bias0) <<< BiasShift);
-
-    always_ff @(posedge clk_i) begin
-      if (ld1) begin
-        w1_q <= mem_q[rd_bank_q][rd_blk_q];
-        b1_q <= bias0_al;
-      end
-    end
-
-    // S2: COLS exact products.
-    logic signed [ProdW-1:0] p1 [COLS];
-    logic signed [ProdW-1:0] p2_q [COLS];
-    logic signed [AccW-1:0]  b2_q;
-
-    for (genvar c = 0; c < COLS; c++) begin : g_mul
-      assign p1[c] = $signed(x1_q[c*X_W +: X_W]) * $signed(w1_q[c*W_W +: W_W]);
-    end
-
-    always_ff @(posedge clk_i) begin
-      if (ld2) begin
-        p2_q <= p1;
-        b2_q <= b1_q;
-      end
-    end
-
-    // S3: exact accumulation; a token's first beat starts from its bias.
-    logic signed [SumW-1:0] sum2;
-    logic signed [AccW-1:0] acc3_q;
-
-    always_comb begin
-      sum2 = '0;
-      for (int c = 0; c < COLS; c++) begin
-        sum2 = sum2 + SumW'(p2_q[c]);
-      end
-    end
-
-    always_ff @(posedge clk_i) begin
-      if (ld3) begin
-        acc3_q <= (first2_q ? b2_q : acc3_q) + AccW'(sum2);
-      end
-    end
-
-    // S4: one rounding (half up) into the output format, then saturation.
-    logic [RndW-1:0]        rnd3;
-    logic signed [QW-1:0]   q3;
-    logic [Y_W-1:0]         y3;
-
-    assign rnd3 = $unsigned(RndW'(acc3_q)) + RoundHalf;
-    assign q3   = $signed(rnd3[RndW-1:RndShift]);
-    assign y3   = (q3 >= SatHi) ? YMax :
-                  (q3 < SatLo)  ? YMin : q3[Y_W-1:0];
-
-    // The bits below the rounding point are dropped by design.
-    logic unused_rnd_bits;
-    assign unused_rnd_bits = ^rnd3[RndShift-1:0];
-
-    always_ff @(posedge clk_i) begin
-      if (ld4) begin
-        y4_q[r*Y_W +: Y_W] <= y3;
-      end
-    end
+    linear_tile_row #(
+      .COLS           (COLS),
+      .K_BLOCKS       (KBlocks),
+      .X_W            (X_W),
+      .W_W            (W_W),
+      .B_W            (B_W),
+      .ACC_W          (AccW),
+      .BIAS_SHIFT     (BiasShift),
+      .BIAS_ALT_SHIFT (BiasAltShift),
+      .ROUND_SHIFT    (RndShift),
+      .Y_W            (Y_W)
+    ) u_row (
+      .clk_i,
+      .w_write_i  (w_fire && wr_row_q == RowW'(r)),
+      .w_bank_i   (wr_bank_q),
+      .w_blk_i    (wr_blk_q),
+      .w_data_i,
+      .ld1_i      (ld1),
+      .ld2_i      (ld2),
+      .ld3_i      (ld3),
+      .ld4_i      (ld4),
+      .rd_bank_i  (rd_bank_q),
+      .rd_blk_i   (rd_blk_q),
+      .bias_i     (bias_q[rd_bank_q][r*B_W +: B_W]),
+      .bias_alt_i (bias_alt_q[rd_bank_q]),
+      .x1_i       (x1_q),
+      .first2_i   (first2_q),
+      .y4_o       (y4_q[r*Y_W +: Y_W])
+    );
   end
 
-  ///////////////////////////////////
-  // GELU stage and its side FIFO  //
-  ///////////////////////////////////
+  ////////////////
+  // GELU stage //
+  ////////////////
 
-  // Every result passes gelu_unit (so results stay in order); the FIFO holds
-  // each result's GELU flag and un-GELU'd values until gelu_unit returns it.
-  logic                 gelu_in_valid, gelu_in_ready;
-  logic                 gelu_out_valid;
-  logic [ROWS*Y_W-1:0]  gelu_out_data;
-  logic                 fifo_push, fifo_pop, fifo_ok;
-  logic [FifoW-1:0]     fifo_q [FifoDepth];
-  logic [1:0]           fifo_wr_q, fifo_rd_q;
-  logic [2:0]           fifo_cnt_q;
-  logic [FifoW-1:0]     fifo_head;
-
-  assign fifo_pop      = gelu_out_valid & out_ready_i;
-  assign fifo_ok       = (fifo_cnt_q != 3'(FifoDepth)) | fifo_pop;
-  assign gelu_in_valid = v4_q & fifo_ok;
-  assign take4         = gelu_in_ready & fifo_ok;
-  assign fifo_push     = v4_q & take4;
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      fifo_wr_q  <= '0;
-      fifo_rd_q  <= '0;
-      fifo_cnt_q <= '0;
-    end else begin
-      if (fifo_push) begin
-        fifo_wr_q <= fifo_wr_q + 2'd1;
-      end
-      if (fifo_pop) begin
-        fifo_rd_q <= fifo_rd_q + 2'd1;
-      end
-      if (fifo_push && !fifo_pop) begin
-        fifo_cnt_q <= fifo_cnt_q + 3'd1;
-      end else if (fifo_pop && !fifo_push) begin
-        fifo_cnt_q <= fifo_cnt_q - 3'd1;
-      end
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (fifo_push) begin
-      fifo_q[fifo_wr_q] <= {gelu4_q, y4_q};
-    end
-  end
-
-  assign fifo_head = fifo_q[fifo_rd_q];
-
-  gelu_unit #(
-    .LANES  (ROWS),
-    .DATA_W (Y_W),
-    .FRAC_W (Y_FRAC)
-  ) u_gelu (
+  linear_gelu_stage #(
+    .ROWS   (ROWS),
+    .Y_W    (Y_W),
+    .Y_FRAC (Y_FRAC)
+  ) u_gelu_stage (
     .clk_i,
     .rst_ni,
-    .in_valid_i  (gelu_in_valid),
-    .in_ready_o  (gelu_in_ready),
+    .in_valid_i  (v4_q),
+    .in_ready_o  (take4),
     .in_data_i   (y4_q),
-    .out_valid_o (gelu_out_valid),
-    .out_ready_i (out_ready_i),
-    .out_data_o  (gelu_out_data)
+    .in_gelu_i   (gelu4_q),
+    .out_valid_o,
+    .out_ready_i,
+    .out_data_o
   );
-
-  assign out_valid_o = gelu_out_valid;
-  assign out_data_o  = fifo_head[FifoW-1] ? gelu_out_data : fifo_head[ROWS*Y_W-1:0];
 
 endmodule

@@ -4,9 +4,9 @@
 // Synchronous FIFO of DEPTH words of WIDTH bits (DEPTH a power of two), with a
 // first-word-fall-through head: data_o is the oldest word while valid_o.
 //
-// Protocol: push_i writes data_i (the caller never pushes while full_o), pop_i
-// drops the head (the caller never pops while !valid_o); both may happen in
-// the same cycle (the count stays). A pushed word is at the head, if the FIFO
+// Protocol: push_i writes data_i (the caller never pushes while full_o, except
+// together with a pop), pop_i drops the head (the caller never pops while
+// !valid_o); both may happen in the same cycle (the count stays). A pushed word is at the head, if the FIFO
 // was empty, from the cycle after the push. The storage has no reset (only the
 // pointers and the count do), so it maps to distributed RAM.
 module sync_fifo #(

@@ -66,9 +66,9 @@ MUTANTS = {
         (
             Mutant(
                 "no_round_constant",
-                "linear_tile.sv",
-                "RoundHalf = RndW'(1) << (RndShift - 1);",
-                "RoundHalf = RndW'(0);",
+                "linear_tile_row.sv",
+                ".ROUND (1'b1)",
+                ".ROUND (1'b0)",
                 "rounding constant removed: round half up becomes truncation",
             ),
             {"round_half": False},
@@ -86,9 +86,9 @@ MUTANTS = {
         (
             Mutant(
                 "sat_nonstrict",
-                "linear_tile.sv",
-                "(q3 >= SatHi) ? YMax",
-                "(q3 > SatHi) ? YMax",
+                "round_sat.sv",
+                "(rounded > OutMax) ?",
+                "(rounded > OutMax + QW'(1)) ?",
                 "saturation test made non-strict: exactly 2**31 LSB wraps to the minimum",
             ),
             {"sat_nonstrict": True},
