@@ -49,6 +49,10 @@
 // the rsqrt unit's latency; output latency after a row's statistics: 7
 // cycles. The normalise pipeline has 6 stages under one enable; it stalls
 // only when its last stage holds a beat the sink does not take.
+//
+// Modules: this one holds the buffer ring, the row and gamma/beta RAMs and
+// pass 1; layernorm_row_stats the statistics engine (divider, eps, rsqrt);
+// layernorm_normalise the normalise pipeline.
 module layernorm_unit
   import edgemoe_cfg_pkg::*;
 #(
@@ -99,54 +103,16 @@ module layernorm_unit
   localparam int unsigned SlotW   = (ROW_BUFS > 1) ? $clog2(ROW_BUFS) : 1;
   localparam int unsigned Depth   = ROW_BUFS * Beats;
   localparam int unsigned AddrW   = (Depth > 1) ? $clog2(Depth) : 1;
-  localparam int unsigned NLog    = $clog2(ROW_LEN + 1);
 
   // Row sums: |S1| <= N * 2**(DATA_W-1); Q <= N * 2**(2*DATA_W-2).
   localparam int unsigned S1W     = DATA_W + $clog2(ROW_LEN) + 1;
   localparam int unsigned QW      = 2 * DATA_W - 1 + $clog2(ROW_LEN);
   localparam int unsigned LaneSW  = DATA_W + $clog2(LANES) + 1;
   localparam int unsigned LaneQW  = 2 * DATA_W + $clog2(LANES);
-  // N^2 var = N*Q - S1^2 >= 0.
-  localparam int unsigned NumW    = QW + NLog;
 
-  // Mean: a = S1 * 2**MeanUp + N, divided by 2N (|a| via its magnitude).
-  localparam int unsigned MeanUp  = MEAN_FRAC - DATA_FRAC + 1;
-  localparam int unsigned MeanDW  = S1W + MeanUp;
-  // Variance: scale Fv - 2F split into a left shift of num or of den.
-  localparam int          VarScale = int'(VAR_FRAC) - 2 * int'(DATA_FRAC);
-  localparam int unsigned VarUp   = (VarScale > 0) ? VarScale : 0;
-  localparam int unsigned VarDn   = (VarScale < 0) ? -VarScale : 0;
-  localparam longint unsigned NSq     = longint'(ROW_LEN) * longint'(ROW_LEN);
-  localparam longint unsigned VarHalf = NSq << VarDn;        // den
-  localparam longint unsigned VarDiv  = VarHalf << 1;        // 2 * den
-  localparam longint unsigned MeanDiv = 2 * longint'(ROW_LEN);
-  localparam int unsigned VarDW   = NumW + VarUp + 2;
-  localparam int unsigned DivMaxW = (MeanDW > VarDW) ? MeanDW : VarDW;
-  localparam int unsigned DivSteps = (DivMaxW + DIV_UNROLL - 1) / DIV_UNROLL;
-  localparam int unsigned DivW    = DivSteps * DIV_UNROLL;
-  localparam int unsigned DivCntW = $clog2(DivSteps + 1);
-  localparam int unsigned RemW    = $clog2(VarDiv + 1) + 1;  // VarDiv >= MeanDiv
-  localparam logic [RemW-1:0] Divisor [2] = '{RemW'(MeanDiv), RemW'(VarDiv)};
-
-  // rsqrt: 1/sqrt(v) = r * 2**(k - M), r in (2**(M-1), 2**M].
+  // rsqrt mantissa r (MANT_BITS + 1 bits) and the normalisation shift.
   localparam int unsigned RW      = MANT_BITS + 1;
-  localparam int unsigned KW      = 8;
   localparam int unsigned ShW     = 8;
-  localparam int          ShiftBase = int'(MEAN_FRAC) + int'(MANT_BITS) - int'(XHAT_FRAC);
-
-  // Normalise datapath.
-  localparam int unsigned XUp     = MEAN_FRAC - DATA_FRAC;
-  localparam int unsigned DevW    = ((DATA_W + XUp > MEAN_W) ? DATA_W + XUp : MEAN_W) + 1;
-  localparam int unsigned ProdW   = DevW + RW + 1;
-  localparam int unsigned AccW    = ((XHAT_W > XHAT_FRAC + 1) ? XHAT_W : XHAT_FRAC + 1) + GB_W + 1;
-  localparam int unsigned OutShift = XHAT_FRAC + GB_FRAC - DATA_FRAC;
-  localparam logic [AccW-1:0] OutHalf = OUT_RND ? (AccW'(1) << (OutShift - 1)) : '0;
-  localparam logic signed [ProdW:0] XhatMin = -((ProdW + 1)'(1) << (XHAT_W - 1));
-  localparam logic signed [ProdW:0] XhatMax = ~XhatMin;
-  localparam logic signed [AccW-1:0] OutMin = -(AccW'(1) << (DATA_W - 1));
-  localparam logic signed [AccW-1:0] OutMax = ~OutMin;
-
-  localparam int unsigned NumStages = 6;
 
   // Elaboration-time checks.
   if (ROW_LEN % LANES != 0) begin : gen_err_lanes
@@ -154,18 +120,6 @@ module layernorm_unit
   end
   if (MEAN_FRAC < DATA_FRAC || VAR_FRAC > 62 || VAR_W > 62 || XHAT_W > 62) begin : gen_err_fmt
     $error("layernorm_unit: formats outside the golden model's validated ranges");
-  end
-  if ((longint'(ROW_LEN) >> MeanUp) != 0) begin : gen_err_row_len
-    $error("layernorm_unit: ROW_LEN must be below 2**(MEAN_FRAC - DATA_FRAC + 1)");
-  end
-  if (OutShift < 1 || XHAT_FRAC < 1) begin : gen_err_out_shift
-    $error("layernorm_unit: XHAT_FRAC + GB_FRAC must exceed DATA_FRAC");
-  end
-  if (ShiftBase < 1 || ShiftBase > 100) begin : gen_err_shift
-    $error("layernorm_unit: normalisation shift base out of range");
-  end
-  if (VarDn > 20 || ROW_LEN > (1 << 20)) begin : gen_err_var_div
-    $error("layernorm_unit: variance divisor exceeds 63 bits");
   end
 
   //////////////////
@@ -240,9 +194,9 @@ module layernorm_unit
     end
   end
 
-  /////////////////////////
+  ////////////////////////////
   // Row and gamma/beta RAM //
-  /////////////////////////
+  ////////////////////////////
 
   logic [LANES*DATA_W-1:0] row_mem [Depth];
   logic [2*LANES*GB_W-1:0] gb_mem [Beats];
@@ -321,148 +275,44 @@ module layernorm_unit
     end
   end
 
-  //////////////////////////
-  // Statistics engine    //
-  //////////////////////////
+  //////////////////////////////////////
+  // Statistics (layernorm_row_stats) //
+  //////////////////////////////////////
 
-  typedef enum logic [2:0] {
-    StIdle, StPrep, StDiv, StFin, StRsqReq, StRsqWait
-  } st_e;
-
-  st_e                   st_q;
-  logic [DivCntW-1:0]    div_cnt_q;
-  logic signed [S1W-1:0] st_s1_q;
-  logic        [QW-1:0]  st_q_q;
-  logic                  st_neg_q;
-  logic [VAR_W-1:0]      st_v_q;
-  logic [MEAN_W-1:0]     st_mean_q;
-
-  logic [DivW-1:0] div_sh_q  [2];
-  logic [RemW-1:0] div_rem_q [2];
-  logic [DivW-1:0] div_sh_d  [2];
-  logic [RemW-1:0] div_rem_d [2];
+  logic              st_idle, st_start;
+  logic [MEAN_W-1:0] st_mean;
+  logic [RW-1:0]     st_mant;
+  logic [ShW-1:0]    st_shift;
 
   // Start on the next filled row once its sums are stored.
-  logic st_start;
-  assign st_start = (st_q == StIdle) & (slot_q[st_slot_q] == SlotFilled) &
+  assign st_start = st_idle & (slot_q[st_slot_q] == SlotFilled) &
                     ~(acc_valid_q & acc_last_q & (acc_slot_q == st_slot_q));
 
-  // Dividends: |S1 * 2**MeanUp + N| and 2*num*2**VarUp + den.
-  logic        [S1W-1:0]    s1_mag;
-  logic        [MeanDW-1:0] mean_dividend;
-  logic        [NumW-1:0]   s1_sq;
-  logic        [NumW-1:0]   var_num;
-  logic        [VarDW-1:0]  var_dividend;
-
-  assign s1_mag        = st_s1_q[S1W-1] ? S1W'(-st_s1_q) : S1W'(st_s1_q);
-  assign mean_dividend = st_s1_q[S1W-1] ? ((MeanDW'(s1_mag) << MeanUp) - MeanDW'(ROW_LEN))
-                                        : ((MeanDW'(s1_mag) << MeanUp) + MeanDW'(ROW_LEN));
-  assign s1_sq         = $unsigned(NumW'(st_s1_q) * NumW'(st_s1_q));
-  assign var_num       = NumW'(NLog'(ROW_LEN)) * NumW'(st_q_q) - s1_sq;
-  assign var_dividend  = (VarDW'(var_num) << (VarUp + 1)) + VarDW'(VarHalf);
-
-  // Restoring division, DIV_UNROLL quotient bits per cycle: the shift register
-  // holds the dividend's remaining bits above the quotient bits found so far.
-  always_comb begin
-    for (int d = 0; d < 2; d++) begin
-      div_sh_d[d]  = div_sh_q[d];
-      div_rem_d[d] = div_rem_q[d];
-      for (int u = 0; u < int'(DIV_UNROLL); u++) begin
-        div_rem_d[d] = {div_rem_d[d][RemW-2:0], div_sh_d[d][DivW-1]};
-        div_sh_d[d]  = {div_sh_d[d][DivW-2:0], 1'b0};
-        if (div_rem_d[d] >= Divisor[d]) begin
-          div_rem_d[d]   = div_rem_d[d] - Divisor[d];
-          div_sh_d[d][0] = 1'b1;
-        end
-      end
-    end
-  end
-
-  // Results: mean rounded towards -inf for negative dividends; var saturated, + eps.
-  logic [DivW-1:0]    mean_mag;
-  logic [MEAN_W-1:0]  mean_res;
-  logic [VAR_W-1:0]   var_sat;
-  logic [VAR_W:0]     v_sum;
-  logic [VAR_W-1:0]   v_res;
-
-  assign mean_mag = div_sh_q[0] + DivW'(st_neg_q & (div_rem_q[0] != '0));
-  assign mean_res = st_neg_q ? MEAN_W'(-mean_mag) : MEAN_W'(mean_mag);
-  assign var_sat  = (div_sh_q[1] > DivW'({VAR_W{1'b1}})) ? {VAR_W{1'b1}} : VAR_W'(div_sh_q[1]);
-  assign v_sum    = {1'b0, var_sat} + (VAR_W + 1)'(EPS_RAW);
-  assign v_res    = v_sum[VAR_W] ? {VAR_W{1'b1}} : v_sum[VAR_W-1:0];
-
-  // rsqrt of v: one row at a time.
-  logic                        rsq_in_valid, rsq_in_ready, rsq_out_valid, rsq_out_ready;
-  logic [KW+RW-1:0]            rsq_out;
-  logic [RW-1:0]               rsq_mant;
-  logic signed [KW-1:0]        rsq_scale;
-
-  assign rsq_in_valid  = (st_q == StRsqReq);
-  assign rsq_out_ready = (st_q == StRsqWait);
-  assign rsq_mant      = rsq_out[RW-1:0];
-  assign rsq_scale     = $signed(rsq_out[KW+RW-1:RW]);
-  assign st_done       = (st_q == StRsqWait) & rsq_out_valid;
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      st_q      <= StIdle;
-      div_cnt_q <= '0;
-    end else begin
-      unique case (st_q)
-        StIdle:    if (st_start) st_q <= StPrep;
-        StPrep: begin
-          st_q      <= StDiv;
-          div_cnt_q <= DivCntW'(DivSteps);
-        end
-        StDiv: begin
-          div_cnt_q <= div_cnt_q - DivCntW'(1);
-          if (div_cnt_q == DivCntW'(1)) st_q <= StFin;
-        end
-        StFin:     st_q <= StRsqReq;
-        StRsqReq:  if (rsq_in_ready) st_q <= StRsqWait;
-        StRsqWait: if (rsq_out_valid) st_q <= StIdle;
-        default:   st_q <= StIdle;
-      endcase
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (st_start) begin
-      st_s1_q <= row_s1_q[st_slot_q];
-      st_q_q  <= row_q_q[st_slot_q];
-    end
-    if (st_q == StPrep) begin
-      st_neg_q     <= st_s1_q[S1W-1];
-      div_sh_q[0]  <= DivW'(mean_dividend);
-      div_sh_q[1]  <= DivW'(var_dividend);
-      div_rem_q[0] <= '0;
-      div_rem_q[1] <= '0;
-    end
-    if (st_q == StDiv) begin
-      div_sh_q  <= div_sh_d;
-      div_rem_q <= div_rem_d;
-    end
-    if (st_q == StFin) begin
-      st_mean_q <= mean_res;
-      st_v_q    <= v_res;
-    end
-  end
-
-  rsqrt_unit #(
-    .LANES     (1),
-    .IN_W      (VAR_W),
-    .IN_FRAC   (VAR_FRAC),
-    .MANT_BITS (MANT_BITS),
-    .SCALE_W   (KW)
-  ) u_rsqrt (
+  layernorm_row_stats #(
+    .ROW_LEN    (ROW_LEN),
+    .DIV_UNROLL (DIV_UNROLL),
+    .DATA_FRAC  (DATA_FRAC),
+    .MEAN_W     (MEAN_W),
+    .MEAN_FRAC  (MEAN_FRAC),
+    .VAR_W      (VAR_W),
+    .VAR_FRAC   (VAR_FRAC),
+    .XHAT_FRAC  (XHAT_FRAC),
+    .MANT_BITS  (MANT_BITS),
+    .EPS_RAW    (EPS_RAW),
+    .S1_W       (S1W),
+    .Q_W        (QW),
+    .SHIFT_W    (ShW)
+  ) u_row_stats (
     .clk_i,
     .rst_ni,
-    .in_valid_i  (rsq_in_valid),
-    .in_ready_o  (rsq_in_ready),
-    .in_data_i   (st_v_q),
-    .out_valid_o (rsq_out_valid),
-    .out_ready_i (rsq_out_ready),
-    .out_data_o  (rsq_out)
+    .start_i (st_start),
+    .idle_o  (st_idle),
+    .s1_i    (row_s1_q[st_slot_q]),
+    .q_i     (row_q_q[st_slot_q]),
+    .done_o  (st_done),
+    .mean_o  (st_mean),
+    .mant_o  (st_mant),
+    .shift_o (st_shift)
   );
 
   // Per-buffer statistics: mean, r and the normalisation shift Fm + M - k - Fn.
@@ -472,141 +322,48 @@ module layernorm_unit
 
   always_ff @(posedge clk_i) begin
     if (st_done) begin
-      row_mean_q[st_slot_q]  <= st_mean_q;
-      row_r_q[st_slot_q]     <= rsq_mant;
-      row_shift_q[st_slot_q] <= ShW'(ShW'(ShiftBase) - ShW'(rsq_scale));
+      row_mean_q[st_slot_q]  <= st_mean;
+      row_r_q[st_slot_q]     <= st_mant;
+      row_shift_q[st_slot_q] <= st_shift;
     end
   end
 
-  /////////////////////////////////
-  // Pass 2: normalise pipeline  //
-  /////////////////////////////////
+  //////////////////////////////////////////////////////
+  // Pass 2: normalise pipeline (layernorm_normalise) //
+  //////////////////////////////////////////////////////
 
-  logic [NumStages-1:0] valid_q;
-  logic                 pipe_en;
+  logic norm_ready;
 
-  assign pipe_en     = ~(valid_q[NumStages-1] & ~out_ready_i);
-  assign out_valid_o = valid_q[NumStages-1];
-  assign rd_issue    = pipe_en & (slot_q[rd_slot_q] == SlotReady);
+  assign rd_issue    = norm_ready & (slot_q[rd_slot_q] == SlotReady);
   assign rd_row_done = rd_issue & (rd_beat_q == BeatW'(Beats - 1));
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      valid_q <= '0;
-    end else if (pipe_en) begin
-      valid_q <= {valid_q[NumStages-2:0], rd_issue};
-    end
-  end
-
-  logic ld1, ld2, ld3, ld4, ld5, ld6;
-  assign ld1 = rd_issue;
-  assign ld2 = pipe_en & valid_q[0];
-  assign ld3 = pipe_en & valid_q[1];
-  assign ld4 = pipe_en & valid_q[2];
-  assign ld5 = pipe_en & valid_q[3];
-  assign ld6 = pipe_en & valid_q[4];
-
-  // Stage 1: the row beat, gamma/beta and the row's statistics.
-  logic [LANES*DATA_W-1:0] x1_q;
-  logic [2*LANES*GB_W-1:0] gb1_q, gb2_q, gb3_q, gb4_q;
-  logic [MEAN_W-1:0]       mean1_q;
-  logic [RW-1:0]           r1_q, r2_q;
-  logic [ShW-1:0]          sh1_q, sh2_q, sh3_q;
-
-  always_ff @(posedge clk_i) begin
-    if (ld1) begin
-      x1_q    <= row_mem[rd_addr];
-      gb1_q   <= gb_mem[rd_beat_q];
-      mean1_q <= row_mean_q[rd_slot_q];
-      r1_q    <= row_r_q[rd_slot_q];
-      sh1_q   <= row_shift_q[rd_slot_q];
-    end
-    if (ld2) begin
-      gb2_q <= gb1_q;
-      r2_q  <= r1_q;
-      sh2_q <= sh1_q;
-    end
-    if (ld3) begin
-      gb3_q <= gb2_q;
-      sh3_q <= sh2_q;
-    end
-    if (ld4) begin
-      gb4_q <= gb3_q;
-    end
-  end
-
-  for (genvar l = 0; l < LANES; l++) begin : g_lane
-    // Stage 2: dev = x * 2**XUp - mean (exact).
-    logic signed [DevW-1:0] dev1;
-    logic signed [DevW-1:0] dev2_q;
-
-    assign dev1 = (DevW'($signed(x1_q[l*DATA_W +: DATA_W])) <<< XUp) -
-                  DevW'($signed(mean1_q));
-
-    always_ff @(posedge clk_i) begin
-      if (ld2) begin
-        dev2_q <= dev1;
-      end
-    end
-
-    // Stage 3: dev * r (exact).
-    logic signed [ProdW-1:0] prod2;
-    logic signed [ProdW-1:0] prod3_q;
-
-    assign prod2 = ProdW'(dev2_q) * $signed(ProdW'(r2_q));
-
-    always_ff @(posedge clk_i) begin
-      if (ld3) begin
-        prod3_q <= prod2;
-      end
-    end
-
-    // Stage 4: xhat = sat(round(prod * 2**-shift)) in XHAT_W bits.
-    logic signed [ProdW:0]   bias3, sum3, shifted3;
-    logic signed [XHAT_W-1:0] xhat3;
-    logic signed [XHAT_W-1:0] xhat4_q;
-
-    assign bias3    = XHAT_RND ? $signed((ProdW + 1)'(1) << (sh3_q - ShW'(1))) : '0;
-    assign sum3     = (ProdW + 1)'(prod3_q) + bias3;
-    assign shifted3 = sum3 >>> sh3_q;
-    assign xhat3    = (shifted3 > XhatMax) ? XhatMax[XHAT_W-1:0] :
-                      (shifted3 < XhatMin) ? XhatMin[XHAT_W-1:0] : shifted3[XHAT_W-1:0];
-
-    always_ff @(posedge clk_i) begin
-      if (ld4) begin
-        xhat4_q <= xhat3;
-      end
-    end
-
-    // Stage 5: acc = xhat * gamma + beta * 2**XHAT_FRAC (exact).
-    logic signed [GB_W-1:0] gamma4, beta4;
-    logic signed [AccW-1:0] acc4;
-    logic signed [AccW-1:0] acc5_q;
-
-    assign gamma4 = $signed(gb4_q[l*GB_W +: GB_W]);
-    assign beta4  = $signed(gb4_q[(LANES+l)*GB_W +: GB_W]);
-    assign acc4   = AccW'(xhat4_q) * AccW'(gamma4) + (AccW'(beta4) <<< XHAT_FRAC);
-
-    always_ff @(posedge clk_i) begin
-      if (ld5) begin
-        acc5_q <= acc4;
-      end
-    end
-
-    // Stage 6: y = sat(round(acc * 2**-OutShift)) in DATA_W bits.
-    logic signed [AccW-1:0]   y5;
-    logic signed [DATA_W-1:0] y6_q;
-
-    assign y5 = (acc5_q + $signed(OutHalf)) >>> OutShift;
-
-    always_ff @(posedge clk_i) begin
-      if (ld6) begin
-        y6_q <= (y5 > OutMax) ? OutMax[DATA_W-1:0] :
-                (y5 < OutMin) ? OutMin[DATA_W-1:0] : y5[DATA_W-1:0];
-      end
-    end
-
-    assign out_data_o[l*DATA_W +: DATA_W] = y6_q;
-  end
+  layernorm_normalise #(
+    .LANES     (LANES),
+    .DATA_W    (DATA_W),
+    .DATA_FRAC (DATA_FRAC),
+    .GB_W      (GB_W),
+    .GB_FRAC   (GB_FRAC),
+    .MEAN_W    (MEAN_W),
+    .MEAN_FRAC (MEAN_FRAC),
+    .XHAT_W    (XHAT_W),
+    .XHAT_FRAC (XHAT_FRAC),
+    .MANT_BITS (MANT_BITS),
+    .SHIFT_W   (ShW),
+    .XHAT_RND  (XHAT_RND),
+    .OUT_RND   (OUT_RND)
+  ) u_normalise (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i  (slot_q[rd_slot_q] == SlotReady),
+    .in_ready_o  (norm_ready),
+    .in_x_i      (row_mem[rd_addr]),
+    .in_gb_i     (gb_mem[rd_beat_q]),
+    .in_mean_i   (row_mean_q[rd_slot_q]),
+    .in_mant_i   (row_r_q[rd_slot_q]),
+    .in_shift_i  (row_shift_q[rd_slot_q]),
+    .out_valid_o,
+    .out_ready_i,
+    .out_data_o
+  );
 
 endmodule

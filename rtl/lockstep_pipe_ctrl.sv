@@ -3,7 +3,7 @@
 //
 // Lockstep pipeline control: the valid/ready handshake of a pipeline of STAGES
 // register stages that advance together under one enable (gelu_unit,
-// exp_unit).
+// exp_unit, layernorm_normalise).
 //
 // valid_q[s] marks stage s + 1 as holding a beat. The pipe moves (pipe_en)
 // unless its last stage holds a result the sink does not take, so

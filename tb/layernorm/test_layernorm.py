@@ -57,14 +57,15 @@ def test_layernorm_hypothesis(ln_sim, seed_report):
     ln_sim.run(TESTS, ["ln_hypothesis"], seed=seed_report)
 
 
-#: Mutants of rtl/layernorm_unit.sv and the same change in layernorm_model.
+#: Mutants of rtl/layernorm_unit.sv (and its layernorm_row_stats, layernorm_normalise)
+#: and the same change in layernorm_model.
 MUTANTS = {
     m.name: (m, knobs)
     for m, knobs in (
         (
             Mutant(
                 "eps_omitted",
-                "layernorm_unit.sv",
+                "layernorm_row_stats.sv",
                 "(VAR_W + 1)'(EPS_RAW)",
                 "(VAR_W + 1)'(0)",
                 "var + eps without the eps (a constant dropped)",
@@ -74,7 +75,7 @@ MUTANTS = {
         (
             Mutant(
                 "mean_one_lsb_off",
-                "layernorm_unit.sv",
+                "layernorm_row_stats.sv",
                 "((MeanDW'(s1_mag) << MeanUp) + MeanDW'(ROW_LEN))",
                 "((MeanDW'(s1_mag) << MeanUp) + MeanDW'(2 * ROW_LEN))",
                 "the mean's rounding constant N becomes 2N: every mean one LSB too big",
@@ -84,7 +85,7 @@ MUTANTS = {
         (
             Mutant(
                 "dev_sign_flipped",
-                "layernorm_unit.sv",
+                "layernorm_normalise.sv",
                 "assign dev1 = (DevW'($signed(x1_q[l*DATA_W +: DATA_W])) <<< XUp) -\n"
                 "                  DevW'($signed(mean1_q));",
                 "assign dev1 = DevW'($signed(mean1_q)) -\n"
