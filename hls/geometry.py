@@ -213,6 +213,10 @@ def sv_geometry_lines(cfg: KernelConfig) -> list[str]:
         if "sv" not in f.metadata:
             continue
         value = getattr(geo, f.name)
-        kind = "int" if value < 1 << 31 else "longint unsigned"
-        lines.append(f"  localparam {kind} {f.metadata['sv']} = {value};  // {f.metadata['doc']}\n")
+        if value < 1 << 31:
+            kind, literal = "int", str(value)
+        else:  # a sized literal, so the 64-bit localparam takes it without a width warning
+            kind, literal = "longint unsigned", f"64'd{value}"
+        name, doc = f.metadata["sv"], f.metadata["doc"]
+        lines.append(f"  localparam {kind} {name} = {literal};  // {doc}\n")
     return lines
