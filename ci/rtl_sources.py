@@ -75,9 +75,18 @@ def rtl_closure(*roots: str | Path) -> list[Path]:
     return seen
 
 
+def variant_name(config: str, overrides: tuple[tuple[str, object], ...] = ()) -> str:
+    """The name of a configuration with field overrides (a build variant), e.g.
+    ``tiny+top_k=1``: the folder its package is generated into."""
+    return config + "".join(f"+{k}={v}" for k, v in sorted(overrides))
+
+
 @functools.cache
-def generated(config: str):
-    """Generate the package and ROM files of *config* into ``build/gen/<config>/``.
+def generated(config: str, overrides: tuple[tuple[str, object], ...] = ()):
+    """Generate the package and ROM files of *config* (with the configuration
+    fields of *overrides* replaced, ``((field, value), ...)``) into
+    ``build/gen/<variant_name>/``: a build variant's package is as true as
+    the preset's, so its RTL needs no ``-G`` override of a derived size.
 
     Returns ``hls.generate.GeneratedFiles`` (``.package``, ``.gelu_rom``).
     Generated once per process.
@@ -85,6 +94,6 @@ def generated(config: str):
     from golden.config import load_config
     from hls.generate import generate
 
-    out_dir = GEN_ROOT / config
+    out_dir = GEN_ROOT / variant_name(config, overrides)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return generate(load_config(config), out_dir)
+    return generate(load_config(config, **dict(overrides)), out_dir)

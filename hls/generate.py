@@ -6,6 +6,9 @@
   fixed-point format (``<CLASS>_W``, ``<CLASS>_FRAC``, ``<CLASS>_SIGNED``) and
   every approximation parameter (``<TABLE>_<FIELD>``) of the configuration as
   localparams: the RTL's only source of them;
+* every value derived from them (lane bytes, row beats, the linear engine's
+  largest K, index and word widths, the approximation units' shifts and
+  widths; see :mod:`hls.geometry`), computed once;
 * the engine memory port's request and response types (``engine_mem_req_t``,
   ``engine_mem_rsp_t``, packed structs of ``AXI_DATA_W``-bit beats; see
   :func:`engine_mem_typedefs`), the one definition every engine and the kernel
@@ -42,6 +45,7 @@ from golden.approx.tables import (
 from golden.config import ALL_CONFIG_NAMES, KernelConfig, load_config
 from golden.fixed import Overflow, Quant
 from golden.layernorm import eps_raw
+from hls.geometry import sv_geometry_lines
 from hls.program import sv_package_lines
 from hls.registers import sv_localparams
 
@@ -252,6 +256,7 @@ def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
     )
     lines += sv_localparams(cfg)  # s_axi_control map (hls/registers.py)
     lines += sv_package_lines(cfg)  # the stage program (hls/program.py)
+    lines += sv_geometry_lines(cfg)  # derived values (hls/geometry.py)
     lines += engine_mem_typedefs()
     lines += axi_typedefs(cfg)  # m_axi_gmem (axi_typedefs)
     return lines

@@ -103,6 +103,13 @@ module attention_engine
   input  mem_rsp_t mem_rsp_i
 );
 
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (D != DIM || NH != HEADS || P != ATTN_P || DATA_W != AXI_DATA_W ||
+      X_W != FEATURE_W) begin : gen_err_pkg_geometry
+    $error("attention_engine: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
+
   ////////////////////////
   // Memory port fields //
   ////////////////////////
@@ -138,14 +145,14 @@ module attention_engine
   // Derived geometry //
   //////////////////////
 
-  localparam int unsigned HD       = D / NH;
-  localparam int unsigned LaneW    = (X_W <= 8) ? 8 : (X_W <= 16) ? 16 : (X_W <= 32) ? 32 : 64;
-  localparam int unsigned EPB      = DATA_W / LaneW;
-  localparam int unsigned RowBeats = (D + EPB - 1) / EPB;
+  localparam int unsigned HD       = HEAD_DIM;
+  localparam int unsigned LaneW    = FEATURE_LANE_BYTES * 8;
+  localparam int unsigned EPB      = FEATURE_LANES;
+  localparam int unsigned RowBeats = FEATURE_ROW_BEATS;
   localparam int unsigned TW       = $clog2(T_MAX + P + 1);  // token counts and q0 + P
-  localparam int unsigned LaneIdxW = (P > 1) ? $clog2(P) : 1;
-  localparam int unsigned HeadIdxW = (NH > 1) ? $clog2(NH) : 1;
-  localparam int unsigned BeatIdxW = (RowBeats > 1) ? $clog2(RowBeats) : 1;
+  localparam int unsigned LaneIdxW = ATTN_LANE_IDX_W;
+  localparam int unsigned HeadIdxW = HEAD_IDX_W;
+  localparam int unsigned BeatIdxW = FEATURE_ROW_BEAT_IDX_W;
   localparam int unsigned BufW     = 2;  // selects one of the three row buffers
   localparam int unsigned ScaleW   = 8;
   localparam int unsigned RcW      = ScaleW + MANT_BITS + 1;

@@ -46,9 +46,9 @@ module attn_operand_loader
   parameter int unsigned QK_W    = ATTN_QK_W,
   parameter int unsigned QK_FRAC = ATTN_QK_FRAC,
   parameter int unsigned TW      = 16,  // token count width (holds T_MAX + P)
-  localparam int unsigned HD       = D / NH,
-  localparam int unsigned LaneIdxW = (P > 1) ? $clog2(P) : 1,
-  localparam int unsigned HeadIdxW = (NH > 1) ? $clog2(NH) : 1,
+  localparam int unsigned HD       = HEAD_DIM,
+  localparam int unsigned LaneIdxW = ATTN_LANE_IDX_W,
+  localparam int unsigned HeadIdxW = HEAD_IDX_W,
   localparam int unsigned BufW     = 2
 ) (
   input  logic                clk_i,
@@ -89,11 +89,18 @@ module attn_operand_loader
   input  logic                value_release_i
 );
 
-  localparam int unsigned LaneW    = (X_W <= 8) ? 8 : (X_W <= 16) ? 16 : (X_W <= 32) ? 32 : 64;
-  localparam int unsigned EPB      = DATA_W / LaneW;
-  localparam int unsigned RowBeats = (D + EPB - 1) / EPB;
-  localparam int unsigned RowBytes = RowBeats * DATA_W / 8;
-  localparam int unsigned BeatIdxW = (RowBeats > 1) ? $clog2(RowBeats) : 1;
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (D != DIM || NH != HEADS || P != ATTN_P || DATA_W != AXI_DATA_W ||
+      X_W != FEATURE_W) begin : gen_err_pkg_geometry
+    $error("attn_operand_loader: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
+
+  localparam int unsigned LaneW    = FEATURE_LANE_BYTES * 8;
+  localparam int unsigned EPB      = FEATURE_LANES;
+  localparam int unsigned RowBeats = FEATURE_ROW_BEATS;
+  localparam int unsigned RowBytes = FEATURE_ROW_BYTES;
+  localparam int unsigned BeatIdxW = FEATURE_ROW_BEAT_IDX_W;
   localparam int unsigned QIdxW    = $clog2(P * D);
   localparam int unsigned NBuf     = 3;
   localparam int unsigned RbIdxW   = $clog2(NBuf * D);

@@ -24,10 +24,10 @@ module attn_output_writer
   parameter int unsigned P_FRAC = PROB_FRAC,
   parameter int unsigned TW     = 16,  // token count width (holds T_MAX + P)
   localparam int unsigned AccW     = X_W + P_W + 1,
-  localparam int unsigned LaneW    = (X_W <= 8) ? 8 : (X_W <= 16) ? 16 : (X_W <= 32) ? 32 : 64,
-  localparam int unsigned EPB      = DATA_W / LaneW,
-  localparam int unsigned RowBeats = (D + EPB - 1) / EPB,
-  localparam int unsigned BeatIdxW = (RowBeats > 1) ? $clog2(RowBeats) : 1
+  localparam int unsigned LaneW    = FEATURE_LANE_BYTES * 8,
+  localparam int unsigned EPB      = FEATURE_LANES,
+  localparam int unsigned RowBeats = FEATURE_ROW_BEATS,
+  localparam int unsigned BeatIdxW = FEATURE_ROW_BEAT_IDX_W
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -53,7 +53,13 @@ module attn_output_writer
   output logic [DATA_W-1:0]   wr_data_o
 );
 
-  localparam int unsigned RowBytes = RowBeats * DATA_W / 8;
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (D != DIM || DATA_W != AXI_DATA_W || X_W != FEATURE_W) begin : gen_err_pkg_geometry
+    $error("attn_output_writer: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
+
+  localparam int unsigned RowBytes = FEATURE_ROW_BYTES;
 
   // Queries of the group starting at q0.
   function automatic logic [TW-1:0] group_rows(logic [TW-1:0] q0, logic [TW-1:0] t);

@@ -23,8 +23,8 @@ module attn_pass_counter
   parameter int unsigned P  = ATTN_P,
   parameter int unsigned NH = HEADS,
   parameter int unsigned TW = 16,  // token count width (holds T_MAX + P)
-  localparam int unsigned HeadIdxW = (NH > 1) ? $clog2(NH) : 1,
-  localparam int unsigned LaneIdxW = (P > 1) ? $clog2(P) : 1
+  localparam int unsigned HeadIdxW = HEAD_IDX_W,
+  localparam int unsigned LaneIdxW = ATTN_LANE_IDX_W
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -45,6 +45,12 @@ module attn_pass_counter
   output logic                row_end_o,
   output logic                end_o
 );
+
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (P != ATTN_P || NH != HEADS) begin : gen_err_pkg_geometry
+    $error("attn_pass_counter: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
 
   logic          left_q, run_q;
   logic [TW-1:0] q0_q, key_q;

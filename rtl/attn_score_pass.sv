@@ -35,9 +35,9 @@ module attn_score_pass
   parameter int unsigned QK_W    = ATTN_QK_W,
   parameter int unsigned QK_FRAC = ATTN_QK_FRAC,
   parameter int unsigned TW      = $clog2(T_MAX + P + 1),  // token count width
-  localparam int unsigned HD       = D / NH,
-  localparam int unsigned LaneIdxW = (P > 1) ? $clog2(P) : 1,
-  localparam int unsigned HeadIdxW = (NH > 1) ? $clog2(NH) : 1
+  localparam int unsigned HD       = HEAD_DIM,
+  localparam int unsigned LaneIdxW = ATTN_LANE_IDX_W,
+  localparam int unsigned HeadIdxW = HEAD_IDX_W
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -69,6 +69,12 @@ module attn_score_pass
   input  logic [TW-1:0]       score_key_i,
   output logic [P*X_W-1:0]    score_word_o
 );
+
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (D != DIM || NH != HEADS || P != ATTN_P) begin : gen_err_pkg_geometry
+    $error("attn_score_pass: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
 
   localparam int unsigned SbIdxW = (NH * T_MAX > 1) ? $clog2(NH * T_MAX) : 1;
   localparam int unsigned KeyW   = (T_MAX > 1) ? $clog2(T_MAX) : 1;

@@ -29,7 +29,7 @@ module attn_softmax_statistics
   parameter int unsigned S_W       = SOFTMAX_SUM_W,
   parameter int unsigned MANT_BITS = RECIP_MANT_BITS,
   parameter int unsigned SCALE_W   = 8,
-  localparam int unsigned HeadIdxW = (NH > 1) ? $clog2(NH) : 1,
+  localparam int unsigned HeadIdxW = HEAD_IDX_W,
   localparam int unsigned RcW      = SCALE_W + MANT_BITS + 1
 ) (
   input  logic                clk_i,
@@ -49,6 +49,12 @@ module attn_softmax_statistics
   output logic [P*X_W-1:0]    max_o,
   output logic [P*RcW-1:0]    recip_o
 );
+
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (NH != HEADS) begin : gen_err_pkg_geometry
+    $error("attn_softmax_statistics: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
 
   logic [P*X_W-1:0] st_max_q [NH];
   logic [P*S_W-1:0] st_sum_q [NH];

@@ -41,16 +41,14 @@ module attn_value_pass
   parameter int unsigned MANT_BITS = RECIP_MANT_BITS,
   parameter int unsigned SCALE_W   = 8,
   parameter int unsigned TW        = 16,  // token count width (holds T_MAX + P)
-  localparam int unsigned HD       = D / NH,
-  localparam int unsigned LaneIdxW = (P > 1) ? $clog2(P) : 1,
-  localparam int unsigned HeadIdxW = (NH > 1) ? $clog2(NH) : 1,
+  localparam int unsigned HD       = HEAD_DIM,
+  localparam int unsigned LaneIdxW = ATTN_LANE_IDX_W,
+  localparam int unsigned HeadIdxW = HEAD_IDX_W,
   localparam int unsigned BufW     = 2,
   localparam int unsigned RcW      = SCALE_W + MANT_BITS + 1,
   localparam int unsigned AccW     = X_W + P_W + 1,
-  localparam int unsigned LaneW    = (X_W <= 8) ? 8 : (X_W <= 16) ? 16 : (X_W <= 32) ? 32 : 64,
-  localparam int unsigned EPB      = DATA_W / LaneW,
-  localparam int unsigned RowBeats = (D + EPB - 1) / EPB,
-  localparam int unsigned BeatIdxW = (RowBeats > 1) ? $clog2(RowBeats) : 1
+  localparam int unsigned EPB      = FEATURE_LANES,
+  localparam int unsigned BeatIdxW = FEATURE_ROW_BEAT_IDX_W
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -85,6 +83,13 @@ module attn_value_pass
   input  logic [BeatIdxW-1:0] acc_beat_i,
   output logic [EPB*AccW-1:0] acc_o
 );
+
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (D != DIM || NH != HEADS || P != ATTN_P || DATA_W != AXI_DATA_W ||
+      X_W != FEATURE_W) begin : gen_err_pkg_geometry
+    $error("attn_value_pass: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
 
   localparam int unsigned QIdxW  = $clog2(P * D);
   localparam int unsigned DiffW  = X_W + 1;

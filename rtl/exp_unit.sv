@@ -64,6 +64,14 @@ module exp_unit
   output logic [LANES*OUT_W-1:0] out_data_o
 );
 
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (IN_FRAC != FEATURE_FRAC || LOG2E_BITS != EXP_LOG2E_BITS || T_FRAC != EXP_T_FRAC_BITS ||
+      STEP_LOG2 != EXP_STEP_LOG2 || TABLE_BITS != EXP_TABLE_BITS ||
+      OUT_FRAC != EXP_OUT_FRAC) begin : gen_err_pkg_geometry
+    $error("exp_unit: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
+
   //////////////////////
   // Derived geometry //
   //////////////////////
@@ -73,17 +81,17 @@ module exp_unit
   localparam int unsigned OutRnd    = OUT_RND ? 1 : 0;
   localparam int unsigned ConstW    = LOG2E_BITS + 1;
   // Quantisation point 1: t = a * C >> TShift, round half up.
-  localparam int unsigned TShift    = IN_FRAC + LOG2E_BITS - T_FRAC;
+  localparam int unsigned TShift    = EXP_TSHIFT;
   // Bits of f below one table step (the interpolation fraction r).
-  localparam int unsigned FracIdxW  = T_FRAC - STEP_LOG2;
+  localparam int unsigned FracIdxW  = EXP_FRAC_IDX_W;
   localparam int unsigned Entries   = (2 ** STEP_LOG2) + 1;
   localparam int unsigned EntryW    = TABLE_BITS + 1;
   // Interpolation (interp_rom): its signed accumulator, EntryW + m + 2 bits.
   localparam int unsigned ProdW     = EntryW + FracIdxW + 2;
   // acc <= 2**(B+m): EntryW + m bits.
-  localparam int unsigned AccW      = EntryW + FracIdxW;
+  localparam int unsigned AccW      = EXP_ACC_W;
   // Output shift sh = ShiftBase + k.
-  localparam int unsigned ShiftBase = TABLE_BITS + FracIdxW - OUT_FRAC;
+  localparam int unsigned ShiftBase = EXP_SHIFT_BASE;
 
   function automatic int unsigned bit_len(logic [127:0] v);
     int unsigned n = 0;

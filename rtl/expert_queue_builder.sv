@@ -47,15 +47,15 @@ module expert_queue_builder
   parameter int unsigned MAX_TOKENS  = TOKENS,
   parameter int unsigned SCORE_W     = MOE_SCORE_W,
   // Derived field widths (see the header comment).
-  parameter int unsigned IDX_W       = (NUM_EXPERTS > 1) ? $clog2(NUM_EXPERTS) : 1,
-  parameter int unsigned TOK_W       = (MAX_TOKENS > 1) ? $clog2(MAX_TOKENS) : 1,
-  parameter int unsigned SLOT_W      = (K > 1) ? $clog2(K) : 1,
-  parameter int unsigned LEN_W       = $clog2(MAX_TOKENS * K + 1),
-  parameter int unsigned PAIR_W      = IDX_W + SCORE_W,
-  parameter int unsigned IN_W        = 1 + K * PAIR_W,
+  parameter int unsigned IDX_W       = EXPERT_IDX_W,
+  parameter int unsigned TOK_W       = TOKEN_IDX_W,
+  parameter int unsigned SLOT_W      = TOPK_SLOT_W,
+  parameter int unsigned LEN_W       = QUEUE_LEN_W,
+  parameter int unsigned PAIR_W      = QUEUE_PAIR_W,
+  parameter int unsigned IN_W        = QUEUE_IN_W,
   parameter int unsigned HDR_W       = 1 + NUM_EXPERTS + NUM_EXPERTS * LEN_W,
   parameter int unsigned ENT_OUT_W   = 3 + IDX_W + TOK_W + SLOT_W + SCORE_W,
-  parameter int unsigned OUT_W       = (HDR_W > ENT_OUT_W) ? HDR_W : ENT_OUT_W
+  parameter int unsigned OUT_W       = QUEUE_OUT_W
 ) (
   input  logic             clk_i,
   input  logic             rst_ni,
@@ -68,6 +68,13 @@ module expert_queue_builder
   input  logic             out_ready_i,
   output logic [OUT_W-1:0] out_data_o
 );
+
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (NUM_EXPERTS != EXPERTS || K != TOP_K || MAX_TOKENS != TOKENS ||
+      SCORE_W != MOE_SCORE_W) begin : gen_err_pkg_geometry
+    $error("expert_queue_builder: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
 
   localparam int unsigned Depth  = MAX_TOKENS * K;
   localparam int unsigned PtrW   = LEN_W;  // a pointer reaches Depth (one past the end)

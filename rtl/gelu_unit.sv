@@ -42,21 +42,28 @@ module gelu_unit
   output logic [LANES*DATA_W-1:0] out_data_o
 );
 
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (FRAC_W != FEATURE_FRAC || STEP_LOG2 != GELU_STEP_LOG2 || RANGE_LOG2 != GELU_RANGE_LOG2 ||
+      TABLE_W != GELU_ENTRY_W) begin : gen_err_pkg_geometry
+    $error("gelu_unit: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
+
   //////////////////////
   // Derived geometry //
   //////////////////////
 
   // Bits of |x| below one table step (the interpolation fraction).
-  localparam int unsigned FracIdxW = FRAC_W - STEP_LOG2;
+  localparam int unsigned FracIdxW = GELU_FRAC_IDX_W;
   // log2 of the number of table segments N.
-  localparam int unsigned SegLog2  = RANGE_LOG2 + STEP_LOG2;
+  localparam int unsigned SegLog2  = GELU_SEG_LOG2;
   localparam int unsigned Entries  = (2 ** SegLog2) + 1;
   // |x| zero-extended so that the segment index and the bits above it exist.
   localparam int unsigned AbsW     = (DATA_W > FracIdxW + SegLog2) ? DATA_W
                                                                    : FracIdxW + SegLog2 + 1;
   // Interpolation accumulator (interp_rom): TABLE_W + m + 2 bits, signed.
   localparam int unsigned AccW     = TABLE_W + FracIdxW + 2;
-  localparam int unsigned Shift    = TABLE_W - STEP_LOG2;
+  localparam int unsigned Shift    = GELU_SHIFT;
   localparam int unsigned DeltaW   = AccW - Shift;
 
   localparam int unsigned NumStages = 4;

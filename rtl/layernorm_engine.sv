@@ -75,6 +75,12 @@ module layernorm_engine
   input  mem_rsp_t mem_rsp_i
 );
 
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (DATA_W != AXI_DATA_W || ROW_LEN != DIM) begin : gen_err_pkg_geometry
+    $error("layernorm_engine: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
+
   ////////////////////////
   // Memory port fields //
   ////////////////////////
@@ -112,15 +118,13 @@ module layernorm_engine
 
   localparam int unsigned FeatW      = FEATURE_W;
   localparam int unsigned GbW        = NORM_W;
-  localparam int unsigned FeatLaneW  = (FeatW <= 8) ? 8 : (FeatW <= 16) ? 16 :
-                                       (FeatW <= 32) ? 32 : 64;
-  localparam int unsigned NormLaneW  = (GbW <= 8) ? 8 : (GbW <= 16) ? 16 :
-                                       (GbW <= 32) ? 32 : 64;
-  localparam int unsigned LANES      = DATA_W / FeatLaneW;
-  localparam int unsigned NormLanes  = DATA_W / NormLaneW;
+  localparam int unsigned FeatLaneW  = FEATURE_LANE_BYTES * 8;
+  localparam int unsigned NormLaneW  = NORM_LANE_BYTES * 8;
+  localparam int unsigned LANES      = FEATURE_LANES;
+  localparam int unsigned NormLanes  = NORM_LANES;
   localparam int unsigned PrmPerBeat = NormLanes / LANES;
-  localparam int unsigned RowBeats   = ROW_LEN / LANES;
-  localparam int unsigned NormBeats  = ROW_LEN / NormLanes;
+  localparam int unsigned RowBeats   = FEATURE_ROW_BEATS;
+  localparam int unsigned NormBeats  = NORM_ROW_BEATS;
   localparam int unsigned NbW        = (NormBeats > 1) ? $clog2(NormBeats) : 1;
   localparam int unsigned SubW       = (PrmPerBeat > 1) ? $clog2(PrmPerBeat) : 1;
 

@@ -91,6 +91,12 @@ module linear_engine
   input  mem_rsp_t mem_rsp_i
 );
 
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (DATA_W != AXI_DATA_W || COLS != TILE_COLS) begin : gen_err_pkg_geometry
+    $error("linear_engine: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
+
   ////////////////////////
   // Memory port fields //
   ////////////////////////
@@ -135,21 +141,20 @@ module linear_engine
     return (a > b) ? a : b;
   endfunction
 
-  localparam int unsigned BeatBytes    = DATA_W / 8;
-  localparam int unsigned OffW         = $clog2(BeatBytes);
+  localparam int unsigned BeatBytes    = BEAT_BYTES;
+  localparam int unsigned OffW         = BEAT_OFFSET_W;
   // Tile operand formats (one datapath for both modes).
   localparam int unsigned WeightFrac   = max2(LINEAR_WEIGHT_FRAC, PATCH_WEIGHT_FRAC);
   localparam int unsigned LinearShift  = WeightFrac - LINEAR_WEIGHT_FRAC;
   localparam int unsigned PatchShift   = WeightFrac - PATCH_WEIGHT_FRAC;
   localparam int unsigned WeightW      = max2(LINEAR_WEIGHT_W + LinearShift,
                                               PATCH_WEIGHT_W + PatchShift);
-  localparam int unsigned BiasW        = max2(BIAS_W, ATTN_BIAS_W);
+  localparam int unsigned BiasW        = TILE_BIAS_W;
   localparam int unsigned PixelShift   = FEATURE_FRAC - PIXEL_FRAC;
-  localparam int unsigned FeatsPerBeat = BeatBytes / elem_bytes(FEATURE_W);
+  localparam int unsigned FeatsPerBeat = FEATURE_LANES;
   // Largest K: the widest linear layer, or the patch embedding.
-  localparam int unsigned PatchK       = CHANNELS * PATCH * PATCH;
-  localparam int unsigned LinearK      = max2(DIM, max2(MLP_HIDDEN, EXPERT_HIDDEN));
-  localparam int unsigned MaxK         = ((max2(LinearK, PatchK) + COLS - 1) / COLS) * COLS;
+  localparam int unsigned PatchK       = PATCH_K;
+  localparam int unsigned MaxK         = ENGINE_MAX_K;
 
   // The tile's accumulator never saturates in patch mode (see header): the
   // largest |acc| in the tile's accumulator LSBs, against the saturation

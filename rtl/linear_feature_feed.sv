@@ -25,7 +25,7 @@ module linear_feature_feed
   parameter int unsigned DATA_W = AXI_DATA_W,
   parameter int unsigned X_W    = FEATURE_W,
   parameter int unsigned X_FRAC = FEATURE_FRAC,
-  localparam int unsigned OffW  = $clog2(DATA_W / 8)
+  localparam int unsigned OffW  = BEAT_OFFSET_W
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -51,13 +51,18 @@ module linear_feature_feed
   output logic                out_tile_last_o
 );
 
-  localparam int unsigned BeatBytes     = DATA_W / 8;
-  localparam int unsigned FeatBytes     = (X_W <= 8) ? 1 : (X_W <= 16) ? 2 : (X_W <= 32) ? 4 : 8;
-  localparam int unsigned PixelBytes    = (PIXEL_W <= 8) ? 1 : (PIXEL_W <= 16) ? 2 :
-                                          (PIXEL_W <= 32) ? 4 : 8;
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (DATA_W != AXI_DATA_W || X_W != FEATURE_W) begin : gen_err_pkg_geometry
+    $error("linear_feature_feed: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
+
+  localparam int unsigned BeatBytes     = BEAT_BYTES;
+  localparam int unsigned FeatBytes     = FEATURE_LANE_BYTES;
+  localparam int unsigned PixelBytes    = PIXEL_LANE_BYTES;
   localparam int unsigned PixelShift    = X_FRAC - PIXEL_FRAC;
   // Feature chunks: one read beat gives FeatChunk features or PixelChunk pixels.
-  localparam int unsigned FeatChunk     = BeatBytes / FeatBytes;
+  localparam int unsigned FeatChunk     = FEATURE_LANES;
   localparam int unsigned PixelsPerBeat = BeatBytes / PixelBytes;
   localparam int unsigned PixelChunk    = (PATCH < PixelsPerBeat) ? PATCH : PixelsPerBeat;
   localparam int unsigned SegmentBytes  = PixelChunk * PixelBytes;

@@ -57,9 +57,15 @@ module linear_output_writer
   output logic                wr_last_o     // the command's last beat
 );
 
-  localparam int unsigned BeatBytes  = DATA_W / 8;
-  localparam int unsigned LaneBytes  = (X_W <= 8) ? 1 : (X_W <= 16) ? 2 : (X_W <= 32) ? 4 : 8;
-  localparam int unsigned Lanes      = BeatBytes / LaneBytes;
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (DATA_W != AXI_DATA_W || X_W != FEATURE_W) begin : gen_err_pkg_geometry
+    $error("linear_output_writer: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
+
+  localparam int unsigned BeatBytes  = BEAT_BYTES;
+  localparam int unsigned LaneBytes  = FEATURE_LANE_BYTES;
+  localparam int unsigned Lanes      = FEATURE_LANES;
   // Output: ROWS features per token, TokenBeats whole beats.
   localparam int unsigned TokenBeats = ROWS * LaneBytes / BeatBytes;
   localparam int unsigned BeatW      = (TokenBeats > 1) ? $clog2(TokenBeats) : 1;

@@ -27,7 +27,7 @@ module linear_read_router
   parameter int unsigned DATA_W = AXI_DATA_W,
   // Read commands outstanding (issued, data not all taken).
   parameter int unsigned DEPTH  = 16,
-  localparam int unsigned OffW  = $clog2(DATA_W / 8)
+  localparam int unsigned OffW  = BEAT_OFFSET_W
 ) (
   input  logic            clk_i,
   input  logic            rst_ni,
@@ -59,6 +59,12 @@ module linear_read_router
   output logic            beat_last_o,     // ... and it is its last
   output logic [OffW-1:0] beat_offset_o
 );
+
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (DATA_W != AXI_DATA_W) begin : gen_err_pkg_geometry
+    $error("linear_read_router: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
 
   localparam int unsigned DescW = 3 + 16 + OffW;
 

@@ -40,8 +40,8 @@ module linear_read_scheduler
   parameter int unsigned COLS   = TILE_COLS,
   parameter int unsigned DATA_W = AXI_DATA_W,
   parameter int unsigned X_W    = FEATURE_W,
-  parameter int unsigned B_W    = (BIAS_W > ATTN_BIAS_W) ? BIAS_W : ATTN_BIAS_W,
-  localparam int unsigned OffW  = $clog2(DATA_W / 8)
+  parameter int unsigned B_W    = TILE_BIAS_W,
+  localparam int unsigned OffW  = BEAT_OFFSET_W
 ) (
   input  logic            clk_i,
   input  logic            rst_ni,
@@ -72,20 +72,21 @@ module linear_read_scheduler
   output logic            cmd_pos_o      // a position-embedding row
 );
 
-  localparam int unsigned BeatBytes      = DATA_W / 8;
-  localparam int unsigned WeightMaxW     = (LINEAR_WEIGHT_W > PATCH_WEIGHT_W) ? LINEAR_WEIGHT_W
-                                                                             : PATCH_WEIGHT_W;
-  localparam int unsigned FeatBytes      = (X_W <= 8) ? 1 : (X_W <= 16) ? 2 :
-                                           (X_W <= 32) ? 4 : 8;
-  localparam int unsigned WeightBytes    = (WeightMaxW <= 8) ? 1 : (WeightMaxW <= 16) ? 2 :
-                                           (WeightMaxW <= 32) ? 4 : 8;
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (DATA_W != AXI_DATA_W || X_W != FEATURE_W) begin : gen_err_pkg_geometry
+    $error("linear_read_scheduler: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
+
+  localparam int unsigned BeatBytes      = BEAT_BYTES;
+  localparam int unsigned FeatBytes      = FEATURE_LANE_BYTES;
+  localparam int unsigned WeightBytes    = WEIGHT_LANE_BYTES;
   localparam int unsigned BiasBytes      = (B_W <= 8) ? 1 : (B_W <= 16) ? 2 :
                                            (B_W <= 32) ? 4 : 8;
-  localparam int unsigned PixelBytes     = (PIXEL_W <= 8) ? 1 : (PIXEL_W <= 16) ? 2 :
-                                           (PIXEL_W <= 32) ? 4 : 8;
-  localparam int unsigned FeatsPerBeat   = BeatBytes / FeatBytes;
+  localparam int unsigned PixelBytes     = PIXEL_LANE_BYTES;
+  localparam int unsigned FeatsPerBeat   = FEATURE_LANES;
   localparam int unsigned WeightsPerBeat = BeatBytes / WeightBytes;
-  localparam int unsigned PatchK         = CHANNELS * PATCH * PATCH;
+  localparam int unsigned PatchK         = PATCH_K;
   localparam int unsigned PixelBeats     = (PATCH * PixelBytes + BeatBytes - 1) / BeatBytes;
   localparam int unsigned ImagePitch     = ((IMAGE_W * PixelBytes + BeatBytes - 1) / BeatBytes)
                                            * BeatBytes;

@@ -63,16 +63,12 @@ module linear_tile
   parameter int unsigned COLS       = TILE_COLS,
   // Largest input dimension: the widest of the layers this engine serves,
   // rounded up to a whole number of column blocks.
-  parameter int unsigned MAX_K      = ((((DIM > MLP_HIDDEN) ? ((DIM > EXPERT_HIDDEN) ? DIM
-                                                                               : EXPERT_HIDDEN)
-                                                            : ((MLP_HIDDEN > EXPERT_HIDDEN)
-                                                               ? MLP_HIDDEN : EXPERT_HIDDEN))
-                                        + TILE_COLS - 1) / TILE_COLS) * TILE_COLS,
+  parameter int unsigned MAX_K      = TILE_MAX_K,
   parameter int unsigned X_W        = FEATURE_W,
   parameter int unsigned X_FRAC     = FEATURE_FRAC,
   parameter int unsigned W_W        = LINEAR_WEIGHT_W,
   parameter int unsigned W_FRAC     = LINEAR_WEIGHT_FRAC,
-  parameter int unsigned B_W        = (BIAS_W > ATTN_BIAS_W) ? BIAS_W : ATTN_BIAS_W,
+  parameter int unsigned B_W        = TILE_BIAS_W,
   parameter int unsigned B_FRAC     = BIAS_FRAC,
   parameter int unsigned B_ALT_FRAC = ATTN_BIAS_FRAC,
   parameter int unsigned Y_W        = FEATURE_W,

@@ -27,7 +27,7 @@ module linear_weight_stager
   parameter int unsigned COLS   = TILE_COLS,
   parameter int unsigned DATA_W = AXI_DATA_W,
   // Largest K (a multiple of COLS).
-  parameter int unsigned MAX_K  = CHANNELS * PATCH * PATCH,
+  parameter int unsigned MAX_K  = ENGINE_MAX_K,
   // The tile's weight format: both weight formats shifted to W_FRAC.
   parameter int unsigned W_FRAC = (LINEAR_WEIGHT_FRAC > PATCH_WEIGHT_FRAC) ? LINEAR_WEIGHT_FRAC
                                                                          : PATCH_WEIGHT_FRAC,
@@ -35,8 +35,8 @@ module linear_weight_stager
                                              PATCH_WEIGHT_W - PATCH_WEIGHT_FRAC)
                                             ? LINEAR_WEIGHT_W - LINEAR_WEIGHT_FRAC
                                             : PATCH_WEIGHT_W - PATCH_WEIGHT_FRAC),
-  parameter int unsigned B_W    = (BIAS_W > ATTN_BIAS_W) ? BIAS_W : ATTN_BIAS_W,
-  localparam int unsigned OffW  = $clog2(DATA_W / 8)
+  parameter int unsigned B_W    = TILE_BIAS_W,
+  localparam int unsigned OffW  = BEAT_OFFSET_W
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -63,11 +63,14 @@ module linear_weight_stager
   output logic [ROWS*B_W-1:0] w_bias_o
 );
 
-  localparam int unsigned BeatBytes      = DATA_W / 8;
-  localparam int unsigned WeightMaxW     = (LINEAR_WEIGHT_W > PATCH_WEIGHT_W) ? LINEAR_WEIGHT_W
-                                                                             : PATCH_WEIGHT_W;
-  localparam int unsigned WeightBytes    = (WeightMaxW <= 8) ? 1 : (WeightMaxW <= 16) ? 2 :
-                                           (WeightMaxW <= 32) ? 4 : 8;
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (DATA_W != AXI_DATA_W) begin : gen_err_pkg_geometry
+    $error("linear_weight_stager: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
+
+  localparam int unsigned BeatBytes      = BEAT_BYTES;
+  localparam int unsigned WeightBytes    = WEIGHT_LANE_BYTES;
   localparam int unsigned BiasBytes      = (B_W <= 8) ? 1 : (B_W <= 16) ? 2 :
                                            (B_W <= 32) ? 4 : 8;
   localparam int unsigned LinearShift    = W_FRAC - LINEAR_WEIGHT_FRAC;

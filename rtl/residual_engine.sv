@@ -65,6 +65,12 @@ module residual_engine
   input  mem_rsp_t mem_rsp_i
 );
 
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (DATA_W != AXI_DATA_W || ROW_LEN != DIM) begin : gen_err_pkg_geometry
+    $error("residual_engine: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
+
   ////////////////////////
   // Memory port fields //
   ////////////////////////
@@ -101,13 +107,12 @@ module residual_engine
   //////////////////////
 
   localparam int unsigned FeatW      = FEATURE_W;
-  localparam int unsigned FeatLaneW  = (FeatW <= 8) ? 8 : (FeatW <= 16) ? 16 :
-                                       (FeatW <= 32) ? 32 : 64;
-  localparam int unsigned LANES      = DATA_W / FeatLaneW;
-  localparam int unsigned RowBeats   = ROW_LEN / LANES;
+  localparam int unsigned FeatLaneW  = FEATURE_LANE_BYTES * 8;
+  localparam int unsigned LANES      = FEATURE_LANES;
+  localparam int unsigned RowBeats   = FEATURE_ROW_BEATS;
   localparam int unsigned ChunkBeats = CHUNK_ROWS * RowBeats;
   localparam int unsigned BeatW      = (ChunkBeats > 1) ? $clog2(ChunkBeats) : 1;
-  localparam int unsigned ChunkBytes = ChunkBeats * (DATA_W / 8);
+  localparam int unsigned ChunkBytes = ChunkBeats * BEAT_BYTES;
   localparam logic signed [FeatW:0] SumMin = -((FeatW + 1)'(1) << (FeatW - 1));
   localparam logic signed [FeatW:0] SumMax = ~SumMin;
 

@@ -33,7 +33,7 @@ module topk_select
   parameter int unsigned DATA_W      = FEATURE_W,
   parameter bit          SIGNED      = FEATURE_SIGNED != 0,
   // Derived: bits of an expert index.
-  parameter int unsigned IDX_W       = (NUM_EXPERTS > 1) ? $clog2(NUM_EXPERTS) : 1
+  parameter int unsigned IDX_W       = EXPERT_IDX_W
 ) (
   input  logic                          clk_i,
   input  logic                          rst_ni,
@@ -46,6 +46,12 @@ module topk_select
   input  logic                          out_ready_i,
   output logic [K*(IDX_W+DATA_W)-1:0]   out_data_o
 );
+
+  // Sizes derived once in the package (hls/geometry.py), which hold for the
+  // package's own parameters only.
+  if (NUM_EXPERTS != EXPERTS) begin : gen_err_pkg_geometry
+    $error("topk_select: parameters differ from edgemoe_cfg_pkg's derived geometry");
+  end
 
   if (K < 1 || K > NUM_EXPERTS) begin : gen_err_k
     $error("topk_select: K must be in 1..NUM_EXPERTS");

@@ -180,7 +180,7 @@ SimBuilder = Callable[..., simbuild.SimBuild]
 
 @pytest.fixture(scope="session")
 def sim_builds(waves: bool) -> SimBuilder:
-    """``sim_builds(toplevel, config, parameters=..., name=..., sources=...,
+    """``sim_builds(toplevel, config, parameters=..., overrides=..., name=..., sources=...,
     build_args=..., public=..., fast=...)`` (see ``tb.simbuild.build``): a build
     reused for the whole session (and across sessions while its inputs do not
     change)."""
@@ -191,6 +191,7 @@ def sim_builds(waves: bool) -> SimBuilder:
         config: str,
         *,
         parameters: Mapping[str, object] | None = None,
+        overrides: Mapping[str, object] | None = None,
         name: str | None = None,
         sources: Sequence[Path] | None = None,
         build_args: Sequence[str] = (),
@@ -202,6 +203,7 @@ def sim_builds(waves: bool) -> SimBuilder:
             config,
             name,
             tuple(sorted((parameters or {}).items())),
+            tuple(sorted((overrides or {}).items())),
             tuple(str(s) for s in sources or ()),
             tuple(build_args),
             None if public is None else tuple(public),
@@ -212,6 +214,7 @@ def sim_builds(waves: bool) -> SimBuilder:
                 toplevel,
                 config,
                 parameters=parameters,
+                overrides=overrides,
                 name=name,
                 sources=sources,
                 waves=waves,

@@ -1,4 +1,4 @@
-"""cocotb harness shared by the engine benches (tb/linear_engine/, tb/rowops/,
+"""cocotb harness shared by the engine benches (tb/linear_engine/, tb/layernorm_residual_engines/,
 tb/attention_engine/).
 
 Every ``rtl/*_engine.sv`` has the same job handshake (``job_valid_i`` /

@@ -41,6 +41,7 @@ def build_mutant(
     *,
     sources: Sequence[Path] | None = None,
     parameters: Mapping[str, object] | None = None,
+    overrides: Mapping[str, object] | None = None,
 ) -> SimBuild:
     """Build ``toplevel`` with ``mutant`` applied to its copy of ``rtl/<mutant.file>``.
 
@@ -67,6 +68,7 @@ def build_mutant(
         toplevel,
         config,
         parameters=parameters,
+        overrides=overrides,
         name=f"{toplevel}-mutant-{mutant.name}",
         sources=srcs,
     )

@@ -165,6 +165,8 @@ class SimBuild:
     fast: bool = False
     #: The keyword arguments of :func:`build` that made this build (for its waves twin).
     spec: dict = field(default_factory=dict)
+    #: Configuration fields the build replaced (its package was generated with them).
+    overrides: dict[str, object] = field(default_factory=dict)
 
     def run(
         self,
@@ -206,6 +208,7 @@ class SimBuild:
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
             "EDGEMOE_CONFIG": self.config,
             "EDGEMOE_PARAMETERS": json.dumps(self.parameters),
+            "EDGEMOE_OVERRIDES": json.dumps(self.overrides),
         }
         if seed is not None:
             env["EDGEMOE_SEED"] = str(seed)
@@ -399,6 +402,7 @@ def build(
     *,
     sources: Sequence[Path] | None = None,
     parameters: Mapping[str, object] | None = None,
+    overrides: Mapping[str, object] | None = None,
     name: str | None = None,
     waves: bool = False,
     build_args: Sequence[str] = (),
@@ -412,6 +416,12 @@ def build(
     ``rtl/lint/`` and the generated configuration package always come first. The build goes to
     ``build/sim/<config>/<name>[-waves]/`` (*name* defaults to *toplevel*).
 
+    *overrides* replace fields of the configuration (a build variant: K = 1,
+    P = 1, another beat width): the package is generated for the configuration
+    with them (``build/gen/<config>+<field>=<value>/``), so the RTL's defaults and
+    every derived size follow, and the cocotb module reads the same configuration
+    (``tb.simenv.env_config``). Give a variant its own *name*.
+
     *public* (default None: every signal public, the runner's
     ``--public-flat-rw``): only these signals are visible to cocotb, see
     :func:`public_control_file` for the syntax; the rest is optimised freely.
@@ -423,9 +433,11 @@ def build(
     from cocotb_tools.runner import get_runner
 
     spec = dict(toplevel=toplevel, config=config, sources=sources, parameters=parameters,
-                name=name, build_args=tuple(build_args), public=public, fast=fast)  # fmt: skip
+                overrides=overrides, name=name, build_args=tuple(build_args), public=public,
+                fast=fast)  # fmt: skip
     setup_verilator()
-    gen = generated(config)
+    overrides = dict(overrides or {})
+    gen = generated(config, tuple(sorted(overrides.items())))
     srcs = [*LINT_WAIVERS, Path(gen.package)] + [
         Path(s).resolve() for s in (sources or rtl_closure(toplevel))
     ]
@@ -459,7 +471,17 @@ def build(
             with contextlib.suppress(ValueError, KeyError):
                 if json.loads(stamp.read_text())["digest"] == digest:
                     return SimBuild(
-                        toplevel, config, dir_name, build_dir, waves, params, 0.0, True, fast, spec
+                        toplevel,
+                        config,
+                        dir_name,
+                        build_dir,
+                        waves,
+                        params,
+                        0.0,
+                        True,
+                        fast,
+                        spec,
+                        overrides,
                     )
         stamp.unlink(missing_ok=True)
         build_dir.mkdir(parents=True, exist_ok=True)
@@ -486,7 +508,9 @@ def build(
         wall_s = time.monotonic() - start
         stamp.write_text(json.dumps({"digest": digest, "fingerprint": fingerprint}, indent=1))
     print(f"built {toplevel} for {config} in {build_dir} ({wall_s:.1f} s)")
-    return SimBuild(toplevel, config, dir_name, build_dir, waves, params, wall_s, False, fast, spec)
+    return SimBuild(
+        toplevel, config, dir_name, build_dir, waves, params, wall_s, False, fast, spec, overrides
+    )
 
 
 def _use_compiler_cache() -> None:

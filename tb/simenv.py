@@ -1,5 +1,5 @@
 """Inside a simulation: what ``tb.simbuild`` passed to the cocotb test module
-through the environment (configuration name, build parameters, seed)."""
+through the environment (configuration name and overrides, build parameters, seed)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,20 @@ def env_config_name() -> str:
         return os.environ["EDGEMOE_CONFIG"]
     except KeyError:
         raise RuntimeError("EDGEMOE_CONFIG is not set: run this through tb.simbuild") from None
+
+
+def env_overrides() -> dict[str, object]:
+    """Inside a simulation: the configuration fields the build replaced (a build
+    variant such as K = 1: ``simbuild.build(..., overrides=...)``); its generated
+    package holds them, so the RTL and this bench see one configuration."""
+    return json.loads(os.environ.get("EDGEMOE_OVERRIDES", "{}"))
+
+
+def env_config():
+    """Inside a simulation: the configuration the model was built for, overrides applied."""
+    from golden.config import load_config
+
+    return load_config(env_config_name(), **env_overrides())
 
 
 def env_seed(default: int = 0) -> int:

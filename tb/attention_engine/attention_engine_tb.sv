@@ -8,67 +8,38 @@
 // job ports pass straight through, and no register is added.
 module attention_engine_tb
   import edgemoe_cfg_pkg::*;
-#(
-  parameter int unsigned P      = ATTN_P,
-  parameter int unsigned DATA_W = AXI_DATA_W
-) (
-  input  logic              clk_i,
-  input  logic              rst_ni,
-  input  logic              job_valid_i,
-  output logic              job_ready_o,
-  input  logic [63:0]       job_q_addr_i,
-  input  logic [63:0]       job_k_addr_i,
-  input  logic [63:0]       job_v_addr_i,
-  input  logic [63:0]       job_y_addr_i,
-  input  logic [15:0]       job_tokens_i,
-  output logic              done_o,
+(
+  input  logic                  clk_i,
+  input  logic                  rst_ni,
+  input  logic                  job_valid_i,
+  output logic                  job_ready_o,
+  input  logic [63:0]           job_q_addr_i,
+  input  logic [63:0]           job_k_addr_i,
+  input  logic [63:0]           job_v_addr_i,
+  input  logic [63:0]           job_y_addr_i,
+  input  logic [15:0]           job_tokens_i,
+  output logic                  done_o,
 
-  output logic              rd_cmd_valid_o,
-  input  logic              rd_cmd_ready_i,
-  output logic [63:0]       rd_cmd_addr_o,
-  output logic [31:0]       rd_cmd_beats_o,
-  input  logic              rd_valid_i,
-  output logic              rd_ready_o,
-  input  logic [DATA_W-1:0] rd_data_i,
-  output logic              wr_cmd_valid_o,
-  input  logic              wr_cmd_ready_i,
-  output logic [63:0]       wr_cmd_addr_o,
-  output logic [31:0]       wr_cmd_beats_o,
-  output logic              wr_valid_o,
-  input  logic              wr_ready_i,
-  output logic [DATA_W-1:0] wr_data_o
+  output logic                  rd_cmd_valid_o,
+  input  logic                  rd_cmd_ready_i,
+  output logic [63:0]           rd_cmd_addr_o,
+  output logic [31:0]           rd_cmd_beats_o,
+  input  logic                  rd_valid_i,
+  output logic                  rd_ready_o,
+  input  logic [AXI_DATA_W-1:0] rd_data_i,
+  output logic                  wr_cmd_valid_o,
+  input  logic                  wr_cmd_ready_i,
+  output logic [63:0]           wr_cmd_addr_o,
+  output logic [31:0]           wr_cmd_beats_o,
+  output logic                  wr_valid_o,
+  input  logic                  wr_ready_i,
+  output logic [AXI_DATA_W-1:0] wr_data_o
 );
 
-  // The package's engine_mem_req_t / engine_mem_rsp_t fields, with DATA_W-bit
-  // beats (a build may override DATA_W, e.g. the tiny-P variant's 256 bits).
-  typedef struct packed {
-    logic              rd_cmd_valid;
-    logic [63:0]       rd_cmd_addr;
-    logic [31:0]       rd_cmd_beats;
-    logic              rd_ready;
-    logic              wr_cmd_valid;
-    logic [63:0]       wr_cmd_addr;
-    logic [31:0]       wr_cmd_beats;
-    logic              wr_valid;
-    logic [DATA_W-1:0] wr_data;
-  } mem_req_t;
-  typedef struct packed {
-    logic              rd_cmd_ready;
-    logic              rd_valid;
-    logic [DATA_W-1:0] rd_data;
-    logic              wr_cmd_ready;
-    logic              wr_ready;
-  } mem_rsp_t;
+  engine_mem_req_t mem_req;
+  engine_mem_rsp_t mem_rsp;
 
-  mem_req_t mem_req;
-  mem_rsp_t mem_rsp;
-
-  attention_engine #(
-    .P        (P),
-    .DATA_W   (DATA_W),
-    .mem_req_t(mem_req_t),
-    .mem_rsp_t(mem_rsp_t)
-  ) u_dut (
+  attention_engine u_dut (
     .clk_i,
     .rst_ni,
     .job_valid_i,

@@ -24,30 +24,28 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ClockCycles
 
-from golden.config import load_config
+from hls.geometry import geometry
 from tb import engine_bench as bench
-from tb.attention_engine.model import (
+from tb.attention_engine.stimulus import (
     KINDS,
-    Geometry,
     Job,
     golden_attention,
     mac_bounds,
     make_qkv,
     pack_rows,
+    region_bytes,
     unpack_rows,
 )
 from tb.enginemem import EngineMemory
-from tb.simenv import env_config_name, env_parameters, env_seed
+from tb.simenv import env_config, env_seed
 
-#: Engine parameters a build may override (the tiny-P variant of
-#: test_attention_engine.py) and the configuration fields they stand for; the
-#: golden model depends on neither.
-_OVERRIDES = {"P": "attn_parallel", "DATA_W": "axi_data_width"}
-CFG = load_config(env_config_name(), **{_OVERRIDES[k]: int(v) for k, v in env_parameters().items()})
-GEO = Geometry.from_config(CFG)
+CFG = env_config()  # the tiny-P variant's build replaces attn_parallel and axi_data_width
+GEO = geometry(CFG)
+P = CFG.attn_parallel
+REGION_BYTES = region_bytes(GEO)
 SLOTS = 4  # sets of (Q, K, V, Y) regions in the bench memory
 PAGE = 4096
-MEM_BYTES = PAGE + SLOTS * 4 * GEO.region_bytes
+MEM_BYTES = PAGE + SLOTS * 4 * REGION_BYTES
 STALL = 0.3
 
 
@@ -72,12 +70,12 @@ def make_job(
     """A job of t tokens in memory slot `slot` (Q, K, V, Y regions, each at a
     random beat offset inside its region's guard page when `offsets`)."""
     q, k, v = make_qkv(kind, t, rng, CFG)
-    bb = GEO.beat_bits // 8
-    base = PAGE + slot * 4 * GEO.region_bytes
+    bb = GEO.beat_bytes
+    base = PAGE + slot * 4 * REGION_BYTES
     addrs = []
     for i in range(4):
         off = int(rng.integers(0, PAGE // bb)) * bb if offsets else 0
-        addrs.append(base + i * GEO.region_bytes + off)
+        addrs.append(base + i * REGION_BYTES + off)
     return Job(t, q, k, v, *addrs, kind=kind)
 
 
@@ -106,10 +104,10 @@ def place(mem: EngineMemory, job: Job) -> None:
 async def run_job(dut, mem: EngineMemory, job: Job, label: str) -> int:
     """:func:`tb.engine_bench.run_job` of *job*: its write beats, every read
     inside its Q, K, V rows; the cycles from its handshake to done_o."""
-    rows = job.tokens * GEO.row_bytes
+    rows = job.tokens * GEO.feature_row_bytes
     return await bench.run_job(
         dut, mem, job_fields(job), 20 * mac_bounds(job.tokens, GEO)["memory"] + 2000,
-        write_beats=job.tokens * GEO.row_beats,
+        write_beats=job.tokens * GEO.feature_row_beats,
         read_regions=[(a, rows) for a in (job.q_addr, job.k_addr, job.v_addr)], label=label,
     )  # fmt: skip
 
@@ -153,15 +151,15 @@ async def run_jobs(
 
     # Outputs, bit for bit.
     for i, (job, y) in enumerate(zip(jobs, gold, strict=True)):
-        n = job.tokens * GEO.row_bytes
+        n = job.tokens * GEO.feature_row_bytes
         got = unpack_rows(mem.data[job.y_addr : job.y_addr + n], job.tokens, CFG)
         bad = np.argwhere(got != y)
         if len(bad):
             r, c = (int(v) for v in bad[0])
             raise AssertionError(
                 f"{what}: job {i} ({_describe(job)}): {len(bad)} of {y.size} outputs differ "
-                f"from golden.stages.attention.attention; first: row {r} (group {r // GEO.p} "
-                f"lane {r % GEO.p}) column {c} (head {c // GEO.head_dim}): rtl {int(got[r, c])} "
+                f"from golden.stages.attention.attention; first: row {r} (group {r // P} "
+                f"lane {r % P}) column {c} (head {c // CFG.head_dim}): rtl {int(got[r, c])} "
                 f"golden {int(y[r, c])}"
             )
     # Nothing else written or changed.
@@ -198,9 +196,9 @@ async def run_jobs(
             f"{what}: {mem.read_beats - rd_beats0} read beats taken, want {want_beats} "
             f"({mem.pending_read_beats} pending)"
         )
-    k_rows = sum(b for a, b in got_rd if any(a == j.k_addr for j in jobs)) // GEO.row_beats
-    v_rows = sum(b for a, b in got_rd if any(a == j.v_addr for j in jobs)) // GEO.row_beats
-    want_kv = sum(-(-j.tokens // GEO.p) * j.tokens for j in jobs)
+    k_rows = sum(b for a, b in got_rd if any(a == j.k_addr for j in jobs)) // GEO.feature_row_beats
+    v_rows = sum(b for a, b in got_rd if any(a == j.v_addr for j in jobs)) // GEO.feature_row_beats
+    want_kv = sum(-(-j.tokens // P) * j.tokens for j in jobs)
     if k_rows != want_kv or v_rows != want_kv:
         raise AssertionError(f"{what}: {k_rows} K rows / {v_rows} V rows read, want {want_kv}")
     want_wr = [c for job in jobs for c in job.write_commands(GEO)]
@@ -223,8 +221,8 @@ async def run_jobs(
 
 def _tail_tokens() -> list[int]:
     """Every remainder mod P (T = 1 .. P + 1), a few more, and T = TOKENS."""
-    ts = [*range(1, GEO.p + 2), 2 * GEO.p + 1, GEO.tokens]
-    return sorted({t for t in ts if t <= GEO.tokens})
+    ts = [*range(1, P + 2), 2 * P + 1, CFG.tokens]
+    return sorted({t for t in ts if t <= CFG.tokens})
 
 
 @cocotb.test(timeout_time=200, timeout_unit="ms")
@@ -239,7 +237,7 @@ async def attn_tails(dut):
         chunk = ts[i : i + SLOTS]
         jobs = [
             make_job(
-                "increasing" if t == GEO.tokens else ("uniform8", "realistic")[(i + s) % 2],
+                "increasing" if t == CFG.tokens else ("uniform8", "realistic")[(i + s) % 2],
                 t,
                 s,
                 rng,
@@ -259,9 +257,9 @@ async def attn_extremes(dut):
     kinds = [k for k in KINDS if k not in ("uniform8", "realistic")]
     # A tail size with three groups; TOKENS too where that is cheap (the long
     # increasing rows run in attn_tails).
-    plan = [(k, min(GEO.tokens, 2 * GEO.p + 3)) for k in kinds]
-    if GEO.tokens <= 40:
-        plan += [(k, GEO.tokens) for k in kinds]
+    plan = [(k, min(CFG.tokens, 2 * P + 3)) for k in kinds]
+    if CFG.tokens <= 40:
+        plan += [(k, CFG.tokens) for k in kinds]
     for i in range(0, len(plan), SLOTS):
         chunk = plan[i : i + SLOTS]
         jobs = [make_job(k, t, s, rng) for s, (k, t) in enumerate(chunk)]
@@ -274,13 +272,13 @@ async def attn_cycles(dut):
     memory bounds (figures only, logged)."""
     mem = await _setup(dut, 3, stall=0.0)
     rng = _rng(3)
-    jobs = [make_job("realistic", GEO.tokens, 0, rng, offsets=False)]
+    jobs = [make_job("realistic", CFG.tokens, 0, rng, offsets=False)]
     cycles = await run_jobs(dut, mem, jobs, what="cycles")
-    b = mac_bounds(GEO.tokens, GEO)
+    b = mac_bounds(CFG.tokens, GEO)
     dut._log.info(
         "CYCLES config=%s T=%d cycles=%d mac=%d mac_padded=%d memory=%d",
         CFG.name,
-        GEO.tokens,
+        CFG.tokens,
         cycles[0],
         b["mac"],
         b["mac_padded"],
@@ -296,7 +294,7 @@ async def attn_reset_mid_job(dut):
     mem = await _setup(dut, 4)
     rng = _rng(4)
     # A first clean job measures how long such a job takes under stalls.
-    t = min(GEO.tokens, 4 * GEO.p + 3)
+    t = min(CFG.tokens, 4 * P + 3)
     (est,) = await run_jobs(dut, mem, [make_job("uniform8", t, 2, rng)], what="reference job")
     for frac in (0.02, 0.3, 0.6, 0.85):
         job = make_job("uniform8", t, 0, rng)

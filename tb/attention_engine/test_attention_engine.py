@@ -11,13 +11,12 @@ from ci.rtl_sources import rtl_closure
 from golden.config import load_config
 from golden.softmax import softmax_two_pass
 from golden.stages.attention import attention_scores
-from tb.attention_engine.model import make_qkv
+from tb.attention_engine.stimulus import make_qkv
 from tb.mutation import Mutant, build_mutant
 
 TESTS = "tb.attention_engine.attention_engine_tests"
 #: The engine under its bench top, which unpacks the memory-port structs
-#: (engine_mem_req_t / engine_mem_rsp_t) into the flat ports tb.enginemem drives;
-#: P and DATA_W pass through it.
+#: (engine_mem_req_t / engine_mem_rsp_t) into the flat ports tb.enginemem drives.
 TOPLEVEL = "attention_engine_tb"
 #: The bench top, the engine and the units it instantiates.
 SOURCES = rtl_closure(Path(__file__).with_name(f"{TOPLEVEL}.sv"))
@@ -45,7 +44,8 @@ def test_attention_engine_reset_mid_job(attention_engine_sim, seed_report):
     attention_engine_sim.run(TESTS, ["attn_reset_mid_job"], seed=seed_report)
 
 
-#: The tiny-P variant: one query per group and 256-bit beats (4 per row), so
+#: The tiny-P variant (configuration overrides, so the generated package, the
+#: engine and the bench agree): one query per group and 256-bit beats (4 per row), so
 #: a key row's P x HEADS steps (2 on tiny, whose HEADS is the fewest its DIM
 #: allows: head_dim must be a power of 4) are far below the pass-2 latency
 #: (~11 cycles), and the loader fills all three row buffers while the
@@ -53,7 +53,7 @@ def test_attention_engine_reset_mid_job(attention_engine_sim, seed_report):
 #: multiply-accumulate is still pending. Only the rb_drain guard keeps it from
 #: issuing that stale row again. (With tiny's 16-beat rows the loader is too
 #: slow for that ever to happen.)
-TINY_P = {"P": 1, "DATA_W": 256}
+TINY_P = {"attn_parallel": 1, "axi_data_width": 256}
 #: The variant runs these (every T mod P is trivial at P = 1: the tails test
 #: gives 1, 2, 3 and TOKENS tokens, the extremes test every stimulus kind).
 TINY_P_TESTS = ["attn_tails", "attn_extremes"]
@@ -73,7 +73,7 @@ DRAIN_GUARD_REMOVED = Mutant(
 def test_attention_engine_tiny_p(mutant_config, sim_builds, seed_report):
     """P = 1 (P x HEADS below the pass-2 latency): the jobs stay bit-exact."""
     sim = sim_builds(
-        TOPLEVEL, mutant_config, parameters=TINY_P, name=f"{TOPLEVEL}-p1", sources=SOURCES
+        TOPLEVEL, mutant_config, overrides=TINY_P, name=f"{TOPLEVEL}-p1", sources=SOURCES
     )
     sim.run(TESTS, TINY_P_TESTS, seed=seed_report)
 
@@ -86,7 +86,7 @@ def test_attention_engine_catches_drain_guard_removed(mutant_config, sim_builds,
     last MAC: the bench must fail (outputs differ from golden, or the job never
     finishes within the bench's cycle bound)."""
     mut = DRAIN_GUARD_REMOVED
-    sim = build_mutant(sim_builds, mutant_config, TOPLEVEL, mut, sources=SOURCES, parameters=TINY_P)
+    sim = build_mutant(sim_builds, mutant_config, TOPLEVEL, mut, sources=SOURCES, overrides=TINY_P)
     result = sim.run(TESTS, TINY_P_TESTS[:1], seed=seed_report, check=False)
     assert not result.passed, f"the bench did not catch mutant {mut.name} ({mut.why})"
     case = next(c for c in result.testcases if c.name == TINY_P_TESTS[0])

@@ -19,25 +19,36 @@ from hypothesis import strategies as st
 from ci.rtl_sources import GEN_ROOT
 from golden.approx.exp import exp_neg
 from golden.config import load_config
-from tb.exp.model import LATENCY, ExpGeometry, corner_a, stream_vectors, table_of
+from hls.geometry import geometry
+from tb.exp.model import (
+    LATENCY,
+    a_at,
+    check_supported,
+    corner_a,
+    describe,
+    min_input,
+    stream_vectors,
+    table_of,
+)
 from tb.hypothesis_sim import example_scale, examples_for
 from tb.simenv import env_config_name, env_int, env_seed
 from tb.stream import pack_lanes, reset, start_clock, stream
 from tb.unit_checks import LaneUnit
 
 CFG = load_config(env_config_name())
-GEO = ExpGeometry.from_config(CFG)
+check_supported(CFG)
+GEO = geometry(CFG)
 _SCALE = example_scale()
 
 UNIT = LaneUnit(
     unit="exp",
     config=CFG.name,
-    in_w=GEO.in_w,
-    out_w=GEO.out_w,
+    in_w=GEO.exp_in_w,
+    out_w=CFG.formats.exp_out.width,
     signed_out=False,
     golden=lambda x: exp_neg(x, CFG),
     golden_name="golden exp_neg",
-    describe=GEO.describe,
+    describe=lambda x: describe(GEO, x),
     vectors=lambda n, rng, lanes: stream_vectors(GEO, n, rng, lanes),
     rom=GEN_ROOT / CFG.name / "exp2_neg.hex",
     table=lambda: table_of(CFG),
@@ -62,11 +73,11 @@ async def exp_positive_inputs(dut):
     lanes = UNIT.lanes(dut)
     start_clock(dut)
     await reset(dut)
-    top = (1 << (GEO.in_w - 1)) - 1
-    x = np.array([1, 2, 1 << GEO.in_frac, top - 1, top] * lanes, dtype=np.int64)
-    outs, _ = await stream(dut, pack_lanes(x, lanes, GEO.in_w))
+    top = (1 << (GEO.exp_in_w - 1)) - 1
+    x = np.array([1, 2, 1 << CFG.formats.feature.frac_bits, top - 1, top] * lanes, dtype=np.int64)
+    outs, _ = await stream(dut, pack_lanes(x, lanes, GEO.exp_in_w))
     y = UNIT.unpack(outs, lanes)
-    one = 1 << GEO.out_frac
+    one = 1 << CFG.formats.exp_out.frac_bits
     bad = np.flatnonzero(y != one)
     assert not len(bad), f"x={int(x[bad[0]])} > 0 gave {int(y[bad[0]])}, not exp(0) = {one}"
 
@@ -88,21 +99,21 @@ def _x_strategy():
     """x <= 0 aimed at the corners: range-reduction boundaries x = -k ln2 (+-2 LSB),
     table breakpoints of the fraction (+-2 LSB), the flush limit (+-2 LSB), the
     extremes; and uniform draws over the unflushed range and the whole input range."""
-    a_flush = GEO.a_flush()
-    k_top = GEO.out_frac + 3
+    a_flush = GEO.exp_a_flush
+    k_top = CFG.formats.exp_out.frac_bits + 3
     extremes = sorted(-int(a) for a in corner_a(GEO)["extremes"])  # 0, -1 LSB, most negative
 
     def at_t(k: int, i: int, d: int) -> int:
-        return -max(0, GEO.a_at((k << GEO.t_frac) + (i << GEO.m)) + d)
+        return -max(0, a_at(GEO, (k << CFG.exp.t_frac_bits) + (i << GEO.exp_frac_idx_w)) + d)
 
     d = st.integers(-2, 2)
     return st.one_of(
         st.builds(at_t, st.integers(0, k_top), st.just(0), d),  # x = -k ln2
-        st.builds(at_t, st.integers(0, k_top), st.integers(0, 1 << GEO.step_log2), d),
+        st.builds(at_t, st.integers(0, k_top), st.integers(0, 1 << CFG.exp.step_log2), d),
         st.builds(lambda dd: -(a_flush + dd), d),  # the flush-to-zero threshold
         st.sampled_from(extremes),
         st.integers(-(a_flush + 8), 0),
-        st.integers(GEO.min_raw, 0),
+        st.integers(min_input(GEO), 0),
     )
 
 

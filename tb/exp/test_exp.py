@@ -8,7 +8,8 @@ import pytest
 from ci.rtl_sources import rtl_closure
 from golden.approx.exp import exp_neg
 from golden.config import load_config
-from tb.exp.model import ExpGeometry, edge_vectors, exp_model, stream_vectors, table_of
+from hls.geometry import geometry
+from tb.exp.model import edge_vectors, exp_model, stream_vectors, table_of
 from tb.mutation import Mutant, run_mutant
 from tb.unit_checks import confirm_lane_mutant
 
@@ -32,7 +33,7 @@ def test_exp_model_matches_golden(unit_config, seed_report):
     """The bench's stage-by-stage model of the RTL (no mutation) is golden exp_neg,
     on every corner and random fill; every mutation it models differs from golden."""
     cfg = load_config(unit_config)
-    geo, table = ExpGeometry.from_config(cfg), table_of(cfg)
+    geo, table = geometry(cfg), table_of(cfg)
     x = stream_vectors(geo, 200_000, np.random.default_rng(seed_report), 1)
     gold = exp_neg(x, cfg)
     bad = np.flatnonzero(exp_model(x, geo, table) != gold)
@@ -40,8 +41,8 @@ def test_exp_model_matches_golden(unit_config, seed_report):
     for name, (_, knobs) in MUTANTS.items():
         assert (exp_model(x, geo, table, **knobs) != gold).any(), f"{name} is an equivalent mutant"
     edges = edge_vectors(geo)
-    assert -geo.a_flush() in edges and exp_neg(np.array([-geo.a_flush()]), cfg)[0] > 0
-    assert exp_neg(np.array([-geo.a_flush() - 1]), cfg)[0] == 0
+    assert -geo.exp_a_flush in edges and exp_neg(np.array([-geo.exp_a_flush]), cfg)[0] > 0
+    assert exp_neg(np.array([-geo.exp_a_flush - 1]), cfg)[0] == 0
 
 
 @pytest.mark.sim
@@ -109,7 +110,7 @@ def test_exp_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report
         sources=SOURCES, parameters=_parameters(mutant_config),
     )  # fmt: skip
     cfg = load_config(mutant_config)
-    geo, table = ExpGeometry.from_config(cfg), table_of(cfg)
+    geo, table = geometry(cfg), table_of(cfg)
     confirm_lane_mutant(
         shrunk, mutant,
         golden=lambda x: exp_neg(x, cfg),

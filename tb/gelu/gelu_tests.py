@@ -18,24 +18,26 @@ from hypothesis import strategies as st
 from ci.rtl_sources import GEN_ROOT
 from golden.config import load_config
 from golden.gelu import gelu
-from tb.gelu.model import LATENCY, GeluGeometry, stream_vectors, table_of
+from hls.geometry import geometry
+from tb.gelu.model import LATENCY, describe, segments, stream_vectors, table_of
 from tb.hypothesis_sim import example_scale, examples_for
 from tb.simenv import env_config_name, env_int, env_seed
 from tb.unit_checks import LaneUnit
 
 CFG = load_config(env_config_name())
-GEO = GeluGeometry.from_config(CFG)
+GEO = geometry(CFG)
+FEAT = CFG.formats.feature
 _SCALE = example_scale()
 
 UNIT = LaneUnit(
     unit="gelu",
     config=CFG.name,
-    in_w=GEO.data_w,
-    out_w=GEO.data_w,
+    in_w=FEAT.width,
+    out_w=FEAT.width,
     signed_out=True,
     golden=lambda x: gelu(x, CFG),
     golden_name="golden.gelu",
-    describe=GEO.describe,
+    describe=lambda x: describe(GEO, x),
     vectors=lambda n, rng, lanes: stream_vectors(GEO, n, rng, lanes),
     rom=GEN_ROOT / CFG.name / "gelu_delta.hex",
     table=lambda: table_of(CFG),
@@ -64,22 +66,22 @@ async def gelu_stream(dut):
 
 def _x_strategy():
     """Inputs inside the table, next to its breakpoints (both signs), or anywhere."""
-    lim = GEO.table_limit
+    lim = GEO.gelu_table_limit
 
     def near(i: int, d: int, neg: bool) -> int:
-        x = (i << GEO.m) + d
-        return max(GEO.min_raw, min(GEO.max_raw, -x if neg else x))
+        x = (i << GEO.gelu_frac_idx_w) + d
+        return max(FEAT.min_raw, min(FEAT.max_raw, -x if neg else x))
 
     near_bp = st.builds(
         near,
-        st.integers(0, GEO.segments + 1),
+        st.integers(0, segments(GEO) + 1),
         st.integers(-2, 2),
         st.booleans(),
     )
     return st.one_of(
         st.integers(-lim, lim),
         near_bp,
-        st.integers(GEO.min_raw, GEO.max_raw),
+        st.integers(FEAT.min_raw, FEAT.max_raw),
     )
 
 

@@ -1,4 +1,4 @@
-"""GELU bench helpers: geometry, stimulus, and a Python model of RTL mutants.
+"""GELU bench helpers: stimulus, and a Python model of RTL mutants.
 
 The specification is ``golden.gelu.gelu``; the model here restates the same
 arithmetic with knobs, so the mutation test can check that the minimal input
@@ -7,65 +7,31 @@ Hypothesis reports really separates the mutant from the golden model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from golden.approx.tables import gelu_delta_table
+from hls.geometry import Geometry
 
 #: Cycles from an accepted input beat to out_valid_o (rtl/gelu_unit.sv's four stages).
 LATENCY = 4
 
 
-@dataclass(frozen=True)
-class GeluGeometry:
-    data_w: int
-    frac: int
-    step_log2: int
-    range_log2: int
-    table_w: int
+def segments(geo: Geometry) -> int:
+    """Table segments: 2**(RANGE_LOG2 + STEP_LOG2)."""
+    return 1 << geo.gelu_seg_log2
 
-    @classmethod
-    def from_config(cls, cfg) -> GeluGeometry:
-        fmt, g = cfg.formats.feature, cfg.gelu
-        return cls(fmt.width, fmt.frac_bits, g.step_log2, g.range_log2, g.table_bits)
 
-    @property
-    def m(self) -> int:
-        """Bits of |x| below one table step."""
-        return self.frac - self.step_log2
-
-    @property
-    def segments(self) -> int:
-        return 1 << (self.range_log2 + self.step_log2)
-
-    @property
-    def shift(self) -> int:
-        return self.table_w - self.step_log2
-
-    @property
-    def min_raw(self) -> int:
-        return -(1 << (self.data_w - 1))
-
-    @property
-    def max_raw(self) -> int:
-        return (1 << (self.data_w - 1)) - 1
-
-    @property
-    def table_limit(self) -> int:
-        """Raw |x| at which the table ends (2**RANGE_LOG2 in real terms)."""
-        return self.segments << self.m
-
-    def describe(self, x: int) -> str:
-        """``x=<raw> (0x<hex>, <real>)``: the form failure messages use."""
-        hex_x = f"{x & ((1 << self.data_w) - 1):0{(self.data_w + 3) // 4}x}"
-        return f"x={x} (0x{hex_x}, {x * 2.0**-self.frac:.9g})"
+def describe(geo: Geometry, x: int) -> str:
+    """``x=<raw> (0x<hex>, <real>)``: the form failure messages use."""
+    fmt = geo.config.formats.feature
+    hex_x = f"{x & ((1 << fmt.width) - 1):0{(fmt.width + 3) // 4}x}"
+    return f"x={x} (0x{hex_x}, {x * 2.0**-fmt.frac_bits:.9g})"
 
 
 def gelu_model(
     x_raw: np.ndarray,
     table: np.ndarray,
-    geo: GeluGeometry,
+    geo: Geometry,
     *,
     round_half: bool = True,
     abs_ones_complement: bool = False,
@@ -77,40 +43,56 @@ def gelu_model(
     """
     x = np.asarray(x_raw, dtype=np.int64)
     t = np.where(x < 0, (-x - 1) if abs_ones_complement else -x, x)
-    idx = t >> geo.m
-    f = t & ((1 << geo.m) - 1)
-    inside = idx < geo.segments
+    idx = t >> geo.gelu_frac_idx_w
+    f = t & ((1 << geo.gelu_frac_idx_w) - 1)
+    inside = idx < segments(geo)
     i = np.where(inside, idx, 0)
     lo, hi = table[i], table[i + 1]
-    acc = (lo << geo.m) + (hi - lo) * f
-    rnd = (1 << (geo.shift - 1)) if round_half else 0
-    delta = np.where(inside, (acc + rnd) >> geo.shift, 0)
+    acc = (lo << geo.gelu_frac_idx_w) + (hi - lo) * f
+    rnd = (1 << (geo.gelu_shift - 1)) if round_half else 0
+    delta = np.where(inside, (acc + rnd) >> geo.gelu_shift, 0)
     return np.maximum(x, 0) - delta
 
 
-def edge_vectors(geo: GeluGeometry) -> np.ndarray:
+def edge_vectors(geo: Geometry) -> np.ndarray:
     """Every breakpoint and its one-LSB neighbours (both signs), the extremes,
     and a sweep of the region beyond the table up to the format's limits."""
-    bps = np.arange(geo.segments + 2, dtype=np.int64) << geo.m
+    bps = np.arange(segments(geo) + 2, dtype=np.int64) << geo.gelu_frac_idx_w
     near = (bps[:, None] + np.array([-1, 0, 1], dtype=np.int64)).ravel()
     vals = [near, -near]
     vals.append(
         np.array(
-            [geo.min_raw, geo.min_raw + 1, geo.max_raw, geo.max_raw - 1, 0, 1, -1], dtype=np.int64
+            [
+                geo.config.formats.feature.min_raw,
+                geo.config.formats.feature.min_raw + 1,
+                geo.config.formats.feature.max_raw,
+                geo.config.formats.feature.max_raw - 1,
+                0,
+                1,
+                -1,
+            ],
+            dtype=np.int64,
         )
     )
     # Beyond the table: powers of two from the table end to the top, +-1.
-    top = geo.data_w - 1
+    top = geo.config.formats.feature.width - 1
     p = np.array(
-        [1 << k for k in range(geo.range_log2 + geo.frac, top)] + [geo.max_raw], dtype=np.int64
+        [
+            1 << k
+            for k in range(geo.config.gelu.range_log2 + geo.config.formats.feature.frac_bits, top)
+        ]
+        + [geo.config.formats.feature.max_raw],
+        dtype=np.int64,
     )
     beyond = (p[:, None] + np.array([-1, 0, 1], dtype=np.int64)).ravel()
     vals += [beyond, -beyond]
     out = np.concatenate(vals)
-    return np.unique(np.clip(out, geo.min_raw, geo.max_raw))
+    return np.unique(
+        np.clip(out, geo.config.formats.feature.min_raw, geo.config.formats.feature.max_raw)
+    )
 
 
-def stream_vectors(geo: GeluGeometry, n: int, rng: np.random.Generator, lanes: int) -> np.ndarray:
+def stream_vectors(geo: Geometry, n: int, rng: np.random.Generator, lanes: int) -> np.ndarray:
     """At least *n* inputs (a multiple of *lanes*): all edge vectors plus random fill,
     shuffled. The fill: half uniform inside the table, a quarter near
     breakpoints (offsets up to +-2**12 LSB), a quarter uniform over the whole format."""
@@ -120,13 +102,25 @@ def stream_vectors(geo: GeluGeometry, n: int, rng: np.random.Generator, lanes: i
     k = total - len(edges)
     k_tab, k_near = k // 2, k // 4
     k_full = k - k_tab - k_near
-    lim = geo.table_limit
+    lim = geo.gelu_table_limit
     tab = rng.integers(-lim, lim, size=k_tab, endpoint=True)
-    bp = rng.integers(0, geo.segments + 1, size=k_near, endpoint=True) << geo.m
+    bp = rng.integers(0, segments(geo) + 1, size=k_near, endpoint=True) << geo.gelu_frac_idx_w
     off = rng.integers(-(1 << 12), 1 << 12, size=k_near, endpoint=True)
     near = (bp + off) * rng.choice(np.array([-1, 1], dtype=np.int64), size=k_near)
-    full = rng.integers(geo.min_raw, geo.max_raw, size=k_full, endpoint=True)
-    out = np.concatenate([edges, tab, np.clip(near, geo.min_raw, geo.max_raw), full])
+    full = rng.integers(
+        geo.config.formats.feature.min_raw,
+        geo.config.formats.feature.max_raw,
+        size=k_full,
+        endpoint=True,
+    )
+    out = np.concatenate(
+        [
+            edges,
+            tab,
+            np.clip(near, geo.config.formats.feature.min_raw, geo.config.formats.feature.max_raw),
+            full,
+        ]
+    )
     rng.shuffle(out)
     return out.astype(np.int64)
 

@@ -7,7 +7,8 @@ import pytest
 from ci.rtl_sources import rtl_closure
 from golden.config import load_config
 from golden.gelu import gelu
-from tb.gelu.model import GeluGeometry, gelu_model, table_of
+from hls.geometry import geometry
+from tb.gelu.model import gelu_model, table_of
 from tb.mutation import Mutant, run_mutant
 from tb.unit_checks import confirm_lane_mutant
 
@@ -72,7 +73,7 @@ def test_gelu_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_repor
         sources=SOURCES, parameters={"LANES": LANES},
     )  # fmt: skip
     cfg = load_config(mutant_config)
-    geo, table = GeluGeometry.from_config(cfg), table_of(cfg)
+    geo, table = geometry(cfg), table_of(cfg)
     confirm_lane_mutant(
         shrunk, mutant,
         golden=lambda x: gelu(x, cfg),

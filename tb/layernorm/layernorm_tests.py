@@ -23,10 +23,11 @@ from hypothesis import strategies as st
 
 from golden.config import load_config
 from golden.layernorm import layernorm
+from hls.geometry import geometry
 from tb import unit_checks
 from tb.benchlog import record
 from tb.hypothesis_sim import example_scale, examples_for, run_property
-from tb.layernorm.model import LnGeometry, edge_rows, gamma_beta, random_rows
+from tb.layernorm.model import edge_rows, gamma_beta, random_rows
 from tb.simenv import env_config_name, env_int, env_seed
 from tb.stream import (
     StreamError,
@@ -40,7 +41,8 @@ from tb.stream import (
 )
 
 CFG = load_config(env_config_name())
-GEO = LnGeometry.from_config(CFG)
+GEO = geometry(CFG)
+FEAT, NORM = CFG.formats.feature, CFG.formats.norm
 F = CFG.formats.feature.frac_bits
 GF = CFG.formats.norm.frac_bits
 _SCALE = example_scale()
@@ -48,10 +50,10 @@ _SCALE = example_scale()
 
 def _lanes(dut) -> int:
     width = len(dut.in_data_i)
-    if width % GEO.data_w or GEO.dim % (width // GEO.data_w):
-        raise AssertionError(f"in_data_i is {width} bits: not a divisor of a row of {GEO.dim}")
-    lanes = width // GEO.data_w
-    if len(dut.prm_data_i) != 2 * lanes * GEO.gb_w:
+    if width % FEAT.width or CFG.dim % (width // FEAT.width):
+        raise AssertionError(f"in_data_i is {width} bits: not a divisor of a row of {CFG.dim}")
+    lanes = width // FEAT.width
+    if len(dut.prm_data_i) != 2 * lanes * NORM.width:
         raise AssertionError(f"prm_data_i is {len(dut.prm_data_i)} bits, not 2 x {lanes} x norm")
     return lanes
 
@@ -66,7 +68,7 @@ async def load_params(dut, gamma: np.ndarray, beta: np.ndarray, lanes: int) -> i
     """Send gamma/beta through the parameter port; returns the cycles it took."""
     g = np.asarray(gamma, dtype=np.int64).reshape(-1, lanes)
     b = np.asarray(beta, dtype=np.int64).reshape(-1, lanes)
-    words = pack_lanes(np.concatenate([g, b], axis=1).ravel(), 2 * lanes, GEO.gb_w)
+    words = pack_lanes(np.concatenate([g, b], axis=1).ravel(), 2 * lanes, NORM.width)
     cycles = 0
     for w in words:
         dut.prm_valid_i.value = 1
@@ -89,17 +91,17 @@ def _max_cycles(rows: int, lanes: int, in_idle=None, out_idle=None) -> int:
     for p in (in_idle, out_idle):
         if p is not None and len(p):
             busy *= max(0.05, 1 - float(np.mean(p)))
-    return int((rows * (8 * GEO.dim // lanes + 300) + 1000) / busy)
+    return int((rows * (8 * CFG.dim // lanes + 300) + 1000) / busy)
 
 
 async def run_rows(dut, x: np.ndarray, lanes: int, in_idle=None, out_idle=None) -> np.ndarray:
     """Stream rows (shape (R, DIM)) through the unit; returns the output rows."""
-    words = pack_lanes(x.ravel(), lanes, GEO.data_w)
+    words = pack_lanes(x.ravel(), lanes, FEAT.width)
     outs, _ = await stream(
         dut, words, in_idle=in_idle, out_idle=out_idle,
         max_cycles=_max_cycles(len(x), lanes, in_idle, out_idle),
     )  # fmt: skip
-    return unpack_lanes(outs, lanes, GEO.data_w).reshape(x.shape)
+    return unpack_lanes(outs, lanes, FEAT.width).reshape(x.shape)
 
 
 def describe_row(row: np.ndarray) -> str:
@@ -141,16 +143,16 @@ async def ln_throughput(dut):
     await load_params(dut, gamma, beta, lanes)
     rows = 64
     x = random_rows(GEO, F, rows, rng)
-    words = pack_lanes(x.ravel(), lanes, GEO.data_w)
+    words = pack_lanes(x.ravel(), lanes, FEAT.width)
     outs, stats = await stream(dut, words, max_cycles=_max_cycles(rows, lanes))
-    beats = GEO.dim // lanes
+    beats = CFG.dim // lanes
     per_row = (stats.last_out_cycle - stats.first_out_cycle + 1) / (rows - 1)
     dut._log.info(
         "%d rows of %d beats: first result after %d cycles, then %.1f cycles per row "
         "(%.2f elements per cycle)",
-        rows, beats, stats.first_out_cycle, per_row, GEO.dim / per_row,
+        rows, beats, stats.first_out_cycle, per_row, CFG.dim / per_row,
     )  # fmt: skip
-    err = compare(x, gamma, beta, unpack_lanes(outs, lanes, GEO.data_w).reshape(x.shape))
+    err = compare(x, gamma, beta, unpack_lanes(outs, lanes, FEAT.width).reshape(x.shape))
     assert err is None, err
 
 
@@ -166,12 +168,12 @@ async def ln_stream(dut):
     start_clock(dut)
     await ln_reset(dut)
     edges = edge_rows(GEO, F)
-    n_rows = max(len(edges), -(-env_int("LN_VECTORS", _SCALE * 200_000) // GEO.dim))
+    n_rows = max(len(edges), -(-env_int("LN_VECTORS", _SCALE * 200_000) // CFG.dim))
     x = np.concatenate([edges, random_rows(GEO, F, n_rows - len(edges), rng)])
     rng.shuffle(x)
     in_idle = idle_pattern(rng, 1 << 16)
     out_idle = idle_pattern(rng, 1 << 16)
-    chunk = max(1, 4096 // GEO.dim)  # rows per chunk (one gamma/beta set each)
+    chunk = max(1, 4096 // CFG.dim)  # rows per chunk (one gamma/beta set each)
     t0 = time.perf_counter()
     cycles = in_wait = out_wait = 0
     for c, start in enumerate(range(0, len(x), chunk)):
@@ -180,14 +182,14 @@ async def ln_stream(dut):
         await load_params(dut, gamma, beta, lanes)
         shift = int(rng.integers(0, 1 << 16))
         ii, oi = np.roll(in_idle, shift), np.roll(out_idle, shift)
-        words = pack_lanes(part.ravel(), lanes, GEO.data_w)
+        words = pack_lanes(part.ravel(), lanes, FEAT.width)
         outs, stats = await stream(
             dut, words, in_idle=ii, out_idle=oi, max_cycles=_max_cycles(len(part), lanes, ii, oi)
         )
         cycles += stats.cycles
         in_wait += stats.in_wait_cycles
         out_wait += stats.out_wait_cycles
-        y = unpack_lanes(outs, lanes, GEO.data_w).reshape(part.shape)
+        y = unpack_lanes(outs, lanes, FEAT.width).reshape(part.shape)
         err = compare(part, gamma, beta, y)
         if err is not None:
             raise AssertionError(f"rows {start}..{start + len(part) - 1}: {err} (seed {s})")
@@ -210,7 +212,7 @@ async def ln_reset_mid_stream(dut):
     s = env_seed()
     rng = np.random.default_rng(s + 1)
     start_clock(dut)
-    beats = GEO.dim // lanes
+    beats = CFG.dim // lanes
     for after in (1, beats // 2 + 1, beats + 3, 3 * beats + 7, 5 * beats + 30):
         await ln_reset(dut)
         gamma, beta = gamma_beta(GEO, GF, 0, rng)
@@ -218,7 +220,7 @@ async def ln_reset_mid_stream(dut):
         x = random_rows(GEO, F, 12, rng)
         idle = idle_pattern(rng, 256, probabilities=(0.0, 0.3))
         await interrupt_with_reset(
-            dut, pack_lanes(x.ravel(), lanes, GEO.data_w), after_cycles=after,
+            dut, pack_lanes(x.ravel(), lanes, FEAT.width), after_cycles=after,
             in_idle=idle, out_idle=np.roll(idle, 17),
         )  # fmt: skip
         await ReadOnly()
@@ -245,7 +247,7 @@ async def ln_param_reload_mid_stream(dut):
     g1, b1 = gamma_beta(GEO, GF, 2, rng)
     await load_params(dut, g0, b0, lanes)
     x = random_rows(GEO, F, 10, rng)
-    words = pack_lanes(x.ravel(), lanes, GEO.data_w)
+    words = pack_lanes(x.ravel(), lanes, FEAT.width)
     taken = [0]  # input beats accepted so far
 
     async def count_inputs():
@@ -257,7 +259,7 @@ async def ln_param_reload_mid_stream(dut):
 
     counter = cocotb.start_soon(count_inputs())
     task = cocotb.start_soon(stream(dut, words, max_cycles=_max_cycles(len(x), lanes)))
-    beats = GEO.dim // lanes
+    beats = CFG.dim // lanes
     await ClockCycles(dut.clk_i, 2 * beats + beats // 2)
     await load_params(dut, g1, b1, lanes)
     split_beats = taken[0]
@@ -266,7 +268,7 @@ async def ln_param_reload_mid_stream(dut):
     assert split_beats % beats == 0, f"parameters taken in the middle of a row ({split_beats})"
     split = split_beats // beats
     assert 0 < split < len(x), f"the reload did not happen mid-stream (after {split} rows)"
-    y = unpack_lanes(outs, lanes, GEO.data_w).reshape(x.shape)
+    y = unpack_lanes(outs, lanes, FEAT.width).reshape(x.shape)
     for rows, g, b in ((slice(0, split), g0, b0), (slice(split, None), g1, b1)):
         err = compare(x[rows], g, b, y[rows])
         assert err is None, f"rows {rows}: {err}"
@@ -281,7 +283,7 @@ def _row_strategy():
     constant rows (a few offsets +-1, +-2), one-LSB spreads (offsets 0/1, shift 0),
     large mean / small spread (c near +-10, shift ~17 for std ~0.05), format
     extremes (c at an extreme, large shift)."""
-    n, lo, hi = GEO.dim, GEO.x_min, GEO.x_max
+    n, lo, hi = CFG.dim, FEAT.min_raw, FEAT.max_raw
     ten = 10 << F
     base = st.one_of(
         st.sampled_from([0, lo, hi, lo + 1, hi - 1, ten, -ten]),
@@ -309,14 +311,24 @@ def _row_strategy():
         return [int(min(max(v, lo), hi)) for v in row]
 
     # Shift 0 (spreads of a few LSB) often: the statistics' low bits only show there.
-    shift = st.one_of(st.just(0), st.integers(0, 4), st.integers(0, GEO.data_w - 1))
+    shift = st.one_of(st.just(0), st.integers(0, 4), st.integers(0, FEAT.width - 1))
     return st.builds(make, base, offsets, shift)
 
 
 def _gb_strategy():
-    n = GEO.dim
-    ext = [GEO.g_min, GEO.g_max, GEO.g_min + 1, GEO.g_max - 1, 1 << GF, -(1 << GF), 0, 1, -1]
-    one = st.one_of(st.sampled_from(ext), st.integers(GEO.g_min, GEO.g_max))
+    n = CFG.dim
+    ext = [
+        NORM.min_raw,
+        NORM.max_raw,
+        NORM.min_raw + 1,
+        NORM.max_raw - 1,
+        1 << GF,
+        -(1 << GF),
+        0,
+        1,
+        -1,
+    ]
+    one = st.one_of(st.sampled_from(ext), st.integers(NORM.min_raw, NORM.max_raw))
     per_elem = st.lists(one, min_size=n, max_size=n)
     const = one.map(lambda v: [v] * n)
     return st.one_of(const, per_elem)

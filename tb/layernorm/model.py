@@ -1,4 +1,4 @@
-"""LayerNorm bench helpers: geometry, build parameters, stimulus and a mutant model.
+"""LayerNorm bench helpers: build parameters, stimulus and a mutant model.
 
 The specification is ``golden.layernorm.layernorm``; :func:`layernorm_model`
 restates its arithmetic row by row with Python integers (the way the RTL
@@ -9,41 +9,12 @@ really separate the mutant from the golden model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from golden.approx.rsqrt import rsqrt_parts
 from golden.fixed import Quant
 from golden.layernorm import eps_raw
-
-
-@dataclass(frozen=True)
-class LnGeometry:
-    dim: int
-    data_w: int
-    gb_w: int
-
-    @classmethod
-    def from_config(cls, cfg) -> LnGeometry:
-        f = cfg.formats
-        return cls(cfg.dim, f.feature.width, f.norm.width)
-
-    @property
-    def x_min(self) -> int:
-        return -(1 << (self.data_w - 1))
-
-    @property
-    def x_max(self) -> int:
-        return (1 << (self.data_w - 1)) - 1
-
-    @property
-    def g_min(self) -> int:
-        return -(1 << (self.gb_w - 1))
-
-    @property
-    def g_max(self) -> int:
-        return (1 << (self.gb_w - 1)) - 1
+from hls.geometry import Geometry
 
 
 def build_parameters(cfg, lanes: int) -> dict[str, object]:
@@ -130,15 +101,17 @@ def layernorm_model(
 # Stimulus
 
 
-def _clip(a: np.ndarray, geo: LnGeometry) -> np.ndarray:
-    return np.clip(a, geo.x_min, geo.x_max).astype(np.int64)
+def _clip(a: np.ndarray, geo: Geometry) -> np.ndarray:
+    fx = geo.config.formats.feature
+    return np.clip(a, fx.min_raw, fx.max_raw).astype(np.int64)
 
 
-def edge_rows(geo: LnGeometry, frac: int) -> np.ndarray:
+def edge_rows(geo: Geometry, frac: int) -> np.ndarray:
     """Rows that must be seen: all-equal rows (extremes, zero, +-1 LSB, mean 10),
     one-LSB spreads, rows at the format extremes, a single outlier, alternating
     extremes, ramps."""
-    n, lo, hi = geo.dim, geo.x_min, geo.x_max
+    fx = geo.config.formats.feature
+    n, lo, hi = geo.config.dim, fx.min_raw, fx.max_raw
     ten = 10 << frac
     rows = []
     for c in (lo, lo + 1, -1, 0, 1, hi - 1, hi, ten, -ten):
@@ -155,15 +128,16 @@ def edge_rows(geo: LnGeometry, frac: int) -> np.ndarray:
         r[n // 3] = o
         rows.append(r)
     rows.append(np.arange(n) - n // 2)
-    rows.append((np.arange(n) - n // 2) << (geo.data_w - 2 - int(np.log2(n)) - 1))
+    rows.append((np.arange(n) - n // 2) << (fx.width - 2 - int(np.log2(n)) - 1))
     return _clip(np.array(rows, dtype=np.int64), geo)
 
 
-def random_rows(geo: LnGeometry, frac: int, count: int, rng: np.random.Generator) -> np.ndarray:
+def random_rows(geo: Geometry, frac: int, count: int, rng: np.random.Generator) -> np.ndarray:
     """*count* rows of mixed classes: uniform over the format; Gaussian with a
     random mean and a spread from one LSB to the range; large mean / small
     spread (mean +-10, std 0.05 and finer); few-LSB spreads; extremes mixed in."""
-    n, one = geo.dim, 1 << frac
+    fx = geo.config.formats.feature
+    n, one = geo.config.dim, 1 << frac
     kinds = rng.integers(0, 6, size=count)
     out = np.empty((count, n), dtype=np.int64)
     for kind in range(6):
@@ -172,7 +146,7 @@ def random_rows(geo: LnGeometry, frac: int, count: int, rng: np.random.Generator
         if not k:
             continue
         if kind == 0:  # uniform over the whole format
-            rows = rng.integers(geo.x_min, geo.x_max, size=(k, n), endpoint=True)
+            rows = rng.integers(fx.min_raw, fx.max_raw, size=(k, n), endpoint=True)
         elif kind == 1:  # Gaussian, random mean and log-uniform spread
             mean = rng.uniform(-256, 256, size=(k, 1)) * one
             std = 2.0 ** rng.uniform(-22, 8, size=(k, 1)) * one
@@ -182,12 +156,12 @@ def random_rows(geo: LnGeometry, frac: int, count: int, rng: np.random.Generator
             std = rng.choice([0.05, 0.005, 5e-4, 2.0**-18], size=(k, 1)) * one
             rows = np.rint(mean + std * rng.standard_normal((k, n)))
         elif kind == 3:  # spreads of a few LSB around any base
-            base = rng.integers(geo.x_min, geo.x_max, size=(k, 1), endpoint=True)
+            base = rng.integers(fx.min_raw, fx.max_raw, size=(k, 1), endpoint=True)
             rows = base + rng.integers(-3, 4, size=(k, n))
         elif kind == 4:  # extremes mixed into random rows
             rows = rng.integers(-(1 << 26), 1 << 26, size=(k, n))
             pick = rng.random((k, n)) < 0.3
-            ext = rng.choice(np.array([geo.x_min, geo.x_max, geo.x_min + 1, geo.x_max - 1]),
+            ext = rng.choice(np.array([fx.min_raw, fx.max_raw, fx.min_raw + 1, fx.max_raw - 1]),
                              size=(k, n))  # fmt: skip
             rows = np.where(pick, ext, rows)
         else:  # mostly equal with a few outliers of random size
@@ -199,23 +173,24 @@ def random_rows(geo: LnGeometry, frac: int, count: int, rng: np.random.Generator
     return out
 
 
-def gamma_beta(geo: LnGeometry, frac: int, kind: int, rng: np.random.Generator):
+def gamma_beta(geo: Geometry, frac: int, kind: int, rng: np.random.Generator):
     """One gamma/beta set: 0 random, 1 identity (gamma 1, beta 0), 2 extremes,
     3 gamma max with beta min/max alternating, 4 small random."""
-    n = geo.dim
+    fn = geo.config.formats.norm
+    n = geo.config.dim
     if kind == 1:
         return np.full(n, 1 << frac, dtype=np.int64), np.zeros(n, dtype=np.int64)
     if kind == 2:
-        ext = np.array([geo.g_min, geo.g_max, geo.g_min + 1, geo.g_max - 1, 0, 1, -1])
+        ext = np.array([fn.min_raw, fn.max_raw, fn.min_raw + 1, fn.max_raw - 1, 0, 1, -1])
         return rng.choice(ext, size=n), rng.choice(ext, size=n)
     if kind == 3:
         return (
-            np.full(n, geo.g_max, dtype=np.int64),
-            np.where(np.arange(n) % 2 == 0, geo.g_min, geo.g_max).astype(np.int64),
+            np.full(n, fn.max_raw, dtype=np.int64),
+            np.where(np.arange(n) % 2 == 0, fn.min_raw, fn.max_raw).astype(np.int64),
         )
     if kind == 4:
         return rng.integers(-(1 << frac), 1 << frac, size=n), rng.integers(-64, 64, size=n)
     return (
-        rng.integers(geo.g_min, geo.g_max, size=n, endpoint=True),
-        rng.integers(geo.g_min, geo.g_max, size=n, endpoint=True),
+        rng.integers(fn.min_raw, fn.max_raw, size=n, endpoint=True),
+        rng.integers(fn.min_raw, fn.max_raw, size=n, endpoint=True),
     )

@@ -22,14 +22,16 @@ import numpy as np
 from cocotb.triggers import RisingEdge
 
 from golden.config import load_config
+from hls.geometry import geometry
 from hls.memory_map import unpack
 from tb import engine_bench as bench
 from tb.enginemem import EngineMemory
-from tb.linear_engine.model import EngineJob, Geometry, gelu_job, linear_job, patch_job
+from tb.linear_engine.stimulus import EngineJob, gelu_job, linear_job, patch_job
 from tb.simenv import env_config_name, env_seed
 
 CFG = load_config(env_config_name())
-GEO = Geometry.from_config(CFG)
+GEO = geometry(CFG)
+ROWS, COLS = CFG.linear_tile
 FEAT = CFG.formats.feature
 #: Stall probability of the memory model in the functional tests.
 STALL = 0.3
@@ -56,8 +58,8 @@ def cycle_bound(job: EngineJob, stall: float) -> int:
     """A generous bound: every read and write beat, per-command overheads, stalls."""
     bb = GEO.beat_bytes
     reads = sum(len(v) for k, v in job.blobs(CFG).items() if k != "y") // bb
-    tiles = job.m // GEO.rows
-    per_tile = reads if job.patch else (job.n * job.k * 4 + GEO.rows * job.k * 2) // bb
+    tiles = job.m // ROWS
+    per_tile = reads if job.patch else (job.n * job.k * 4 + ROWS * job.k * 2) // bb
     commands = tiles * job.n * (1 + (CFG.channels * CFG.patch if job.patch else 0))
     return int((tiles * per_tile + 4 * commands + 2 * out_beats(job) + 2000) / (1 - stall) ** 2)
 
@@ -96,21 +98,23 @@ def check_output(mem: EngineMemory, job: EngineJob, label: str) -> None:
 
 def functional_jobs(rng: np.random.Generator) -> list[tuple[EngineJob, float]]:
     """(job, memory stall probability) of le_jobs, run back to back."""
-    d, r, t = GEO.dim, GEO.rows, GEO.tokens
+    d, r, t = CFG.dim, ROWS, CFG.tokens
     odd = r + 3 if (r + 3) % 2 else r + 5  # odd, not a multiple of ROWS
     jobs = [
         (linear_job(CFG, rng, "full-scale", t, d, d, x_kind="full", w_kind="extreme"), STALL),
         (linear_job(CFG, rng, "full-scale weights", t, d, 2 * r, w_kind="full"), STALL),
         (linear_job(CFG, rng, "mixed", t, d, 2 * r, x_kind="mixed", w_kind="mixed"), STALL),
-        (gelu_job(CFG, rng, "gelu", odd, GEO.mlp_hidden), STALL),
+        (gelu_job(CFG, rng, "gelu", odd, CFG.mlp_hidden), STALL),
         (linear_job(CFG, rng, "bias-alt one token", 1, d, d, alt=True), STALL),
-        (linear_job(CFG, rng, "fc2 9 tokens", 9, GEO.mlp_hidden, d, x_kind="mixed"), STALL),
+        (linear_job(CFG, rng, "fc2 9 tokens", 9, CFG.mlp_hidden, d, x_kind="mixed"), STALL),
         (
-            linear_job(CFG, rng, "largest K", odd, GEO.max_k, 2 * r, x_kind="mixed", w_kind="full"),
+            linear_job(
+                CFG, rng, "largest K", odd, GEO.engine_max_k, 2 * r, x_kind="mixed", w_kind="full"
+            ),
             STALL,
         ),
         (patch_job(CFG, rng, "patch random"), STALL),
-        (linear_job(CFG, rng, "smallest", 2, GEO.cols, r, w_kind="extreme"), STALL),
+        (linear_job(CFG, rng, "smallest", 2, COLS, r, w_kind="extreme"), STALL),
         (patch_job(CFG, rng, "patch extreme", kind="extreme"), 0.0),
         (linear_job(CFG, rng, "bias mid-beat", 3, d, 2 * r, alt=True, b_skew=2), STALL),
         (gelu_job(CFG, rng, "gelu all tokens", t, 2 * r), 0.0),
@@ -166,19 +170,19 @@ async def le_reset_mid_job(dut):
     s = env_seed() + 7
     dut._log.info("seed %d", s)
     rng = np.random.default_rng(s)
-    d, r = GEO.dim, GEO.rows
+    d, r = CFG.dim, ROWS
     victims = [
-        linear_job(CFG, rng, "victim early", GEO.tokens, d, d),
-        linear_job(CFG, rng, "victim late", GEO.tokens, d, d, gelu=True),
+        linear_job(CFG, rng, "victim early", CFG.tokens, d, d),
+        linear_job(CFG, rng, "victim late", CFG.tokens, d, d, gelu=True),
         patch_job(CFG, rng, "victim patch"),
     ]
     cleans = [
         linear_job(CFG, rng, "clean 1", r + 1, d, 2 * r, x_kind="mixed"),
         linear_job(CFG, rng, "clean 2", 2, d, r, w_kind="extreme"),
-        linear_job(CFG, rng, "clean 3", 3, GEO.mlp_hidden, d, alt=True),
+        linear_job(CFG, rng, "clean 3", 3, CFG.mlp_hidden, d, alt=True),
     ]
     mem = await bench.start(dut, mem_bytes(victims + cleans), s, STALL)
-    w_beats = GEO.rows * GEO.dim * 2 // GEO.beat_bytes
+    w_beats = ROWS * CFG.dim * 2 // GEO.beat_bytes
     for k, (victim, clean) in enumerate(zip(victims, cleans, strict=True)):
         after = (3, 4 * w_beats, 6 * w_beats)[k]
         victim.place(mem.data, CFG, rng)
@@ -196,10 +200,10 @@ async def le_cycles(dut):
     bound N*M*K/(ROWS*COLS) and the read-beat count (one read stream), bit for bit."""
     s = env_seed() + 11
     rng = np.random.default_rng(s)
-    d, t = GEO.dim, GEO.tokens
+    d, t = CFG.dim, CFG.tokens
     jobs = [
         linear_job(CFG, rng, "q/k/v", t, d, d, alt=True),
-        linear_job(CFG, rng, "fc2", t, GEO.mlp_hidden, d),
+        linear_job(CFG, rng, "fc2", t, CFG.mlp_hidden, d),
         patch_job(CFG, rng, "patch_embed"),
     ]
     mem = await bench.start(dut, mem_bytes(jobs), s, 0.0)

@@ -12,7 +12,7 @@ HYPOTHESIS_PROFILE    "long" (nox -s nightly) raises both defaults 20-fold
 
 Each batch's output packet (header beat, then the entries) is decoded and
 compared field by field with the packet golden build_queues implies
-(tb/queues/model.py).
+(tb/queues/stimulus.py).
 """
 
 from __future__ import annotations
@@ -26,11 +26,18 @@ from cocotb.task import resume
 from cocotb.triggers import ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
-from golden.config import load_config
+from hls.geometry import geometry
 from tb import benchlog, unit_checks
 from tb.hypothesis_sim import example_scale, examples_for, run_property
-from tb.queues.model import Batch, QueueGeometry, golden_packet, random_batch
-from tb.simenv import env_config_name, env_int, env_parameters, env_seed
+from tb.queues.stimulus import (
+    Batch,
+    decode_beat,
+    golden_packet,
+    pack_batch,
+    random_batch,
+    score_max,
+)
+from tb.simenv import env_config, env_int, env_overrides, env_seed
 from tb.stream import (
     StreamError,
     idle_pattern,
@@ -40,20 +47,19 @@ from tb.stream import (
     stream,
 )
 
-CFG = load_config(env_config_name())
-_PARAMS = env_parameters()
-GEO = QueueGeometry.from_config(CFG, int(_PARAMS["K"]) if "K" in _PARAMS else None)
+CFG = env_config()  # a K variant's build replaces top_k
+GEO = geometry(CFG)
 _SCALE = example_scale()
-UNIT = "expert_queue_builder" + ("" if GEO.k == CFG.top_k else f"_k{GEO.k}")
+UNIT = "expert_queue_builder" + (f"_k{CFG.top_k}" if "top_k" in env_overrides() else "")
 
 _FIELDS = ("kind", "expert", "token", "slot", "score", "last_of_queue", "last_of_batch")
 
 
 def _check_ports(dut) -> None:
-    if len(dut.in_data_i) != GEO.in_w or len(dut.out_data_o) != GEO.out_w:
+    if len(dut.in_data_i) != GEO.queue_in_w or len(dut.out_data_o) != GEO.queue_out_w:
         raise AssertionError(
             f"port widths in {len(dut.in_data_i)} / out {len(dut.out_data_o)} do not match "
-            f"{GEO} (in {GEO.in_w}, out {GEO.out_w})"
+            f"{CFG.name} K={CFG.top_k} (in {GEO.queue_in_w}, out {GEO.queue_out_w})"
         )
 
 
@@ -62,7 +68,7 @@ def words_of(batches: list[Batch]) -> tuple[list[int], int]:
     words: list[int] = []
     n_out = 0
     for ex, sc, last in batches:
-        words += GEO.pack(ex, sc, last)
+        words += pack_batch(GEO, ex, sc, last)
         n_out += 1 + ex.size
     return words, n_out
 
@@ -79,8 +85,8 @@ def compare(batches: list[Batch], outs: list[int]) -> str | None:
     batch (parsed by the mutation test)."""
     pos = 0
     for b, (ex, sc, last) in enumerate(batches):
-        gold = golden_packet(ex, sc, GEO.experts)
-        got = [GEO.decode(w) for w in outs[pos : pos + len(gold)]]
+        gold = golden_packet(ex, sc, CFG.experts)
+        got = [decode_beat(GEO, w) for w in outs[pos : pos + len(gold)]]
         pos += len(gold)
         for p, g in enumerate(gold):
             r = got[p] if p < len(got) else None
@@ -95,7 +101,7 @@ def compare(batches: list[Batch], outs: list[int]) -> str | None:
                 "golden": list(g),
             }
             return (
-                f"batch {b} of {len(batches)} ({len(ex)} tokens, K={GEO.k}, experts "
+                f"batch {b} of {len(batches)} ({len(ex)} tokens, K={CFG.top_k}, experts "
                 f"{ex.tolist()}, scores {sc.tolist()}, last flag {int(last)}): beat {p}: "
                 f"rtl {'(missing)' if r is None else _show(r)}; golden {_show(g)} | "
                 f"{json.dumps(blob)}"
@@ -184,7 +190,7 @@ async def queues_stream(dut):
     dut._log.info(
         "%d tokens in %d batches (K=%d of %d experts), %d cycles (%d input waiting, %d output "
         "waiting) in %.1f s: %.0f vectors/s, %.0f cycles/s",
-        tokens, n_batches, GEO.k, GEO.experts, cycles, in_wait, out_wait, wall, tokens / wall,
+        tokens, n_batches, CFG.top_k, CFG.experts, cycles, in_wait, out_wait, wall, tokens / wall,
         cycles / wall,
     )  # fmt: skip
     print(f"{UNIT} [{CFG.name}]: {tokens} vectors in {wall:.1f} s, {tokens / wall:.0f} vectors/s")
@@ -196,7 +202,7 @@ async def queues_stream(dut):
 def _batch_strategy(draw) -> Batch:
     """A batch aimed at the corners: few tokens or a full batch, every token to one
     expert (full queue), a subset of experts (empty queues), any top-k choices."""
-    e, k, tmax = GEO.experts, GEO.k, GEO.max_tokens
+    e, k, tmax = CFG.experts, CFG.top_k, CFG.tokens
     t = draw(st.one_of(st.integers(1, min(tmax, 6)), st.just(tmax), st.integers(1, tmax)))
     mode = draw(st.sampled_from(["free", "one", "subset"]))
     if mode == "subset":
@@ -212,8 +218,8 @@ def _batch_strategy(draw) -> Batch:
             rest = draw(st.permutations([v for v in pool if v != fixed]))[: k - 1]
             pos = draw(st.integers(0, k - 1))
             rows.append([*rest[:pos], fixed, *rest[pos:]])
-    score = st.one_of(st.sampled_from([0, 1, 1 << (GEO.score_w - 1), GEO.score_max]),
-                      st.integers(0, GEO.score_max))  # fmt: skip
+    top = score_max(GEO)
+    score = st.one_of(st.sampled_from([0, 1, (top >> 1) + 1, top]), st.integers(0, top))
     scores = draw(st.lists(st.lists(score, min_size=k, max_size=k), min_size=t, max_size=t))
     last = draw(st.booleans()) if t == tmax else True
     return np.array(rows, dtype=np.int64), np.array(scores, dtype=np.int64), last

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tb.mutation import Mutant, run_mutant
-from tb.queues.model import golden_packet
+from tb.queues.stimulus import golden_packet
 
 TESTS = "tb.queues.queues_tests"
 ALL = ["queues_reset_idle", "queues_throughput", "queues_reset_mid_stream", "queues_stream"]
@@ -45,7 +45,8 @@ def test_queues_k_variants(mutant_config, variant, sim_builds, seed_report):
     from golden.config import load_config
 
     k = 1 if variant == "k1" else load_config(mutant_config).experts
-    sim = sim_builds(TOP, mutant_config, parameters={"K": k}, name=f"{TOP}-{variant}")
+    # A configuration with top_k replaced: the package and the module's K follow it.
+    sim = sim_builds(TOP, mutant_config, overrides={"top_k": k}, name=f"{TOP}-{variant}")
     sim.run(
         TESTS,
         [*ALL, "queues_hypothesis"],

@@ -16,58 +16,20 @@ really separates a mutant from the golden model.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from golden.approx.exp import exp_neg
 from golden.fixed import Quant
 from golden.softmax import online_softmax_stats
+from hls.geometry import Geometry
 from tb.stream import pack_lanes
 
 
-@dataclass(frozen=True)
-class Geometry:
-    """Widths of the unit for one configuration (its RTL parameters default to these)."""
-
-    p: int
-    data_w: int
-    sum_w: int
-    sum_frac: int
-    exp_frac: int
-
-    @classmethod
-    def from_config(cls, cfg) -> Geometry:
-        f = cfg.formats
-        if f.softmax_sum.quant is not Quant.RND:
-            raise ValueError("the RTL rounds the rescaled sum half up: softmax_sum must be AP_RND")
-        return cls(
-            cfg.attn_parallel,
-            f.feature.width,
-            f.softmax_sum.width,
-            f.softmax_sum.frac_bits,
-            f.exp_out.frac_bits,
-        )
-
-    @property
-    def min_raw(self) -> int:
-        return -(1 << (self.data_w - 1))
-
-    @property
-    def max_raw(self) -> int:
-        return (1 << (self.data_w - 1)) - 1
-
-    @property
-    def one(self) -> int:
-        return 1 << self.sum_frac
-
-    @property
-    def in_w(self) -> int:
-        return self.p * self.data_w + 1
-
-    @property
-    def out_w(self) -> int:
-        return self.p * (self.data_w + self.sum_w)
+def check_supported(cfg) -> None:
+    """The unit rounds the rescaled sum half up: a configuration must ask for that."""
+    if cfg.formats.softmax_sum.quant is not Quant.RND:
+        raise ValueError("the RTL rounds the rescaled sum half up: softmax_sum must be AP_RND")
 
 
 def pack_groups(groups: Sequence[np.ndarray], geo: Geometry) -> list[int]:
@@ -75,8 +37,8 @@ def pack_groups(groups: Sequence[np.ndarray], geo: Geometry) -> list[int]:
     if not groups:
         return []
     keys = np.concatenate([np.asarray(g, dtype=np.int64).T for g in groups])  # (sum n, P)
-    words = pack_lanes(keys.ravel(), geo.p, geo.data_w)
-    last_bit = 1 << (geo.p * geo.data_w)
+    words = pack_lanes(keys.ravel(), geo.config.attn_parallel, geo.config.formats.feature.width)
+    last_bit = 1 << (geo.config.attn_parallel * geo.config.formats.feature.width)
     pos = -1
     for g in groups:
         pos += g.shape[1]
@@ -87,16 +49,19 @@ def pack_groups(groups: Sequence[np.ndarray], geo: Geometry) -> list[int]:
 def unpack_results(words: Sequence[int], geo: Geometry) -> tuple[np.ndarray, np.ndarray]:
     """Output beats -> (m, s), each (beats, P): m signed feature raw, s unsigned sum raw."""
     n = len(words)
-    m = np.zeros((n, geo.p), dtype=np.int64)
-    s = np.zeros((n, geo.p), dtype=np.int64)
-    dmask, dsign = (1 << geo.data_w) - 1, 1 << (geo.data_w - 1)
-    smask = (1 << geo.sum_w) - 1
-    base = geo.p * geo.data_w
+    m = np.zeros((n, geo.config.attn_parallel), dtype=np.int64)
+    s = np.zeros((n, geo.config.attn_parallel), dtype=np.int64)
+    dmask, dsign = (
+        (1 << geo.config.formats.feature.width) - 1,
+        1 << (geo.config.formats.feature.width - 1),
+    )
+    smask = (1 << geo.config.formats.softmax_sum.width) - 1
+    base = geo.config.attn_parallel * geo.config.formats.feature.width
     for b, w in enumerate(words):
-        for lane in range(geo.p):
-            x = (w >> (lane * geo.data_w)) & dmask
-            m[b, lane] = x - (1 << geo.data_w) if x & dsign else x
-            s[b, lane] = (w >> (base + lane * geo.sum_w)) & smask
+        for lane in range(geo.config.attn_parallel):
+            x = (w >> (lane * geo.config.formats.feature.width)) & dmask
+            m[b, lane] = x - (1 << geo.config.formats.feature.width) if x & dsign else x
+            s[b, lane] = (w >> (base + lane * geo.config.formats.softmax_sum.width)) & smask
     return m, s
 
 
@@ -186,8 +151,8 @@ ROW_KINDS = (
 
 def lane_row(kind: str, n: int, rng: np.random.Generator, geo: Geometry) -> np.ndarray:
     """One query row of *n* raw scores of the given class (clipped to the feature format)."""
-    lo, hi = geo.min_raw, geo.max_raw
-    frac = geo.data_w - 10  # feature fraction bits (ap_fixed<32,10>: 22)
+    lo, hi = geo.config.formats.feature.min_raw, geo.config.formats.feature.max_raw
+    frac = geo.config.formats.feature.width - 10  # feature fraction bits (ap_fixed<32,10>: 22)
     unit = 1 << frac
     if kind == "random":  # N(0, sigma) scores, sigma 0.25 .. 8
         sigma = 2.0 ** rng.uniform(-2, 3)
@@ -232,14 +197,16 @@ def lane_row(kind: str, n: int, rng: np.random.Generator, geo: Geometry) -> np.n
 
 def make_group(n: int, rng: np.random.Generator, geo: Geometry, kinds=ROW_KINDS) -> np.ndarray:
     """A (P, n) group whose lanes draw their row class independently."""
-    return np.stack([lane_row(str(rng.choice(kinds)), n, rng, geo) for _ in range(geo.p)])
+    return np.stack(
+        [lane_row(str(rng.choice(kinds)), n, rng, geo) for _ in range(geo.config.attn_parallel)]
+    )
 
 
 def edge_groups(geo: Geometry, rng: np.random.Generator) -> list[np.ndarray]:
     """The corners every stream holds: every class at lengths 1, 2, 9, 129 and 1024
     (each class on all lanes, and mixed), one-key rows of the extremes, the
     full-range jumps (min then max: |d| = 2**W - 1) and one-LSB steps."""
-    lo, hi = geo.min_raw, geo.max_raw
+    lo, hi = geo.config.formats.feature.min_raw, geo.config.formats.feature.max_raw
     out: list[np.ndarray] = []
     for n in (1, 2, 9, 129, 1024):
         for kind in ROW_KINDS:
@@ -247,15 +214,17 @@ def edge_groups(geo: Geometry, rng: np.random.Generator) -> list[np.ndarray]:
         out.append(make_group(n, rng, geo))
     ext = np.array([lo, lo + 1, -1, 0, 1, hi - 1, hi], dtype=np.int64)
     for v in ext:
-        out.append(np.full((geo.p, 1), v, dtype=np.int64))
+        out.append(np.full((geo.config.attn_parallel, 1), v, dtype=np.int64))
     pairs = [(lo, hi), (hi, lo), (lo, lo + 1), (hi - 1, hi), (-1, 0), (0, 1), (hi, hi), (lo, lo)]
     for a, b in pairs:
-        out.append(np.tile(np.array([a, b], dtype=np.int64), (geo.p, 1)))
+        out.append(np.tile(np.array([a, b], dtype=np.int64), (geo.config.attn_parallel, 1)))
     # Rising by one LSB from the bottom and to the top of the format.
-    out.append(np.tile(lo + np.arange(129, dtype=np.int64), (geo.p, 1)))
-    out.append(np.tile(hi - 128 + np.arange(129, dtype=np.int64), (geo.p, 1)))
+    out.append(np.tile(lo + np.arange(129, dtype=np.int64), (geo.config.attn_parallel, 1)))
+    out.append(np.tile(hi - 128 + np.arange(129, dtype=np.int64), (geo.config.attn_parallel, 1)))
     # Lanes with different lengths of "rising" inside one group: lanes differ in step.
-    out.append(np.stack([np.arange(9, dtype=np.int64) << (3 * k) for k in range(geo.p)]))
+    out.append(
+        np.stack([np.arange(9, dtype=np.int64) << (3 * k) for k in range(geo.config.attn_parallel)])
+    )
     return out
 
 

@@ -24,12 +24,13 @@ from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
 from golden.config import load_config
+from hls.geometry import geometry
 from tb import unit_checks
 from tb.benchlog import record
 from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.simenv import env_config_name, env_int, env_seed
 from tb.softmax_stats.model import (
-    Geometry,
+    check_supported,
     edge_groups,
     golden_stats,
     make_group,
@@ -48,16 +49,19 @@ from tb.stream import (
 )
 
 CFG = load_config(env_config_name())
-GEO = Geometry.from_config(CFG)
+check_supported(CFG)
+GEO = geometry(CFG)
+FEAT = CFG.formats.feature
 _SCALE = example_scale()
 UNIT = "softmax_stats"
 
 
 def _check_dut(dut) -> None:
-    if len(dut.in_data_i) != GEO.in_w or len(dut.out_data_o) != GEO.out_w:
+    if len(dut.in_data_i) != GEO.stats_in_w or len(dut.out_data_o) != GEO.stats_out_w:
         raise AssertionError(
             f"in_data_i/out_data_o are {len(dut.in_data_i)}/{len(dut.out_data_o)} bits; "
-            f"configuration {CFG.name!r} (P={GEO.p}) needs {GEO.in_w}/{GEO.out_w}"
+            f"configuration {CFG.name!r} (P={CFG.attn_parallel}) needs "
+            f"{GEO.stats_in_w}/{GEO.stats_out_w}"
         )
 
 
@@ -180,7 +184,7 @@ async def ss_stream(dut):
         "waiting, %d with the output waiting) in %.1f s: %.0f scores/s, %.0f cycles/s",
         scores,
         len(groups),
-        GEO.p,
+        CFG.attn_parallel,
         beats,
         cycles,
         in_wait,
@@ -237,8 +241,8 @@ async def ss_reset_mid_stream(dut):
 
 
 def _strategies():
-    lo, hi = GEO.min_raw, GEO.max_raw
-    unit = 1 << (GEO.data_w - 10)
+    lo, hi = FEAT.min_raw, FEAT.max_raw
+    unit = 1 << (FEAT.width - 10)
     corner = st.sampled_from([0, -1, 1, lo, lo + 1, hi, hi - 1])
     value = st.one_of(st.integers(-4 * unit, 4 * unit), corner, st.integers(lo, hi))
 
@@ -256,7 +260,7 @@ def _strategies():
         onehot = st.builds(
             lambda b, gap, pos: [clip(b + gap) if k == pos else b for k in range(n)],
             value,
-            st.one_of(st.sampled_from([1, unit]), st.integers(1, 1 << GEO.data_w)),
+            st.one_of(st.sampled_from([1, unit]), st.integers(1, 1 << FEAT.width)),
             st.integers(0, n - 1),
         )
         ties = st.builds(
@@ -267,7 +271,9 @@ def _strategies():
         free = st.lists(value, min_size=n, max_size=n)
         return st.one_of(free, rising, equal, onehot, ties)
 
-    group = st.integers(1, 12).flatmap(lambda n: st.lists(lane(n), min_size=GEO.p, max_size=GEO.p))
+    group = st.integers(1, 12).flatmap(
+        lambda n: st.lists(lane(n), min_size=CFG.attn_parallel, max_size=CFG.attn_parallel)
+    )
     # Cyclic stall patterns; the trailing False keeps each side moving.
     idle = st.lists(st.booleans(), max_size=8).map(lambda p: [*p, False])
     return {

@@ -10,8 +10,9 @@ import pytest
 
 from ci.rtl_sources import rtl_closure
 from golden.config import load_config
+from hls.geometry import geometry
 from tb.mutation import Mutant, build_mutant, run_mutant
-from tb.softmax_stats.model import Geometry, golden_stats, make_group, rtl_model
+from tb.softmax_stats.model import golden_stats, make_group, rtl_model
 
 TESTS = "tb.softmax_stats.softmax_stats_tests"
 TOPLEVEL = "softmax_stats_unit"
@@ -136,7 +137,7 @@ def test_nonstrict_max_compare_is_equivalent():
     rng = np.random.default_rng(7)
     for name in ("tiny", "m3vit"):
         cfg = load_config(name)
-        geo = Geometry.from_config(cfg)
+        geo = geometry(cfg)
         groups = [
             make_group(n, rng, geo, kinds=("ties", "equal", "lsb", "extreme"))
             for n in (1, 2, 3, 9, 17, 40)

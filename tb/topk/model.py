@@ -10,60 +10,34 @@ input Hypothesis reports really separates the mutant from the golden model.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from golden.stages.moe import top_k
+from hls.geometry import Geometry
 from tb.stream import pack_lanes
 
 
-@dataclass(frozen=True)
-class TopkGeometry:
-    experts: int
-    k: int
-    data_w: int
-    signed: bool
+def pack_tokens(geo: Geometry, logits: np.ndarray) -> list[int]:
+    """(T, E) raw logits -> one input word per token (expert e in lane e)."""
+    x = np.asarray(logits, dtype=np.int64)
+    return pack_lanes(x.reshape(-1), geo.config.experts, geo.config.formats.feature.width)
 
-    @classmethod
-    def from_config(cls, cfg, k: int | None = None) -> TopkGeometry:
-        f = cfg.formats.feature
-        return cls(cfg.experts, cfg.top_k if k is None else k, f.width, f.signed)
 
-    @property
-    def idx_w(self) -> int:
-        return max(1, (self.experts - 1).bit_length())
-
-    @property
-    def out_w(self) -> int:
-        return self.k * (self.idx_w + self.data_w)
-
-    @property
-    def min_raw(self) -> int:
-        return -(1 << (self.data_w - 1)) if self.signed else 0
-
-    @property
-    def max_raw(self) -> int:
-        return (1 << (self.data_w - 1 if self.signed else self.data_w)) - 1
-
-    def pack(self, logits: np.ndarray) -> list[int]:
-        """(T, E) raw logits -> one input word per token (expert e in lane e)."""
-        x = np.asarray(logits, dtype=np.int64)
-        return pack_lanes(x.reshape(-1), self.experts, self.data_w)
-
-    def unpack(self, words: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Output words -> indices (T, k) and chosen logits (T, k), signed raw."""
-        k, iw, dw = self.k, self.idx_w, self.data_w
-        imask, dmask, sign = (1 << iw) - 1, (1 << dw) - 1, 1 << (dw - 1)
-        idx = np.empty((len(words), k), dtype=np.int64)
-        val = np.empty((len(words), k), dtype=np.int64)
-        for t, w in enumerate(words):
-            lv = w >> (k * iw)
-            for s in range(k):
-                idx[t, s] = (w >> (s * iw)) & imask
-                v = (lv >> (s * dw)) & dmask
-                val[t, s] = v - (1 << dw) if (self.signed and v & sign) else v
-        return idx, val
+def unpack_choices(geo: Geometry, words: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Output words -> indices (T, k) and chosen logits (T, k), signed raw."""
+    k, iw, fmt = geo.config.top_k, geo.expert_idx_w, geo.config.formats.feature
+    dw = fmt.width
+    imask, dmask, sign = (1 << iw) - 1, (1 << dw) - 1, 1 << (dw - 1)
+    idx = np.empty((len(words), k), dtype=np.int64)
+    val = np.empty((len(words), k), dtype=np.int64)
+    for t, w in enumerate(words):
+        lv = w >> (k * iw)
+        for s in range(k):
+            idx[t, s] = (w >> (s * iw)) & imask
+            v = (lv >> (s * dw)) & dmask
+            val[t, s] = v - (1 << dw) if (fmt.signed and v & sign) else v
+    return idx, val
 
 
 def golden_topk(logits: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -116,11 +90,12 @@ def topk_model(
     return idx, val
 
 
-def edge_tokens(geo: TopkGeometry) -> np.ndarray:
+def edge_tokens(geo: Geometry) -> np.ndarray:
     """Tokens that must be covered: all equal (at 0, +-1, the extremes), one LSB
     apart in every order, extremes mixed, one-hot maxima at every position,
     two-way ties for the top at every pair of positions."""
-    e, lo, hi = geo.experts, geo.min_raw, geo.max_raw
+    fmt = geo.config.formats.feature
+    e, lo, hi = geo.config.experts, fmt.min_raw, fmt.max_raw
     rows = [np.full(e, v) for v in (0, 1, -1, lo, lo + 1, hi, hi - 1) if lo <= v <= hi]
     base = np.arange(e, dtype=np.int64)
     for b in (0, lo, hi - e):
@@ -139,11 +114,12 @@ def edge_tokens(geo: TopkGeometry) -> np.ndarray:
     return np.clip(out, lo, hi)
 
 
-def random_tokens(geo: TopkGeometry, n: int, rng: np.random.Generator) -> np.ndarray:
+def random_tokens(geo: Geometry, n: int, rng: np.random.Generator) -> np.ndarray:
     """n tokens from a mixture: gate-like Gaussian logits (std 1.0), tie-heavy small
     integers, one-LSB neighbourhoods of a random base, extremes, and full range."""
-    e, lo, hi = geo.experts, geo.min_raw, geo.max_raw
-    one = 1 << 22 if geo.data_w == 32 else 1 << (geo.data_w // 2)
+    fmt = geo.config.formats.feature
+    e, lo, hi = geo.config.experts, fmt.min_raw, fmt.max_raw
+    one = 1 << 22 if fmt.width == 32 else 1 << (fmt.width // 2)
     kinds = rng.integers(0, 6, size=n)
     out = np.empty((n, e), dtype=np.int64)
     m = kinds == 0  # gate-like
@@ -163,7 +139,7 @@ def random_tokens(geo: TopkGeometry, n: int, rng: np.random.Generator) -> np.nda
     return np.clip(out, lo, hi)
 
 
-def stream_tokens(geo: TopkGeometry, n: int, rng: np.random.Generator) -> np.ndarray:
+def stream_tokens(geo: Geometry, n: int, rng: np.random.Generator) -> np.ndarray:
     """At least n tokens: every edge token plus random fill, shuffled."""
     edges = edge_tokens(geo)
     fill = random_tokens(geo, max(0, n - len(edges)), rng)

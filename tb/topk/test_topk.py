@@ -19,12 +19,12 @@ TESTS = "tb.topk.topk_tests"
 ALL = ["topk_reset_idle", "topk_throughput", "topk_reset_mid_stream", "topk_stream"]
 
 
-def _variant_params(config: str, variant: str) -> dict[str, int]:
+def _variant_overrides(config: str, variant: str) -> dict[str, int]:
+    """The configuration of a K variant: top_k replaced (the package and the
+    module's K default follow it)."""
     from golden.config import load_config
 
-    if variant == "default":
-        return {}
-    return {"K": 1 if variant == "k1" else load_config(config).experts}
+    return {"top_k": 1 if variant == "k1" else load_config(config).experts}
 
 
 @pytest.mark.sim
@@ -51,8 +51,10 @@ def test_topk_hypothesis(unit_config, sim_builds, seed_report):
 @pytest.mark.parametrize("variant", ["k1", "kE"])
 def test_topk_k_variants(mutant_config, variant, sim_builds, seed_report):
     """K = 1 (argmax) and K = EXPERTS (a full sort): stream and Hypothesis, bit-exact."""
-    params = _variant_params(mutant_config, variant)
-    sim = sim_builds("topk_select", mutant_config, parameters=params, name=f"topk_select-{variant}")
+    overrides = _variant_overrides(mutant_config, variant)
+    sim = sim_builds(
+        "topk_select", mutant_config, overrides=overrides, name=f"topk_select-{variant}"
+    )
     sim.run(
         TESTS,
         [*ALL, "topk_hypothesis"],

@@ -20,30 +20,31 @@ import numpy as np
 from cocotb.task import resume
 from hypothesis import strategies as st
 
-from golden.config import load_config
+from hls.geometry import geometry
 from tb import benchlog, unit_checks
 from tb.hypothesis_sim import example_scale, examples_for, run_property
-from tb.simenv import env_config_name, env_int, env_parameters, env_seed
+from tb.simenv import env_config, env_int, env_overrides, env_seed
 from tb.stream import (
     StreamError,
     reset,
     start_clock,
     stream,
 )
-from tb.topk.model import TopkGeometry, golden_topk, stream_tokens
+from tb.topk.model import golden_topk, pack_tokens, stream_tokens, unpack_choices
 
-CFG = load_config(env_config_name())
-_PARAMS = env_parameters()
-GEO = TopkGeometry.from_config(CFG, int(_PARAMS["K"]) if "K" in _PARAMS else None)
+CFG = env_config()  # a K variant's build replaces top_k
+GEO = geometry(CFG)
+FEATURE = CFG.formats.feature
 _SCALE = example_scale()
-UNIT = "topk_select" + ("" if GEO.k == CFG.top_k else f"_k{GEO.k}")
+UNIT = "topk_select" + (f"_k{CFG.top_k}" if "top_k" in env_overrides() else "")
 
 
 def _check_ports(dut) -> None:
-    if len(dut.in_data_i) != GEO.experts * GEO.data_w or len(dut.out_data_o) != GEO.out_w:
+    in_w = CFG.experts * FEATURE.width
+    if len(dut.in_data_i) != in_w or len(dut.out_data_o) != GEO.topk_out_w:
         raise AssertionError(
             f"port widths in {len(dut.in_data_i)} / out {len(dut.out_data_o)} do not match "
-            f"{GEO} (in {GEO.experts * GEO.data_w}, out {GEO.out_w})"
+            f"{CFG.name} K={CFG.top_k} (in {in_w}, out {GEO.topk_out_w})"
         )
 
 
@@ -51,7 +52,7 @@ def report(logits, idx_rtl, val_rtl, idx_gold, val_gold) -> str:
     """A mismatch as text plus a JSON tail (parsed by the mutation test)."""
     blob = {
         "logits": [int(v) for v in logits],
-        "k": GEO.k,
+        "k": CFG.top_k,
         "rtl": [[int(v) for v in idx_rtl], [int(v) for v in val_rtl]],
         "golden": [[int(v) for v in idx_gold], [int(v) for v in val_gold]],
     }
@@ -65,8 +66,8 @@ def compare(x: np.ndarray, words: list[int]) -> str | None:
     """None when the output words equal the golden model on tokens *x* (T, E)."""
     if len(words) != len(x):
         return f"{len(words)} outputs for {len(x)} tokens"
-    idx, val = GEO.unpack(words)
-    gi, gv = golden_topk(x, GEO.k)
+    idx, val = unpack_choices(GEO, words)
+    gi, gv = golden_topk(x, CFG.top_k)
     bad = np.flatnonzero(((idx != gi) | (val != gv)).any(axis=1))
     if not len(bad):
         return None
@@ -90,7 +91,7 @@ async def topk_throughput(dut):
     rng = np.random.default_rng(env_seed())
     x = stream_tokens(GEO, 512, rng)[:512]
     await unit_checks.full_rate(
-        dut, GEO.pack(x), lambda outs: compare(x, outs), latency=2, what="tokens"
+        dut, pack_tokens(GEO, x), lambda outs: compare(x, outs), latency=2, what="tokens"
     )
 
 
@@ -105,7 +106,7 @@ async def topk_stream(dut):
     x = stream_tokens(GEO, env_int("TOPK_VECTORS", _SCALE * 100_000), rng)
     t = await unit_checks.stream_chunked(
         dut,
-        GEO.pack(x),
+        pack_tokens(GEO, x),
         lambda start, stop, outs: compare(x[start:stop], outs),
         rng=rng,
         seed=s,
@@ -116,7 +117,7 @@ async def topk_stream(dut):
     wall = t.seconds
     dut._log.info(
         "%d tokens (K=%d of %d experts), %s: %.0f vectors/s, %.0f cycles/s",
-        len(x), GEO.k, GEO.experts, t.describe(), len(x) / wall, t.cycles / wall,
+        len(x), CFG.top_k, CFG.experts, t.describe(), len(x) / wall, t.cycles / wall,
     )  # fmt: skip
     print(f"{UNIT} [{CFG.name}]: {len(x)} vectors in {wall:.1f} s, {len(x) / wall:.0f} vectors/s")
     benchlog.record(UNIT, CFG.name, len(x), wall, cycles=t.cycles)
@@ -125,7 +126,7 @@ async def topk_stream(dut):
 def _token_strategy():
     """One token's logits, aimed at the corners: ties, all equal, one LSB apart,
     extremes, anything."""
-    e, lo, hi = GEO.experts, GEO.min_raw, GEO.max_raw
+    e, lo, hi = CFG.experts, FEATURE.min_raw, FEATURE.max_raw
     extremes = st.sampled_from([lo, lo + 1, -1, 0, 1, hi - 1, hi])
 
     def near(base: int, offs: list[int]) -> list[int]:
@@ -167,7 +168,7 @@ async def topk_hypothesis(dut):
     def prop(tokens: list[list[int]], in_idle: list[bool], out_idle: list[bool]) -> None:
         x = np.array(tokens, dtype=np.int64)
         try:
-            outs = run_burst(GEO.pack(x), in_idle, out_idle)
+            outs = run_burst(pack_tokens(GEO, x), in_idle, out_idle)
         except StreamError as exc:
             raise AssertionError(f"tokens={tokens} in_idle={in_idle} out_idle={out_idle} "
                                  f"({exc})") from exc  # fmt: skip
@@ -197,6 +198,6 @@ async def topk_reset_mid_stream(dut):
 
     def make_stream():
         x = stream_tokens(GEO, 1024, rng)[:1024]
-        return GEO.pack(x), lambda outs: compare(x, outs)
+        return pack_tokens(GEO, x), lambda outs: compare(x, outs)
 
     await unit_checks.reset_mid_stream(dut, rng, make_stream, max_after=400)

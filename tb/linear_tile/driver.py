@@ -17,7 +17,7 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
-from tb.linear.model import Beats
+from tb.linear_tile.model import Beats
 from tb.stream import StreamError
 
 

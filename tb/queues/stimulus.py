@@ -10,97 +10,51 @@ expert then token, with last-of-queue and last-of-batch flags.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from golden.stages.moe import build_queues
+from hls.geometry import Geometry
 
 
-def _bits(n: int) -> int:
-    """$clog2(n) with a minimum of 1 (the RTL's index widths)."""
-    return max(1, (n - 1).bit_length())
+def score_max(geo: Geometry) -> int:
+    """The largest score word (all ones of the moe_score width)."""
+    return (1 << geo.config.formats.moe_score.width) - 1
 
 
-@dataclass(frozen=True)
-class QueueGeometry:
-    experts: int
-    k: int
-    max_tokens: int
-    score_w: int
+def pack_batch(
+    geo: Geometry, experts: np.ndarray, scores: np.ndarray, last: bool = True
+) -> list[int]:
+    """One batch (T, k) -> T input words; the final word's last flag is *last*
+    (a batch of TOKENS tokens ends there whatever the flag)."""
+    words = []
+    t_n = len(experts)
+    for t in range(t_n):
+        w = int(last) if t == t_n - 1 else 0
+        for j in range(geo.config.top_k):
+            pair = int(experts[t][j]) | (int(scores[t][j]) << geo.expert_idx_w)
+            w |= pair << (1 + j * geo.queue_pair_w)
+        words.append(w)
+    return words
 
-    @classmethod
-    def from_config(cls, cfg, k: int | None = None) -> QueueGeometry:
-        return cls(
-            cfg.experts, cfg.top_k if k is None else k, cfg.tokens, cfg.formats.moe_score.width
-        )
 
-    @property
-    def idx_w(self) -> int:
-        return _bits(self.experts)
-
-    @property
-    def tok_w(self) -> int:
-        return _bits(self.max_tokens)
-
-    @property
-    def slot_w(self) -> int:
-        return _bits(self.k)
-
-    @property
-    def len_w(self) -> int:
-        return (self.max_tokens * self.k).bit_length()  # $clog2(T*K + 1)
-
-    @property
-    def pair_w(self) -> int:
-        return self.idx_w + self.score_w
-
-    @property
-    def in_w(self) -> int:
-        return 1 + self.k * self.pair_w
-
-    @property
-    def out_w(self) -> int:
-        hdr = 1 + self.experts + self.experts * self.len_w
-        ent = 3 + self.idx_w + self.tok_w + self.slot_w + self.score_w
-        return max(hdr, ent)
-
-    @property
-    def score_max(self) -> int:
-        return (1 << self.score_w) - 1
-
-    # ---- input beats
-    def pack(self, experts: np.ndarray, scores: np.ndarray, last: bool = True) -> list[int]:
-        """One batch (T, k) -> T input words; the final word's last flag is *last*
-        (a batch of max_tokens tokens ends there whatever the flag)."""
-        words = []
-        t_n = len(experts)
-        for t in range(t_n):
-            w = int(last) if t == t_n - 1 else 0
-            for j in range(self.k):
-                pair = int(experts[t][j]) | (int(scores[t][j]) << self.idx_w)
-                w |= pair << (1 + j * self.pair_w)
-            words.append(w)
-        return words
-
-    # ---- output beats
-    def decode(self, word: int) -> tuple:
-        """A header ``("hdr", lengths tuple, active mask)`` or an entry
-        ``("ent", expert, token, slot, score, last_of_queue, last_of_batch)``."""
-        if word & 1:
-            e, lw = self.experts, self.len_w
-            mask = (word >> 1) & ((1 << e) - 1)
-            lens = tuple((word >> (1 + e + i * lw)) & ((1 << lw) - 1) for i in range(e))
-            return ("hdr", lens, mask)
-        w = word >> 3
-        exp = w & ((1 << self.idx_w) - 1)
-        w >>= self.idx_w
-        tok = w & ((1 << self.tok_w) - 1)
-        w >>= self.tok_w
-        slot = w & ((1 << self.slot_w) - 1)
-        w >>= self.slot_w
-        score = w & self.score_max
-        return ("ent", exp, tok, slot, score, (word >> 1) & 1, (word >> 2) & 1)
+def decode_beat(geo: Geometry, word: int) -> tuple:
+    """A header ``("hdr", lengths tuple, active mask)`` or an entry
+    ``("ent", expert, token, slot, score, last_of_queue, last_of_batch)``."""
+    if word & 1:
+        e, lw = geo.config.experts, geo.queue_len_w
+        mask = (word >> 1) & ((1 << e) - 1)
+        lens = tuple((word >> (1 + e + i * lw)) & ((1 << lw) - 1) for i in range(e))
+        return ("hdr", lens, mask)
+    w = word >> 3
+    exp = w & ((1 << geo.expert_idx_w) - 1)
+    w >>= geo.expert_idx_w
+    tok = w & ((1 << geo.token_idx_w) - 1)
+    w >>= geo.token_idx_w
+    slot = w & ((1 << geo.topk_slot_w) - 1)
+    w >>= geo.topk_slot_w
+    score = w & score_max(geo)
+    return ("ent", exp, tok, slot, score, (word >> 1) & 1, (word >> 2) & 1)
 
 
 def golden_packet(experts: np.ndarray, scores: np.ndarray, n_experts: int) -> list[tuple]:
@@ -126,10 +80,12 @@ def golden_packet(experts: np.ndarray, scores: np.ndarray, n_experts: int) -> li
 Batch = tuple[np.ndarray, np.ndarray, bool]
 
 
-def _scores(geo: QueueGeometry, shape, rng: np.random.Generator) -> np.ndarray:
-    s = rng.integers(0, geo.score_max, size=shape, endpoint=True)
+def _scores(geo: Geometry, shape, rng: np.random.Generator) -> np.ndarray:
+    s = rng.integers(0, score_max(geo), size=shape, endpoint=True)
     edge = rng.random(shape) < 0.1
-    s[edge] = rng.choice(np.array([0, 1, 1 << (geo.score_w - 1), geo.score_max]), edge.sum())
+    s[edge] = rng.choice(
+        np.array([0, 1, 1 << (geo.config.formats.moe_score.width - 1), score_max(geo)]), edge.sum()
+    )
     return s
 
 
@@ -138,11 +94,11 @@ def _distinct(rng: np.random.Generator, t: int, pool: Sequence[int], k: int, p=N
     return np.stack([rng.choice(pool, size=k, replace=False, p=p) for _ in range(t)])
 
 
-def random_batch(geo: QueueGeometry, rng: np.random.Generator, kind: int | None = None) -> Batch:
+def random_batch(geo: Geometry, rng: np.random.Generator, kind: int | None = None) -> Batch:
     """A batch of a random kind: uniform top-k choices, every token to one expert
     (a full queue), choices from a subset (empty experts), skewed popularity,
     repeated experts within a token; with 1..max_tokens tokens."""
-    e, k, tmax = geo.experts, geo.k, geo.max_tokens
+    e, k, tmax = geo.config.experts, geo.config.top_k, geo.config.tokens
     r = rng.random()
     t = tmax if r < 0.4 else 1 if r < 0.5 else int(rng.integers(1, tmax, endpoint=True))
     kind = int(rng.integers(0, 5)) if kind is None else kind

@@ -1,4 +1,4 @@
-"""Linear-engine bench helpers: geometry, jobs (layers), beat packing, mutant models.
+"""Linear-tile bench helpers: jobs (layers), beat packing, mutant models.
 
 The specification is ``golden.stages.linear.linear``.  A *job* is one layer
 call ``y = [GELU](x @ W.T + b)``; :func:`job_beats` turns it into the beats of
@@ -18,65 +18,8 @@ import numpy as np
 from golden.fixed import FixedFormat
 from golden.gelu import gelu
 from golden.stages.linear import linear
+from hls.geometry import Geometry
 from tb.stream import pack_lanes
-
-
-@dataclass(frozen=True)
-class LinearGeometry:
-    """The parameters of rtl/linear_tile.sv for one configuration (its defaults)."""
-
-    rows: int
-    cols: int
-    max_k: int
-    x_fmt: FixedFormat
-    w_fmt: FixedFormat
-    b_fmt: FixedFormat
-    b_alt_fmt: FixedFormat
-    y_fmt: FixedFormat
-
-    @classmethod
-    def from_config(cls, cfg) -> LinearGeometry:
-        rows, cols = cfg.linear_tile
-        widest = max(cfg.dim, cfg.mlp_hidden, cfg.expert_hidden)
-        f = cfg.formats
-        return cls(
-            rows=rows,
-            cols=cols,
-            max_k=-(-widest // cols) * cols,
-            x_fmt=f.feature,
-            w_fmt=f.linear_weight,
-            b_fmt=f.bias,
-            b_alt_fmt=f.attn_bias,
-            y_fmt=f.feature,
-        )
-
-    @property
-    def kblocks(self) -> int:
-        return self.max_k // self.cols
-
-    @property
-    def b_w(self) -> int:
-        return max(self.b_fmt.width, self.b_alt_fmt.width)
-
-    @property
-    def acc_frac(self) -> int:
-        return self.x_fmt.frac_bits + self.w_fmt.frac_bits
-
-    def bias_shift(self, alt: bool) -> int:
-        return self.acc_frac - (self.b_alt_fmt if alt else self.b_fmt).frac_bits
-
-    @property
-    def acc_w(self) -> int:
-        """The RTL's accumulator width (``acc_width()`` in linear_tile.sv)."""
-        xm, wm = 1 << (self.x_fmt.width - 1), 1 << (self.w_fmt.width - 1)
-        bm = 1 << (self.b_w - 1)
-        s = max(self.bias_shift(False), self.bias_shift(True))
-        pos = self.max_k * xm * wm + ((bm - 1) << s)
-        neg = self.max_k * max((xm - 1) * wm, xm * (wm - 1)) + (bm << s)
-        w, lim = 1, 1
-        while lim <= pos or lim < neg:
-            w, lim = w + 1, lim << 1
-        return w
 
 
 @dataclass
@@ -130,9 +73,9 @@ class Beats:
     n_out: int  # output beats (tokens x row tiles)
 
 
-def job_beats(jobs: list[Job], geo: LinearGeometry) -> Beats:
+def job_beats(jobs: list[Job], geo: Geometry) -> Beats:
     """Weight and feature beats of *jobs* (padded to whole tiles, as the kernel does)."""
-    r_, c_ = geo.rows, geo.cols
+    r_, c_ = geo.config.linear_tile[0], geo.config.linear_tile[1]
     wd, wl, wb, wa, wg, xd, xl, xt = [], [], [], [], [], [], [], []
     n_out = 0
     for job in jobs:
@@ -145,13 +88,13 @@ def job_beats(jobs: list[Job], geo: LinearGeometry) -> Beats:
         b_pad[: job.m] = job.b
         x_pad = np.zeros((job.n, kp), dtype=np.int64)
         x_pad[:, : job.k] = job.x
-        xwords = pack_lanes(x_pad.ravel(), c_, geo.x_fmt.width)
+        xwords = pack_lanes(x_pad.ravel(), c_, geo.config.formats.feature.width)
         xlast = ([0] * (kb - 1) + [1]) * job.n
         for t in range(tiles):
             blk = w_pad[t * r_ : (t + 1) * r_].reshape(r_, kb, c_).transpose(1, 0, 2)
-            words = pack_lanes(blk.ravel(), c_, geo.w_fmt.width)
+            words = pack_lanes(blk.ravel(), c_, geo.config.formats.linear_weight.width)
             nb = len(words)
-            bias = pack_lanes(b_pad[t * r_ : (t + 1) * r_], r_, geo.b_w)[0]
+            bias = pack_lanes(b_pad[t * r_ : (t + 1) * r_], r_, geo.tile_bias_w)[0]
             wd += words
             wl += [0] * (nb - 1) + [1]
             wb += [bias] * nb
@@ -164,10 +107,10 @@ def job_beats(jobs: list[Job], geo: LinearGeometry) -> Beats:
     return Beats(wd, wl, wb, wa, wg, xd, xl, xt, n_out)
 
 
-def expected_outputs(jobs: list[Job], ys: list[np.ndarray], geo: LinearGeometry) -> np.ndarray:
+def expected_outputs(jobs: list[Job], ys: list[np.ndarray], geo: Geometry) -> np.ndarray:
     """The output beats' values in order, (beats, ROWS): padded rows are 0."""
     out = []
-    r_ = geo.rows
+    r_ = geo.config.linear_tile[0]
     for job, y in zip(jobs, ys, strict=True):
         tiles = -(-job.m // r_)
         y_pad = np.zeros((job.n, tiles * r_), dtype=np.int64)
@@ -177,13 +120,13 @@ def expected_outputs(jobs: list[Job], ys: list[np.ndarray], geo: LinearGeometry)
     return np.concatenate(out) if out else np.zeros((0, r_), dtype=np.int64)
 
 
-def output_origin(jobs: list[Job], geo: LinearGeometry, beat: int) -> tuple[int, int, int]:
+def output_origin(jobs: list[Job], geo: Geometry, beat: int) -> tuple[int, int, int]:
     """(job index, token, first row) of output beat *beat*."""
     for j, job in enumerate(jobs):
-        tiles = -(-job.m // geo.rows)
+        tiles = -(-job.m // geo.config.linear_tile[0])
         if beat < tiles * job.n:
             t, n = divmod(beat, job.n)
-            return j, n, t * geo.rows
+            return j, n, t * geo.config.linear_tile[0]
         beat -= tiles * job.n
     raise IndexError(beat)
 
@@ -204,7 +147,7 @@ def linear_model(
     b: int,
     alt: bool,
     use_gelu: bool,
-    geo: LinearGeometry,
+    geo: Geometry,
     cfg,
     *,
     acc_bits_less: int = 0,
@@ -221,19 +164,22 @@ def linear_model(
     instead of ``>=``, so a rounded value of exactly 2**(Y_W-1) wraps to the minimum.
     """
     acc = sum(int(a) * int(c) for a, c in zip(x, w, strict=True))
-    shift = geo.bias_shift(alt) + (0 if alt else bias_shift_delta)
+    shift = geo.tile_bias_shifts[alt] + (0 if alt else bias_shift_delta)
     acc += int(b) << shift
-    acc_w = geo.acc_w - acc_bits_less
+    acc_w = geo.tile_acc_w - acc_bits_less
     acc = _wrap(acc, acc_w)
-    s = geo.acc_frac - geo.y_fmt.frac_bits
+    s = geo.tile_acc_frac - geo.config.formats.feature.frac_bits
     q = (acc + ((1 << (s - 1)) if round_half else 0)) >> s
-    hi, lo = 1 << (geo.y_fmt.width - 1), -(1 << (geo.y_fmt.width - 1))
+    hi, lo = (
+        1 << (geo.config.formats.feature.width - 1),
+        -(1 << (geo.config.formats.feature.width - 1)),
+    )
     if q > hi or (q == hi and not sat_nonstrict):
         y = hi - 1
     elif q < lo:
         y = lo
     else:
-        y = _wrap(q, geo.y_fmt.width)
+        y = _wrap(q, geo.config.formats.feature.width)
     if use_gelu:
         y = int(gelu(np.array([y], dtype=np.int64), cfg)[0])
     return y
@@ -264,8 +210,8 @@ def _values(rng: np.random.Generator, shape, fmt: FixedFormat, style: str, scale
     return np.choose(pick, parts)
 
 
-def _dims(rng: np.random.Generator, geo: LinearGeometry) -> tuple[int, int, int]:
-    c, r, mk = geo.cols, geo.rows, geo.max_k
+def _dims(rng: np.random.Generator, geo: Geometry) -> tuple[int, int, int]:
+    c, r, mk = geo.config.linear_tile[1], geo.config.linear_tile[0], geo.tile_max_k
     k = int(rng.choice([1, 2, c - 1 or 1, c, c + 1, mk - 1, mk, 0, 0, 0, 0]))
     if k == 0:
         k = int(rng.integers(1, mk, endpoint=True))
@@ -276,16 +222,20 @@ def _dims(rng: np.random.Generator, geo: LinearGeometry) -> tuple[int, int, int]
     return n, m, max(1, min(k, mk))
 
 
-def boundary_job(rng: np.random.Generator, geo: LinearGeometry, n: int, m: int) -> Job:
+def boundary_job(rng: np.random.Generator, geo: Geometry, n: int, m: int) -> Job:
     """Accumulators next to the saturation bounds and the rounding half points.
 
     Token t gets x = [a1, a2, r, d_t, 0...] and row i W = [1.0, 1.0, 1 LSB, e_i, 0...]
     (bias 0), so acc = (a1 + a2) * 2**Fw + r + d_t * e_i lands on a chosen target."""
-    s = geo.acc_frac - geo.y_fmt.frac_bits
+    s = geo.tile_acc_frac - geo.config.formats.feature.frac_bits
     half = 1 << (s - 1)
-    top = 1 << (geo.y_fmt.width - 1)
-    k = int(rng.integers(4, geo.max_k, endpoint=True)) if geo.max_k >= 4 else geo.max_k
-    one_w = 1 << geo.w_fmt.frac_bits
+    top = 1 << (geo.config.formats.feature.width - 1)
+    k = (
+        int(rng.integers(4, geo.tile_max_k, endpoint=True))
+        if geo.tile_max_k >= 4
+        else geo.tile_max_k
+    )
+    one_w = 1 << geo.config.formats.linear_weight.frac_bits
     x = np.zeros((n, k), dtype=np.int64)
     w = np.zeros((m, k), dtype=np.int64)
     qs = [top - 1, top, top + 1, -top, -top - 1, -top + 1, 0, -1, 1]
@@ -294,7 +244,7 @@ def boundary_job(rng: np.random.Generator, geo: LinearGeometry, n: int, m: int) 
         q = int(rng.choice(qs)) + int(rng.integers(-2, 3))
         h = int(rng.choice(hs)) if rng.random() < 0.8 else int(rng.integers(0, 2 * half))
         target = (q << s) + h - half  # rounds (half up) to q or its neighbour
-        a, r = target >> geo.w_fmt.frac_bits, target & (one_w - 1)
+        a, r = target >> geo.config.formats.linear_weight.frac_bits, target & (one_w - 1)
         # (a * one_w) equals the part of the target above the weight's LSBs.
         a_hi = a // 2
         x[t, :3] = [a_hi, a - a_hi, r]
@@ -304,28 +254,28 @@ def boundary_job(rng: np.random.Generator, geo: LinearGeometry, n: int, m: int) 
     w[:, 2] = 1
     w[:, 3] = rng.integers(-8, 9, size=m)
     # Keep the constructed operands inside their formats.
-    x = np.clip(x, geo.x_fmt.min_raw, geo.x_fmt.max_raw)
+    x = np.clip(x, geo.config.formats.feature.min_raw, geo.config.formats.feature.max_raw)
     return Job(x, w, np.zeros(m, dtype=np.int64), bool(rng.random() < 0.3), False, "boundary")
 
 
-def saturation_corner_job(geo: LinearGeometry) -> Job:
+def saturation_corner_job(geo: Geometry) -> Job:
     """Four tokens whose accumulators round exactly onto the saturation edges:
     max, max + 1, min and min - 1 output LSBs (the comparisons a one-character
     slip in the saturation logic breaks). Built like :func:`boundary_job`."""
-    s = geo.acc_frac - geo.y_fmt.frac_bits
-    top = 1 << (geo.y_fmt.width - 1)
-    one_w = 1 << geo.w_fmt.frac_bits
+    s = geo.tile_acc_frac - geo.config.formats.feature.frac_bits
+    top = 1 << (geo.config.formats.feature.width - 1)
+    one_w = 1 << geo.config.formats.linear_weight.frac_bits
     qs = [top - 1, top, -top, -top - 1]
     x = np.zeros((len(qs), 3), dtype=np.int64)
     for t, q in enumerate(qs):
-        a, r = (q << s) >> geo.w_fmt.frac_bits, (q << s) & (one_w - 1)
+        a, r = (q << s) >> geo.config.formats.linear_weight.frac_bits, (q << s) & (one_w - 1)
         x[t] = [a // 2, a - a // 2, r]
     w = np.array([[one_w, one_w, 1]], dtype=np.int64)
-    x = np.clip(x, geo.x_fmt.min_raw, geo.x_fmt.max_raw)
+    x = np.clip(x, geo.config.formats.feature.min_raw, geo.config.formats.feature.max_raw)
     return Job(x, w, np.zeros(1, dtype=np.int64), False, False, "saturation corners")
 
 
-def random_job(rng: np.random.Generator, geo: LinearGeometry) -> Job:
+def random_job(rng: np.random.Generator, geo: Geometry) -> Job:
     """One job of a random kind: 'typical' (normal operands, small outputs: the
     rounding), 'full' (uniform over the formats: saturation), 'mixed' (per element
     typical, full or an extreme), 'boundary' (:func:`boundary_job`), 'fill'
@@ -336,33 +286,47 @@ def random_job(rng: np.random.Generator, geo: LinearGeometry) -> Job:
         rng.choice(["typical", "typical", "full", "mixed", "mixed", "boundary", "fill", "sparse"])
     )
     alt = bool(rng.random() < 0.5)
-    b_fmt = geo.b_alt_fmt if alt else geo.b_fmt
+    b_fmt = geo.config.formats.attn_bias if alt else geo.config.formats.bias
     use_gelu = bool(rng.random() < 0.5)
     if kind == "boundary":
         return boundary_job(rng, geo, n, m)
     if kind == "fill":
         # Constant extremes over the whole dot product: the accumulator's limits.
-        n, k = min(n, 4), int(rng.choice([geo.max_k, k]))
-        x = np.full((n, k), rng.choice(_extremes(geo.x_fmt)), dtype=np.int64)
-        w = np.full((m, k), rng.choice(_extremes(geo.w_fmt)), dtype=np.int64)
+        n, k = min(n, 4), int(rng.choice([geo.tile_max_k, k]))
+        x = np.full((n, k), rng.choice(_extremes(geo.config.formats.feature)), dtype=np.int64)
+        w = np.full((m, k), rng.choice(_extremes(geo.config.formats.linear_weight)), dtype=np.int64)
         b = rng.choice(_extremes(b_fmt), size=m)
     elif kind == "sparse":
         # Zero vectors, one-hot features and weights, single non-zero terms.
-        x = np.where(rng.random((n, k)) < 0.1, _values(rng, (n, k), geo.x_fmt, "mixed", 2), 0)
-        w = np.where(rng.random((m, k)) < 0.1, _values(rng, (m, k), geo.w_fmt, "mixed", 0.2), 0)
+        x = np.where(
+            rng.random((n, k)) < 0.1,
+            _values(rng, (n, k), geo.config.formats.feature, "mixed", 2),
+            0,
+        )
+        w = np.where(
+            rng.random((m, k)) < 0.1,
+            _values(rng, (m, k), geo.config.formats.linear_weight, "mixed", 0.2),
+            0,
+        )
         x[rng.random(n) < 0.3] = 0
         b = np.where(rng.random(m) < 0.5, 0, _values(rng, m, b_fmt, "mixed", 1))
     else:
         style = {"typical": "typical", "full": "full", "mixed": "mixed"}[kind]
-        x = _values(rng, (n, k), geo.x_fmt, style, 2.0)
-        w = _values(rng, (m, k), geo.w_fmt, style, float(rng.choice([0.02, 0.1, 0.3])))
+        x = _values(rng, (n, k), geo.config.formats.feature, style, 2.0)
+        w = _values(
+            rng,
+            (m, k),
+            geo.config.formats.linear_weight,
+            style,
+            float(rng.choice([0.02, 0.1, 0.3])),
+        )
         b = _values(rng, m, b_fmt, style, 0.5)
         if rng.random() < 0.15:
             b[:] = 0
     return Job(x.astype(np.int64), w.astype(np.int64), b.astype(np.int64), use_gelu, alt, kind)
 
 
-def random_jobs(rng: np.random.Generator, geo: LinearGeometry, outputs: int) -> list[Job]:
+def random_jobs(rng: np.random.Generator, geo: Geometry, outputs: int) -> list[Job]:
     """Jobs until at least *outputs* output values (N x M summed) are covered."""
     jobs, total = [], 0
     while total < outputs:

@@ -1,6 +1,6 @@
 """cocotb tests of rtl/linear_tile.sv against golden.stages.linear.linear, bit for bit.
 
-Run through tb/linear/test_linear.py (pytest), which builds the model for a
+Run through tb/linear_tile/test_linear_tile.py (pytest), which builds the model for a
 configuration and sets the environment read here:
 
 EDGEMOE_CONFIG        configuration name (golden.config.load_config)
@@ -22,12 +22,12 @@ from hypothesis import strategies as st
 
 from golden.config import load_config
 from golden.stages.linear import linear_tiled
+from hls.geometry import geometry
 from tb.benchlog import record
 from tb.hypothesis_sim import example_scale, examples_for, run_property
-from tb.linear.driver import interrupt_with_reset, reset, run_beats
-from tb.linear.model import (
+from tb.linear_tile.driver import interrupt_with_reset, reset, run_beats
+from tb.linear_tile.model import (
     Job,
-    LinearGeometry,
     expected_outputs,
     golden_job,
     job_beats,
@@ -39,17 +39,17 @@ from tb.simenv import env_config_name, env_int, env_seed
 from tb.stream import idle_pattern, start_clock, unpack_lanes
 
 CFG = load_config(env_config_name())
-GEO = LinearGeometry.from_config(CFG)
+GEO = geometry(CFG)
 _SCALE = example_scale()
 
 
 def _check_ports(dut) -> None:
     """The build's port widths must be those of the configuration's geometry."""
     want = {
-        "in_data_i": GEO.cols * GEO.x_fmt.width,
-        "w_data_i": GEO.cols * GEO.w_fmt.width,
-        "w_bias_i": GEO.rows * GEO.b_w,
-        "out_data_o": GEO.rows * GEO.y_fmt.width,
+        "in_data_i": GEO.config.linear_tile[1] * GEO.config.formats.feature.width,
+        "w_data_i": GEO.config.linear_tile[1] * GEO.config.formats.linear_weight.width,
+        "w_bias_i": GEO.config.linear_tile[0] * GEO.tile_bias_w,
+        "out_data_o": GEO.config.linear_tile[0] * GEO.config.formats.feature.width,
     }
     for name, width in want.items():
         got = len(getattr(dut, name))
@@ -78,7 +78,9 @@ def compare(jobs: list[Job], outs: list[int]) -> str | None:
     want = expected_outputs(jobs, ys, GEO)
     if len(outs) != len(want):
         return f"{len(outs)} output beats for {len(want)} expected"
-    got = unpack_lanes(outs, GEO.rows, GEO.y_fmt.width).reshape(-1, GEO.rows)
+    got = unpack_lanes(outs, GEO.config.linear_tile[0], GEO.config.formats.feature.width).reshape(
+        -1, GEO.config.linear_tile[0]
+    )
     bad = np.argwhere(got != want)
     if not len(bad):
         return None
@@ -118,13 +120,13 @@ async def linear_throughput(dut):
     _check_ports(dut)
     rng = np.random.default_rng(env_seed())
     start_clock(dut)
-    for kb, tokens, tiles in ((1, 64, 2), (3, 2 * GEO.rows, 4)):
+    for kb, tokens, tiles in ((1, 64, 2), (3, 2 * GEO.config.linear_tile[0], 4)):
         await reset(dut)
-        k = kb * GEO.cols
+        k = kb * GEO.config.linear_tile[1]
         job = Job(
             rng.integers(-(1 << 24), 1 << 24, size=(tokens, k)),
-            rng.integers(-(1 << 13), 1 << 13, size=(tiles * GEO.rows, k)),
-            rng.integers(-100, 100, size=tiles * GEO.rows),
+            rng.integers(-(1 << 13), 1 << 13, size=(tiles * GEO.config.linear_tile[0], k)),
+            rng.integers(-100, 100, size=tiles * GEO.config.linear_tile[0]),
             False,
             False,
             "throughput",
@@ -210,7 +212,7 @@ async def linear_reset_mid_stream(dut):
     for after in (3, 17, 150):
         # An output beat carries at most ROWS values and leaves at most once per
         # cycle: (after + 64) * ROWS values cannot be done within `after` cycles.
-        jobs = random_jobs(rng, GEO, (after + 64) * GEO.rows)
+        jobs = random_jobs(rng, GEO, (after + 64) * GEO.config.linear_tile[0])
         idle = [idle_pattern(rng, 1024) for _ in range(3)]
         await interrupt_with_reset(
             dut,
@@ -224,7 +226,7 @@ async def linear_reset_mid_stream(dut):
         assert dut.out_valid_o.value == 0 and dut.in_ready_o.value == 0, "not empty after reset"
         assert dut.w_ready_o.value == 1, "weight port not free after reset"
         await RisingEdge(dut.clk_i)
-        jobs = random_jobs(rng, GEO, 20 * GEO.rows)
+        jobs = random_jobs(rng, GEO, 20 * GEO.config.linear_tile[0])
         outs, _ = await run_beats(dut, job_beats(jobs, GEO), in_idle=idle[1], out_idle=idle[2])
         err = compare(jobs, outs)
         assert err is None, f"after a reset {after} cycles into a stream: {err} (seed {s})"
@@ -270,41 +272,49 @@ def _jobs(draw) -> list[Job]:
     rounding half points) and 'extreme' (constant full-scale operands over the
     whole MAX_K with an extreme bias: the accumulator's width)."""
     out = []
-    c, r, mk = GEO.cols, GEO.rows, GEO.max_k
+    c, r, mk = GEO.config.linear_tile[1], GEO.config.linear_tile[0], GEO.tile_max_k
     for _ in range(draw(st.integers(1, 2))):
         mode = draw(st.sampled_from(["general", "general", "boundary", "extreme"]))
         k = draw(st.one_of(st.sampled_from([1, c, c + 1, mk]), st.integers(1, mk)))
         m = draw(st.one_of(st.sampled_from([1, r, r + 1]), st.integers(1, 2 * r)))
         n = draw(st.integers(1, 3))
         alt = draw(st.booleans())
-        b_fmt = GEO.b_alt_fmt if alt else GEO.b_fmt
+        b_fmt = GEO.config.formats.attn_bias if alt else GEO.config.formats.bias
         use_gelu = draw(st.booleans())
         if mode == "boundary":
             k = max(k, 3)
             # acc = (a1 + a2) * 2**Fw + r0 on a chosen target around +-saturation,
             # rounded half up into q; operands one LSB apart shrink well.
-            s = GEO.acc_frac - GEO.y_fmt.frac_bits
-            top = 1 << (GEO.y_fmt.width - 1)
+            s = GEO.tile_acc_frac - GEO.config.formats.feature.frac_bits
+            top = 1 << (GEO.config.formats.feature.width - 1)
             q = draw(st.sampled_from([top - 1, top, -top, -top - 1])) + draw(st.integers(-2, 2))
             h = draw(st.one_of(st.sampled_from([0, 1, (1 << s) - 1]), st.integers(0, (1 << s) - 1)))
             target = (q << s) + h - (1 << (s - 1))
-            a, r0 = target >> GEO.w_fmt.frac_bits, target & ((1 << GEO.w_fmt.frac_bits) - 1)
+            a, r0 = (
+                target >> GEO.config.formats.linear_weight.frac_bits,
+                target & ((1 << GEO.config.formats.linear_weight.frac_bits) - 1),
+            )
             x = np.zeros((n, k), dtype=np.int64)
             x[:, :3] = [a // 2, a - a // 2, r0]
             w = np.zeros((m, k), dtype=np.int64)
-            w[:, :3] = [1 << GEO.w_fmt.frac_bits, 1 << GEO.w_fmt.frac_bits, 1]
+            w[:, :3] = [
+                1 << GEO.config.formats.linear_weight.frac_bits,
+                1 << GEO.config.formats.linear_weight.frac_bits,
+                1,
+            ]
             b = np.zeros(m, dtype=np.int64)
         elif mode == "extreme":
             k = mk
             ext = [
-                (f.min_raw, f.max_raw, f.min_raw + 1, f.max_raw - 1) for f in (GEO.x_fmt, GEO.w_fmt)
+                (f.min_raw, f.max_raw, f.min_raw + 1, f.max_raw - 1)
+                for f in (GEO.config.formats.feature, GEO.config.formats.linear_weight)
             ]
             x = np.full((n, k), draw(st.sampled_from(ext[0])), dtype=np.int64)
             w = np.full((m, k), draw(st.sampled_from(ext[1])), dtype=np.int64)
             b = np.full(m, draw(st.sampled_from([0, b_fmt.min_raw, b_fmt.max_raw])), np.int64)
         else:
-            x = _matrix(draw, n, k, GEO.x_fmt)
-            w = _matrix(draw, m, k, GEO.w_fmt)
+            x = _matrix(draw, n, k, GEO.config.formats.feature)
+            w = _matrix(draw, m, k, GEO.config.formats.linear_weight)
             b = np.array(draw(st.lists(_value(b_fmt), min_size=m, max_size=m)), np.int64)
         out.append(Job(x, w, b, use_gelu, alt, "hypothesis"))
     return out
@@ -337,7 +347,13 @@ async def linear_hypothesis(dut):
         for job in jobs[:1]:
             b_fmt = CFG.formats.attn_bias if job.alt else CFG.formats.bias
             tiled = linear_tiled(
-                job.x, job.w, job.b, CFG, tile=(GEO.rows, GEO.cols), gelu=job.gelu, b_fmt=b_fmt
+                job.x,
+                job.w,
+                job.b,
+                CFG,
+                tile=(GEO.config.linear_tile[0], GEO.config.linear_tile[1]),
+                gelu=job.gelu,
+                b_fmt=b_fmt,
             )
             assert np.array_equal(tiled, golden_job(job, CFG)), "golden linear_tiled != linear"
         outs = run(jobs, idle)

@@ -9,42 +9,10 @@ operands here add the saturation corners of a + b.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from hls.memory_map import beats_per_row, packed_bytes
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """Beat geometry of one configuration's feature and norm rows."""
-
-    dim: int
-    tokens: int
-    beat_bits: int
-    row_beats: int  # beats of a feature row
-    norm_beats: int  # beats of a gamma / beta row
-    x_min: int
-    x_max: int
-
-    @classmethod
-    def from_config(cls, cfg) -> Geometry:
-        f = cfg.formats
-        bb = cfg.axi_data_width
-        return cls(
-            dim=cfg.dim,
-            tokens=cfg.tokens,
-            beat_bits=bb,
-            row_beats=beats_per_row(cfg.dim, f.feature, bb),
-            norm_beats=beats_per_row(cfg.dim, f.norm, bb),
-            x_min=f.feature.min_raw,
-            x_max=f.feature.max_raw,
-        )
-
-    @property
-    def beat_bytes(self) -> int:
-        return self.beat_bits // 8
+from hls.geometry import Geometry
+from hls.memory_map import packed_bytes
 
 
 def layout(sizes: dict[str, int], beat_bytes: int, rng: np.random.Generator) -> tuple[dict, int]:
@@ -78,7 +46,8 @@ def residual_operands(
     2 sums around the top of the range (exactly max, max + 1, far beyond),
     3 the same at the bottom, 4 the corner pairs (min+min, max+max, min+max,
     x + (-x), 0 + extremes) in random positions."""
-    lo, hi, n = geo.x_min, geo.x_max, geo.dim
+    feature = geo.config.formats.feature
+    lo, hi, n = feature.min_raw, feature.max_raw, geo.config.dim
     a = np.empty((tokens, n), dtype=np.int64)
     b = np.empty((tokens, n), dtype=np.int64)
     corners = np.array(

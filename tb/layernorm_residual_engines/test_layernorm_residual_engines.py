@@ -1,4 +1,5 @@
-"""pytest entry of the row-operation engine bench (cocotb tests in tb/rowops/rowops_tests.py).
+"""pytest entry of the LayerNorm- and residual-engine bench (cocotb tests in
+layernorm_residual_engines_tests.py).
 
 ``layernorm_engine`` (with ``layernorm_unit`` and ``rsqrt_unit``) and
 ``residual_engine``, each behind the Python memory model ``tb.enginemem``, on
@@ -15,7 +16,7 @@ import pytest
 
 from ci.rtl_sources import rtl_closure
 
-TESTS = "tb.rowops.rowops_tests"
+TESTS = "tb.layernorm_residual_engines.layernorm_residual_engines_tests"
 HERE = Path(__file__).parent
 
 

@@ -1,4 +1,4 @@
-"""pytest entry of the linear-engine bench (cocotb tests in tb/linear/linear_tests.py)."""
+"""pytest entry of the linear-tile bench (cocotb tests in tb/linear_tile/linear_tile_tests.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from ci.rtl_sources import rtl_closure
-from tb.linear.model import LinearGeometry, linear_model
+from hls.geometry import geometry
+from tb.linear_tile.model import linear_model
 from tb.mutation import Mutant, run_mutant
 
-TESTS = "tb.linear.linear_tests"
+TESTS = "tb.linear_tile.linear_tile_tests"
 TOPLEVEL = "linear_tile"
 #: The engine instantiates the GELU unit.
 SOURCES = rtl_closure(TOPLEVEL)
@@ -24,16 +25,16 @@ SOURCES = rtl_closure(TOPLEVEL)
 #: "-include" before the header), so that build fails ("Vtop__pch.h.fast: linker
 #: input file not found"). One file avoids the precompiled-header path.
 @pytest.fixture(scope="session")
-def linear_sim(unit_config, sim_builds):
+def linear_tile_sim(unit_config, sim_builds):
     return sim_builds(TOPLEVEL, unit_config, sources=SOURCES)
 
 
 @pytest.mark.sim
 @pytest.mark.timeout(900)
-def test_linear_stream(linear_sim, seed_report):
+def test_linear_tile_stream(linear_tile_sim, seed_report):
     """Reset, full-rate throughput, >= 100,000 output values under random stalls,
     and a reset in the middle of a stream, all bit-exact with golden."""
-    linear_sim.run(
+    linear_tile_sim.run(
         TESTS,
         ["linear_reset_idle", "linear_throughput", "linear_stream", "linear_reset_mid_stream"],
         seed=seed_report,
@@ -43,12 +44,12 @@ def test_linear_stream(linear_sim, seed_report):
 @pytest.mark.sim
 @pytest.mark.hypothesis
 @pytest.mark.timeout(900)
-def test_linear_hypothesis(linear_sim, seed_report):
+def test_linear_tile_hypothesis(linear_tile_sim, seed_report):
     """Hypothesis property inside the simulation (bridge/resume)."""
-    linear_sim.run(TESTS, ["linear_hypothesis"], seed=seed_report)
+    linear_tile_sim.run(TESTS, ["linear_hypothesis"], seed=seed_report)
 
 
-#: Mutants of rtl/linear_tile.sv and the knobs of tb.linear.model.linear_model
+#: Mutants of rtl/linear_tile.sv and the knobs of tb.linear_tile.model.linear_model
 #: that model each one.
 MUTANTS = {
     m.name: (m, knobs)
@@ -105,7 +106,7 @@ _FAILURE = re.compile(
 @pytest.mark.mutant
 @pytest.mark.timeout(1200)
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
-def test_linear_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
+def test_linear_tile_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL must fail linear_hypothesis with a shrunk input
     that really separates the mutant from the golden model ("tiny" only: mutant
     builds cost time)."""
@@ -125,7 +126,7 @@ def test_linear_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_rep
     print(f"mutant {mutant}: failing input {minimal[:600]}")
 
     cfg = load_config(config)
-    geo = LinearGeometry.from_config(cfg)
+    geo = geometry(cfg)
     b_fmt = cfg.formats.attn_bias if alt else cfg.formats.bias
     xa, wa = np.array([x], dtype=np.int64), np.array([w], dtype=np.int64)
     gold = int(linear(xa, wa, np.array([b]), cfg, gelu=bool(use_gelu), b_fmt=b_fmt)[0, 0])

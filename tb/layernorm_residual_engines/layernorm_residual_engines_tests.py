@@ -5,8 +5,8 @@ and ``rtl/residual_engine.sv`` against ``golden.stages.residual.residual_add``
 (tests ``res_*``), each behind ``tb.enginemem.EngineMemory``. Every job's output
 region is compared bit for bit and every byte outside it must stay unwritten.
 
-Run through tb/rowops/test_rowops.py (pytest), which builds the engine for a
-configuration and sets the environment read here:
+Run through tb/layernorm_residual_engines/test_layernorm_residual_engines.py
+(pytest), which builds the engine for a configuration and sets the environment read here:
 
 EDGEMOE_CONFIG        configuration name (golden.config.load_config)
 EDGEMOE_SEED          seed of every random choice (printed by each test)
@@ -23,12 +23,12 @@ from cocotb.triggers import RisingEdge
 from golden.config import load_config
 from golden.layernorm import layernorm
 from golden.stages.residual import residual_add
+from hls.geometry import geometry
 from hls.memory_map import pack, unpack
 from tb import engine_bench as bench
 from tb.enginemem import EngineMemory
-from tb.layernorm.model import LnGeometry, edge_rows, gamma_beta, random_rows
-from tb.rowops.model import (
-    Geometry,
+from tb.layernorm.model import edge_rows, gamma_beta, random_rows
+from tb.layernorm_residual_engines.stimulus import (
     feature_bytes,
     first_difference,
     layout,
@@ -38,14 +38,13 @@ from tb.rowops.model import (
 from tb.simenv import env_config_name, env_seed
 
 CFG = load_config(env_config_name())
-GEO = Geometry.from_config(CFG)
-LN_GEO = LnGeometry.from_config(CFG)
+GEO = geometry(CFG)
 FEAT, NORM = CFG.formats.feature, CFG.formats.norm
 F, GF = FEAT.frac_bits, NORM.frac_bits
 #: Stall probability of the memory model in the functional tests.
 STALL = 0.3
 #: Every memory the bench lays out fits in this many bytes.
-MEM_BYTES = 3 * feature_bytes(CFG, GEO.tokens) + 2 * norm_bytes(CFG) + 64 * GEO.beat_bytes
+MEM_BYTES = 3 * feature_bytes(CFG, CFG.tokens) + 2 * norm_bytes(CFG) + 64 * GEO.beat_bytes
 
 
 # ---------------------------------------------------------------------- harness
@@ -58,7 +57,7 @@ async def start(dut, seed: int, stall: float) -> EngineMemory:
 
 def read_features(mem: EngineMemory, addr: int, tokens: int) -> np.ndarray:
     n = feature_bytes(CFG, tokens)
-    return unpack(mem.data[addr : addr + n], FEAT, (tokens, GEO.dim), GEO.beat_bits)
+    return unpack(mem.data[addr : addr + n], FEAT, (tokens, CFG.dim), GEO.beat_bits)
 
 
 def put(mem: EngineMemory, addr: int, blob: bytes) -> None:
@@ -67,7 +66,7 @@ def put(mem: EngineMemory, addr: int, blob: bytes) -> None:
 
 def job_bound(tokens: int, per_row: int, stall: float = STALL) -> int:
     """A generous cycle bound for a job under *stall* (the memory stalls each side)."""
-    return int((tokens * per_row + 8 * GEO.row_beats + 400) / (1 - stall) ** 2)
+    return int((tokens * per_row + 8 * GEO.feature_row_beats + 400) / (1 - stall) ** 2)
 
 
 class RowJob(ABC):
@@ -99,7 +98,7 @@ class RowJob(ABC):
     async def run(self, dut, mem, max_cycles: int) -> int:
         return await bench.run_job(
             dut, mem, self.fields, max_cycles,
-            write_beats=self.tokens * GEO.row_beats, read_regions=self.read_regions,
+            write_beats=self.tokens * GEO.feature_row_beats, read_regions=self.read_regions,
         )  # fmt: skip
 
     async def run_checked(self, dut, mem, max_cycles: int, label: str) -> int:
@@ -153,12 +152,12 @@ def ln_rows(rng: np.random.Generator, count: int) -> np.ndarray:
     std 0.05 and finer), then mixed random rows; *count* rows in all."""
     one = 1 << F
     tiny_spread = [
-        np.rint(m * one + s * one * rng.standard_normal(GEO.dim))
+        np.rint(m * one + s * one * rng.standard_normal(CFG.dim))
         for m, s in ((10.0, 0.05), (-10.0, 0.05), (10.0, 2.0**-18), (100.0, 0.05))
     ]
-    edges = np.concatenate([edge_rows(LN_GEO, F), np.array(tiny_spread, dtype=np.int64)])
+    edges = np.concatenate([edge_rows(GEO, F), np.array(tiny_spread, dtype=np.int64)])
     rng.shuffle(edges)
-    rest = random_rows(LN_GEO, F, max(0, count - len(edges)), rng)
+    rest = random_rows(GEO, F, max(0, count - len(edges)), rng)
     return np.concatenate([edges, rest])[:count]
 
 
@@ -167,7 +166,7 @@ def job_schedule(rng: np.random.Generator, edge_count: int) -> list[tuple[int, f
     four random counts, TOKENS, then TOKENS until *edge_count* rows have been used, all
     under STALL; then heavy stalls (0.7) and none, each with a random count and
     TOKENS."""
-    t = GEO.tokens
+    t = CFG.tokens
     odd = max(1, (t // 2) | 1)
     counts = [1, t, odd, 2, 0, *(int(c) for c in rng.integers(1, t + 1, 4)), t]
     while sum(counts) < edge_count:
@@ -185,12 +184,12 @@ async def resets_mid_job(dut, seed: int, early: tuple[int, int], make_job) -> No
     dut._log.info("seed %d", seed)
     rng = np.random.default_rng(seed)
     mem = await start(dut, seed, STALL)
-    t = GEO.tokens
-    for k, after in enumerate((*early, int(rng.integers(10, t * GEO.row_beats)))):
+    t = CFG.tokens
+    for k, after in enumerate((*early, int(rng.integers(10, t * GEO.feature_row_beats)))):
         await bench.reset_mid_job(dut, mem, make_job(mem, t, rng).fields, after)
         tokens = int(rng.integers(1, t + 1))
         await make_job(mem, tokens, rng).run_checked(
-            dut, mem, job_bound(tokens, 2 * GEO.row_beats),
+            dut, mem, job_bound(tokens, 2 * GEO.feature_row_beats),
             f"clean job after a reset {after} cycles into a job (round {k}; seed {seed})",
         )  # fmt: skip
 
@@ -200,16 +199,16 @@ async def throughput(dut, seed: int, make_job, read_bound, name: str) -> None:
     bit; cycles per job logged against ``read_bound(tokens)`` read beats."""
     rng = np.random.default_rng(seed)
     mem = await start(dut, seed, 0.0)
-    for tokens in (1, GEO.tokens, GEO.tokens):
+    for tokens in (1, CFG.tokens, CFG.tokens):
         cycles = await make_job(mem, tokens, rng).run_checked(
-            dut, mem, job_bound(tokens, 4 * GEO.row_beats),
+            dut, mem, job_bound(tokens, 4 * GEO.feature_row_beats),
             f"{tokens} tokens without stalls (seed {seed})",
         )  # fmt: skip
         bound = read_bound(tokens)
         dut._log.info(
             "%s %s: %d tokens x %d beats: %d cycles per job; read bound %d "
             "beats (%.3f of it), %.2f cycles per row",
-            name, env_config_name(), tokens, GEO.row_beats, cycles, bound, cycles / bound,
+            name, env_config_name(), tokens, GEO.feature_row_beats, cycles, bound, cycles / bound,
             cycles / tokens,
         )  # fmt: skip
 
@@ -224,7 +223,7 @@ async def jobs_back_to_back(dut, make_job, schedule, seed: int) -> None:
             mem = bench.restall(dut, mem, stall, seed + j)
         job, label = make_job(j, tokens, mem)
         cycles = await job.run_checked(
-            dut, mem, job_bound(tokens, 2 * GEO.row_beats, stall),
+            dut, mem, job_bound(tokens, 2 * GEO.feature_row_beats, stall),
             f"job {j} ({tokens} tokens, {label}, stalls {stall}; seed {seed})",
         )  # fmt: skip
         dut._log.info("job %d: %d tokens in %d cycles (stalls %.1f)", j, tokens, cycles, stall)
@@ -248,13 +247,13 @@ async def ln_jobs(dut):
     s = env_seed()
     dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
     rng = np.random.default_rng(s)
-    schedule = job_schedule(rng, len(edge_rows(LN_GEO, F)) + 4)
+    schedule = job_schedule(rng, len(edge_rows(GEO, F)) + 4)
     rows = ln_rows(rng, sum(t for t, _ in schedule))
     pos = 0
 
     def make_job(j, tokens, mem):
         nonlocal pos
-        gamma, beta = gamma_beta(LN_GEO, GF, j % 5, rng)
+        gamma, beta = gamma_beta(GEO, GF, j % 5, rng)
         job = LnJob(mem, rows[pos : pos + tokens], gamma, beta, rng)
         pos += tokens
         return job, f"gamma/beta kind {j % 5}"
@@ -268,10 +267,10 @@ async def ln_reset_mid_job(dut):
     rows in flight), then a clean job, three times: the clean job bit for bit."""
 
     def make_job(mem, tokens, rng):
-        gamma, beta = gamma_beta(LN_GEO, GF, int(rng.integers(0, 5)), rng)
+        gamma, beta = gamma_beta(GEO, GF, int(rng.integers(0, 5)), rng)
         return LnJob(mem, ln_rows(rng, tokens), gamma, beta, rng)
 
-    await resets_mid_job(dut, env_seed() + 7, (3, GEO.norm_beats + 4), make_job)
+    await resets_mid_job(dut, env_seed() + 7, (3, GEO.norm_row_beats + 4), make_job)
 
 
 @cocotb.test(timeout_time=100, timeout_unit="ms")
@@ -280,11 +279,11 @@ async def ln_throughput(dut):
     (gamma + beta + x beats, one per cycle); results checked."""
 
     def make_job(mem, tokens, rng):
-        gamma, beta = gamma_beta(LN_GEO, GF, 0, rng)
-        return LnJob(mem, random_rows(LN_GEO, F, tokens, rng), gamma, beta, rng)
+        gamma, beta = gamma_beta(GEO, GF, 0, rng)
+        return LnJob(mem, random_rows(GEO, F, tokens, rng), gamma, beta, rng)
 
     def read_bound(tokens):
-        return 2 * GEO.norm_beats + tokens * GEO.row_beats
+        return 2 * GEO.norm_row_beats + tokens * GEO.feature_row_beats
 
     await throughput(dut, env_seed() + 11, make_job, read_bound, "layernorm_engine")
 
@@ -341,7 +340,7 @@ async def res_reset_mid_job(dut):
     def make_job(mem, tokens, rng):
         return ResJob(mem, *residual_operands(GEO, tokens, rng), rng)
 
-    await resets_mid_job(dut, env_seed() + 7, (3, GEO.row_beats + 2), make_job)
+    await resets_mid_job(dut, env_seed() + 7, (3, GEO.feature_row_beats + 2), make_job)
 
 
 @cocotb.test(timeout_time=100, timeout_unit="ms")
@@ -353,5 +352,5 @@ async def res_throughput(dut):
         return ResJob(mem, *residual_operands(GEO, tokens, rng), rng)
 
     await throughput(
-        dut, env_seed() + 11, make_job, lambda t: 2 * t * GEO.row_beats, "residual_engine"
+        dut, env_seed() + 11, make_job, lambda t: 2 * t * GEO.feature_row_beats, "residual_engine"
     )

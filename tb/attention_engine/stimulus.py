@@ -18,7 +18,8 @@ from golden.fixed import from_float
 from golden.layernorm import layernorm
 from golden.stages.attention import attention
 from golden.stages.linear import linear
-from hls.memory_map import PAGE_BYTES, beats_per_row, pack, unpack
+from hls.geometry import Geometry
+from hls.memory_map import PAGE_BYTES, pack, unpack
 
 #: Stimulus kinds (see :func:`make_qkv`).
 KINDS = (
@@ -32,37 +33,10 @@ KINDS = (
 )
 
 
-@dataclass(frozen=True)
-class Geometry:
-    p: int
-    heads: int
-    head_dim: int
-    dim: int
-    tokens: int
-    beat_bits: int
-    row_beats: int
-    row_bytes: int
-
-    @classmethod
-    def from_config(cls, cfg: KernelConfig) -> Geometry:
-        f = cfg.formats.feature
-        rb = beats_per_row(cfg.dim, f, cfg.axi_data_width)
-        return cls(
-            p=cfg.attn_parallel,
-            heads=cfg.heads,
-            head_dim=cfg.head_dim,
-            dim=cfg.dim,
-            tokens=cfg.tokens,
-            beat_bits=cfg.axi_data_width,
-            row_beats=rb,
-            row_bytes=rb * cfg.axi_data_width // 8,
-        )
-
-    @property
-    def region_bytes(self) -> int:
-        """One (TOKENS x D) tensor plus a guard page, page aligned."""
-        n = self.tokens * self.row_bytes
-        return (-(-n // PAGE_BYTES) + 1) * PAGE_BYTES
+def region_bytes(geo: Geometry) -> int:
+    """One (TOKENS x D) tensor plus a guard page, page aligned."""
+    n = geo.config.tokens * geo.feature_row_bytes
+    return (-(-n // PAGE_BYTES) + 1) * PAGE_BYTES
 
 
 @dataclass
@@ -82,11 +56,11 @@ class Job:
         return [(q0, min(p, self.tokens - q0)) for q0 in range(0, self.tokens, p)]
 
     def read_commands(self, geo: Geometry) -> list[tuple[int, int]]:
-        t, rb = self.tokens, geo.row_beats
+        t, rb = self.tokens, geo.feature_row_beats
         out = []
-        for q0, nq in self.groups(geo.p):
+        for q0, nq in self.groups(geo.config.attn_parallel):
             out += [
-                (self.q_addr + q0 * geo.row_bytes, nq * rb),
+                (self.q_addr + q0 * geo.feature_row_bytes, nq * rb),
                 (self.k_addr, t * rb),
                 (self.v_addr, t * rb),
             ]
@@ -94,7 +68,8 @@ class Job:
 
     def write_commands(self, geo: Geometry) -> list[tuple[int, int]]:
         return [
-            (self.y_addr + q0 * geo.row_bytes, nq * geo.row_beats) for q0, nq in self.groups(geo.p)
+            (self.y_addr + q0 * geo.feature_row_bytes, nq * geo.feature_row_beats)
+            for q0, nq in self.groups(geo.config.attn_parallel)
         ]
 
 
@@ -183,10 +158,10 @@ def mac_bounds(t: int, geo: Geometry) -> dict[str, int]:
     (the engine computes idle lanes); ``memory``: beats of the job at one beat
     per cycle (Q once, K and V once per group, Y once).
     """
-    g = -(-t // geo.p)
-    rb = geo.row_beats
+    g = -(-t // geo.config.attn_parallel)
+    rb = geo.feature_row_beats
     return {
-        "mac": 2 * t * t * geo.heads,
-        "mac_padded": 2 * g * geo.p * t * geo.heads,
+        "mac": 2 * t * t * geo.config.heads,
+        "mac_padded": 2 * g * geo.config.attn_parallel * t * geo.config.heads,
         "memory": (2 * g * t + 2 * t) * rb,
     }

@@ -16,41 +16,8 @@ import numpy as np
 from golden.config import KernelConfig
 from golden.stages.linear import linear
 from golden.stages.patch_embed import patch_embed
+from hls.geometry import Geometry
 from hls.memory_map import pack, packed_bytes
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """What the bench needs of a configuration."""
-
-    rows: int  # tile output rows
-    cols: int  # tile input columns
-    beat_bits: int
-    tokens: int
-    dim: int
-    mlp_hidden: int
-    max_k: int  # the engine's largest K: widest linear layer or the patch embedding
-    patch_k: int
-
-    @classmethod
-    def from_config(cls, cfg: KernelConfig) -> Geometry:
-        rows, cols = cfg.linear_tile
-        patch_k = cfg.channels * cfg.patch * cfg.patch
-        lin_k = max(cfg.dim, cfg.mlp_hidden, cfg.expert_hidden)
-        return cls(
-            rows=rows,
-            cols=cols,
-            beat_bits=cfg.axi_data_width,
-            tokens=cfg.tokens,
-            dim=cfg.dim,
-            mlp_hidden=cfg.mlp_hidden,
-            max_k=-(-max(lin_k, patch_k) // cols) * cols,
-            patch_k=patch_k,
-        )
-
-    @property
-    def beat_bytes(self) -> int:
-        return self.beat_bits // 8
 
 
 def _fill(rng: np.random.Generator, shape, lo: int, hi: int, kind: str) -> np.ndarray:
@@ -178,7 +145,8 @@ class EngineJob:
     def mac_bound(self, geo: Geometry) -> int:
         """Cycles of the MAC array alone: N*M*K / (ROWS*COLS)."""
         n = self.n - 1 if self.patch else self.n
-        return -(-n * self.m * self.k // (geo.rows * geo.cols))
+        rows, cols = geo.config.linear_tile
+        return -(-n * self.m * self.k // (rows * cols))
 
 
 def linear_job(

@@ -1,7 +1,7 @@
 // Copyright edgemoe-cv contributors
 // SPDX-License-Identifier: Apache-2.0
 //
-// Bench top of residual_engine (tb/rowops): the engine with its memory
+// Bench top of residual_engine (tb/layernorm_residual_engines): the engine with its memory
 // port (engine_mem_req_t / engine_mem_rsp_t) unpacked into the flat ports
 // tb/enginemem.py drives (rd_cmd_*, rd_*, wr_cmd_*, wr_*): cocotb does not
 // reach the members of a struct port in a Verilator model. Nothing else: the
