@@ -7,10 +7,12 @@
 // returns the beat, and the output is the GELU'd or the plain values by the
 // flag. Latency: gelu_unit's 4 cycles. A beat is taken (in_ready_o) when
 // gelu_unit takes it and the FIFO has room, or frees a place in the same cycle.
-module linear_gelu_stage #(
+module linear_gelu_stage
+  import edgemoe_cfg_pkg::*;
+#(
   parameter int unsigned ROWS   = 4,
-  parameter int unsigned Y_W    = 32,
-  parameter int unsigned Y_FRAC = 16
+  parameter int unsigned Y_W    = FEATURE_W,
+  parameter int unsigned Y_FRAC = FEATURE_FRAC
 ) (
   input  logic                 clk_i,
   input  logic                 rst_ni,
