@@ -110,36 +110,12 @@ module attention_engine
     $error("attention_engine: parameters differ from edgemoe_cfg_pkg's derived geometry");
   end
 
-  ////////////////////////
-  // Memory port fields //
-  ////////////////////////
-
+  // The engine memory port's fields, named by engine_port (Job, below).
   logic              rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
-  logic [63:0]       rd_cmd_addr, wr_cmd_addr;
-  logic [31:0]       rd_cmd_beats, wr_cmd_beats;
-  logic              wr_cmd_valid, wr_cmd_ready, wr_valid, wr_ready;
+  logic [63:0]       rd_cmd_addr;
+  logic [31:0]       rd_cmd_beats;
+  logic              wr_valid, wr_ready;
   logic [DATA_W-1:0] rd_data, wr_data;
-
-  if ($bits(mem_req_t) != 196 + DATA_W || $bits(mem_rsp_t) != 4 + DATA_W) begin : gen_err_mem_t
-    $error("attention_engine: mem_req_t/mem_rsp_t do not carry DATA_W = %0d bit beats", DATA_W);
-  end
-
-  assign mem_req_o = '{
-    rd_cmd_valid: rd_cmd_valid,
-    rd_cmd_addr:  rd_cmd_addr,
-    rd_cmd_beats: rd_cmd_beats,
-    rd_ready:     rd_ready,
-    wr_cmd_valid: wr_cmd_valid,
-    wr_cmd_addr:  wr_cmd_addr,
-    wr_cmd_beats: wr_cmd_beats,
-    wr_valid:     wr_valid,
-    wr_data:      wr_data
-  };
-  assign rd_cmd_ready = mem_rsp_i.rd_cmd_ready;
-  assign rd_valid     = mem_rsp_i.rd_valid;
-  assign rd_data      = mem_rsp_i.rd_data;
-  assign wr_cmd_ready = mem_rsp_i.wr_cmd_ready;
-  assign wr_ready     = mem_rsp_i.wr_ready;
 
   //////////////////////
   // Derived geometry //
@@ -170,7 +146,7 @@ module attention_engine
   // Job //
   /////////
 
-  logic          busy, job_take, wr_open, wr_fire;
+  logic          busy, job_take, wr_open;
   logic [63:0]   q_addr_q, k_addr_q, v_addr_q, y_addr_q;
   logic [TW-1:0] tokens_q, tokens_in;
   logic [31:0]   job_beats;
@@ -212,8 +188,13 @@ module attention_engine
   logic [63:0]         wr_request_addr;
   logic [31:0]         wr_request_beats;
 
-  // Job handshake, done pulse and the write command of each group.
-  engine_job_ctrl u_job (
+  // Job handshake, done pulse, the write command of each group and the
+  // memory port.
+  engine_port #(
+    .DATA_W    (DATA_W),
+    .mem_req_t (mem_req_t),
+    .mem_rsp_t (mem_rsp_t)
+  ) u_port (
     .clk_i,
     .rst_ni,
     .job_valid_i,
@@ -222,16 +203,23 @@ module attention_engine
     .job_take_o     (job_take),
     .busy_o         (busy),
     .done_o,
+    .rd_cmd_valid_i (rd_cmd_valid),
+    .rd_cmd_ready_o (rd_cmd_ready),
+    .rd_cmd_addr_i  (rd_cmd_addr),
+    .rd_cmd_beats_i (rd_cmd_beats),
+    .rd_valid_o     (rd_valid),
+    .rd_ready_i     (rd_ready),
+    .rd_data_o      (rd_data),
     .wr_req_i       (wr_request),
     .wr_req_addr_i  (wr_request_addr),
     .wr_req_beats_i (wr_request_beats),
-    .wr_cmd_valid_o (wr_cmd_valid),
-    .wr_cmd_ready_i (wr_cmd_ready),
-    .wr_cmd_addr_o  (wr_cmd_addr),
-    .wr_cmd_beats_o (wr_cmd_beats),
     .wr_open_o      (wr_open),
-    .wr_fire_i      (wr_fire),
-    .wr_cmd_last_i  (group_written)
+    .wr_valid_i     (wr_valid),
+    .wr_ready_o     (wr_ready),
+    .wr_data_i      (wr_data),
+    .wr_last_i      (group_written),
+    .mem_req_o,
+    .mem_rsp_i
   );
 
   /////////////////////////////////////
@@ -419,7 +407,6 @@ module attention_engine
     .wr_open_i      (wr_open),
     .wr_valid_o     (wr_valid),
     .wr_ready_i     (wr_ready),
-    .wr_fire_o      (wr_fire),
     .wr_data_o      (wr_data)
   );
 

@@ -49,7 +49,6 @@ module attn_output_writer
   input  logic                wr_open_i,
   output logic                wr_valid_o,
   input  logic                wr_ready_i,
-  output logic                wr_fire_o,
   output logic [DATA_W-1:0]   wr_data_o
 );
 
@@ -91,7 +90,6 @@ module attn_output_writer
   assign wr_req_beats_o = 32'(RowBeats) * 32'(group_rows(wr_q0_q, tokens_i));
   assign wr_valid_o     = wr_open_i;
   assign wr_fire        = wr_valid_o & wr_ready_i;
-  assign wr_fire_o      = wr_fire;
   assign group_end_o    = wr_end;
   assign acc_lane_o     = wr_lane;
   assign acc_beat_o     = wr_beat;

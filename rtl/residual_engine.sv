@@ -71,36 +71,12 @@ module residual_engine
     $error("residual_engine: parameters differ from edgemoe_cfg_pkg's derived geometry");
   end
 
-  ////////////////////////
-  // Memory port fields //
-  ////////////////////////
-
+  // The engine memory port's fields, named by engine_port (Job, below).
   logic              rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
-  logic [63:0]       rd_cmd_addr, wr_cmd_addr;
-  logic [31:0]       rd_cmd_beats, wr_cmd_beats;
-  logic              wr_cmd_valid, wr_cmd_ready, wr_valid, wr_ready;
+  logic [63:0]       rd_cmd_addr;
+  logic [31:0]       rd_cmd_beats;
+  logic              wr_valid, wr_ready;
   logic [DATA_W-1:0] rd_data, wr_data;
-
-  if ($bits(mem_req_t) != 196 + DATA_W || $bits(mem_rsp_t) != 4 + DATA_W) begin : gen_err_mem_t
-    $error("residual_engine: mem_req_t/mem_rsp_t do not carry DATA_W = %0d bit beats", DATA_W);
-  end
-
-  assign mem_req_o = '{
-    rd_cmd_valid: rd_cmd_valid,
-    rd_cmd_addr:  rd_cmd_addr,
-    rd_cmd_beats: rd_cmd_beats,
-    rd_ready:     rd_ready,
-    wr_cmd_valid: wr_cmd_valid,
-    wr_cmd_addr:  wr_cmd_addr,
-    wr_cmd_beats: wr_cmd_beats,
-    wr_valid:     wr_valid,
-    wr_data:      wr_data
-  };
-  assign rd_cmd_ready = mem_rsp_i.rd_cmd_ready;
-  assign rd_valid     = mem_rsp_i.rd_valid;
-  assign rd_data      = mem_rsp_i.rd_data;
-  assign wr_cmd_ready = mem_rsp_i.wr_cmd_ready;
-  assign wr_ready     = mem_rsp_i.wr_ready;
 
   //////////////////////
   // Derived geometry //
@@ -158,8 +134,13 @@ module residual_engine
   assign dat_chunk_end = rd_hs & (dat_beat_q == dat_last_beat);
   assign out_load      = rd_hs & dat_b_q;
 
-  // Job handshake, done pulse and the one write command of the job.
-  engine_job_ctrl u_job (
+  // Job handshake, done pulse, the one write command of the job and the
+  // memory port.
+  engine_port #(
+    .DATA_W    (DATA_W),
+    .mem_req_t (mem_req_t),
+    .mem_rsp_t (mem_rsp_t)
+  ) u_port (
     .clk_i,
     .rst_ni,
     .job_valid_i,
@@ -168,16 +149,23 @@ module residual_engine
     .job_take_o     (job_hs),
     .busy_o         (busy),
     .done_o,
+    .rd_cmd_valid_i (rd_cmd_valid),
+    .rd_cmd_ready_o (rd_cmd_ready),
+    .rd_cmd_addr_i  (rd_cmd_addr),
+    .rd_cmd_beats_i (rd_cmd_beats),
+    .rd_valid_o     (rd_valid),
+    .rd_ready_i     (rd_ready),
+    .rd_data_o      (rd_data),
     .wr_req_i       (1'b1),
     .wr_req_addr_i  (y_addr_q),
     .wr_req_beats_i (total_q),
-    .wr_cmd_valid_o (wr_cmd_valid),
-    .wr_cmd_ready_i (wr_cmd_ready),
-    .wr_cmd_addr_o  (wr_cmd_addr),
-    .wr_cmd_beats_o (wr_cmd_beats),
     .wr_open_o      (wr_open),
-    .wr_fire_i      (wr_hs),
-    .wr_cmd_last_i  (1'b0)
+    .wr_valid_i     (wr_valid),
+    .wr_ready_o     (wr_ready),
+    .wr_data_i      (wr_data),
+    .wr_last_i      (1'b0),
+    .mem_req_o,
+    .mem_rsp_i
   );
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

@@ -17,7 +17,7 @@
 ../../rtl/linear_feature_feed.sv
 ../../rtl/linear_tile.sv
 ../../rtl/linear_output_writer.sv
-../../rtl/engine_job_ctrl.sv
+../../rtl/engine_port.sv
 ../../rtl/layernorm_unit.sv
 ../../rtl/attn_operand_loader.sv
 ../../rtl/attn_score_pass.sv
@@ -31,6 +31,7 @@
 ../../rtl/linear_tile_row.sv
 ../../rtl/linear_gelu_stage.sv
 ../../rtl/round_sat.sv
+../../rtl/engine_job_ctrl.sv
 ../../rtl/layernorm_row_stats.sv
 ../../rtl/layernorm_normalise.sv
 ../../rtl/attn_seg_counter.sv
