@@ -83,6 +83,12 @@ class Geometry:
     tile_bias_w: int = _sv("TILE_BIAS_W", "linear_tile bias width: the wider bias format")
     tile_acc_frac: int = _sv("TILE_ACC_FRAC", "linear_tile accumulator fraction bits")
     tile_acc_w: int = _sv("TILE_ACC_W", "linear_tile accumulator width (default parameters)")
+    engine_weight_frac: int = _sv(
+        "ENGINE_WEIGHT_FRAC", "linear_engine's tile weight fraction bits (the larger one)"
+    )
+    engine_weight_w: int = _sv(
+        "ENGINE_WEIGHT_W", "linear_engine's tile weight width: both formats at that fraction"
+    )
 
     # ---- attention engine
     head_idx_w: int = _sv("HEAD_IDX_W", "bits of a head index")
@@ -146,6 +152,11 @@ def geometry(cfg: KernelConfig) -> Geometry:
     tile_bias_w = max(f.bias.width, f.attn_bias.width)
     tile_acc_frac = f.feature.frac_bits + f.linear_weight.frac_bits
     bias_shift = tile_acc_frac - min(f.bias.frac_bits, f.attn_bias.frac_bits)
+    # linear_engine runs linear and patch weights through one tile format: both
+    # shifted left to the larger fraction, wide enough for either.
+    weights = (f.linear_weight, f.patch_weight)
+    engine_weight_frac = max(w.frac_bits for w in weights)
+    engine_weight_w = max(w.width + engine_weight_frac - w.frac_bits for w in weights)
     expert_idx_w, token_idx_w = index_width(cfg.experts), index_width(cfg.tokens)
     slot_w, len_w = index_width(cfg.top_k), _count_width(cfg.tokens * cfg.top_k)
     pair_w = expert_idx_w + f.moe_score.width
@@ -176,6 +187,8 @@ def geometry(cfg: KernelConfig) -> Geometry:
         tile_bias_w=tile_bias_w,
         tile_acc_frac=tile_acc_frac,
         tile_acc_w=_tile_acc_w(tile_max_k, f.feature, f.linear_weight, tile_bias_w, bias_shift),
+        engine_weight_frac=engine_weight_frac,
+        engine_weight_w=engine_weight_w,
         head_idx_w=index_width(cfg.heads),
         attn_lane_idx_w=index_width(cfg.attn_parallel),
         expert_idx_w=expert_idx_w,

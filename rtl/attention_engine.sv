@@ -36,8 +36,8 @@
 //   attn_softmax_statistics per-head statistics and their reciprocals
 //   attn_value_pass         pass 2, its MACs and the accumulators
 //   attn_output_writer      the rounded output rows of each group
-// This top holds the job (engine_job_ctrl: the job handshake, done_o and the
-// write commands) and the hand-over between them.
+// This top holds the job (engine_port: the memory port, the job handshake,
+// done_o and the write commands) and the hand-over between them.
 //
 // Overlap. Read commands are issued in job order (Q0, K0, V0, Q1, K1, ...)
 // as fast as they are taken; data is accepted in the same order: Q rows once
@@ -65,7 +65,7 @@
 // done_o pulses in the cycle the job's last write beat is accepted; job_ready_o
 // is high again from the next cycle. A job of 0 tokens issues no command and
 // pulses done_o one cycle after it is taken. The job handshake, done_o and the
-// write commands (one per group) are engine_job_ctrl's.
+// write commands (one per group) are engine_port's.
 module attention_engine
   import edgemoe_cfg_pkg::*;
 #(
@@ -104,7 +104,8 @@ module attention_engine
 );
 
   // Sizes derived once in the package (hls/geometry.py), which hold for the
-  // package's own parameters only.
+  // package's own parameters only. So the submodules take D, NH, P, DATA_W and
+  // X_W from the package; T_MAX and the other formats are passed.
   if (D != DIM || NH != HEADS || P != ATTN_P || DATA_W != AXI_DATA_W ||
       X_W != FEATURE_W) begin : gen_err_pkg_geometry
     $error("attention_engine: parameters differ from edgemoe_cfg_pkg's derived geometry");
@@ -227,11 +228,6 @@ module attention_engine
   /////////////////////////////////////
 
   attn_operand_loader #(
-    .D       (D),
-    .NH      (NH),
-    .P       (P),
-    .DATA_W  (DATA_W),
-    .X_W     (X_W),
     .X_FRAC  (X_FRAC),
     .QK_W    (QK_W),
     .QK_FRAC (QK_FRAC),
@@ -274,11 +270,7 @@ module attention_engine
   ////////////
 
   attn_score_pass #(
-    .D       (D),
-    .NH      (NH),
     .T_MAX   (T_MAX),
-    .P       (P),
-    .X_W     (X_W),
     .X_FRAC  (X_FRAC),
     .QK_W    (QK_W),
     .QK_FRAC (QK_FRAC),
@@ -313,9 +305,6 @@ module attention_engine
   ////////////////////////
 
   attn_softmax_statistics #(
-    .NH        (NH),
-    .P         (P),
-    .X_W       (X_W),
     .S_W       (S_W),
     .MANT_BITS (MANT_BITS),
     .SCALE_W   (ScaleW)
@@ -340,11 +329,6 @@ module attention_engine
   ////////////
 
   attn_value_pass #(
-    .D         (D),
-    .NH        (NH),
-    .P         (P),
-    .DATA_W    (DATA_W),
-    .X_W       (X_W),
     .P_W       (P_W),
     .P_FRAC    (P_FRAC),
     .MANT_BITS (MANT_BITS),
@@ -383,10 +367,6 @@ module attention_engine
   ////////////
 
   attn_output_writer #(
-    .D      (D),
-    .P      (P),
-    .DATA_W (DATA_W),
-    .X_W    (X_W),
     .P_W    (P_W),
     .P_FRAC (P_FRAC),
     .TW     (TW)

@@ -38,7 +38,7 @@
 //   done_o pulses in the cycle the job's last write beat is accepted; the
 //   engine is idle (job_ready_o) from the next cycle. A job of 0 tokens issues
 //   no command and pulses done_o one cycle after it is taken. The job
-//   handshake, done_o and the write command are engine_job_ctrl's.
+//   handshake, done_o and the write command are engine_port's.
 //   No deadlock: every read beat is accepted without waiting for another read
 //   (gamma always; beta when the empty unit takes parameters; x when the unit's
 //   ring has room, which only needs the write port to drain).

@@ -17,7 +17,8 @@
 //
 // One datapath for both modes. linear_tile runs with
 //   W_FRAC = max(LINEAR_WEIGHT_FRAC, PATCH_WEIGHT_FRAC), W_W wide enough for
-//   both weight formats shifted to W_FRAC (linear <16,2> raw << 2 = <18,2>);
+//   both weight formats shifted to W_FRAC (linear <16,2> raw << 2 = <18,2>;
+//   the package's ENGINE_WEIGHT_FRAC and ENGINE_WEIGHT_W);
 //   X_FRAC = FEATURE_FRAC, pixels converted exactly (raw << (FEATURE_FRAC -
 //   PIXEL_FRAC), zero-extended).
 // Shifting an operand left by s multiplies every product, hence the exact
@@ -52,8 +53,8 @@
 // command accepted before its first data beat. done_o pulses in the cycle the
 // job's last write beat is accepted; job_ready_o is high when idle (from the
 // cycle after done_o). The job handshake, done_o (a count of the job's
-// N * M / FeatsPerBeat write beats) and the write commands are
-// engine_job_ctrl's. Jobs need N >= 1 (patch: N >= 2), K >= COLS, M >= ROWS.
+// N * M / FEATURE_LANES write beats) and the write commands are
+// engine_port's. Jobs need N >= 1 (patch: N >= 2), K >= COLS, M >= ROWS.
 module linear_engine
   import edgemoe_cfg_pkg::*;
 #(
@@ -92,7 +93,9 @@ module linear_engine
 );
 
   // Sizes derived once in the package (hls/geometry.py), which hold for the
-  // package's own parameters only.
+  // package's own parameters only. So the submodules take COLS, DATA_W and the
+  // feature and bias formats from the package; ROWS, K and the tile's weight
+  // format are passed.
   if (DATA_W != AXI_DATA_W || COLS != TILE_COLS) begin : gen_err_pkg_geometry
     $error("linear_engine: parameters differ from edgemoe_cfg_pkg's derived geometry");
   end
@@ -112,35 +115,20 @@ module linear_engine
     return (w <= 8) ? 1 : (w <= 16) ? 2 : (w <= 32) ? 4 : 8;
   endfunction
 
-  function automatic int unsigned max2(int unsigned a, int unsigned b);
-    return (a > b) ? a : b;
-  endfunction
-
-  localparam int unsigned BeatBytes    = BEAT_BYTES;
-  localparam int unsigned OffW         = BEAT_OFFSET_W;
   // Tile operand formats (one datapath for both modes).
-  localparam int unsigned WeightFrac   = max2(LINEAR_WEIGHT_FRAC, PATCH_WEIGHT_FRAC);
-  localparam int unsigned LinearShift  = WeightFrac - LINEAR_WEIGHT_FRAC;
-  localparam int unsigned PatchShift   = WeightFrac - PATCH_WEIGHT_FRAC;
-  localparam int unsigned WeightW      = max2(LINEAR_WEIGHT_W + LinearShift,
-                                              PATCH_WEIGHT_W + PatchShift);
-  localparam int unsigned BiasW        = TILE_BIAS_W;
-  localparam int unsigned PixelShift   = FEATURE_FRAC - PIXEL_FRAC;
-  localparam int unsigned FeatsPerBeat = FEATURE_LANES;
-  // Largest K: the widest linear layer, or the patch embedding.
-  localparam int unsigned PatchK       = PATCH_K;
-  localparam int unsigned MaxK         = ENGINE_MAX_K;
+  localparam int unsigned PatchShift = ENGINE_WEIGHT_FRAC - PATCH_WEIGHT_FRAC;
+  localparam int unsigned PixelShift = FEATURE_FRAC - PIXEL_FRAC;
 
   // The tile's accumulator never saturates in patch mode (see header): the
   // largest |acc| in the tile's accumulator LSBs, against the saturation
   // threshold 2**(FEATURE_W - 1) output LSBs minus half an LSB.
-  localparam int unsigned AccFrac = FEATURE_FRAC + WeightFrac;
+  localparam int unsigned AccFrac = FEATURE_FRAC + ENGINE_WEIGHT_FRAC;
   function automatic bit patch_can_saturate();
     longint unsigned pix, w, b, acc, lim;
     pix = ((longint'(1) << PIXEL_W) - 1) << PixelShift;
     w   = (longint'(1) << (PATCH_WEIGHT_W - 1)) << PatchShift;
     b   = (longint'(1) << (BIAS_W - 1)) << (AccFrac - BIAS_FRAC);
-    acc = longint'(PatchK) * pix * w + b;
+    acc = longint'(PATCH_K) * pix * w + b;
     lim = (longint'(1) << (FEATURE_W - 1 + AccFrac - FEATURE_FRAC))
           - (longint'(1) << (AccFrac - FEATURE_FRAC - 1));
     return acc >= lim;
@@ -168,14 +156,14 @@ module linear_engine
   logic        gelu_q, bias_alt_q, patch_q;
   logic [15:0] job_row_beats;
 
-  assign job_row_beats = 16'((32'(job_m_i) + FeatsPerBeat - 1) / FeatsPerBeat);
+  assign job_row_beats = 16'((32'(job_m_i) + FEATURE_LANES - 1) / FEATURE_LANES);
 
   always_ff @(posedge clk_i) begin
     if (job_fire) begin
       tokens_q      <= job_tokens_i;
       blocks_q      <= 16'(32'(job_k_i) / COLS);
       tile_tokens_q <= job_patch_i ? job_tokens_i - 16'd1 : job_tokens_i;
-      row_pitch_q   <= 32'(job_row_beats) * BeatBytes;
+      row_pitch_q   <= 32'(job_row_beats) * BEAT_BYTES;
       gelu_q        <= job_gelu_i & ~job_patch_i;
       bias_alt_q    <= job_bias_alt_i & ~job_patch_i;
       patch_q       <= job_patch_i;
@@ -186,17 +174,13 @@ module linear_engine
   // Reads //
   ///////////
 
-  logic            cmd_valid, cmd_ready;
-  logic            cmd_weight, cmd_bias, cmd_pos;
-  logic [15:0]     cmd_beats;
-  logic [OffW-1:0] cmd_offset;
+  logic                     cmd_valid, cmd_ready;
+  logic                     cmd_weight, cmd_bias, cmd_pos;
+  logic [15:0]              cmd_beats;
+  logic [BEAT_OFFSET_W-1:0] cmd_offset;
 
   linear_read_scheduler #(
-    .ROWS   (ROWS),
-    .COLS   (COLS),
-    .DATA_W (DATA_W),
-    .X_W    (FEATURE_W),
-    .B_W    (BiasW)
+    .ROWS (ROWS)
   ) u_scheduler (
     .clk_i,
     .rst_ni,
@@ -222,16 +206,15 @@ module linear_engine
     .cmd_pos_o    (cmd_pos)
   );
 
-  logic            weight_valid, bias_valid, stage_ready;
-  logic            feature_valid, feature_ready;
-  logic            pos_valid, pos_ready;
-  logic [15:0]     beat;
-  logic            beat_last;
-  logic [OffW-1:0] beat_offset;
+  logic                     weight_valid, bias_valid, stage_ready;
+  logic                     feature_valid, feature_ready;
+  logic                     pos_valid, pos_ready;
+  logic [15:0]              beat;
+  logic                     beat_last;
+  logic [BEAT_OFFSET_W-1:0] beat_offset;
 
   linear_read_router #(
-    .DATA_W (DATA_W),
-    .DEPTH  (DESC_DEPTH)
+    .DEPTH (DESC_DEPTH)
   ) u_router (
     .clk_i,
     .rst_ni,
@@ -262,18 +245,12 @@ module linear_engine
   // Weights and features into the tile //
   ////////////////////////////////////////
 
-  logic                    w_valid, w_ready, w_last;
-  logic [COLS*WeightW-1:0] w_data;
-  logic [ROWS*BiasW-1:0]   w_bias;
+  logic                            w_valid, w_ready, w_last;
+  logic [COLS*ENGINE_WEIGHT_W-1:0] w_data;
+  logic [ROWS*TILE_BIAS_W-1:0]     w_bias;
 
   linear_weight_stager #(
-    .ROWS   (ROWS),
-    .COLS   (COLS),
-    .DATA_W (DATA_W),
-    .MAX_K  (MaxK),
-    .W_FRAC (WeightFrac),
-    .W_W    (WeightW),
-    .B_W    (BiasW)
+    .ROWS (ROWS)
   ) u_stager (
     .clk_i,
     .rst_ni,
@@ -297,12 +274,7 @@ module linear_engine
   logic                      x_valid, x_ready, x_last, x_tile_last;
   logic [COLS*FEATURE_W-1:0] x_data;
 
-  linear_feature_feed #(
-    .COLS   (COLS),
-    .DATA_W (DATA_W),
-    .X_W    (FEATURE_W),
-    .X_FRAC (FEATURE_FRAC)
-  ) u_feed (
+  linear_feature_feed u_feed (
     .clk_i,
     .rst_ni,
     .job_take_i      (job_fire),
@@ -329,18 +301,10 @@ module linear_engine
   logic [ROWS*FEATURE_W-1:0] y_data;
 
   linear_tile #(
-    .ROWS       (ROWS),
-    .COLS       (COLS),
-    .MAX_K      (MaxK),
-    .X_W        (FEATURE_W),
-    .X_FRAC     (FEATURE_FRAC),
-    .W_W        (WeightW),
-    .W_FRAC     (WeightFrac),
-    .B_W        (BiasW),
-    .B_FRAC     (BIAS_FRAC),
-    .B_ALT_FRAC (ATTN_BIAS_FRAC),
-    .Y_W        (FEATURE_W),
-    .Y_FRAC     (FEATURE_FRAC)
+    .ROWS   (ROWS),
+    .MAX_K  (ENGINE_MAX_K),
+    .W_W    (ENGINE_WEIGHT_W),
+    .W_FRAC (ENGINE_WEIGHT_FRAC)
   ) u_tile (
     .clk_i,
     .rst_ni,
@@ -371,8 +335,6 @@ module linear_engine
 
   linear_output_writer #(
     .ROWS      (ROWS),
-    .DATA_W    (DATA_W),
-    .X_W       (FEATURE_W),
     .POS_DEPTH (POS_DEPTH)
   ) u_writer (
     .clk_i,
@@ -399,7 +361,7 @@ module linear_engine
     .wr_last_o   (wr_last)
   );
 
-  // Job handshake, done pulse (the job's N * M / FeatsPerBeat-th write beat),
+  // Job handshake, done pulse (the job's N * M / FEATURE_LANES-th write beat),
   // the write command of each buffered token and the memory port.
   engine_port #(
     .DATA_W    (DATA_W),

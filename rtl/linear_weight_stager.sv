@@ -29,12 +29,8 @@ module linear_weight_stager
   // Largest K (a multiple of COLS).
   parameter int unsigned MAX_K  = ENGINE_MAX_K,
   // The tile's weight format: both weight formats shifted to W_FRAC.
-  parameter int unsigned W_FRAC = (LINEAR_WEIGHT_FRAC > PATCH_WEIGHT_FRAC) ? LINEAR_WEIGHT_FRAC
-                                                                         : PATCH_WEIGHT_FRAC,
-  parameter int unsigned W_W    = W_FRAC + ((LINEAR_WEIGHT_W - LINEAR_WEIGHT_FRAC >
-                                             PATCH_WEIGHT_W - PATCH_WEIGHT_FRAC)
-                                            ? LINEAR_WEIGHT_W - LINEAR_WEIGHT_FRAC
-                                            : PATCH_WEIGHT_W - PATCH_WEIGHT_FRAC),
+  parameter int unsigned W_FRAC = ENGINE_WEIGHT_FRAC,
+  parameter int unsigned W_W    = ENGINE_WEIGHT_W,
   parameter int unsigned B_W    = TILE_BIAS_W,
   localparam int unsigned OffW  = BEAT_OFFSET_W
 ) (

@@ -30,7 +30,7 @@
 //   done_o pulses in the cycle the job's last write beat is accepted; the
 //   engine is idle (job_ready_o) from the next cycle. A job of 0 tokens issues
 //   no command and pulses done_o one cycle after it is taken. The job
-//   handshake, done_o and the write command are engine_job_ctrl's.
+//   handshake, done_o and the write command are engine_port's.
 //
 // Throughput: one output beat per two read beats; the read port is the limit
 // (2 * tokens * RowBeats cycles plus a few cycles of latency per job).
