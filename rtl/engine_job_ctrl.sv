@@ -3,8 +3,8 @@
 //
 // Engine job control: the job handshake, the done pulse and the write-command
 // issue that every engine on the kernel's engine memory interface shares
-// (linear_engine, layernorm_engine, attention_engine, residual_engine;
-// protocol in tb/enginemem.py and the engines' headers).
+// (linear_engine, layernorm_engine, attention_engine, residual_engine, each
+// through engine_port; protocol in tb/enginemem.py and the engines' headers).
 //
 // Job: job_ready_o is high while idle; a job is taken with job_valid_i &&
 // job_ready_o (job_take_o, in that cycle), together with job_beats_i, the
