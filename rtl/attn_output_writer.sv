@@ -6,7 +6,7 @@
 //
 // Once a group's last product is accumulated (group_done_i), the writer asks
 // for one write command (wr_req_o: the group's valid rows at y_addr_i + q0
-// rows, RowBeats beats each; engine_job_ctrl issues it) and, while that
+// rows, RowBeats beats each; engine_port issues it) and, while that
 // command is open (wr_open_i), offers the rows beat by beat, each element
 // rounded once from its accumulator (acc_lane_o, acc_beat_o: acc_i):
 // sat((acc + 2**(PF-1)) >>> PF) (AP_RND, AP_SAT), in LaneW-bit lanes,
@@ -42,7 +42,7 @@ module attn_output_writer
   output logic [BeatIdxW-1:0] acc_beat_o,
   input  logic [EPB*AccW-1:0] acc_i,
 
-  // Write commands (engine_job_ctrl) and data.
+  // Write commands (engine_port) and data.
   output logic                wr_req_o,
   output logic [63:0]         wr_req_addr_o,
   output logic [31:0]         wr_req_beats_o,

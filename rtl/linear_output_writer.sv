@@ -13,7 +13,7 @@
 // Token 0 of each tile has no tile result: its beats are pos alone.
 //
 // Writes. A token's results are held (one buffer) until its command, offered
-// through engine_job_ctrl (cmd_req_o, cmd_addr_o, cmd_beats_o), is taken
+// through engine_port (cmd_req_o, cmd_addr_o, cmd_beats_o), is taken
 // (cmd_open_i): beats then go on wr_*, wr_last_o on the command's last beat.
 // The next token's results are taken once the buffer is written out.
 module linear_output_writer
@@ -46,7 +46,7 @@ module linear_output_writer
   output logic                pos_ready_o,
   input  logic [DATA_W-1:0]   pos_data_i,
 
-  // Write commands (to engine_job_ctrl) and data.
+  // Write commands (to engine_port) and data.
   output logic                cmd_req_o,
   output logic [63:0]         cmd_addr_o,
   output logic [31:0]         cmd_beats_o,

@@ -31,7 +31,6 @@
 ../../rtl/linear_tile_row.sv
 ../../rtl/linear_gelu_stage.sv
 ../../rtl/round_sat.sv
-../../rtl/engine_job_ctrl.sv
 ../../rtl/layernorm_row_stats.sv
 ../../rtl/layernorm_normalise.sv
 ../../rtl/attn_seg_counter.sv
