@@ -3,7 +3,7 @@
 //
 // Engine port: what every engine on the kernel's engine memory port shares
 // (linear_engine, layernorm_engine, attention_engine, residual_engine;
-// protocol in tb/enginemem.py and the engines' headers): the typed memory
+// protocol in tb/components/enginemem.py and the engines' headers): the typed memory
 // port (mem_req_t / mem_rsp_t: engine_mem_req_t / engine_mem_rsp_t of
 // edgemoe_cfg_pkg) given to the engine as named fields, the job handshake,
 // the done pulse and the write-command issue.
