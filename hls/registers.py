@@ -2,7 +2,7 @@
 
 The layout is the one Vitis HLS 2023.x generates for an ``ap_ctrl_hs`` kernel
 (``<kernel>_control_s_axi.v``), so the testbench's control driver
-(``tb/axi/control.py``) also runs a user's HLS-generated kernel:
+(``tb/components/axi/control.py``) also runs a user's HLS-generated kernel:
 
 ====== ====================================================================
 0x00   control: bit 0 ap_start (R/W, cleared on the ap_ready handshake unless

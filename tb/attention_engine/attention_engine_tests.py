@@ -6,7 +6,7 @@ the engine for a configuration and sets the environment read here:
 EDGEMOE_CONFIG   configuration name (golden.config.load_config)
 EDGEMOE_SEED     seed of every random choice (printed by each test)
 
-Every job runs through :func:`tb.engine_bench.run_job` (the job handshake
+Every job runs through :func:`tb.components.engine_bench.run_job` (the job handshake
 every engine shares, done_o in the cycle of the job's last write beat, its
 write beats, every read inside its Q, K, V rows) and is checked the same way
 (:func:`run_jobs`): the output rows equal the golden model bit for bit,
@@ -15,7 +15,7 @@ written, the read commands are exactly the schedule's (per group: its Q rows,
 K rows 0..T-1, V rows 0..T-1, one command each, so K and V are read
 ceil(T/P) times) and all their beats were taken, the write commands are one
 per group (its valid rows), and the engine is idle after the last job. The
-memory (tb.enginemem) stalls every handshake at random.
+memory (tb.components.enginemem) stalls every handshake at random.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import numpy as np
 from cocotb.triggers import ClockCycles
 
 from hls.geometry import geometry
-from tb import engine_bench as bench
 from tb.attention_engine.stimulus import (
     KINDS,
     Job,
@@ -36,7 +35,8 @@ from tb.attention_engine.stimulus import (
     region_bytes,
     unpack_rows,
 )
-from tb.enginemem import EngineMemory
+from tb.components import engine_bench as bench
+from tb.components.enginemem import EngineMemory
 from tb.simenv import env_config, env_seed
 
 CFG = env_config()  # the tiny-P variant's build replaces attn_parallel and axi_data_width
@@ -102,7 +102,7 @@ def place(mem: EngineMemory, job: Job) -> None:
 
 
 async def run_job(dut, mem: EngineMemory, job: Job, label: str) -> int:
-    """:func:`tb.engine_bench.run_job` of *job*: its write beats, every read
+    """:func:`tb.components.engine_bench.run_job` of *job*: its write beats, every read
     inside its Q, K, V rows; the cycles from its handshake to done_o."""
     rows = job.tokens * GEO.feature_row_bytes
     return await bench.run_job(

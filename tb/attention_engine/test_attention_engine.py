@@ -16,7 +16,7 @@ from tb.mutation import Mutant, build_mutant
 
 TESTS = "tb.attention_engine.attention_engine_tests"
 #: The engine under its bench top, which unpacks the memory-port structs
-#: (engine_mem_req_t / engine_mem_rsp_t) into the flat ports tb.enginemem drives.
+#: (engine_mem_req_t / engine_mem_rsp_t) into the flat ports tb.components.enginemem drives.
 TOPLEVEL = "attention_engine_tb"
 #: The bench top, the engine and the units it instantiates.
 SOURCES = rtl_closure(Path(__file__).with_name(f"{TOPLEVEL}.sv"))

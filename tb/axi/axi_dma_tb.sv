@@ -4,7 +4,7 @@
 // Bench top of the DMA bench (tb/axi/): rtl/axi_dma (axi_read_master and
 // axi_write_master sharing one AXI4 master port, as the kernel connects them)
 // with its engine memory port unpacked into flat command and data ports that
-// tb.axi.protocol drives, and its AXI4 port on the bench adapter u_gmem
+// tb.components.axi.protocol drives, and its AXI4 port on the bench adapter u_gmem
 // (tb/axi/axi_gmem_tb_port.sv: the m_axi_gmem_* names for cocotbext-axi's
 // AxiRam). Not part of rtl/: wiring only.
 module axi_dma_tb

@@ -6,7 +6,7 @@
 // cocotbext-axi's AxiBus expects (m_axi_gmem_AWVALID, ...), through
 // rtl/axi_gmem_flat.sv, the mapping the kernel's boundary uses. A bench top
 // instantiates it as u_gmem and Python finds the bus there
-// (tb.axi.protocol.gmem_bus): the flat list is written here once for every
+// (tb.components.axi.protocol.gmem_bus): the flat list is written here once for every
 // bench instead of in each top's ports. The names are signals of this module,
 // not ports: the outputs of the mapping are read by Python, its inputs are
 // driven by Python only (hence undriven in the HDL). Simulation only.

@@ -1,8 +1,8 @@
 """cocotb tests of rtl/axi_read_master.sv and rtl/axi_write_master.sv (top: tb/axi/axi_dma_tb.sv).
 
-cocotbext-axi ``AxiRam`` (:class:`tb.axi.protocol.DmaRam`) is the DRAM, with
+cocotbext-axi ``AxiRam`` (:class:`tb.components.axi.protocol.DmaRam`) is the DRAM, with
 seeded random pauses on all five channels; every run is checked by the
-protocol monitor of :mod:`tb.axi.protocol` and bit-exact against a shadow
+protocol monitor of :mod:`tb.components.axi.protocol` and bit-exact against a shadow
 copy of the memory.  Run through tb/axi/test_dma.py, which sets:
 
 EDGEMOE_CONFIG        configuration name (AXI_DATA_W from it)
@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from golden.config import load_config
 from tb import benchlog
 from tb.axi.model import MAX_BURST, PAGE, Command, cyclic_pattern, random_commands
-from tb.axi.protocol import DmaRam, ProtocolError, gmem_bus, run_transfers
+from tb.components.axi.protocol import DmaRam, ProtocolError, gmem_bus, run_transfers
+from tb.components.stream import idle_pattern, start_clock
 from tb.hypothesis_sim import examples_for, run_property
 from tb.simenv import env_config_name, env_int, env_seed
-from tb.stream import idle_pattern, start_clock
 
 CFG = load_config(env_config_name())
 BEAT_BITS = CFG.axi_data_width

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from golden.config import load_config
 from hls.registers import STOP_ALL, Status, check_args, pointer_align, stage_count
 from tb import benchlog
+from tb.components.stream import idle_pattern
 from tb.hypothesis_sim import examples_for, run_property
 from tb.simenv import env_config_name, env_int, env_seed
-from tb.stream import idle_pattern
 
 CFG = load_config(env_config_name())
 ALIGN = pointer_align(CFG)

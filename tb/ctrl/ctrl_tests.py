@@ -1,7 +1,7 @@
 """cocotb tests of rtl/ctrl_regs.sv: the s_axi_control slave (Vitis HLS ap_ctrl_hs layout).
 
 Software side: cocotbext-axi ``AxiLiteMaster`` and the reusable driver
-``tb.axi.control.KernelControl``.  Kernel side: cocotb plays the kernel,
+``tb.components.axi.control.KernelControl``.  Kernel side: cocotb plays the kernel,
 driving ap_done/ap_ready/ap_idle (:class:`FakeKernel`, or single pulses in the
 Hypothesis property) and status/cycles (status from ``hls.registers.check_args``,
 the model of ``rtl/arg_check.sv``). Clock, reset, the AXI-Lite master and the
@@ -33,7 +33,7 @@ from hls.registers import (
     stage_count,
 )
 from tb import benchlog
-from tb.axi.control import KernelControl, KernelTimeout
+from tb.components.axi.control import KernelControl, KernelTimeout
 from tb.ctrl.env import (
     CFG,
     FakeKernel,

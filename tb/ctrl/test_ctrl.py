@@ -10,7 +10,7 @@ import pytest
 
 from golden.config import load_config
 from hls.registers import REGISTER_MAP, Status, check_args
-from tb.axi.control import register_map_from_vitis_header
+from tb.components.axi.control import register_map_from_vitis_header
 from tb.ctrl.model import RegFileModel
 from tb.mutation import Mutant, build_mutant, run_caught
 

@@ -20,6 +20,8 @@ from ci.rtl_sources import GEN_ROOT
 from golden.approx.exp import exp_neg
 from golden.config import load_config
 from hls.geometry import geometry
+from tb.components.stream import pack_lanes, reset, start_clock, stream
+from tb.components.unit_checks import LaneUnit
 from tb.exp.model import (
     LATENCY,
     a_at,
@@ -32,8 +34,6 @@ from tb.exp.model import (
 )
 from tb.hypothesis_sim import example_scale, examples_for
 from tb.simenv import env_config_name, env_int, env_seed
-from tb.stream import pack_lanes, reset, start_clock, stream
-from tb.unit_checks import LaneUnit
 
 CFG = load_config(env_config_name())
 check_supported(CFG)

@@ -9,9 +9,9 @@ from ci.rtl_sources import rtl_closure
 from golden.approx.exp import exp_neg
 from golden.config import load_config
 from hls.geometry import geometry
+from tb.components.unit_checks import confirm_lane_mutant
 from tb.exp.model import edge_vectors, exp_model, stream_vectors, table_of
 from tb.mutation import Mutant, run_mutant
-from tb.unit_checks import confirm_lane_mutant
 
 TESTS = "tb.exp.exp_tests"
 #: Lanes of the bench builds: 3 on tiny (an odd lane count), 8 on m3vit (its P).

@@ -4,7 +4,7 @@
 // Fast simulation memory: an AXI4 slave (AR/R/AW/W/B, INCR bursts of
 // full-width beats, ID_W-bit IDs echoed) whose storage is the C buffer of
 // tb/fastmem/dpi_mem.c, reached through DPI-C imports (one call per beat).
-// Python sees the same buffer as a zero-copy NumPy array (tb/fastmem/memory.py).
+// Python sees the same buffer as a zero-copy NumPy array (tb/components/dpi_memory.py).
 // Its port is the master's request/response pair (axi_req_t / axi_rsp_t).
 //
 // Read: one burst at a time; RDATA comes from a register loaded by a DPI read,

@@ -20,14 +20,14 @@ from pathlib import Path
 from ci.rtl_sources import LINT_WAIVERS, RTL_DIR, generated, rtl_closure
 from ci.toolchain import setup_verilator, verilator_id
 from tb import simbuild
+from tb.components.dpi_memory import AXI_DPI_MEM, DPI_C, dpi_build_args
 from tb.simbuild import SIM_ROOT
 
 HERE = Path(__file__).resolve().parent
 TOP = "dma_fastmem_tb"
-DPI_C = HERE / "dpi_mem.c"
 BARE_MAIN = HERE / "bare_main.cpp"
 #: The top, its copy engine and memory, and the rtl/ modules under them (rtl/axi_dma).
-SOURCES = rtl_closure(*(HERE / f for f in ("dma_fastmem_tb.sv", "dma_copy.sv", "axi_dpi_mem.sv")))
+SOURCES = rtl_closure(HERE / "dma_fastmem_tb.sv", HERE / "dma_copy.sv", AXI_DPI_MEM)
 
 
 def _digest(*paths: Path) -> str:
@@ -35,13 +35,6 @@ def _digest(*paths: Path) -> str:
     for p in paths:
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
-
-
-def dpi_build_args() -> list[str]:
-    """Verilator arguments adding the C buffer (a C file is not a runner source)
-    and exporting its symbols to Python (-rdynamic); the -D carries the C file's
-    hash so simbuild rebuilds when it changes."""
-    return [str(DPI_C), "-CFLAGS", f"-DDPI_MEM_SRC={_digest(DPI_C)}", "-LDFLAGS", "-rdynamic"]
 
 
 HDL_CLOCK_TOP = "dma_fastmem_clk_tb"

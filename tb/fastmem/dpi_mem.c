@@ -5,7 +5,7 @@
 // written a beat at a time by DPI-C import functions, and exported with
 // default visibility so that Python in the same process (cocotb) finds it
 // through ctypes.CDLL(None) and wraps it as a zero-copy NumPy array
-// (tb/fastmem/memory.py). The simulator must be linked with -rdynamic.
+// (tb/components/dpi_memory.py). The simulator must be linked with -rdynamic.
 //
 // Simulation only: never part of rtl/.
 

@@ -2,7 +2,7 @@
 
 The DMA engines copy memory through ``axi_dpi_mem`` (a DPI-C buffer); the
 buffer is filled and checked through its zero-copy NumPy view
-(:class:`tb.fastmem.memory.DpiMemory`). Python never touches a beat: it
+(:class:`tb.components.dpi_memory.DpiMemory`). Python never touches a beat: it
 issues a read and a write command and sleeps on a Timer until the copy ends.
 Run through tb/fastmem/test_fastmem.py, which sets:
 
@@ -33,9 +33,9 @@ from cocotb.triggers import FallingEdge, RisingEdge, Timer
 from golden.config import load_config
 from tb import benchlog
 from tb.axi.model import PAGE, split_bursts
-from tb.fastmem.memory import DpiMemory
+from tb.components.dpi_memory import DpiMemory
+from tb.components.stream import CLOCK_PERIOD_NS, start_clock
 from tb.simenv import env_config_name, env_int, env_parameters, env_seed
-from tb.stream import CLOCK_PERIOD_NS, start_clock
 
 CFG = load_config(env_config_name())
 BB = CFG.axi_data_width // 8
@@ -211,7 +211,7 @@ async def fastmem_speed(dut):
 async def fastmem_speed_axiram(dut):
     """fastmem_speed on dma_axiram_tb: the same copy by the same DMA engines, with
     cocotbext-axi's AxiRam (Python per beat) as the memory; timed and checked."""
-    from tb.axi.protocol import DmaRam
+    from tb.components.axi.protocol import DmaRam
 
     beats = env_int("FASTMEM_BEATS", 1 << 14)
     span = beats * BB

@@ -19,10 +19,10 @@ from ci.rtl_sources import GEN_ROOT
 from golden.config import load_config
 from golden.gelu import gelu
 from hls.geometry import geometry
+from tb.components.unit_checks import LaneUnit
 from tb.gelu.model import LATENCY, describe, segments, stream_vectors, table_of
 from tb.hypothesis_sim import example_scale, examples_for
 from tb.simenv import env_config_name, env_int, env_seed
-from tb.unit_checks import LaneUnit
 
 CFG = load_config(env_config_name())
 GEO = geometry(CFG)

@@ -8,9 +8,9 @@ from ci.rtl_sources import rtl_closure
 from golden.config import load_config
 from golden.gelu import gelu
 from hls.geometry import geometry
+from tb.components.unit_checks import confirm_lane_mutant
 from tb.gelu.model import gelu_model, table_of
 from tb.mutation import Mutant, run_mutant
-from tb.unit_checks import confirm_lane_mutant
 
 TESTS = "tb.gelu.gelu_tests"
 #: Lanes of the bench build: 8 x 32-bit words per beat.

@@ -47,7 +47,7 @@ from ci.rtl_sources import REPO_ROOT, declared_modules, rtl_closure, strip_comme
 from golden.config import ALL_CONFIG_NAMES, ConfigError, KernelConfig, did_you_mean, load_config
 from hls.registers import STOP_ALL, Register, stop_after_stages
 from hls.vitis_header import header_name, vitis_header_text
-from tb.axi.control import register_map_from_vitis_header
+from tb.components.axi.control import register_map_from_vitis_header
 
 __all__ = [
     "OWN_DESIGN",

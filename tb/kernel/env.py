@@ -1,12 +1,12 @@
 """cocotb environment of the whole kernel (top ``edgemoe_kernel``).
 
 * ``s_axi_control``: cocotbext-axi ``AxiLiteMaster`` (on the fast path the
-  silent :class:`tb.axi.lite_driver.LiteDriver`) driven by
-  :class:`tb.axi.control.KernelControl` (the ap_ctrl_hs driver that also runs a
+  silent :class:`tb.components.axi.lite_driver.LiteDriver`) driven by
+  :class:`tb.components.axi.control.KernelControl` (the ap_ctrl_hs driver that also runs a
   Vitis-generated kernel);
-* ``m_axi_gmem``: cocotbext-axi ``AxiRam`` (:class:`tb.axi.protocol.DmaRam`) as
+* ``m_axi_gmem``: cocotbext-axi ``AxiRam`` (:class:`tb.components.axi.protocol.DmaRam`) as
   DRAM, with seeded random pauses on all five channels; or, on the fast path
-  (top ``kernel_fastmem_tb``), the DPI-C memory (:class:`tb.fastmem.memory.DpiMemory`,
+  (top ``kernel_fastmem_tb``), the DPI-C memory (:class:`tb.components.dpi_memory.DpiMemory`,
   a zero-copy NumPy view, no Python per beat);
 * :class:`StageMonitor`: the moment the sequencer reports a finished stage
   (``u_seq.stage_done_o``, or the fast-path top's ``stage_done_o`` port), reads
@@ -35,10 +35,10 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 from golden.config import KernelConfig
 from hls.program import program
 from hls.registers import REGISTER_MAP, STOP_ALL, Register, Status
-from tb.axi.control import KernelControl, KernelTimeout
-from tb.axi.lite_driver import LiteDriver
 from tb.axi.model import cyclic_pattern
-from tb.axi.protocol import DmaRam
+from tb.components.axi.control import KernelControl, KernelTimeout
+from tb.components.axi.lite_driver import LiteDriver
+from tb.components.axi.protocol import DmaRam
 from tb.kernel.design import VITIS_PORTS, Ports
 from tb.kernel.model import (
     SENTINEL,
@@ -126,7 +126,7 @@ class KernelEnv:
         #: True on the fast path (DPI-C memory; pauses are the build's PAUSE_PCT).
         self.fast = hasattr(dut, "stage_done_o")
         if self.fast:
-            from tb.fastmem.memory import DpiMemory
+            from tb.components.dpi_memory import DpiMemory
 
             self.ram = DpiMemory(self.layout.size)
         else:

@@ -23,8 +23,8 @@ from ci.rtl_sources import rtl_closure
 from golden.config import load_config
 from hls.program import program
 from hls.registers import REGISTER_MAP, STOP_ALL, register
+from tb.components.dpi_memory import AXI_DPI_MEM, dpi_build_args
 from tb.fastmem import build as fastmem_build
-from tb.fastmem.build import dpi_build_args
 from tb.kernel.model import KernelInputs, Layout, compare_stage, cycle_budget, expected_taps
 
 HERE = Path(__file__).resolve().parent
@@ -32,7 +32,7 @@ TOP = "kernel_fastmem_tb"
 BARE_MAIN = HERE / "bare_kernel.cpp"
 #: The kernel: its top and every rtl/ module under it.
 KERNEL_SOURCES = rtl_closure("edgemoe_kernel")
-FAST_SOURCES = [*rtl_closure(HERE / f"{TOP}.sv"), HERE.parent / "fastmem" / "axi_dpi_mem.sv"]
+FAST_SOURCES = [*rtl_closure(HERE / f"{TOP}.sv"), AXI_DPI_MEM]
 #: What Python touches of kernel_fastmem_tb: its ports (nothing inside).
 PUBLIC = ("ap_clk", "ap_rst_n", "interrupt", "s_axi_control_*", "stage_done_o", "stage_idx_o",
           "image_idx_o", "fault_o",

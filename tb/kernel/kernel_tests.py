@@ -27,7 +27,7 @@ from golden.quantize_weights import quantize_image, quantize_weights
 from golden.weights import load_image, load_weights
 from hls.program import SUPPORTED_OPS, program
 from hls.registers import STOP_ALL, Status, check_args
-from tb.axi.control import KernelTimeout
+from tb.components.axi.control import KernelTimeout
 from tb.kernel.env import KernelEnv, StageMonitor
 from tb.kernel.model import KernelInputs, expected_taps, synthetic_inputs
 from tb.simenv import env_config_name, env_seed

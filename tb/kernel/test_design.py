@@ -23,7 +23,7 @@ from ci.rtl_sources import rtl_closure
 from hls.program import program
 from hls.registers import REGISTER_MAP, STOP_ALL, stage_index
 from hls.vitis_header import header_name, vitis_header_text
-from tb.axi.control import register_map_from_vitis_header
+from tb.components.axi.control import register_map_from_vitis_header
 from tb.kernel.design import (
     OWN_DESIGN,
     DesignError,

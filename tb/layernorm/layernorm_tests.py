@@ -24,12 +24,9 @@ from hypothesis import strategies as st
 from golden.config import load_config
 from golden.layernorm import layernorm
 from hls.geometry import geometry
-from tb import unit_checks
 from tb.benchlog import record
-from tb.hypothesis_sim import example_scale, examples_for, run_property
-from tb.layernorm.model import edge_rows, gamma_beta, random_rows
-from tb.simenv import env_config_name, env_int, env_seed
-from tb.stream import (
+from tb.components import unit_checks
+from tb.components.stream import (
     StreamError,
     idle_pattern,
     interrupt_with_reset,
@@ -39,6 +36,9 @@ from tb.stream import (
     stream,
     unpack_lanes,
 )
+from tb.hypothesis_sim import example_scale, examples_for, run_property
+from tb.layernorm.model import edge_rows, gamma_beta, random_rows
+from tb.simenv import env_config_name, env_int, env_seed
 
 CFG = load_config(env_config_name())
 GEO = geometry(CFG)

@@ -2,7 +2,7 @@
 
 ``rtl/layernorm_engine.sv`` against ``golden.layernorm.layernorm`` (tests ``ln_*``)
 and ``rtl/residual_engine.sv`` against ``golden.stages.residual.residual_add``
-(tests ``res_*``), each behind ``tb.enginemem.EngineMemory``. Every job's output
+(tests ``res_*``), each behind ``tb.components.enginemem.EngineMemory``. Every job's output
 region is compared bit for bit and every byte outside it must stay unwritten.
 
 Run through tb/layernorm_residual_engines/test_layernorm_residual_engines.py
@@ -25,8 +25,8 @@ from golden.layernorm import layernorm
 from golden.stages.residual import residual_add
 from hls.geometry import geometry
 from hls.memory_map import pack, unpack
-from tb import engine_bench as bench
-from tb.enginemem import EngineMemory
+from tb.components import engine_bench as bench
+from tb.components.enginemem import EngineMemory
 from tb.layernorm.model import edge_rows, gamma_beta, random_rows
 from tb.layernorm_residual_engines.stimulus import (
     feature_bytes,
@@ -51,7 +51,7 @@ MEM_BYTES = 3 * feature_bytes(CFG, CFG.tokens) + 2 * norm_bytes(CFG) + 64 * GEO.
 
 
 async def start(dut, seed: int, stall: float) -> EngineMemory:
-    """:func:`tb.engine_bench.start` with the bench's memory of MEM_BYTES."""
+    """:func:`tb.components.engine_bench.start` with the bench's memory of MEM_BYTES."""
     return await bench.start(dut, MEM_BYTES, seed, stall)
 
 

@@ -2,10 +2,10 @@
 layernorm_residual_engines_tests.py).
 
 ``layernorm_engine`` (with ``layernorm_unit`` and ``rsqrt_unit``) and
-``residual_engine``, each behind the Python memory model ``tb.enginemem``, on
+``residual_engine``, each behind the Python memory model ``tb.components.enginemem``, on
 the unit configurations (tiny and m3vit). Each engine is built under its bench
 top (``<engine>_tb.sv`` here), which unpacks the engine's memory-port structs
-into the flat ports ``tb.enginemem`` drives.
+into the flat ports ``tb.components.enginemem`` drives.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 //
 // Bench top of linear_engine (tb/linear_engine): the engine with its memory
 // port (engine_mem_req_t / engine_mem_rsp_t) unpacked into the flat ports
-// tb/enginemem.py drives (rd_cmd_*, rd_*, wr_cmd_*, wr_*): cocotb does not
+// tb/components/enginemem.py drives (rd_cmd_*, rd_*, wr_cmd_*, wr_*): cocotb does not
 // reach the members of a struct port in a Verilator model. Nothing else: the
 // job ports pass straight through, and no register is added.
 module linear_engine_tb

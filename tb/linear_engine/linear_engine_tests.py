@@ -2,7 +2,7 @@
 
 Linear jobs against ``golden.stages.linear.linear``, patch-mode jobs against
 ``golden.stages.patch_embed.patch_embed``, the engine behind
-``tb.enginemem.EngineMemory`` (random stalls on every handshake it drives).
+``tb.components.enginemem.EngineMemory`` (random stalls on every handshake it drives).
 Every job's output region is compared bit for bit, every byte outside it must
 stay unwritten, and every read command must fall inside the job's inputs.
 
@@ -24,8 +24,8 @@ from cocotb.triggers import RisingEdge
 from golden.config import load_config
 from hls.geometry import geometry
 from hls.memory_map import unpack
-from tb import engine_bench as bench
-from tb.enginemem import EngineMemory
+from tb.components import engine_bench as bench
+from tb.components.enginemem import EngineMemory
 from tb.linear_engine.stimulus import EngineJob, gelu_job, linear_job, patch_job
 from tb.simenv import env_config_name, env_seed
 
@@ -65,7 +65,7 @@ def cycle_bound(job: EngineJob, stall: float) -> int:
 
 
 async def run_job(dut, mem: EngineMemory, job: EngineJob, max_cycles: int) -> int:
-    """:func:`tb.engine_bench.run_job` of *job*: its write beats, and every read
+    """:func:`tb.components.engine_bench.run_job` of *job*: its write beats, and every read
     command inside one of its input regions (whole beats: the bias may end
     mid-beat)."""
     bb = GEO.beat_bytes

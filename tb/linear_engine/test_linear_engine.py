@@ -2,7 +2,7 @@
 
 ``linear_engine`` (with its read scheduler and router, weight stager, feature
 feed, output writer, ``linear_tile`` and ``gelu_unit``) behind the Python memory
-model ``tb.enginemem``, on the unit configurations (tiny and m3vit).
+model ``tb.components.enginemem``, on the unit configurations (tiny and m3vit).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tb.mutation import Mutant, build_mutant
 
 TESTS = "tb.linear_engine.linear_engine_tests"
 #: The engine under its bench top, which unpacks the memory-port structs
-#: (engine_mem_req_t / engine_mem_rsp_t) into the flat ports tb.enginemem drives.
+#: (engine_mem_req_t / engine_mem_rsp_t) into the flat ports tb.components.enginemem drives.
 TOPLEVEL = "linear_engine_tb"
 SOURCES = rtl_closure(Path(__file__).with_name(f"{TOPLEVEL}.sv"))
 

@@ -1,9 +1,9 @@
 """cocotb driver of rtl/linear_tile.sv's three ports (weights, features, results).
 
-:func:`tb.stream.stream` drives one input port; the linear engine has two
+:func:`tb.components.stream.stream` drives one input port; the linear engine has two
 (weight tiles and feature beats) whose traffic interleaves through double
 buffering, so this driver offers both from one coroutine, with two triggers
-per cycle as :mod:`tb.stream` does, and checks the same handshake rules: an
+per cycle as :mod:`tb.components.stream` does, and checks the same handshake rules: an
 offered beat is held until taken, an output beat not taken stays unchanged,
 nothing comes out after the expected number of beats, and a stream that stops
 moving fails with the cycle and counts instead of hanging.
@@ -17,8 +17,8 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
+from tb.components.stream import StreamError
 from tb.linear_tile.model import Beats
-from tb.stream import StreamError
 
 
 @dataclass
@@ -219,7 +219,7 @@ async def interrupt_with_reset(
     """Start sending *beats*, reset the engine after *after_cycles* cycles (weight
     tiles, tokens and results in flight are lost, as in hardware).
 
-    The multi-port counterpart of :func:`tb.stream.interrupt_with_reset`.
+    The multi-port counterpart of :func:`tb.components.stream.interrupt_with_reset`.
     """
     task = cocotb.start_soon(
         run_beats(dut, beats, w_idle=w_idle, in_idle=in_idle, out_idle=out_idle, max_cycles=1 << 30)

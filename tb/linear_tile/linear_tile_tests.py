@@ -24,6 +24,7 @@ from golden.config import load_config
 from golden.stages.linear import linear_tiled
 from hls.geometry import geometry
 from tb.benchlog import record
+from tb.components.stream import idle_pattern, start_clock, unpack_lanes
 from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.linear_tile.driver import interrupt_with_reset, reset, run_beats
 from tb.linear_tile.model import (
@@ -36,7 +37,6 @@ from tb.linear_tile.model import (
     saturation_corner_job,
 )
 from tb.simenv import env_config_name, env_int, env_seed
-from tb.stream import idle_pattern, start_clock, unpack_lanes
 
 CFG = load_config(env_config_name())
 GEO = geometry(CFG)

@@ -19,7 +19,7 @@ from golden.fixed import FixedFormat
 from golden.gelu import gelu
 from golden.stages.linear import linear
 from hls.geometry import Geometry
-from tb.stream import pack_lanes
+from tb.components.stream import pack_lanes
 
 
 @dataclass

@@ -27,7 +27,16 @@ from cocotb.triggers import ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
 from hls.geometry import geometry
-from tb import benchlog, unit_checks
+from tb import benchlog
+from tb.components import unit_checks
+from tb.components.stream import (
+    StreamError,
+    idle_pattern,
+    interrupt_with_reset,
+    reset,
+    start_clock,
+    stream,
+)
 from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.queues.stimulus import (
     Batch,
@@ -38,14 +47,6 @@ from tb.queues.stimulus import (
     score_max,
 )
 from tb.simenv import env_config, env_int, env_overrides, env_seed
-from tb.stream import (
-    StreamError,
-    idle_pattern,
-    interrupt_with_reset,
-    reset,
-    start_clock,
-    stream,
-)
 
 CFG = env_config()  # a K variant's build replaces top_k
 GEO = geometry(CFG)

@@ -3,13 +3,13 @@
 Built for formats.ln_var (the LayerNorm unit's input), LANES=1, on the unit
 configurations (tiny and m3vit by default, --sim-config to choose). This
 module states the unit; the pytest bodies are shared with the reciprocal
-bench (tb/recip/nr_pytest.py).
+bench (tb/components/nr_pytest.py).
 """
 
 from __future__ import annotations
 
+from tb.components import nr_pytest
 from tb.mutation import Mutant
-from tb.recip import nr_pytest
 
 KIND = "rsqrt"
 

@@ -23,7 +23,7 @@ from golden.approx.exp import exp_neg
 from golden.fixed import Quant
 from golden.softmax import online_softmax_stats
 from hls.geometry import Geometry
-from tb.stream import pack_lanes
+from tb.components.stream import pack_lanes
 
 
 def check_supported(cfg) -> None:

@@ -25,8 +25,16 @@ from hypothesis import strategies as st
 
 from golden.config import load_config
 from hls.geometry import geometry
-from tb import unit_checks
 from tb.benchlog import record
+from tb.components import unit_checks
+from tb.components.stream import (
+    StreamError,
+    idle_pattern,
+    interrupt_with_reset,
+    reset,
+    start_clock,
+    stream,
+)
 from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.simenv import env_config_name, env_int, env_seed
 from tb.softmax_stats.model import (
@@ -38,14 +46,6 @@ from tb.softmax_stats.model import (
     random_length,
     stream_groups,
     unpack_results,
-)
-from tb.stream import (
-    StreamError,
-    idle_pattern,
-    interrupt_with_reset,
-    reset,
-    start_clock,
-    stream,
 )
 
 CFG = load_config(env_config_name())

@@ -15,7 +15,7 @@ import numpy as np
 
 from golden.stages.moe import top_k
 from hls.geometry import Geometry
-from tb.stream import pack_lanes
+from tb.components.stream import pack_lanes
 
 
 def pack_tokens(geo: Geometry, logits: np.ndarray) -> list[int]:

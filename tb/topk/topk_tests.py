@@ -21,15 +21,16 @@ from cocotb.task import resume
 from hypothesis import strategies as st
 
 from hls.geometry import geometry
-from tb import benchlog, unit_checks
-from tb.hypothesis_sim import example_scale, examples_for, run_property
-from tb.simenv import env_config, env_int, env_overrides, env_seed
-from tb.stream import (
+from tb import benchlog
+from tb.components import unit_checks
+from tb.components.stream import (
     StreamError,
     reset,
     start_clock,
     stream,
 )
+from tb.hypothesis_sim import example_scale, examples_for, run_property
+from tb.simenv import env_config, env_int, env_overrides, env_seed
 from tb.topk.model import golden_topk, pack_tokens, stream_tokens, unpack_choices
 
 CFG = env_config()  # a K variant's build replaces top_k

@@ -15,7 +15,7 @@ the structs into these flat ports, which this model drives::
 
 :class:`EngineMemory` serves those ports from a NumPy byte array, one cycle at
 a time from a single coroutine (drive after the rising edge, sample at
-``ReadOnly``, as :func:`tb.stream.stream` does), with seeded random stalls on
+``ReadOnly``, as :func:`tb.components.stream.stream` does), with seeded random stalls on
 every ready/valid it drives. It checks the protocol as it goes: addresses
 must be beat aligned and inside the memory, commands at least one beat long,
 a write data beat needs an open write command (one accepted in the same cycle

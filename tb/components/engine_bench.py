@@ -4,7 +4,7 @@ tb/attention_engine/).
 Every ``rtl/*_engine.sv`` has the same job handshake (``job_valid_i`` /
 ``job_ready_o`` with ``job_*_i`` fields, a one-cycle ``done_o`` pulse in the
 cycle the job's last write beat is accepted) and the same memory ports, served
-by :class:`tb.enginemem.EngineMemory`. This module holds what the benches do
+by :class:`tb.components.enginemem.EngineMemory`. This module holds what the benches do
 around that: bring the engine up behind a memory with random contents
 (:func:`start`), reset it (:func:`engine_reset`), swap the memory model for
 another stall probability (:func:`restall`), run one job with a cycle bound and
@@ -21,8 +21,8 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ClockCycles, First, ReadOnly, RisingEdge, Timer
 
-from tb.enginemem import EngineMemory
-from tb.stream import CLOCK_PERIOD_NS, start_clock
+from tb.components.enginemem import EngineMemory
+from tb.components.stream import CLOCK_PERIOD_NS, start_clock
 
 __all__ = [
     "JobError",

@@ -4,7 +4,7 @@ cocotbext-axi's ``AxiLiteMaster`` samples its response channels on every
 clock edge even when idle, so a kernel run of millions of cycles pays Python
 on every cycle. :class:`LiteDriver` drives one access at a time straight on
 the ``<prefix>_*`` signals and is silent in between, which is what the fast
-memory path needs. It offers the two calls :class:`tb.axi.control.KernelControl`
+memory path needs. It offers the two calls :class:`tb.components.axi.control.KernelControl`
 uses (``read`` returning an object with ``.data`` and ``.resp``, ``write``);
 the protocol benches keep ``AxiLiteMaster``.
 """

@@ -3,7 +3,7 @@
 Each bench's ``test_<kind>.py`` states its unit (the kind and the mutants of
 its RTL: rtl/<kind>_unit.sv and the modules both units share: nr_normalise,
 nr_seed, nr_newton_update) and takes its tests from :func:`bench_tests`; the
-cocotb side is ``<kind>_tests.py`` on top of tb/recip/nr_bench.py.  Both units are built
+cocotb side is ``<kind>_tests.py`` on top of tb/components/nr_bench.py.  Both units are built
 with LANES=1 for their input format (recip: formats.softmax_sum, rsqrt:
 formats.ln_var) on the unit configurations (tiny and m3vit by default,
 --sim-config to choose); mutants on tiny only.

@@ -1,5 +1,6 @@
 """Python side of the fast memory path: the DPI-C buffer of tb/fastmem/dpi_mem.c
-as a zero-copy NumPy ``uint8`` array.
+(behind the AXI4 slave tb/fastmem/axi_dpi_mem.sv) as a zero-copy NumPy ``uint8``
+array, and the Verilator arguments that link the buffer into a build.
 
 The simulator (Verilator, linked with ``-rdynamic``) exports the buffer's
 functions; cocotb runs Python in the same process, so ``ctypes.CDLL(None)``
@@ -10,10 +11,25 @@ AXI read and vice versa: there is no copy and no Python per beat.
 from __future__ import annotations
 
 import ctypes
+import hashlib
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DpiMemory"]
+__all__ = ["AXI_DPI_MEM", "DPI_C", "DpiMemory", "dpi_build_args"]
+
+_FASTMEM = Path(__file__).resolve().parents[1] / "fastmem"
+#: The C buffer and the AXI4 slave over it (tb-only RTL, kept with the fastmem bench).
+DPI_C = _FASTMEM / "dpi_mem.c"
+AXI_DPI_MEM = _FASTMEM / "axi_dpi_mem.sv"
+
+
+def dpi_build_args() -> list[str]:
+    """Verilator arguments adding the C buffer (a C file is not a runner source)
+    and exporting its symbols to Python (-rdynamic); the -D carries the C file's
+    hash so simbuild rebuilds when it changes."""
+    digest = hashlib.sha256(DPI_C.read_bytes()).hexdigest()[:16]
+    return [str(DPI_C), "-CFLAGS", f"-DDPI_MEM_SRC={digest}", "-LDFLAGS", "-rdynamic"]
 
 
 class DpiMemory:

@@ -21,11 +21,12 @@ from hypothesis import strategies as st
 
 from ci.rtl_sources import GEN_ROOT
 from golden.config import load_config
-from tb import benchlog, unit_checks
+from tb import benchlog
+from tb.components import unit_checks
+from tb.components.stream import StreamError, reset, start_clock, stream
 from tb.hypothesis_sim import example_scale, examples_for, run_property
 from tb.recip.model import NrUnit, read_rom_hex
 from tb.simenv import env_config_name, env_int, env_seed
-from tb.stream import StreamError, reset, start_clock, stream
 
 _SCALE = example_scale()
 DEFAULT_VECTORS = 120_000
@@ -59,7 +60,7 @@ async def reset_idle(dut, unit: NrUnit) -> None:
 
 
 def _compare_words(unit: NrUnit, x: np.ndarray, lanes: int):
-    """compare(outs) of tb.unit_checks for the inputs *x*."""
+    """compare(outs) of tb.components.unit_checks for the inputs *x*."""
     return lambda outs: unit.compare(x, unit.unpack(outs, lanes), lanes)
 
 

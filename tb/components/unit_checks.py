@@ -1,4 +1,4 @@
-"""cocotb test bodies shared by the valid/ready stream benches (tb/stream.py convention).
+"""cocotb test bodies shared by the valid/ready stream benches (tb/components/stream.py convention).
 
 Each bench keeps its own stimulus and golden comparison and hands them in:
 *words* are the input beats, *compare* is a callback that gets the output
@@ -32,7 +32,14 @@ from pathlib import Path
 import numpy as np
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from tb.stream import StreamStats, idle_pattern, interrupt_with_reset, reset, start_clock, stream
+from tb.components.stream import (
+    StreamStats,
+    idle_pattern,
+    interrupt_with_reset,
+    reset,
+    start_clock,
+    stream,
+)
 
 __all__ = [
     "LaneUnit",
@@ -154,7 +161,7 @@ async def stream_chunked(
     what: str = "beats",
 ) -> StreamTotals:
     """Stream *words* in chunks of *chunk* beats under random stalls on both sides
-    (:func:`tb.stream.idle_pattern` of *pattern_len* cycles, rotated per chunk);
+    (:func:`tb.components.stream.idle_pattern` of *pattern_len* cycles, rotated per chunk);
     ``compare(start, stop, outs)`` checks the output beats of ``words[start:stop]``
     (so a failure names the chunk, *what* ``start..stop-1``, and the seed).
     Requires that the stalls exercised backpressure on both sides."""
@@ -205,8 +212,8 @@ async def lane_property(
     from cocotb.task import resume
     from hypothesis import strategies as st
 
+    from tb.components.stream import StreamError, pack_lanes
     from tb.hypothesis_sim import run_property
-    from tb.stream import StreamError, pack_lanes
 
     start_clock(dut)
     await reset(dut)
@@ -258,7 +265,7 @@ async def lane_property(
 
 def unpack_unsigned(words: Sequence[int], lanes: int, width: int) -> np.ndarray:
     """One integer per beat to unsigned raw values (lane 0 first), as int64
-    (:func:`tb.stream.unpack_lanes` is the signed counterpart)."""
+    (:func:`tb.components.stream.unpack_lanes` is the signed counterpart)."""
     if width in (8, 16, 32):
         nbytes = lanes * width // 8
         raw = b"".join(w.to_bytes(nbytes, "little") for w in words)
@@ -325,7 +332,7 @@ class LaneUnit:
         return lanes
 
     def unpack(self, words: Sequence[int], lanes: int) -> np.ndarray:
-        from tb.stream import unpack_lanes
+        from tb.components.stream import unpack_lanes
 
         return (unpack_lanes if self.signed_out else unpack_unsigned)(words, lanes, self.out_w)
 
@@ -351,7 +358,7 @@ class LaneUnit:
 
     def _draw(self, n: int, rng: np.random.Generator, lanes: int) -> tuple[np.ndarray, list[int]]:
         """Exactly *n* inputs (a multiple of *lanes*) and their beats."""
-        from tb.stream import pack_lanes
+        from tb.components.stream import pack_lanes
 
         x = self.vectors(n, rng, lanes)[:n]
         return x, pack_lanes(x, lanes, self.in_w)
@@ -384,7 +391,7 @@ class LaneUnit:
         stalls on both sides (:func:`stream_chunked`), bit for bit; the speed goes
         to the log and :func:`tb.benchlog.record`."""
         from tb.benchlog import record
-        from tb.stream import pack_lanes
+        from tb.components.stream import pack_lanes
 
         lanes = self.lanes(dut)
         dut._log.info("seed %d (rerun: pytest --sim-seed %d)", seed, seed)
