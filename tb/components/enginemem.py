@@ -13,10 +13,12 @@ the structs into these flat ports, which this model drives::
     wr_cmd_valid_o / wr_cmd_ready_i / wr_cmd_addr_o / wr_cmd_beats_o
     wr_valid_o / wr_ready_i / wr_data_o          beats of the write commands, in order
 
-:class:`EngineMemory` serves those ports from a NumPy byte array, one cycle at
-a time from a single coroutine (drive after the rising edge, sample at
-``ReadOnly``, as :func:`tb.components.stream.stream` does), with seeded random stalls on
-every ready/valid it drives. It checks the protocol as it goes: addresses
+:class:`EngineMemory` serves those ports from a NumPy byte array: the read data
+is a :class:`~tb.components.channel.Source`, the two command ports and the
+write data are :class:`~tb.components.channel.Sink` s of one
+:class:`~tb.components.channel.ChannelEngine` (a cycle at a time, from a single
+coroutine), with seeded random stalls (:class:`~tb.components.channel.RandomPauses`)
+on every ready/valid it drives. It checks the protocol as it goes: addresses
 must be beat aligned and inside the memory, commands at least one beat long,
 a write data beat needs an open write command (one accepted in the same cycle
 counts), and a beat offered by the engine must not change until taken. A
@@ -31,12 +33,20 @@ from collections import deque
 
 import cocotb
 import numpy as np
-from cocotb.triggers import ReadOnly, RisingEdge
+
+from tb.components.channel import (
+    ChannelEngine,
+    ChannelError,
+    RandomPauses,
+    Sink,
+    Source,
+    read_unsigned,
+)
 
 __all__ = ["EngineMemory", "EngineMemoryError"]
 
 
-class EngineMemoryError(AssertionError):
+class EngineMemoryError(ChannelError):
     """The engine broke the memory-port protocol; the message says how."""
 
 
@@ -58,24 +68,58 @@ class EngineMemory:
         self.size = size
         self.data = np.zeros(size, dtype=np.uint8)
         self.stall = stall
-        self._rng = np.random.default_rng(seed)
         self.read_beats = 0
         self.write_beats = 0
         self.read_commands: list[tuple[int, int]] = []  # (addr, beats), in order
         self.write_commands: list[tuple[int, int]] = []
         self.written = np.zeros(size, dtype=bool)  # bytes written since clear_written()
-        self.cycles = 0
         self._reads: deque[list[int]] = deque()
         self._writes: deque[list[int]] = deque()
         self._task = None
-        # per command port: (kind, address, beats, queue of [next addr, beats left], log)
-        self._cmd_ports = {
-            "rd": ("read", dut.rd_cmd_addr_o, dut.rd_cmd_beats_o, self._reads, self.read_commands),
-            "wr": ("write", dut.wr_cmd_addr_o, dut.wr_cmd_beats_o, self._writes,
-                   self.write_commands),
-        }  # fmt: skip
+        # The four channels of the port, in the order they are sampled (a write
+        # command before the write data: a command and its first beat may share a
+        # cycle); the pauses are drawn in the same order, one row per cycle.
+        pauses = RandomPauses(np.random.default_rng(seed), stall, 4)
+        wr_data = dut.wr_data_o
+        read_data = Source(
+            dut.rd_valid_i, dut.rd_ready_o, pauses.channel(0), self._offer_read, self._read_taken
+        )
+        channels = [
+            read_data,
+            self._command_sink("rd", "read", self._reads, self.read_commands, pauses.channel(1)),
+            self._command_sink("wr", "write", self._writes, self.write_commands, pauses.channel(2)),
+            Sink(dut.wr_valid_o, dut.wr_ready_i, pauses.channel(3),
+                 lambda: read_unsigned(wr_data), self._write_beat,
+                 name="write data (wr_data_o)", error=EngineMemoryError),
+        ]  # fmt: skip
+        self._engine = ChannelEngine(
+            dut.clk_i, channels, reset_n=dut.rst_ni, on_reset=self._drop_commands,
+            error=EngineMemoryError,
+        )  # fmt: skip
+
+    def _command_sink(self, port: str, kind: str, queue: deque, log: list, pauses) -> Sink:
+        """The ``rd``/``wr`` command port: a command taken is checked, queued as
+        [next address, beats left] and logged."""
+        dut = self.dut
+        addr, beats = getattr(dut, f"{port}_cmd_addr_o"), getattr(dut, f"{port}_cmd_beats_o")
+
+        def take(cmd: tuple[int, int]) -> None:
+            self._check_cmd(kind, *cmd)
+            queue.append(list(cmd))
+            log.append(cmd)
+
+        return Sink(
+            getattr(dut, f"{port}_cmd_valid_o"), getattr(dut, f"{port}_cmd_ready_i"), pauses,
+            lambda: (read_unsigned(addr), read_unsigned(beats)), take,
+            name=f"{kind} command ({port}_cmd_*)", error=EngineMemoryError,
+        )  # fmt: skip
 
     # ---------------------------------------------------------------- helpers
+    @property
+    def cycles(self) -> int:
+        """Rising edges seen since :meth:`start`."""
+        return self._engine.cycle
+
     def clear_written(self) -> None:
         self.written[:] = False
 
@@ -94,114 +138,55 @@ class EngineMemory:
                 f"past the {self.size}-byte memory"
             )
 
-    def _beat(self, addr: int) -> int:
-        return int.from_bytes(self.data[addr : addr + self.beat_bytes].tobytes(), "little")
+    def _drop_commands(self) -> None:
+        """In reset: the commands queued go, as the kernel's masters are reset too."""
+        self._reads.clear()
+        self._writes.clear()
 
-    def _command(self, port: str, valid, ready: bool, held):
-        """Sample the ``rd``/``wr`` command port offering a command (*valid*) or
-        holding one untaken (*held*): queue it when *ready*, else return it as
-        the command now held; raise if a held command changed or was dropped."""
-        if not valid:
-            raise EngineMemoryError(f"cycle {self.cycles}: {port}_cmd_valid_o dropped untaken")
-        kind, addr, beats, queue, log = self._cmd_ports[port]
-        cmd = (addr.value.to_unsigned(), beats.value.to_unsigned())
-        if held is not None and cmd != held:
+    def _offer_read(self) -> bool:
+        """Drive the next read beat, if a read command has one left."""
+        if not self._reads:
+            return False
+        a = self._reads[0][0]
+        self.dut.rd_data_i.value = int.from_bytes(
+            self.data[a : a + self.beat_bytes].tobytes(), "little"
+        )
+        return True
+
+    def _read_taken(self) -> None:
+        head = self._reads[0]
+        head[0] += self.beat_bytes
+        head[1] -= 1
+        if head[1] == 0:
+            self._reads.popleft()
+        self.read_beats += 1
+
+    def _write_beat(self, word: int) -> None:
+        if not self._writes:
             raise EngineMemoryError(
-                f"cycle {self.cycles}: {kind} command changed from {held} to {cmd} "
-                "before it was taken"
+                f"cycle {self.cycles}: write data beat with no open write command"
             )
-        if not ready:
-            return cmd
-        self._check_cmd(kind, *cmd)
-        queue.append(list(cmd))
-        log.append(cmd)
-        return None
+        head, bb = self._writes[0], self.beat_bytes
+        a = head[0]
+        self.data[a : a + bb] = np.frombuffer(word.to_bytes(bb, "little"), np.uint8)
+        self.written[a : a + bb] = True
+        head[0] += bb
+        head[1] -= 1
+        if head[1] == 0:
+            self._writes.popleft()
+        self.write_beats += 1
 
     # ---------------------------------------------------------------- serving
     def start(self) -> None:
-        """Start serving (the clock must be running)."""
+        """Start serving (the clock must be running): the first cycle is the next
+        rising edge."""
         if self._task is None:
-            self._task = cocotb.start_soon(self._serve())
+            self._task = cocotb.start_soon(self._engine.run(first_edge=True))
 
     def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             self._task = None
-
-    async def _serve(self) -> None:  # one cycle loop, kept together for speed
-        dut = self.dut
-        edge, ro = RisingEdge(dut.clk_i), ReadOnly()
-        bb = self.beat_bytes
-        reads, writes = self._reads, self._writes  # [next addr, beats left] per command
-        held_rd_cmd = held_wr_cmd = held_wr = None  # offered, not yet taken
-        rd_valid = False
-        rd_data = 0
-        rng, p = self._rng, self.stall
-        while True:
-            await edge
-            self.cycles += 1
-            go = rng.random(4) >= p if p else (True, True, True, True)
-            if not dut.rst_ni.value:
-                reads.clear()
-                writes.clear()
-                held_rd_cmd = held_wr_cmd = held_wr = None
-                rd_valid = False
-            # drive: read data (hold an offered beat until taken)
-            if not rd_valid and reads and go[0]:
-                rd_valid = True
-                rd_data = self._beat(reads[0][0])
-                dut.rd_data_i.value = rd_data
-            dut.rd_valid_i.value = int(rd_valid)
-            cmd_rdy, wcmd_rdy, w_rdy = bool(go[1]), bool(go[2]), bool(go[3])
-            dut.rd_cmd_ready_i.value = int(cmd_rdy)
-            dut.wr_cmd_ready_i.value = int(wcmd_rdy)
-            dut.wr_ready_i.value = int(w_rdy)
-            await ro
-            if not dut.rst_ni.value:
-                continue
-            # read data handshake
-            if rd_valid and dut.rd_ready_o.value:
-                head = reads[0]
-                head[0] += bb
-                head[1] -= 1
-                if head[1] == 0:
-                    reads.popleft()
-                rd_valid = False
-                self.read_beats += 1
-            # commands (the write command before the data: a command and its
-            # first beat may share a cycle)
-            valid = dut.rd_cmd_valid_o.value
-            if valid or held_rd_cmd is not None:
-                held_rd_cmd = self._command("rd", valid, cmd_rdy, held_rd_cmd)
-            valid = dut.wr_cmd_valid_o.value
-            if valid or held_wr_cmd is not None:
-                held_wr_cmd = self._command("wr", valid, wcmd_rdy, held_wr_cmd)
-            # write data
-            if dut.wr_valid_o.value:
-                word = dut.wr_data_o.value.to_unsigned()
-                if held_wr is not None and word != held_wr:
-                    raise EngineMemoryError(
-                        f"cycle {self.cycles}: wr_data_o changed while waiting for wr_ready_i"
-                    )
-                if w_rdy:
-                    if not writes:
-                        raise EngineMemoryError(
-                            f"cycle {self.cycles}: write data beat with no open write command"
-                        )
-                    head = writes[0]
-                    a = head[0]
-                    self.data[a : a + bb] = np.frombuffer(word.to_bytes(bb, "little"), np.uint8)
-                    self.written[a : a + bb] = True
-                    head[0] += bb
-                    head[1] -= 1
-                    if head[1] == 0:
-                        writes.popleft()
-                    self.write_beats += 1
-                    held_wr = None
-                else:
-                    held_wr = word
-            elif held_wr is not None:
-                raise EngineMemoryError(f"cycle {self.cycles}: wr_valid_o dropped untaken")
 
     @property
     def pending_write_beats(self) -> int:

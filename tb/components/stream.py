@@ -6,13 +6,13 @@ The convention: ``clk_i``, ``rst_ni`` (active low), an input stream
 packed words (lane 0 in the least significant bits) as one wide integer per
 beat.
 
-:func:`stream` drives and samples everything from one coroutine with two
-triggers per clock cycle, which is the fastest way through cocotb: drive
-after the rising edge, sample at ``ReadOnly`` (the values the next edge will
-see). It checks the handshake rules on the way (an input beat is held until
-taken; an output beat that is not taken stays unchanged; nothing comes out
-after the last beat) and raises :class:`StreamError` with the cycle and
-counts when a rule breaks or the stream stops moving.
+:func:`stream` runs the input as a :class:`~tb.components.channel.Source` and
+the output as a :class:`~tb.components.channel.Sink` of one
+:class:`~tb.components.channel.ChannelEngine` (drive after the rising edge,
+sample at ``ReadOnly``). It checks the handshake rules on the way (an input
+beat is held until taken; an output beat that is not taken stays unchanged;
+nothing comes out after the last beat) and raises :class:`StreamError` with the
+cycle and counts when a rule breaks or the stream stops moving.
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
+from tb.components.channel import ChannelEngine, ChannelError, Sink, Source, cyclic_pauses
+
 CLOCK_PERIOD_NS = 10
 
 
-class StreamError(AssertionError):
+class StreamError(ChannelError):
     """The stream broke a handshake rule or stopped moving."""
 
 
@@ -109,11 +111,7 @@ async def stream(
     n = len(words)
     one_to_one = n_out is None
     n_out = n if n_out is None else n_out
-    clk = dut.clk_i
-    in_valid, in_ready, in_data = dut.in_valid_i, dut.in_ready_o, dut.in_data_i
-    out_valid, out_ready, out_data = dut.out_valid_o, dut.out_ready_i, dut.out_data_o
-    edge, ro = RisingEdge(clk), ReadOnly()
-
+    in_data = dut.in_data_i
     in_idle_l = [bool(v) for v in in_idle] if in_idle is not None and len(in_idle) else [False]
     out_idle_l = [bool(v) for v in out_idle] if out_idle is not None and len(out_idle) else [False]
     li, lo = len(in_idle_l), len(out_idle_l)
@@ -123,74 +121,43 @@ async def stream(
         busy = max(0.05, 1 - sum(in_idle_l) / li) * max(0.05, 1 - sum(out_idle_l) / lo)
         max_cycles = int((4 * max(n, n_out) + 100) / busy)
 
-    st = StreamStats()
     outs: list[int] = []
-    i = 0  # next input beat to offer
-    drv_valid = False  # level on in_valid_i
-    holding = False  # an offered beat was not taken yet: keep it
-    drv_ready: bool | None = None
-    stalled_word: int | None = None  # output beat seen but not taken last cycle
-    cyc = 0
 
-    while len(outs) < n_out:
-        if cyc >= max_cycles:
-            raise StreamError(
-                f"stream stopped moving: after {cyc} cycles {i} of {n} input beats were "
-                f"taken and {len(outs)} of {n_out} output beats came out"
-            )
-        if not holding:
-            v = i < n and not in_idle_l[cyc % li]
-            if v:
-                in_data.value = words[i]
-            if v != drv_valid:
-                in_valid.value = int(v)
-                drv_valid = v
-        r = not out_idle_l[cyc % lo]
-        if r != drv_ready:
-            out_ready.value = int(r)
-            drv_ready = r
+    def offer() -> bool:
+        i = source.taken
+        if i < n:
+            in_data.value = words[i]
+            return True
+        return False
 
-        await ro
-
-        if drv_valid:
-            if in_ready.value:
-                i += 1
-                holding = False
-            else:
-                holding = True
-                st.in_wait_cycles += 1
-        if out_valid.value:
-            word = out_data.value.to_unsigned()
-            if stalled_word is not None and word != stalled_word:
-                raise StreamError(
-                    f"cycle {cyc}: out_data_o changed while out_valid_o was high and "
-                    f"out_ready_i low (output beat {len(outs)})"
-                )
-            if r:
-                outs.append(word)
-                if st.first_out_cycle < 0:
-                    st.first_out_cycle = cyc
-                st.last_out_cycle = cyc
-                stalled_word = None
-            else:
-                stalled_word = word
-                st.out_wait_cycles += 1
-        elif stalled_word is not None:
+    def take(word: int) -> None:
+        outs.append(word)
+        if one_to_one and len(outs) > source.taken:
             raise StreamError(
-                f"cycle {cyc}: out_valid_o dropped before output beat {len(outs)} was taken"
-            )
-        if one_to_one and len(outs) > i:
-            raise StreamError(
-                f"cycle {cyc}: {len(outs)} output beats for {i} input beats (duplication)"
+                f"cycle {sink.last}: {len(outs)} output beats for {source.taken} input beats "
+                "(duplication)"
             )
 
-        await edge
-        cyc += 1
+    out_data = dut.out_data_o
+    source = Source(dut.in_valid_i, dut.in_ready_o, cyclic_pauses(in_idle_l), offer)
+    sink = Sink(
+        dut.out_valid_o, dut.out_ready_i, cyclic_pauses(out_idle_l),
+        lambda: int(str(out_data.value), 2), take, name="out (out_data_o)", error=StreamError,
+    )  # fmt: skip
+    engine = ChannelEngine(dut.clk_i, (source, sink), error=StreamError)
+    cycles = await engine.run(
+        (sink, n_out),
+        max_cycles=max_cycles,
+        stuck=lambda cyc: (
+            f"stream stopped moving: after {cyc} cycles {source.taken} of {n} input beats were "
+            f"taken and {sink.taken} of {n_out} output beats came out"
+        ),
+    )
 
     # Nothing more may come out.
-    if drv_valid:
-        in_valid.value = 0
-    out_ready.value = 1
+    source.quiet()
+    out_valid, edge, ro = dut.out_valid_o, RisingEdge(dut.clk_i), ReadOnly()
+    dut.out_ready_i.value = 1
     for k in range(drain_cycles):
         await ro
         if out_valid.value:
@@ -198,8 +165,15 @@ async def stream(
                 f"out_valid_o high {k} cycles after the last of {n_out} output beats (extra beat)"
             )
         await edge
-    st.cycles, st.in_beats, st.out_beats = cyc, i, len(outs)
-    return outs, st
+    return outs, StreamStats(
+        cycles=cycles,
+        in_beats=source.taken,
+        out_beats=sink.taken,
+        in_wait_cycles=source.waits,
+        out_wait_cycles=sink.waits,
+        first_out_cycle=sink.first,
+        last_out_cycle=sink.last,
+    )
 
 
 async def interrupt_with_reset(

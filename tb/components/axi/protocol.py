@@ -13,9 +13,10 @@ and one per-cycle driver for both DMA engines.
   follow their AW, WSTRB is all ones and WLAST is on beat AWLEN exactly; and
   that no R/B comes without an outstanding burst.  It records the largest
   number of read bursts outstanding at once.
-* :func:`run_transfers`: drives command streams, the write-data stream and the
-  read-data ready with seeded idle patterns, samples everything once per
-  cycle (one coroutine: the fast way through cocotb) and returns the read beats.
+* :func:`run_transfers`: drives the command streams and the write data as
+  sources and takes the read data as a sink of one
+  :class:`tb.components.channel.ChannelEngine` (seeded idle patterns), samples
+  the AXI side in the same cycle and returns the read beats.
 """
 
 from __future__ import annotations
@@ -26,13 +27,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from cocotb.triggers import ReadOnly, RisingEdge
 from cocotbext.axi import AxiBus
 from cocotbext.axi.axi_ram import AxiRamRead, AxiRamWrite
 from cocotbext.axi.constants import AxiResp
 from cocotbext.axi.memory import Memory
 
 from tb.axi.model import MAX_BURST, PAGE, Command, burst_violations, cycle_forever, split_bursts
+from tb.components.channel import (
+    ChannelEngine,
+    ChannelError,
+    Sink,
+    Source,
+    cyclic_pauses,
+    read_unsigned,
+)
 
 __all__ = [
     "DmaRam",
@@ -44,7 +52,7 @@ __all__ = [
 ]
 
 
-class ProtocolError(AssertionError):
+class ProtocolError(ChannelError):
     """The DMA broke an AXI4 rule or its specification, or stopped moving."""
 
 
@@ -307,91 +315,87 @@ async def run_transfers(
     if max_cycles is None:
         max_cycles = 40 * (rd_total + wr_total + 16 * len(commands)) + 2000
 
-    edge, ro = RisingEdge(dut.clk_i), ReadOnly()
     s = _handles(dut)  # handle look-ups on dut are slow: once per run
-    h = s
-    lc, li, lo = len(cmd_idle), len(in_idle), len(out_idle)
     reads: list[int] = []
     lasts: list[int] = []
-    wi = 0  # next write beat
-    rd_cmd_on = wr_cmd_on = wr_on = False
-    cyc = 0
     faults = ram.errors.faults
+    done_cycle = -1
 
-    while True:
-        # ---- drive (after the rising edge)
-        if not rd_cmd_on and rd_cmds and not cmd_idle[cyc % lc]:
-            c = rd_cmds[0]
-            s.rd_cmd_addr_i.value = c.addr
-            s.rd_cmd_beats_i.value = c.beats
-            s.rd_cmd_valid_i.value = 1
-            rd_cmd_on = True
-        if not wr_cmd_on and wr_cmds and not cmd_idle[(cyc + 7) % lc]:
-            c = wr_cmds[0]
-            s.wr_cmd_addr_i.value = c.addr
-            s.wr_cmd_beats_i.value = c.beats
-            s.wr_cmd_valid_i.value = 1
-            wr_cmd_on = True
-        if not wr_on and wi < wr_total and not in_idle[cyc % li]:
-            s.wr_data_i.value = write_data[wi]
-            s.wr_valid_i.value = 1
-            wr_on = True
-        rd_ready = not out_idle[cyc % lo]
-        s.rd_ready_i.value = int(rd_ready)
+    def command_source(cmds: deque, valid, ready, addr, beats, pauses) -> Source:
+        def offer() -> bool:
+            if not cmds:
+                return False
+            addr.value = cmds[0].addr
+            beats.value = cmds[0].beats
+            return True
 
-        await ro
-        # ---- sample (what the next edge sees)
-        if rd_cmd_on and s.rd_cmd_ready_o.value:
-            mon.command(rd_cmds.popleft())
-            rd_cmd_on = False
-        if wr_cmd_on and s.wr_cmd_ready_o.value:
-            mon.command(wr_cmds.popleft())
-            wr_cmd_on = False
-        if wr_on and s.wr_ready_o.value:
-            wi += 1
-            wr_on = False
-        if rd_ready and s.rd_valid_o.value:
-            reads.append(int(s.rd_data_o.value))
-            lasts.append(int(s.rd_last_o.value))
-        _sample_axi(h, mon, cyc)
+        return Source(valid, ready, pauses, offer, lambda: mon.command(cmds.popleft()))
 
+    def offer_write() -> bool:
+        i = wr_source.taken
+        if i >= wr_total:
+            return False
+        s.wr_data_i.value = write_data[i]
+        return True
+
+    def take_read(beat: tuple[int, int]) -> None:
+        reads.append(beat[0])
+        lasts.append(beat[1])
+
+    rd_cmd_source = command_source(
+        rd_cmds, s.rd_cmd_valid_i, s.rd_cmd_ready_o, s.rd_cmd_addr_i, s.rd_cmd_beats_i,
+        cyclic_pauses(cmd_idle),
+    )  # fmt: skip
+    # The write commands pause by the same pattern, 7 cycles on.
+    wr_cmd_source = command_source(
+        wr_cmds, s.wr_cmd_valid_i, s.wr_cmd_ready_o, s.wr_cmd_addr_i, s.wr_cmd_beats_i,
+        cyclic_pauses(cmd_idle, 7),
+    )  # fmt: skip
+    wr_source = Source(s.wr_valid_i, s.wr_ready_o, cyclic_pauses(in_idle), offer_write)
+    rd_sink = Sink(
+        s.rd_valid_o, s.rd_ready_i, cyclic_pauses(out_idle),
+        lambda: (read_unsigned(s.rd_data_o), read_unsigned(s.rd_last_o)), take_read,
+        name="read data (rd_data_o, rd_last_o)", error=ProtocolError,
+    )  # fmt: skip
+
+    def check(cyc: int) -> bool:
+        """The AXI side of the cycle; True once everything is done and both engines idle."""
+        nonlocal done_cycle
+        _sample_axi(s, mon, cyc)
         if faults:
             mon.violations.extend(faults)
             faults.clear()
         if mon.violations:
             raise ProtocolError("; ".join(mon.violations[:3]))
         done = (
-            not rd_cmds and not wr_cmds and wi == wr_total and len(reads) >= rd_total
-            and not rd_cmd_on and not wr_cmd_on
+            not rd_cmds and not wr_cmds and wr_source.taken == wr_total
+            and len(reads) >= rd_total and not rd_cmd_source.held and not wr_cmd_source.held
         )  # fmt: skip
         if done and s.rd_idle_o.value and s.wr_idle_o.value:
-            break
-        if cyc >= max_cycles:
-            raise ProtocolError(
-                f"the DMA stopped moving: after {cyc} cycles {len(reads)}/{rd_total} read beats, "
-                f"{wi}/{wr_total} write beats, {len(rd_cmds)} reads and {len(wr_cmds)} writes "
-                f"not accepted, rd_idle={s.rd_idle_o.value} wr_idle={s.wr_idle_o.value}; "
-                + "; ".join(mon.finish())
-            )
-        await edge
-        cyc += 1
-        if not rd_cmd_on:
-            s.rd_cmd_valid_i.value = 0
-        if not wr_cmd_on:
-            s.wr_cmd_valid_i.value = 0
-        if not wr_on:
-            s.wr_valid_i.value = 0
+            done_cycle = cyc
+            return True
+        return False
 
-    await edge
-    s.rd_cmd_valid_i.value = 0
-    s.wr_cmd_valid_i.value = 0
-    s.wr_valid_i.value = 0
+    engine = ChannelEngine(
+        dut.clk_i, (rd_cmd_source, wr_cmd_source, wr_source, rd_sink), error=ProtocolError
+    )
+    await engine.run(
+        check=check,
+        max_cycles=max_cycles + 1,
+        stuck=lambda cyc: (
+            f"the DMA stopped moving: after {cyc} cycles {len(reads)}/{rd_total} read beats, "
+            f"{wr_source.taken}/{wr_total} write beats, {len(rd_cmds)} reads and {len(wr_cmds)} "
+            f"writes not accepted, rd_idle={s.rd_idle_o.value} wr_idle={s.wr_idle_o.value}; "
+            + "; ".join(mon.finish())
+        ),
+    )
+    engine.quiet()
     left = mon.finish()
     if left:
         raise ProtocolError("; ".join(left))
     if len(reads) != rd_total:
         raise ProtocolError(f"{len(reads)} read beats for {rd_total} commanded")
-    return TransferResult(reads, lasts, cyc, mon)
+    return TransferResult(reads, lasts, done_cycle, mon)
 
 
 _PORTS = (
