@@ -40,7 +40,9 @@ __all__ = [
     "RandomPauses",
     "Sink",
     "Source",
+    "cycle_bound",
     "cyclic_pauses",
+    "idle_patterns",
     "read_unsigned",
 ]
 
@@ -52,6 +54,24 @@ class ChannelError(AssertionError):
 def read_unsigned(handle) -> int:
     """The unsigned value of *handle* (see the module docstring)."""
     return int(str(handle.value), 2)
+
+
+def idle_patterns(*patterns: Sequence[bool] | None) -> list[list[bool]]:
+    """Idle patterns as lists (None or empty: never idle); one idle on every cycle
+    is refused, as it would never move its channel."""
+    out = [[bool(v) for v in p] if p is not None and len(p) else [False] for p in patterns]
+    if any(all(p) for p in out):
+        raise ValueError("an idle pattern that is idle on every cycle never moves the stream")
+    return out
+
+
+def cycle_bound(work: int, patterns: Sequence[Sequence[bool]]) -> int:
+    """A bound on the cycles a run of *work* cycles at full speed may take when each
+    of *patterns* idles its channel for its share of the cycles (at least 5 % busy)."""
+    busy = 1.0
+    for p in patterns:
+        busy *= max(0.05, 1 - sum(p) / len(p))
+    return int(work / busy)
 
 
 def cyclic_pauses(pattern: Sequence[bool] | None, offset: int = 0) -> Iterator[bool]:
@@ -103,7 +123,19 @@ class RandomPauses:
             block += 1
 
 
-class Source:
+class _ChannelEnd:
+    """What both ends of a channel hold: the handshake signals, the pauses and counts."""
+
+    __slots__ = ("first", "last", "pauses", "ready", "taken", "valid", "waits")
+
+    def __init__(self, valid, ready, pauses: Iterator[bool]) -> None:
+        self.valid, self.ready, self.pauses = valid, ready, pauses
+        self.taken = 0  # beats passed
+        self.waits = 0  # cycles with valid high and ready low
+        self.first = self.last = -1  # cycles of the first and the last beat passed
+
+
+class Source(_ChannelEnd):
     """The testbench end that offers beats on a valid/ready channel.
 
     In every cycle that it is not paused and not holding a beat, it calls
@@ -112,19 +144,7 @@ class Source:
     unchanged) until ready takes it, then ``on_taken()`` is called.
     """
 
-    __slots__ = (
-        "first",
-        "held",
-        "last",
-        "offer",
-        "on",
-        "on_taken",
-        "pauses",
-        "ready",
-        "taken",
-        "valid",
-        "waits",
-    )
+    __slots__ = ("held", "offer", "on", "on_taken")
 
     def __init__(
         self,
@@ -134,13 +154,10 @@ class Source:
         offer: Callable[[], bool],
         on_taken: Callable[[], None] | None = None,
     ) -> None:
-        self.valid, self.ready, self.pauses = valid, ready, pauses
+        super().__init__(valid, ready, pauses)
         self.offer, self.on_taken = offer, on_taken
         self.on: bool | None = None  # level driven on valid (None: not driven yet)
         self.held = False  # the offered beat was not taken: keep it
-        self.taken = 0  # beats taken
-        self.waits = 0  # cycles with valid high and ready low
-        self.first = self.last = -1  # cycles of the first and the last beat taken
 
     def drive(self) -> None:
         paused = next(self.pauses)
@@ -176,7 +193,7 @@ class Source:
             self.on = False
 
 
-class Sink:
+class Sink(_ChannelEnd):
     """The testbench end that takes beats from a valid/ready channel.
 
     Ready is high in every cycle that is not paused. When valid is high the
@@ -185,21 +202,7 @@ class Sink:
     :attr:`error` is raised.
     """
 
-    __slots__ = (
-        "error",
-        "first",
-        "last",
-        "level",
-        "name",
-        "on_beat",
-        "pauses",
-        "read",
-        "ready",
-        "stalled",
-        "taken",
-        "valid",
-        "waits",
-    )
+    __slots__ = ("error", "level", "name", "on_beat", "read", "stalled")
 
     def __init__(
         self,
@@ -212,14 +215,11 @@ class Sink:
         name: str,
         error: type[AssertionError] = ChannelError,
     ) -> None:
-        self.valid, self.ready, self.pauses = valid, ready, pauses
+        super().__init__(valid, ready, pauses)
         self.read, self.on_beat = read, on_beat
         self.name, self.error = name, error
         self.level: bool | None = None  # level driven on ready (None: not driven yet)
         self.stalled: object = None  # beat seen and not taken in the last cycle
-        self.taken = 0
-        self.waits = 0  # cycles with valid high and ready low
-        self.first = self.last = -1
 
     def drive(self) -> None:
         r = not next(self.pauses)
@@ -345,3 +345,19 @@ class ChannelEngine:
         for ch in self.channels:
             if isinstance(ch, Source):
                 ch.quiet()
+
+    async def drain(self, sink: Sink, cycles: int, what: str = "beats") -> None:
+        """After a run (right after a rising edge): lower every source's valid, raise
+        *sink*'s ready, and check for *cycles* cycles that nothing more comes out."""
+        self.quiet()
+        sink.ready.value = 1
+        sink.level = True
+        valid, edge, ro = sink.valid, RisingEdge(self.clk), ReadOnly()
+        for k in range(cycles):
+            await ro
+            if valid.value:
+                raise self.error(
+                    f"{sink.name}: valid high {k} cycles after the last of {sink.taken} {what} "
+                    "(extra beat)"
+                )
+            await edge

@@ -17,7 +17,7 @@ cycle and counts when a rule breaks or the stream stops moving.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 
 import cocotb
@@ -25,7 +25,15 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
-from tb.components.channel import ChannelEngine, ChannelError, Sink, Source, cyclic_pauses
+from tb.components.channel import (
+    ChannelEngine,
+    ChannelError,
+    Sink,
+    Source,
+    cycle_bound,
+    cyclic_pauses,
+    idle_patterns,
+)
 
 CLOCK_PERIOD_NS = 10
 
@@ -112,14 +120,9 @@ async def stream(
     one_to_one = n_out is None
     n_out = n if n_out is None else n_out
     in_data = dut.in_data_i
-    in_idle_l = [bool(v) for v in in_idle] if in_idle is not None and len(in_idle) else [False]
-    out_idle_l = [bool(v) for v in out_idle] if out_idle is not None and len(out_idle) else [False]
-    li, lo = len(in_idle_l), len(out_idle_l)
-    if all(in_idle_l) or all(out_idle_l):
-        raise ValueError("an idle pattern that is idle on every cycle never moves the stream")
+    in_idle_l, out_idle_l = idle_patterns(in_idle, out_idle)
     if max_cycles is None:
-        busy = max(0.05, 1 - sum(in_idle_l) / li) * max(0.05, 1 - sum(out_idle_l) / lo)
-        max_cycles = int((4 * max(n, n_out) + 100) / busy)
+        max_cycles = cycle_bound(4 * max(n, n_out) + 100, (in_idle_l, out_idle_l))
 
     outs: list[int] = []
 
@@ -154,17 +157,7 @@ async def stream(
         ),
     )
 
-    # Nothing more may come out.
-    source.quiet()
-    out_valid, edge, ro = dut.out_valid_o, RisingEdge(dut.clk_i), ReadOnly()
-    dut.out_ready_i.value = 1
-    for k in range(drain_cycles):
-        await ro
-        if out_valid.value:
-            raise StreamError(
-                f"out_valid_o high {k} cycles after the last of {n_out} output beats (extra beat)"
-            )
-        await edge
+    await engine.drain(sink, drain_cycles, "output beats")  # nothing more may come out
     return outs, StreamStats(
         cycles=cycles,
         in_beats=source.taken,
@@ -192,16 +185,25 @@ async def interrupt_with_reset(
     come out idle and empty, so the next :func:`stream` must match the golden
     model from scratch.
     """
-    task = cocotb.start_soon(
-        stream(dut, words, in_idle=in_idle, out_idle=out_idle, n_out=n_out, max_cycles=1 << 30)
+    await abandon_with_reset(
+        dut,
+        stream(dut, words, in_idle=in_idle, out_idle=out_idle, n_out=n_out, max_cycles=1 << 30),
+        after_cycles,
+        reset,
     )
+
+
+async def abandon_with_reset(dut, run: Coroutine, after_cycles: int, reset_unit) -> None:
+    """Start *run* (a driver's coroutine), abandon it after *after_cycles* cycles,
+    which it must not finish in, and reset the unit with ``reset_unit(dut)``."""
+    task = cocotb.start_soon(run)
     await ClockCycles(dut.clk_i, after_cycles)
     if task.done():
         raise StreamError(
             f"the stream finished within {after_cycles} cycles: the reset would not be mid-stream"
         )
     task.cancel()
-    await reset(dut)
+    await reset_unit(dut)
 
 
 def pack_lanes(values: np.ndarray, lanes: int, width: int) -> list[int]:

@@ -13,12 +13,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cocotb
 import numpy as np
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
-from tb.components.channel import ChannelEngine, Sink, Source, cyclic_pauses
-from tb.components.stream import StreamError
+from tb.components.channel import (
+    ChannelEngine,
+    Sink,
+    Source,
+    cycle_bound,
+    cyclic_pauses,
+    idle_patterns,
+)
+from tb.components.stream import StreamError, abandon_with_reset
 from tb.linear_tile.model import Beats
 
 
@@ -79,18 +85,10 @@ async def run_beats(
     in_data, in_last, in_tlast = dut.in_data_i, dut.in_last_i, dut.in_tile_last_i
     out_data = dut.out_data_o
 
-    patterns = [
-        [bool(v) for v in p] if p is not None and len(p) else [False]
-        for p in (w_idle, in_idle, out_idle)
-    ]
-    if any(all(p) for p in patterns):
-        raise ValueError("an idle pattern that is idle on every cycle never moves the stream")
+    patterns = idle_patterns(w_idle, in_idle, out_idle)
     nw, nx, n_out = len(beats.w_data), len(beats.in_data), beats.n_out
     if max_cycles is None:
-        busy = 1.0
-        for pat in patterns:
-            busy *= max(0.05, 1 - sum(pat) / len(pat))
-        max_cycles = int((4 * (nw + nx + n_out) + 200) / busy)
+        max_cycles = cycle_bound(4 * (nw + nx + n_out) + 200, patterns)
 
     outs: list[int] = []
     cur = {}  # last value driven on each data/flag input (skip redundant writes)
@@ -140,16 +138,7 @@ async def run_beats(
         ),
     )
 
-    engine.quiet()
-    out_valid, edge, ro = dut.out_valid_o, RisingEdge(dut.clk_i), ReadOnly()
-    dut.out_ready_i.value = 1
-    for k in range(drain_cycles):
-        await ro
-        if out_valid.value:
-            raise StreamError(
-                f"out_valid_o high {k} cycles after the last of {n_out} results (extra beat)"
-            )
-        await edge
+    await engine.drain(results, drain_cycles, "results")
     if weights.taken != nw or features.taken != nx:
         raise StreamError(
             f"all {n_out} results came out with only {weights.taken}/{nw} weight and "
@@ -184,13 +173,11 @@ async def interrupt_with_reset(
 
     The multi-port counterpart of :func:`tb.components.stream.interrupt_with_reset`.
     """
-    task = cocotb.start_soon(
-        run_beats(dut, beats, w_idle=w_idle, in_idle=in_idle, out_idle=out_idle, max_cycles=1 << 30)
+    await abandon_with_reset(
+        dut,
+        run_beats(
+            dut, beats, w_idle=w_idle, in_idle=in_idle, out_idle=out_idle, max_cycles=1 << 30
+        ),
+        after_cycles,
+        reset,
     )
-    await ClockCycles(dut.clk_i, after_cycles)
-    if task.done():
-        raise StreamError(
-            f"the stream finished within {after_cycles} cycles: the reset would not be mid-stream"
-        )
-    task.cancel()
-    await reset(dut)
