@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from golden.config import load_config
 from tb import benchlog
-from tb.axi.model import MAX_BURST, PAGE, Command, cyclic_pattern, random_commands
+from tb.axi.stimulus import random_commands
+from tb.components.axi.bursts import MAX_BURST, PAGE, Command, cyclic_pattern
 from tb.components.axi.protocol import DmaRam, ProtocolError, gmem_bus, run_transfers
 from tb.components.stream import idle_pattern, start_clock
 from tb.hypothesis_sim import examples_for, run_property

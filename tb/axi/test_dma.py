@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ci.rtl_sources import rtl_closure
-from tb.axi.model import burst_violations, split_bursts
+from tb.components.axi.bursts import burst_violations, split_bursts
 from tb.mutation import Mutant, build_mutant, run_caught
 
 TESTS = "tb.axi.dma_tests"

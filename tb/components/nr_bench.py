@@ -2,7 +2,7 @@
 
 Each bench's ``<kind>_tests.py`` binds the tests :func:`bind_tests` declares
 (``<kind>_reset_idle``, ``_throughput``, ``_zero_input``, ``_stream``,
-``_reset_mid_stream``, ``_hypothesis``) for its :class:`tb.recip.model.NrUnit`.
+``_reset_mid_stream``, ``_hypothesis``) for its :class:`tb.components.nr_unit.NrUnit`.
 Everything is compared bit for bit with the golden model (``<kind>_parts``).
 
 Environment (set by the pytest side, tb.simbuild):
@@ -23,9 +23,10 @@ from ci.rtl_sources import GEN_ROOT
 from golden.config import load_config
 from tb import benchlog
 from tb.components import unit_checks
+from tb.components.nr_unit import NrUnit
 from tb.components.stream import StreamError, reset, start_clock, stream
+from tb.components.unit_checks import read_rom_hex
 from tb.hypothesis_sim import example_scale, examples_for, run_property
-from tb.recip.model import NrUnit, read_rom_hex
 from tb.simenv import env_config_name, env_int, env_seed
 
 _SCALE = example_scale()

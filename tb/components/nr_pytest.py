@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping
 import pytest
 
 from golden.config import load_config
+from tb.components.nr_unit import NrUnit, check_minimal_input
 from tb.mutation import Mutant, run_mutant
-from tb.recip.model import NrUnit, check_minimal_input
 
 #: Mutant name -> (textual mutant of an RTL file of the unit, rtl_model knobs that model it).
 Mutants = Mapping[str, tuple[Mutant, dict[str, bool]]]

@@ -32,7 +32,7 @@ from cocotb.triggers import FallingEdge, RisingEdge, Timer
 
 from golden.config import load_config
 from tb import benchlog
-from tb.axi.model import PAGE, split_bursts
+from tb.components.axi.bursts import PAGE, split_bursts
 from tb.components.dpi_memory import DpiMemory
 from tb.components.stream import CLOCK_PERIOD_NS, start_clock
 from tb.simenv import env_config_name, env_int, env_parameters, env_seed

@@ -35,7 +35,7 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 from golden.config import KernelConfig
 from hls.program import program
 from hls.registers import REGISTER_MAP, STOP_ALL, Register, Status
-from tb.axi.model import cyclic_pattern
+from tb.components.axi.bursts import cyclic_pattern
 from tb.components.axi.control import KernelControl, KernelTimeout
 from tb.components.axi.lite_driver import LiteDriver
 from tb.components.axi.protocol import DmaRam

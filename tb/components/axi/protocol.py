@@ -8,7 +8,7 @@ and one per-cycle driver for both DMA engines.
   the bench reports the violation and a Hypothesis run can shrink it.
 * :class:`ProtocolMonitor`: checks, at every handshake, that each AR/AW is an
   INCR burst of full-width beats, 1..256 beats, inside one 4 KiB page, equal to
-  the next burst of :func:`tb.axi.model.split_bursts` for the commands
+  the next burst of :func:`tb.components.axi.bursts.split_bursts` for the commands
   accepted so far; that AR/AW/W hold their values while stalled; that W beats
   follow their AW, WSTRB is all ones and WLAST is on beat AWLEN exactly; and
   that no R/B comes without an outstanding burst.  It records the largest
@@ -32,7 +32,14 @@ from cocotbext.axi.axi_ram import AxiRamRead, AxiRamWrite
 from cocotbext.axi.constants import AxiResp
 from cocotbext.axi.memory import Memory
 
-from tb.axi.model import MAX_BURST, PAGE, Command, burst_violations, cycle_forever, split_bursts
+from tb.components.axi.bursts import (
+    MAX_BURST,
+    PAGE,
+    Command,
+    burst_violations,
+    cycle_forever,
+    split_bursts,
+)
 from tb.components.channel import (
     ChannelEngine,
     ChannelError,

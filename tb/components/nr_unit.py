@@ -1,4 +1,5 @@
-"""Shared bench model of the two Newton-Raphson units: rtl/recip_unit.sv and rtl/rsqrt_unit.sv.
+"""Model of the two Newton-Raphson units, rtl/recip_unit.sv and rtl/rsqrt_unit.sv,
+shared by their benches (tb/recip, tb/rsqrt) through nr_bench and nr_pytest.
 
 Both units turn an unsigned fixed-point x > 0 into (mant, scale) with
 value = mant * 2**(scale - M) (``golden.approx.reciprocal.reciprocal_parts``,
@@ -26,21 +27,11 @@ from golden.approx.tables import recip_table, rsqrt_table
 from golden.config import KernelConfig
 from golden.fixed import FixedFormat
 
-__all__ = ["KINDS", "SCALE_W", "NrUnit", "check_minimal_input", "read_rom_hex"]
+__all__ = ["KINDS", "SCALE_W", "NrUnit", "check_minimal_input"]
 
 KINDS = ("recip", "rsqrt")
 #: Width of the two's complement scale field (the RTL's SCALE_W default).
 SCALE_W = 8
-
-
-def read_rom_hex(path: Path) -> np.ndarray:
-    """The entries of a $readmemh file (one hex number per line) as int64."""
-    vals = []
-    for line in Path(path).read_text().splitlines():
-        line = line.split("//", 1)[0].strip()
-        if line and not line.startswith("@"):
-            vals.extend(int(tok, 16) for tok in line.split())
-    return np.array(vals, dtype=np.int64)
 
 
 @dataclass(frozen=True)
