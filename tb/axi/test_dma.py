@@ -16,7 +16,7 @@ import pytest
 
 from ci.rtl_sources import rtl_closure
 from tb.components.axi.bursts import burst_violations, split_bursts
-from tb.mutation import Mutant, build_mutant, run_caught
+from tb.mutation import Mutant, build_mutant, mutant_test, run_caught
 
 TESTS = "tb.axi.dma_tests"
 TOP = "axi_dma_tb"
@@ -122,10 +122,7 @@ MUTANTS = {
 }  # fmt: skip
 
 
-@pytest.mark.sim
-@pytest.mark.mutant
-@pytest.mark.timeout(900)
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+@mutant_test(MUTANTS)
 def test_dma_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated master must fail dma_hypothesis with a shrunk command list that
     the modelled mutation confirms (tiny only: mutant builds cost time)."""

@@ -17,7 +17,7 @@ import pytest
 
 from golden.config import load_config
 from tb.components.nr_unit import NrUnit, check_minimal_input
-from tb.mutation import Mutant, run_mutant
+from tb.mutation import Mutant, mutant_test, run_mutant
 
 #: Mutant name -> (textual mutant of an RTL file of the unit, rtl_model knobs that model it).
 Mutants = Mapping[str, tuple[Mutant, dict[str, bool]]]
@@ -93,10 +93,7 @@ def bench_tests(kind: str, mutants: Mutants) -> tuple[Callable, ...]:
         """Hypothesis property inside the simulation (bridge/resume), aimed at the corners."""
         nr_sim.run(tests, [f"{kind}_hypothesis"], seed=seed_report)
 
-    @pytest.mark.sim
-    @pytest.mark.mutant
-    @pytest.mark.timeout(900)
-    @pytest.mark.parametrize("mutant", sorted(mutants))
+    @mutant_test(mutants)
     def test_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
         """A mutated copy of the RTL (tiny only) fails <kind>_hypothesis with a shrunk
         input that really separates the mutant from the golden model."""

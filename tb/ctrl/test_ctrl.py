@@ -12,7 +12,7 @@ from golden.config import load_config
 from hls.registers import REGISTER_MAP, Status, check_args
 from tb.components.axi.control import register_map_from_vitis_header
 from tb.ctrl.model import RegFileModel
-from tb.mutation import Mutant, build_mutant, run_caught
+from tb.mutation import Mutant, build_mutant, mutant_test, run_caught
 
 CTRL_TESTS = "tb.ctrl.ctrl_tests"
 ARGCHECK_TESTS = "tb.ctrl.arg_check_tests"
@@ -139,10 +139,7 @@ def _replay_ctrl(shrunk: str, mutant: str) -> None:
     )
 
 
-@pytest.mark.sim
-@pytest.mark.mutant
-@pytest.mark.timeout(900)
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+@mutant_test(MUTANTS)
 def test_ctrl_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL fails the Hypothesis property with a shrunk input
     that really separates the mutant from the model (tiny configuration only)."""

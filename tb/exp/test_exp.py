@@ -11,7 +11,7 @@ from golden.config import load_config
 from hls.geometry import geometry
 from tb.components.unit_checks import confirm_lane_mutant
 from tb.exp.model import edge_vectors, exp_model, stream_vectors, table_of
-from tb.mutation import Mutant, run_mutant
+from tb.mutation import Mutant, mutant_test, run_mutant
 
 TESTS = "tb.exp.exp_tests"
 #: Lanes of the bench builds: 3 on tiny (an odd lane count), 8 on m3vit (its P).
@@ -97,10 +97,7 @@ MUTANTS = {
 }  # fmt: skip
 
 
-@pytest.mark.sim
-@pytest.mark.mutant
-@pytest.mark.timeout(900)
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+@mutant_test(MUTANTS)
 def test_exp_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL must fail exp_hypothesis with a shrunk input that
     really separates the mutant from the golden model (tiny only)."""

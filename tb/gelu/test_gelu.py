@@ -10,7 +10,7 @@ from golden.gelu import gelu
 from hls.geometry import geometry
 from tb.components.unit_checks import confirm_lane_mutant
 from tb.gelu.model import gelu_model, table_of
-from tb.mutation import Mutant, run_mutant
+from tb.mutation import Mutant, mutant_test, run_mutant
 
 TESTS = "tb.gelu.gelu_tests"
 #: Lanes of the bench build: 8 x 32-bit words per beat.
@@ -60,10 +60,7 @@ MUTANTS = {
 }  # fmt: skip
 
 
-@pytest.mark.sim
-@pytest.mark.mutant
-@pytest.mark.timeout(900)
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+@mutant_test(MUTANTS)
 def test_gelu_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL must fail gelu_hypothesis with a shrunk input
     that really separates the mutant from the golden model."""

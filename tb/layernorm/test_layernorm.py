@@ -11,7 +11,7 @@ from ci.rtl_sources import rtl_closure
 from golden.config import load_config
 from golden.layernorm import layernorm
 from tb.layernorm.model import build_parameters, layernorm_model
-from tb.mutation import Mutant, run_mutant
+from tb.mutation import Mutant, by_name, mutant_test, run_mutant
 
 TESTS = "tb.layernorm.layernorm_tests"
 TOP = "layernorm_unit"
@@ -59,59 +59,53 @@ def test_layernorm_hypothesis(ln_sim, seed_report):
 
 #: Mutants of rtl/layernorm_unit.sv (and its layernorm_row_stats, layernorm_normalise)
 #: and the same change in layernorm_model.
-MUTANTS = {
-    m.name: (m, knobs)
-    for m, knobs in (
-        (
-            Mutant(
-                "eps_omitted",
-                "layernorm_row_stats.sv",
-                "(VAR_W + 1)'(EPS_RAW)",
-                "(VAR_W + 1)'(0)",
-                "var + eps without the eps (a constant dropped)",
-            ),
-            {"eps": False},
+MUTANTS = by_name(
+    (
+        Mutant(
+            "eps_omitted",
+            "layernorm_row_stats.sv",
+            "(VAR_W + 1)'(EPS_RAW)",
+            "(VAR_W + 1)'(0)",
+            "var + eps without the eps (a constant dropped)",
         ),
-        (
-            Mutant(
-                "mean_one_lsb_off",
-                "layernorm_row_stats.sv",
-                "((MeanDW'(s1_mag) << MeanUp) + MeanDW'(ROW_LEN))",
-                "((MeanDW'(s1_mag) << MeanUp) + MeanDW'(2 * ROW_LEN))",
-                "the mean's rounding constant N becomes 2N: every mean one LSB too big",
-            ),
-            {"mean_round": 2},
+        {"eps": False},
+    ),
+    (
+        Mutant(
+            "mean_one_lsb_off",
+            "layernorm_row_stats.sv",
+            "((MeanDW'(s1_mag) << MeanUp) + MeanDW'(ROW_LEN))",
+            "((MeanDW'(s1_mag) << MeanUp) + MeanDW'(2 * ROW_LEN))",
+            "the mean's rounding constant N becomes 2N: every mean one LSB too big",
         ),
-        (
-            Mutant(
-                "dev_sign_flipped",
-                "layernorm_normalise.sv",
-                "assign dev1 = (DevW'($signed(x1_q[l*DATA_W +: DATA_W])) <<< XUp) -\n"
-                "                  DevW'($signed(mean1_q));",
-                "assign dev1 = DevW'($signed(mean1_q)) -\n"
-                "                  (DevW'($signed(x1_q[l*DATA_W +: DATA_W])) <<< XUp);",
-                "x - mean computed as mean - x",
-            ),
-            {"dev_sign": -1},
+        {"mean_round": 2},
+    ),
+    (
+        Mutant(
+            "dev_sign_flipped",
+            "layernorm_normalise.sv",
+            "assign dev1 = (DevW'($signed(x1_q[l*DATA_W +: DATA_W])) <<< XUp) -\n"
+            "                  DevW'($signed(mean1_q));",
+            "assign dev1 = DevW'($signed(mean1_q)) -\n"
+            "                  (DevW'($signed(x1_q[l*DATA_W +: DATA_W])) <<< XUp);",
+            "x - mean computed as mean - x",
         ),
-        (
-            Mutant(
-                "var_acc_truncated",
-                "layernorm_unit.sv",
-                "QW'(beat_q)",
-                "QW'(beat_q & ~LaneQW'(1))",
-                "the sum-of-squares accumulator loses its LSB on every beat",
-            ),
-            {"q_drop_lsb": True},
+        {"dev_sign": -1},
+    ),
+    (
+        Mutant(
+            "var_acc_truncated",
+            "layernorm_unit.sv",
+            "QW'(beat_q)",
+            "QW'(beat_q & ~LaneQW'(1))",
+            "the sum-of-squares accumulator loses its LSB on every beat",
         ),
-    )
-}
+        {"q_drop_lsb": True},
+    ),
+)
 
 
-@pytest.mark.sim
-@pytest.mark.mutant
-@pytest.mark.timeout(1200)
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+@mutant_test(MUTANTS, timeout=1200)
 def test_layernorm_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL (tiny only) must fail ln_hypothesis with a
     shrunk input that really separates the mutant from the golden model."""

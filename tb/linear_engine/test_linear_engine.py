@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ci.rtl_sources import rtl_closure
-from tb.mutation import Mutant, build_mutant
+from tb.mutation import Mutant, build_mutant, by_name, mutant_test
 
 TESTS = "tb.linear_engine.linear_engine_tests"
 #: The engine under its bench top, which unpacks the memory-port structs
@@ -46,37 +46,31 @@ def test_linear_engine_cycles(engine_sim, seed_report):
 #: Mutants of the linear engine's RTL (the rtl/ file holding the code) and the jobs
 #: of le_jobs that must expose each (a part of their label, quoted by the failure
 #: message).
-MUTANTS = {
-    m.name: (m, job)
-    for m, job in (
-        (
-            Mutant(
-                "pixel_signed",
-                "linear_feature_feed.sv",
-                "X_W'(segment[i*PixelBytes*8 +: PIXEL_W]) << PixelShift",
-                "X_W'($signed(segment[i*PixelBytes*8 +: PIXEL_W])) << PixelShift",
-                "pixels sign-extended: ap_ufixed<8,0> values >= 0.5 become negative",
-            ),
-            "patch random",
+MUTANTS = by_name(
+    (
+        Mutant(
+            "pixel_signed",
+            "linear_feature_feed.sv",
+            "X_W'(segment[i*PixelBytes*8 +: PIXEL_W]) << PixelShift",
+            "X_W'($signed(segment[i*PixelBytes*8 +: PIXEL_W])) << PixelShift",
+            "pixels sign-extended: ap_ufixed<8,0> values >= 0.5 become negative",
         ),
-        (
-            Mutant(
-                "pos_add_wraps_up",
-                "linear_output_writer.sv",
-                ".in_i  (sum),",
-                ".in_i  ({sum[X_W] | sum[X_W-1], sum[X_W-1:0]}),",
-                "tile result + pos wraps instead of saturating at the top",
-            ),
-            "patch",
+        "patch random",
+    ),
+    (
+        Mutant(
+            "pos_add_wraps_up",
+            "linear_output_writer.sv",
+            ".in_i  (sum),",
+            ".in_i  ({sum[X_W] | sum[X_W-1], sum[X_W-1:0]}),",
+            "tile result + pos wraps instead of saturating at the top",
         ),
-    )
-}
+        "patch",
+    ),
+)
 
 
-@pytest.mark.sim
-@pytest.mark.mutant
-@pytest.mark.timeout(900)
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+@mutant_test(MUTANTS)
 def test_linear_engine_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated engine must fail le_jobs at the job built to expose it, with a
     difference from the golden model ("tiny" only: mutant builds cost time)."""

@@ -11,7 +11,7 @@ import pytest
 from ci.rtl_sources import rtl_closure
 from hls.geometry import geometry
 from tb.linear_tile.model import linear_model
-from tb.mutation import Mutant, run_mutant
+from tb.mutation import Mutant, by_name, mutant_test, run_mutant
 
 TESTS = "tb.linear_tile.linear_tile_tests"
 TOPLEVEL = "linear_tile"
@@ -51,61 +51,55 @@ def test_linear_tile_hypothesis(linear_tile_sim, seed_report):
 
 #: Mutants of rtl/linear_tile.sv and the knobs of tb.linear_tile.model.linear_model
 #: that model each one.
-MUTANTS = {
-    m.name: (m, knobs)
-    for m, knobs in (
-        (
-            Mutant(
-                "acc_one_bit_short",
-                "linear_tile.sv",
-                "localparam int unsigned AccW     = acc_width();",
-                "localparam int unsigned AccW     = acc_width() - 1;",
-                "the accumulator one bit narrower than the worst case: full-K extreme sums wrap",
-            ),
-            {"acc_bits_less": 1},
+MUTANTS = by_name(
+    (
+        Mutant(
+            "acc_one_bit_short",
+            "linear_tile.sv",
+            "localparam int unsigned AccW     = acc_width();",
+            "localparam int unsigned AccW     = acc_width() - 1;",
+            "the accumulator one bit narrower than the worst case: full-K extreme sums wrap",
         ),
-        (
-            Mutant(
-                "no_round_constant",
-                "linear_tile_row.sv",
-                ".ROUND (1'b1)",
-                ".ROUND (1'b0)",
-                "rounding constant removed: round half up becomes truncation",
-            ),
-            {"round_half": False},
+        {"acc_bits_less": 1},
+    ),
+    (
+        Mutant(
+            "no_round_constant",
+            "linear_tile_row.sv",
+            ".ROUND (1'b1)",
+            ".ROUND (1'b0)",
+            "rounding constant removed: round half up becomes truncation",
         ),
-        (
-            Mutant(
-                "bias_misaligned",
-                "linear_tile.sv",
-                "localparam int unsigned BiasShift    = AccFrac - B_FRAC;",
-                "localparam int unsigned BiasShift    = AccFrac - B_FRAC + 1;",
-                "the bias (bias format) aligned one bit too far left",
-            ),
-            {"bias_shift_delta": 1},
+        {"round_half": False},
+    ),
+    (
+        Mutant(
+            "bias_misaligned",
+            "linear_tile.sv",
+            "localparam int unsigned BiasShift    = AccFrac - B_FRAC;",
+            "localparam int unsigned BiasShift    = AccFrac - B_FRAC + 1;",
+            "the bias (bias format) aligned one bit too far left",
         ),
-        (
-            Mutant(
-                "sat_nonstrict",
-                "round_sat.sv",
-                "(rounded > OutMax) ?",
-                "(rounded > OutMax + QW'(1)) ?",
-                "saturation test made non-strict: exactly 2**31 LSB wraps to the minimum",
-            ),
-            {"sat_nonstrict": True},
+        {"bias_shift_delta": 1},
+    ),
+    (
+        Mutant(
+            "sat_nonstrict",
+            "round_sat.sv",
+            "(rounded > OutMax) ?",
+            "(rounded > OutMax + QW'(1)) ?",
+            "saturation test made non-strict: exactly 2**31 LSB wraps to the minimum",
         ),
-    )
-}
+        {"sat_nonstrict": True},
+    ),
+)
 
 _FAILURE = re.compile(
     r"x=(\[[^\]]*\]) w=(\[[^\]]*\]) b=(-?\d+) alt=([01]) gelu=([01]): rtl (-?\d+) golden (-?\d+)"
 )
 
 
-@pytest.mark.sim
-@pytest.mark.mutant
-@pytest.mark.timeout(1200)
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+@mutant_test(MUTANTS, timeout=1200)
 def test_linear_tile_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL must fail linear_hypothesis with a shrunk input
     that really separates the mutant from the golden model ("tiny" only: mutant

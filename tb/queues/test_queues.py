@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-from tb.mutation import Mutant, run_mutant
+from tb.mutation import Mutant, mutant_test, run_mutant
 from tb.queues.stimulus import golden_packet
 
 TESTS = "tb.queues.queues_tests"
@@ -85,10 +85,7 @@ MUTANTS = {
 }  # fmt: skip
 
 
-@pytest.mark.sim
-@pytest.mark.mutant
-@pytest.mark.timeout(900)
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+@mutant_test(MUTANTS)
 def test_queues_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL must fail queues_hypothesis with a shrunk batch whose
     golden packet differs from the RTL's at the reported beat, as the mutation predicts."""

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from golden.config import MUTANT_CONFIGS
-from tb.mutation import Mutant, build_mutant, run_caught
+from tb.mutation import Mutant, build_mutant, by_name, mutant_test, run_caught
 from tb.round_sat.model import RoundSatParams, golden_round_sat, mutant_round_sat
 
 TESTS = "tb.round_sat.round_sat_tests"
@@ -52,39 +52,33 @@ def test_round_sat_exhaustive(round_sat_sim, seed_report):
 
 
 #: Mutants of rtl/round_sat.sv and the knobs of mutant_round_sat that model them.
-MUTANTS = {
-    m.name: (m, knobs)
-    for m, knobs in (
-        (
-            Mutant(
-                "no_rounding",
-                "round_sat.sv",
-                "+ (SumW'(1) << (SHIFT - 1))",
-                "+ SumW'(0)",
-                "the rounding constant dropped: round half up becomes truncation",
-            ),
-            {"round_half_up": False},
+MUTANTS = by_name(
+    (
+        Mutant(
+            "no_rounding",
+            "round_sat.sv",
+            "+ (SumW'(1) << (SHIFT - 1))",
+            "+ SumW'(0)",
+            "the rounding constant dropped: round half up becomes truncation",
         ),
-        (
-            Mutant(
-                "sat_nonstrict",
-                "round_sat.sv",
-                "(rounded > OutMax) ?",
-                "(rounded > OutMax + QW'(1)) ?",
-                "saturation one too late: the value one above the largest output wraps",
-            ),
-            {"saturate_at_max": False},
+        {"round_half_up": False},
+    ),
+    (
+        Mutant(
+            "sat_nonstrict",
+            "round_sat.sv",
+            "(rounded > OutMax) ?",
+            "(rounded > OutMax + QW'(1)) ?",
+            "saturation one too late: the value one above the largest output wraps",
         ),
-    )
-}
+        {"saturate_at_max": False},
+    ),
+)
 
 _FAILURE = re.compile(r"x=(-?\d+): rtl (-?\d+) golden (-?\d+)")
 
 
-@pytest.mark.sim
-@pytest.mark.mutant
-@pytest.mark.timeout(600)
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+@mutant_test(MUTANTS, timeout=600)
 def test_round_sat_bench_catches_mutant(mutant, sim_builds, seed_report):
     """A mutated copy of the cell fails the exhaustive test at an input where the
     golden value and the Python model of the mutation really differ."""

@@ -11,7 +11,7 @@ import pytest
 from ci.rtl_sources import rtl_closure
 from golden.config import load_config
 from hls.geometry import geometry
-from tb.mutation import Mutant, build_mutant, run_mutant
+from tb.mutation import Mutant, build_mutant, by_name, mutant_test, run_mutant
 from tb.softmax_stats.model import golden_stats, make_group, rtl_model
 
 TESTS = "tb.softmax_stats.softmax_stats_tests"
@@ -46,51 +46,48 @@ def test_softmax_stats_hypothesis(softmax_stats_sim, seed_report):
 
 
 #: Each mutant with the knobs of tb.softmax_stats.model.rtl_model that model it.
-MUTANTS: dict[str, tuple[Mutant, dict]] = {
-    m.name: (m, knobs)
-    for m, knobs in [
-        (
-            Mutant(
-                "max_compare_flipped",
-                "softmax_stats_unit.sv",
-                "assign grow[l] = ~first_q & (d > 0);",
-                "assign grow[l] = ~first_q & (d < 0);",
-                "the new-maximum comparison flipped (tracks the minimum)",
-            ),
-            {"grow_cmp": "<"},
+MUTANTS: dict[str, tuple[Mutant, dict]] = by_name(
+    (
+        Mutant(
+            "max_compare_flipped",
+            "softmax_stats_unit.sv",
+            "assign grow[l] = ~first_q & (d > 0);",
+            "assign grow[l] = ~first_q & (d < 0);",
+            "the new-maximum comparison flipped (tracks the minimum)",
         ),
-        (
-            Mutant(
-                "rescale_skipped",
-                "softmax_stats_unit.sv",
-                "head_grow[l] ? s_rescaled : s_add",
-                "head_grow[l] ? s_old + SumOne : s_add",
-                "a new maximum adds exp(0) = 1 without rescaling the running sum",
-            ),
-            {"rescale": False},
+        {"grow_cmp": "<"},
+    ),
+    (
+        Mutant(
+            "rescale_skipped",
+            "softmax_stats_unit.sv",
+            "head_grow[l] ? s_rescaled : s_add",
+            "head_grow[l] ? s_old + SumOne : s_add",
+            "a new maximum adds exp(0) = 1 without rescaling the running sum",
         ),
-        (
-            Mutant(
-                "sum_rounding_dropped",
-                "softmax_stats_unit.sv",
-                "ProdW'(1) << (EXP_FRAC - 1)",
-                "ProdW'(0)",
-                "the rescaled sum's round-half-up constant removed (truncation)",
-            ),
-            {"round_half": False},
+        {"rescale": False},
+    ),
+    (
+        Mutant(
+            "sum_rounding_dropped",
+            "softmax_stats_unit.sv",
+            "ProdW'(1) << (EXP_FRAC - 1)",
+            "ProdW'(0)",
+            "the rescaled sum's round-half-up constant removed (truncation)",
         ),
-        (
-            Mutant(
-                "last_off_by_one",
-                "softmax_stats_unit.sv",
-                "out_data_q <= {sum_new, head_max};",
-                "out_data_q <= {sum_q, head_max};",
-                "the result is taken one key early (without the row's last key)",
-            ),
-            {"out_sum_before_last": True},
+        {"round_half": False},
+    ),
+    (
+        Mutant(
+            "last_off_by_one",
+            "softmax_stats_unit.sv",
+            "out_data_q <= {sum_new, head_max};",
+            "out_data_q <= {sum_q, head_max};",
+            "the result is taken one key early (without the row's last key)",
         ),
-    ]
-}
+        {"out_sum_before_last": True},
+    ),
+)
 
 _FAIL_RE = re.compile(
     r"groups=(\[.*?\]) in_idle=.*?group (\d+) lane (\d+) .*?"
@@ -99,10 +96,7 @@ _FAIL_RE = re.compile(
 )
 
 
-@pytest.mark.sim
-@pytest.mark.mutant
-@pytest.mark.timeout(900)
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+@mutant_test(MUTANTS)
 def test_softmax_stats_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL must fail ss_hypothesis with a shrunk input that
     the golden model and the modelled mutation confirm ("tiny" only: builds cost)."""

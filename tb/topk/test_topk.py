@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-from tb.mutation import Mutant, run_mutant
+from tb.mutation import Mutant, mutant_test, run_mutant
 from tb.topk.model import golden_topk, topk_model
 
 TESTS = "tb.topk.topk_tests"
@@ -89,10 +89,7 @@ MUTANTS = {
 }  # fmt: skip
 
 
-@pytest.mark.sim
-@pytest.mark.mutant
-@pytest.mark.timeout(900)
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+@mutant_test(MUTANTS)
 def test_topk_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL must fail topk_hypothesis with a shrunk token whose
     golden result differs from the RTL's, and which the modelled mutation reproduces."""
