@@ -8,8 +8,8 @@ hooks.  :func:`assert_caught` checks that the bench failed and returns the
 failing input it reported, so a test can confirm that input really separates
 the mutant from the golden model.  :func:`run_mutant` does both steps: build
 the mutant, run one Hypothesis testcase (unshrunk), return the failing input.
-A bench states its mutants with :func:`by_name` and marks its mutant test with
-:func:`mutant_test`.
+A bench states its mutants with :func:`by_name` (and marks its mutant test with
+:func:`tb.marks.mutant_test`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import pytest
-
 from ci.rtl_sources import RTL_DIR, rtl_closure
 from tb.hypothesis_sim import FAILING_INPUT, expected_failure_env
 from tb.simbuild import SIM_ROOT, SimBuild, SimResult
@@ -31,7 +29,6 @@ __all__ = [
     "assert_caught",
     "build_mutant",
     "by_name",
-    "mutant_test",
     "run_caught",
     "run_mutant",
 ]
@@ -53,26 +50,6 @@ def by_name(*entries: tuple[Mutant, _T]) -> dict[str, tuple[Mutant, _T]]:
     kill (the knobs of its Python model, the job that must expose it ...), keyed
     by the mutant's name."""
     return {mutant.name: (mutant, extra) for mutant, extra in entries}
-
-
-def mutant_test(mutants: Mapping[str, object], *, timeout: int = 900) -> Callable:
-    """The marks of a bench's mutant test: an RTL simulation (``sim``), ``mutant``,
-    ``timeout`` seconds, parametrised as ``mutant`` over the names of ``mutants``
-    in sorted order (the same marks, in the same order, as the decorators written
-    out)."""
-    marks = (
-        pytest.mark.sim,
-        pytest.mark.mutant,
-        pytest.mark.timeout(timeout),
-        pytest.mark.parametrize("mutant", sorted(mutants)),
-    )
-
-    def mark(test: Callable) -> Callable:
-        for each in reversed(marks):  # innermost first, as stacked decorators apply
-            test = each(test)
-        return test
-
-    return mark
 
 
 def build_mutant(

@@ -12,6 +12,7 @@ from golden.config import load_config
 from golden.softmax import softmax_two_pass
 from golden.stages.attention import attention_scores
 from tb.attention_engine.stimulus import make_qkv
+from tb.marks import sim_test
 from tb.mutation import Mutant, build_mutant
 
 TESTS = "tb.attention_engine.attention_engine_tests"
@@ -27,8 +28,7 @@ def attention_engine_sim(unit_config, sim_builds):
     return sim_builds(TOPLEVEL, unit_config, sources=SOURCES)
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(900)
+@sim_test(900)
 def test_attention_engine_jobs(attention_engine_sim, seed_report):
     """Every T mod P, random and realistic data, extremes, back-to-back jobs, bit-exact
     with golden.stages.attention.attention, with the K/V read traffic of the schedule."""
@@ -37,8 +37,7 @@ def test_attention_engine_jobs(attention_engine_sim, seed_report):
     )
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(900)
+@sim_test(900)
 def test_attention_engine_reset_mid_job(attention_engine_sim, seed_report):
     """A reset at several points of a job, each followed by a clean, exact job."""
     attention_engine_sim.run(TESTS, ["attn_reset_mid_job"], seed=seed_report)
@@ -67,9 +66,7 @@ DRAIN_GUARD_REMOVED = Mutant(
 )
 
 
-@pytest.mark.sim
-@pytest.mark.variant
-@pytest.mark.timeout(900)
+@sim_test(900, pytest.mark.variant)
 def test_attention_engine_tiny_p(mutant_config, sim_builds, seed_report):
     """P = 1 (P x HEADS below the pass-2 latency): the jobs stay bit-exact."""
     sim = sim_builds(
@@ -78,9 +75,7 @@ def test_attention_engine_tiny_p(mutant_config, sim_builds, seed_report):
     sim.run(TESTS, TINY_P_TESTS, seed=seed_report)
 
 
-@pytest.mark.sim
-@pytest.mark.mutant
-@pytest.mark.timeout(900)
+@sim_test(900, pytest.mark.mutant)
 def test_attention_engine_catches_drain_guard_removed(mutant_config, sim_builds, seed_report):
     """Without the rb_drain guard the P = 1 build issues a V row again before its
     last MAC: the bench must fail (outputs differ from golden, or the job never

@@ -16,7 +16,8 @@ import pytest
 
 from ci.rtl_sources import rtl_closure
 from tb.components.axi.bursts import burst_violations, split_bursts
-from tb.mutation import Mutant, build_mutant, mutant_test, run_caught
+from tb.marks import mutant_test, sim_test
+from tb.mutation import Mutant, build_mutant, run_caught
 
 TESTS = "tb.axi.dma_tests"
 TOP = "axi_dma_tb"
@@ -31,8 +32,7 @@ def dma_sim(sim_config, sim_builds):
     return sim_builds(TOP, sim_config, sources=SOURCES)
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(600)
+@sim_test(600)
 def test_dma_directed(dma_sim, seed_report):
     """Reset state, directed edge cases, error responses, misaligned commands,
     reset mid-transfer."""
@@ -44,16 +44,13 @@ def test_dma_directed(dma_sim, seed_report):
     )  # fmt: skip
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(600)
+@sim_test(600)
 def test_dma_random(dma_sim, seed_report):
     """Random transfers with and without AxiRam pauses; beats/s recorded."""
     dma_sim.run(TESTS, ["dma_random"], seed=seed_report)
 
 
-@pytest.mark.sim
-@pytest.mark.hypothesis
-@pytest.mark.timeout(600)
+@sim_test(600, pytest.mark.hypothesis)
 def test_dma_hypothesis(dma_sim, seed_report):
     """Hypothesis over command sequences near 4 KiB boundaries, in the simulation."""
     dma_sim.run(TESTS, ["dma_hypothesis"], seed=seed_report)

@@ -17,7 +17,8 @@ import pytest
 
 from golden.config import load_config
 from tb.components.nr_unit import NrUnit, check_minimal_input
-from tb.mutation import Mutant, mutant_test, run_mutant
+from tb.marks import mutant_test, sim_test
+from tb.mutation import Mutant, run_mutant
 
 #: Mutant name -> (textual mutant of an RTL file of the unit, rtl_model knobs that model it).
 Mutants = Mapping[str, tuple[Mutant, dict[str, bool]]]
@@ -69,8 +70,7 @@ def bench_tests(kind: str, mutants: Mutants) -> tuple[Callable, ...]:
             unit.toplevel, unit_config, parameters=unit.parameters, sources=unit.sources
         )
 
-    @pytest.mark.sim
-    @pytest.mark.timeout(600)
+    @sim_test(600)
     def test_stream(nr_sim, seed_report):
         """Reset, full rate and latency, x = 0, >= 100,000 vectors under stalls,
         mid-stream reset."""
@@ -86,9 +86,7 @@ def bench_tests(kind: str, mutants: Mutants) -> tuple[Callable, ...]:
             seed=seed_report,
         )
 
-    @pytest.mark.sim
-    @pytest.mark.hypothesis
-    @pytest.mark.timeout(600)
+    @sim_test(600, pytest.mark.hypothesis)
     def test_hypothesis(nr_sim, seed_report):
         """Hypothesis property inside the simulation (bridge/resume), aimed at the corners."""
         nr_sim.run(tests, [f"{kind}_hypothesis"], seed=seed_report)

@@ -12,7 +12,8 @@ from golden.config import load_config
 from hls.registers import REGISTER_MAP, Status, check_args
 from tb.components.axi.control import register_map_from_vitis_header
 from tb.ctrl.model import RegFileModel
-from tb.mutation import Mutant, build_mutant, mutant_test, run_caught
+from tb.marks import mutant_test, sim_test
+from tb.mutation import Mutant, build_mutant, run_caught
 
 CTRL_TESTS = "tb.ctrl.ctrl_tests"
 ARGCHECK_TESTS = "tb.ctrl.arg_check_tests"
@@ -28,8 +29,7 @@ def argcheck_sim(sim_config, sim_builds):
     return sim_builds("arg_check", sim_config)
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(300)
+@sim_test(300)
 def test_ctrl_registers(ctrl_sim, seed_report):
     """Reset values, ap_ctrl_hs sequencing incl. auto_restart, interrupts, argument
     round trips / reserved / read-only / WSTRB, concurrency, random backpressure,
@@ -44,16 +44,13 @@ def test_ctrl_registers(ctrl_sim, seed_report):
     )  # fmt: skip
 
 
-@pytest.mark.sim
-@pytest.mark.hypothesis
-@pytest.mark.timeout(300)
+@sim_test(300, pytest.mark.hypothesis)
 def test_ctrl_hypothesis(ctrl_sim, seed_report):
     """Random register access sequences against the register-file model, in the simulation."""
     ctrl_sim.run(CTRL_TESTS, ["ctrl_hypothesis"], seed=seed_report)
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(300)
+@sim_test(300)
 def test_arg_check(argcheck_sim, seed_report):
     """Every error code and boundary; >= 100,000 vectors under stalls; Hypothesis."""
     argcheck_sim.run(

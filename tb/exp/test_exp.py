@@ -11,7 +11,8 @@ from golden.config import load_config
 from hls.geometry import geometry
 from tb.components.unit_checks import confirm_lane_mutant
 from tb.exp.model import edge_vectors, exp_model, stream_vectors, table_of
-from tb.mutation import Mutant, mutant_test, run_mutant
+from tb.marks import mutant_test, sim_test
+from tb.mutation import Mutant, run_mutant
 
 TESTS = "tb.exp.exp_tests"
 #: Lanes of the bench builds: 3 on tiny (an odd lane count), 8 on m3vit (its P).
@@ -45,8 +46,7 @@ def test_exp_model_matches_golden(unit_config, seed_report):
     assert exp_neg(np.array([-geo.exp_a_flush - 1]), cfg)[0] == 0
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(600)
+@sim_test(600)
 def test_exp_stream(exp_sim, seed_report):
     """Reset, full-rate throughput and latency, x > 0, reset mid-stream, and >= 1M
     inputs under random stalls, bit-exact."""
@@ -63,9 +63,7 @@ def test_exp_stream(exp_sim, seed_report):
     )
 
 
-@pytest.mark.sim
-@pytest.mark.hypothesis
-@pytest.mark.timeout(600)
+@sim_test(600, pytest.mark.hypothesis)
 def test_exp_hypothesis(exp_sim, seed_report):
     """Hypothesis property inside the simulation (bridge/resume), aimed at the corners."""
     exp_sim.run(TESTS, ["exp_hypothesis"], seed=seed_report)

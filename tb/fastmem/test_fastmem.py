@@ -20,6 +20,7 @@ import pytest
 
 from tb import benchlog, simbuild
 from tb.fastmem.build import axiram_build, cocotb_build, run_bare
+from tb.marks import sim_test
 
 TESTS = "tb.fastmem.fastmem_tests"
 BARE_BEATS = 1 << 22
@@ -53,8 +54,7 @@ def fastmem_builds(sim_builds):
     return get
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(600)
+@sim_test(600)
 @pytest.mark.parametrize("clock", CLOCKS)
 @pytest.mark.parametrize("pause_pct", [0, 25])
 def test_fastmem_copy(sim_config, pause_pct, clock, fastmem_builds, seed_report):
@@ -63,8 +63,7 @@ def test_fastmem_copy(sim_config, pause_pct, clock, fastmem_builds, seed_report)
     fastmem_builds(sim_config, pause_pct, clock).run(TESTS, ["fastmem_copy"], seed=seed_report)
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(600)
+@sim_test(600)
 @pytest.mark.parametrize("clock", CLOCKS)
 def test_fastmem_speed_pauses(sim_config, clock, fastmem_builds, seed_report):
     """One long copy under 25% pauses, timed (beats/s, cycles/s recorded)."""
@@ -83,9 +82,7 @@ def _speed(build: simbuild.SimBuild, test: str, label: str, beats: int, seed: in
     return json.loads(rec.read_text())
 
 
-@pytest.mark.sim
-@pytest.mark.perf
-@pytest.mark.timeout(900)
+@sim_test(900, pytest.mark.perf)
 def test_fastmem_ratios(sim_config, fastmem_builds, seed_report):
     """The same long copy by the same DMA RTL, timed in one run: AxiRam, the fast
     path built as before (every signal public, -Os) and now (only the ports

@@ -10,7 +10,8 @@ from golden.gelu import gelu
 from hls.geometry import geometry
 from tb.components.unit_checks import confirm_lane_mutant
 from tb.gelu.model import gelu_model, table_of
-from tb.mutation import Mutant, mutant_test, run_mutant
+from tb.marks import mutant_test, sim_test
+from tb.mutation import Mutant, run_mutant
 
 TESTS = "tb.gelu.gelu_tests"
 #: Lanes of the bench build: 8 x 32-bit words per beat.
@@ -24,8 +25,7 @@ def gelu_sim(sim_config, sim_builds):
     return sim_builds("gelu_unit", sim_config, parameters={"LANES": LANES}, sources=SOURCES)
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(600)
+@sim_test(600)
 def test_gelu_stream(gelu_sim, seed_report):
     """Reset, full-rate throughput, reset mid-stream, and >= 1M inputs under random
     stalls, bit-exact."""
@@ -36,9 +36,7 @@ def test_gelu_stream(gelu_sim, seed_report):
     )
 
 
-@pytest.mark.sim
-@pytest.mark.hypothesis
-@pytest.mark.timeout(600)
+@sim_test(600, pytest.mark.hypothesis)
 def test_gelu_hypothesis(gelu_sim, seed_report):
     """Hypothesis property inside the simulation (bridge/resume)."""
     gelu_sim.run(TESTS, ["gelu_hypothesis"], seed=seed_report)

@@ -32,6 +32,7 @@ from tb.kernel.design import (
     own_design_files,
     stage_label,
 )
+from tb.marks import sim_test
 
 TESTS = "tb.kernel.design_tests"
 REPO = Path(__file__).resolve().parents[2]
@@ -53,8 +54,7 @@ def run_design(sim_builds, design, stop: int, seed: int, *, check: bool = True):
     )  # fmt: skip
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(1800)
+@sim_test(1800)
 def test_design_stop_after(design_stop, sim_builds, seed_report):
     """One run per stop_after value of the design: every stage up to it bit-exact
     (read from memory after the run), every later stage's buffer untouched, the
@@ -63,8 +63,7 @@ def test_design_stop_after(design_stop, sim_builds, seed_report):
     run_design(sim_builds, design, stop, seed_report)
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(900)
+@sim_test(900)
 def test_design_final_output_check_can_fail(tmp_path, sim_builds, seed_report):
     """A design whose header has no stop_after is checked on its final output only.
     Our kernel behind such a header never gets stop_after written, keeps its reset

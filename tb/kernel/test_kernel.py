@@ -17,6 +17,7 @@ from golden.quantize_weights import quantize_image, quantize_weights
 from golden.weights import default_weights_dir, load_image, load_weights
 from hls.registers import stage_index
 from tb.kernel.fastpath import KERNEL_SOURCES, fast_build_spec
+from tb.marks import sim_test
 
 TESTS = "tb.kernel.kernel_tests"
 TOPLEVEL = "edgemoe_kernel"
@@ -30,15 +31,13 @@ def kernel_build(sim_builds, config: str):
     return sim_builds(TOPLEVEL, config, sources=KERNEL_SOURCES)
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(1800)
+@sim_test(1800)
 def test_kernel_whole_model(kernel_config, sim_builds, seed_report):
     """Patch embedding + every layer, each stage bit-exact under random AXI pauses."""
     kernel_build(sim_builds, kernel_config).run(TESTS, ["kernel_run"], seed=seed_report)
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(1800)
+@sim_test(1800)
 def test_kernel_stop_after(kernel_stage, sim_builds, seed_report):
     """stop_after = one stage: stages 0..i bit-exact, nothing after i written. On the
     fast memory path (DPI-C) with random pauses on every AXI channel (PAUSE_PCT)."""
@@ -49,8 +48,7 @@ def test_kernel_stop_after(kernel_stage, sim_builds, seed_report):
     )  # fmt: skip
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(900)
+@sim_test(900)
 def test_kernel_two_images(kernel_config, sim_builds, seed_report):
     """num_images = 2: every stage of both images bit-exact as it completes, each
     image's output in its own region (fast path, random pauses)."""
@@ -60,8 +58,7 @@ def test_kernel_two_images(kernel_config, sim_builds, seed_report):
     )  # fmt: skip
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(900)
+@sim_test(900)
 def test_kernel_moe_stage_unsupported(sim_builds, seed_report):
     """tiny (MoE on layer 1): the dense stages before the first MoE stage run bit-exact,
     then the kernel stops with UNSUPPORTED_STAGE instead of hanging (fast path)."""
@@ -70,8 +67,7 @@ def test_kernel_moe_stage_unsupported(sim_builds, seed_report):
     )
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(900)
+@sim_test(900)
 def test_kernel_faults(kernel_config, sim_builds, seed_report):
     """Bad arguments (every status code) and an AXI read error: clear status, no hang,
     nothing lost (a good run afterwards is bit-exact); a run that hangs fails within
@@ -81,9 +77,7 @@ def test_kernel_faults(kernel_config, sim_builds, seed_report):
     )
 
 
-@pytest.mark.sim
-@pytest.mark.long
-@pytest.mark.timeout(7200)
+@sim_test(7200, pytest.mark.long)
 def test_kernel_m3vit_layer0_real_weights(sim_builds, seed_report):
     """m3vit patch embedding + layer 0 on the real trained weights and image, every
     stage bit-exact (AxiRam without pauses). Nightly: ``nox -s nightly``."""

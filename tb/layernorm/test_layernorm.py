@@ -11,7 +11,8 @@ from ci.rtl_sources import rtl_closure
 from golden.config import load_config
 from golden.layernorm import layernorm
 from tb.layernorm.model import build_parameters, layernorm_model
-from tb.mutation import Mutant, by_name, mutant_test, run_mutant
+from tb.marks import mutant_test, sim_test
+from tb.mutation import Mutant, by_name, run_mutant
 
 TESTS = "tb.layernorm.layernorm_tests"
 TOP = "layernorm_unit"
@@ -31,8 +32,7 @@ def ln_sim(unit_config, sim_builds):
     return _build(sim_builds, unit_config)
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(900)
+@sim_test(900)
 def test_layernorm_stream(ln_sim, seed_report):
     """Reset, throughput, >= 200k row elements under stalls, reset mid-stream,
     parameter reload mid-stream: bit-exact with golden.layernorm."""
@@ -49,9 +49,7 @@ def test_layernorm_stream(ln_sim, seed_report):
     )
 
 
-@pytest.mark.sim
-@pytest.mark.hypothesis
-@pytest.mark.timeout(900)
+@sim_test(900, pytest.mark.hypothesis)
 def test_layernorm_hypothesis(ln_sim, seed_report):
     """Hypothesis property inside the simulation on the LayerNorm corners."""
     ln_sim.run(TESTS, ["ln_hypothesis"], seed=seed_report)

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from ci.rtl_sources import rtl_closure
+from tb.marks import sim_test
 
 TESTS = "tb.layernorm_residual_engines.layernorm_residual_engines_tests"
 HERE = Path(__file__).parent
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(900)
+@sim_test(900)
 def test_layernorm_engine(unit_config, sim_builds, seed_report):
     """Reset, back-to-back jobs (1, odd, 2, 0, random, TOKENS tokens) under
     memory stalls, resets mid-job, cycles per job: bit-exact with
@@ -36,8 +34,7 @@ def test_layernorm_engine(unit_config, sim_builds, seed_report):
     )
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(900)
+@sim_test(900)
 def test_residual_engine(unit_config, sim_builds, seed_report):
     """Reset, back-to-back jobs with saturating sums both ways under memory
     stalls, resets mid-job, cycles per job: bit-exact with residual_add,

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from ci.rtl_sources import rtl_closure
-from tb.mutation import Mutant, build_mutant, by_name, mutant_test
+from tb.marks import mutant_test, sim_test
+from tb.mutation import Mutant, build_mutant, by_name
 
 TESTS = "tb.linear_engine.linear_engine_tests"
 #: The engine under its bench top, which unpacks the memory-port structs
@@ -26,8 +27,7 @@ def engine_sim(unit_config, sim_builds):
     return sim_builds(TOPLEVEL, unit_config, sources=SOURCES)
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(900)
+@sim_test(900)
 def test_linear_engine_jobs(engine_sim, seed_report):
     """Reset, back-to-back linear and patch jobs under memory stalls (GELU,
     attn_bias, odd token counts, several tiles, the largest K, extremes), resets
@@ -36,8 +36,7 @@ def test_linear_engine_jobs(engine_sim, seed_report):
     engine_sim.run(TESTS, ["le_reset_idle", "le_jobs", "le_reset_mid_job"], seed=seed_report)
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(900)
+@sim_test(900)
 def test_linear_engine_cycles(engine_sim, seed_report):
     """Cycles per job of the model's layer shapes (no stalls) against the MAC bound."""
     engine_sim.run(TESTS, ["le_cycles"], seed=seed_report)

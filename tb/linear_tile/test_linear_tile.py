@@ -11,7 +11,8 @@ import pytest
 from ci.rtl_sources import rtl_closure
 from hls.geometry import geometry
 from tb.linear_tile.model import linear_model
-from tb.mutation import Mutant, by_name, mutant_test, run_mutant
+from tb.marks import mutant_test, sim_test
+from tb.mutation import Mutant, by_name, run_mutant
 
 TESTS = "tb.linear_tile.linear_tile_tests"
 TOPLEVEL = "linear_tile"
@@ -29,8 +30,7 @@ def linear_tile_sim(unit_config, sim_builds):
     return sim_builds(TOPLEVEL, unit_config, sources=SOURCES)
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(900)
+@sim_test(900)
 def test_linear_tile_stream(linear_tile_sim, seed_report):
     """Reset, full-rate throughput, >= 100,000 output values under random stalls,
     and a reset in the middle of a stream, all bit-exact with golden."""
@@ -41,9 +41,7 @@ def test_linear_tile_stream(linear_tile_sim, seed_report):
     )
 
 
-@pytest.mark.sim
-@pytest.mark.hypothesis
-@pytest.mark.timeout(900)
+@sim_test(900, pytest.mark.hypothesis)
 def test_linear_tile_hypothesis(linear_tile_sim, seed_report):
     """Hypothesis property inside the simulation (bridge/resume)."""
     linear_tile_sim.run(TESTS, ["linear_hypothesis"], seed=seed_report)

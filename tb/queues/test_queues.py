@@ -12,7 +12,8 @@ import json
 import numpy as np
 import pytest
 
-from tb.mutation import Mutant, mutant_test, run_mutant
+from tb.marks import mutant_test, sim_test
+from tb.mutation import Mutant, run_mutant
 from tb.queues.stimulus import golden_packet
 
 TESTS = "tb.queues.queues_tests"
@@ -20,25 +21,20 @@ ALL = ["queues_reset_idle", "queues_throughput", "queues_reset_mid_stream", "que
 TOP = "expert_queue_builder"
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(900)
+@sim_test(900)
 def test_queues_stream(unit_config, sim_builds, seed_report):
     """Reset, documented cycle count, reset mid-stream, and >= 100k tokens under random
     stalls, bit-exact with golden build_queues."""
     sim_builds(TOP, unit_config).run(TESTS, ALL, seed=seed_report)
 
 
-@pytest.mark.sim
-@pytest.mark.hypothesis
-@pytest.mark.timeout(900)
+@sim_test(900, pytest.mark.hypothesis)
 def test_queues_hypothesis(unit_config, sim_builds, seed_report):
     """Hypothesis property inside the simulation: full queues, empty experts, short batches."""
     sim_builds(TOP, unit_config).run(TESTS, ["queues_hypothesis"], seed=seed_report)
 
 
-@pytest.mark.sim
-@pytest.mark.variant
-@pytest.mark.timeout(900)
+@sim_test(900, pytest.mark.variant)
 @pytest.mark.parametrize("variant", ["k1", "kE"])
 def test_queues_k_variants(mutant_config, variant, sim_builds, seed_report):
     """K = 1 and K = EXPERTS (every token in every queue): stream and Hypothesis."""

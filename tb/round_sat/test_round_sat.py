@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from golden.config import MUTANT_CONFIGS
-from tb.mutation import Mutant, build_mutant, by_name, mutant_test, run_caught
+from tb.marks import mutant_test, sim_test
+from tb.mutation import Mutant, build_mutant, by_name, run_caught
 from tb.round_sat.model import RoundSatParams, golden_round_sat, mutant_round_sat
 
 TESTS = "tb.round_sat.round_sat_tests"
@@ -44,8 +45,7 @@ def round_sat_sim(request, sim_builds):
     return sim
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(600)
+@sim_test(600)
 def test_round_sat_exhaustive(round_sat_sim, seed_report):
     """Every input value, bit-exact with golden.fixed.quantize (AP_RND or AP_TRN, AP_SAT)."""
     round_sat_sim.run(TESTS, ["round_sat_exhaustive"], seed=seed_report)

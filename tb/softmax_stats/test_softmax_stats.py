@@ -11,7 +11,8 @@ import pytest
 from ci.rtl_sources import rtl_closure
 from golden.config import load_config
 from hls.geometry import geometry
-from tb.mutation import Mutant, build_mutant, by_name, mutant_test, run_mutant
+from tb.marks import mutant_test, sim_test
+from tb.mutation import Mutant, build_mutant, by_name, run_mutant
 from tb.softmax_stats.model import golden_stats, make_group, rtl_model
 
 TESTS = "tb.softmax_stats.softmax_stats_tests"
@@ -25,8 +26,7 @@ def softmax_stats_sim(unit_config, sim_builds):
     return sim_builds(TOPLEVEL, unit_config, sources=SOURCES)
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(600)
+@sim_test(600)
 def test_softmax_stats_stream(softmax_stats_sim, seed_report):
     """Reset, full-rate throughput, >= 200k scores under random stalls, and
     mid-stream resets, bit-exact with golden.softmax.online_softmax_stats."""
@@ -37,9 +37,7 @@ def test_softmax_stats_stream(softmax_stats_sim, seed_report):
     )
 
 
-@pytest.mark.sim
-@pytest.mark.hypothesis
-@pytest.mark.timeout(600)
+@sim_test(600, pytest.mark.hypothesis)
 def test_softmax_stats_hypothesis(softmax_stats_sim, seed_report):
     """Hypothesis property inside the simulation (bridge/resume) aimed at the corners."""
     softmax_stats_sim.run(TESTS, ["ss_hypothesis"], seed=seed_report)
@@ -142,9 +140,7 @@ def test_nonstrict_max_compare_is_equivalent():
         assert np.array_equal(mm, gm) and np.array_equal(ms, gs)
 
 
-@pytest.mark.sim
-@pytest.mark.mutant
-@pytest.mark.timeout(900)
+@sim_test(900, pytest.mark.mutant)
 def test_softmax_stats_nonstrict_mutant_survives(mutant_config, sim_builds, seed_report):
     """The non-strict comparison, built and run: it must pass the Hypothesis test
     (an equivalent mutant, see test_nonstrict_max_compare_is_equivalent). If an

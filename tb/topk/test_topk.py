@@ -12,7 +12,8 @@ import json
 import numpy as np
 import pytest
 
-from tb.mutation import Mutant, mutant_test, run_mutant
+from tb.marks import mutant_test, sim_test
+from tb.mutation import Mutant, run_mutant
 from tb.topk.model import golden_topk, topk_model
 
 TESTS = "tb.topk.topk_tests"
@@ -27,8 +28,7 @@ def _variant_overrides(config: str, variant: str) -> dict[str, int]:
     return {"top_k": 1 if variant == "k1" else load_config(config).experts}
 
 
-@pytest.mark.sim
-@pytest.mark.timeout(900)
+@sim_test(900)
 def test_topk_stream(unit_config, sim_builds, seed_report):
     """Reset, full rate (latency 2), reset mid-stream, and >= 100k tokens under random
     stalls, bit-exact with golden top_k."""
@@ -36,18 +36,14 @@ def test_topk_stream(unit_config, sim_builds, seed_report):
     sim.run(TESTS, ALL, seed=seed_report)
 
 
-@pytest.mark.sim
-@pytest.mark.hypothesis
-@pytest.mark.timeout(900)
+@sim_test(900, pytest.mark.hypothesis)
 def test_topk_hypothesis(unit_config, sim_builds, seed_report):
     """Hypothesis property inside the simulation: ties, all-equal, one LSB apart, extremes."""
     sim = sim_builds("topk_select", unit_config)
     sim.run(TESTS, ["topk_hypothesis"], seed=seed_report)
 
 
-@pytest.mark.sim
-@pytest.mark.variant
-@pytest.mark.timeout(900)
+@sim_test(900, pytest.mark.variant)
 @pytest.mark.parametrize("variant", ["k1", "kE"])
 def test_topk_k_variants(mutant_config, variant, sim_builds, seed_report):
     """K = 1 (argmax) and K = EXPERTS (a full sort): stream and Hypothesis, bit-exact."""
