@@ -46,6 +46,7 @@ __all__ = [
     "expected_failure_env",
     "run_property",
     "shrinking",
+    "stall_pattern",
 ]
 
 #: The prefix of the failure message naming the shrunk input.
@@ -54,6 +55,12 @@ MINIMAL = "minimal failing input:"
 UNSHRUNK = "first failing input (not shrunk):"
 #: Matches either prefix.
 FAILING_INPUT = r"(?:minimal|first) failing input(?: \(not shrunk\))?:"
+
+
+def stall_pattern(max_cycles: int) -> st.SearchStrategy[list[bool]]:
+    """A cyclic stall pattern for a stream driver's ``in_idle`` / ``out_idle``: up to
+    ``max_cycles`` random idle flags and a trailing False that keeps the side moving."""
+    return st.lists(st.booleans(), max_size=max_cycles).map(lambda p: [*p, False])
 
 
 def _long_profile() -> bool:

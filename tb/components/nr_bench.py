@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import cocotb
 import numpy as np
-from cocotb.task import resume
 from hypothesis import strategies as st
 
 from ci.rtl_sources import GEN_ROOT
@@ -26,7 +25,7 @@ from tb.components import unit_checks
 from tb.components.nr_unit import NrUnit
 from tb.components.stream import StreamError, reset, start_clock, stream
 from tb.components.unit_checks import read_rom_hex
-from tb.hypothesis_sim import example_scale, examples_for, run_property
+from tb.hypothesis_sim import example_scale, examples_for, run_property, stall_pattern
 from tb.simenv import env_config_name, env_int, env_seed
 
 _SCALE = example_scale()
@@ -158,16 +157,7 @@ async def hypothesis_property(dut, unit: NrUnit) -> None:
     start_clock(dut)
     await reset(dut)
 
-    @resume
-    async def run_burst(words: list[int], in_idle: list[bool], out_idle: list[bool]) -> list[int]:
-        await reset(dut)
-        outs, _ = await stream(
-            dut,
-            words,
-            in_idle=np.array(in_idle, dtype=bool),
-            out_idle=np.array(out_idle, dtype=bool),
-        )
-        return outs
+    run_burst = unit_checks.burst_runner(dut)
 
     def prop(xs: list[int], in_idle: list[bool], out_idle: list[bool]) -> None:
         x = np.ones(len(xs) + (-len(xs)) % lanes, dtype=np.int64)
@@ -192,8 +182,8 @@ async def hypothesis_property(dut, unit: NrUnit) -> None:
         strategies={
             "xs": st.lists(x_strategy(unit), min_size=1, max_size=4 * lanes),
             # Cyclic stall patterns; the trailing False keeps each side moving.
-            "in_idle": st.lists(st.booleans(), max_size=6).map(lambda p: [*p, False]),
-            "out_idle": st.lists(st.booleans(), max_size=6).map(lambda p: [*p, False]),
+            "in_idle": stall_pattern(6),
+            "out_idle": stall_pattern(6),
         },
         examples=examples_for(f"{unit.kind.upper()}_HYP_EXAMPLES", 1000),
         seed=env_seed(),

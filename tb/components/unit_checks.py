@@ -44,6 +44,7 @@ from tb.components.stream import (
 __all__ = [
     "LaneUnit",
     "StreamTotals",
+    "burst_runner",
     "confirm_lane_mutant",
     "full_rate",
     "lane_property",
@@ -191,6 +192,30 @@ async def stream_chunked(
     return totals
 
 
+def burst_runner(dut) -> Callable[..., list[int]]:
+    """For a Hypothesis property (it runs in a thread of its own): a blocking
+    ``run(words, in_idle, out_idle, n_out=None)`` that resets the unit, streams
+    ``words`` under the example's cyclic stall patterns (lists of bools) and
+    returns the output beats (:func:`tb.components.stream.stream`)."""
+    from cocotb.task import resume
+
+    @resume
+    async def run(
+        words: Sequence[int], in_idle: list[bool], out_idle: list[bool], n_out: int | None = None
+    ) -> list[int]:
+        await reset(dut)
+        outs, _ = await stream(
+            dut,
+            words,
+            in_idle=np.array(in_idle, dtype=bool),
+            out_idle=np.array(out_idle, dtype=bool),
+            n_out=n_out,
+        )
+        return outs
+
+    return run
+
+
 async def lane_property(
     dut,
     *,
@@ -209,31 +234,20 @@ async def lane_property(
     stall pattern on both sides, the output lanes (``unpack`` of the beats) equal
     ``golden`` of the inputs. A failure names the input (``describe``) and lane and
     is shrunk by Hypothesis ("minimal failing input: ...")."""
-    from cocotb.task import resume
     from hypothesis import strategies as st
 
     from tb.components.stream import StreamError, pack_lanes
-    from tb.hypothesis_sim import run_property
+    from tb.hypothesis_sim import run_property, stall_pattern
 
     start_clock(dut)
     await reset(dut)
-
-    @resume
-    async def run_burst(x: np.ndarray, in_idle: list[bool], out_idle: list[bool]) -> list[int]:
-        await reset(dut)
-        outs, _ = await stream(
-            dut,
-            pack_lanes(x, lanes, in_w),
-            in_idle=np.array(in_idle, dtype=bool),
-            out_idle=np.array(out_idle, dtype=bool),
-        )
-        return outs
+    run_burst = burst_runner(dut)
 
     def prop(xs: list[int], in_idle: list[bool], out_idle: list[bool]) -> None:
         x = np.zeros(len(xs) + (-len(xs)) % lanes, dtype=np.int64)
         x[: len(xs)] = xs
         try:
-            outs = run_burst(x, in_idle, out_idle)
+            outs = run_burst(pack_lanes(x, lanes, in_w), in_idle, out_idle)
         except StreamError as exc:
             raise AssertionError(f"xs={xs} in_idle={in_idle} out_idle={out_idle} ({exc})") from exc
         y = unpack(outs)
@@ -251,8 +265,8 @@ async def lane_property(
         strategies={
             "xs": st.lists(x_strategy, min_size=1, max_size=3 * lanes),
             # Cyclic stall patterns; the trailing False keeps each side moving.
-            "in_idle": st.lists(st.booleans(), max_size=8).map(lambda p: [*p, False]),
-            "out_idle": st.lists(st.booleans(), max_size=8).map(lambda p: [*p, False]),
+            "in_idle": stall_pattern(8),
+            "out_idle": stall_pattern(8),
         },
         examples=examples,
         seed=seed,

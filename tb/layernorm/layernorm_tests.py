@@ -36,7 +36,7 @@ from tb.components.stream import (
     stream,
     unpack_lanes,
 )
-from tb.hypothesis_sim import example_scale, examples_for, run_property
+from tb.hypothesis_sim import example_scale, examples_for, run_property, stall_pattern
 from tb.layernorm.model import edge_rows, gamma_beta, random_rows
 from tb.simenv import env_config_name, env_int, env_seed
 
@@ -381,8 +381,8 @@ async def ln_hypothesis(dut):
             "gamma": _gb_strategy(),
             "beta": _gb_strategy(),
             # Cyclic stall patterns; the trailing False keeps each side moving.
-            "in_idle": st.lists(st.booleans(), max_size=6).map(lambda p: [*p, False]),
-            "out_idle": st.lists(st.booleans(), max_size=6).map(lambda p: [*p, False]),
+            "in_idle": stall_pattern(6),
+            "out_idle": stall_pattern(6),
         },
         examples=examples,
         seed=s,

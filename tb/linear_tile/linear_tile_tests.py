@@ -25,7 +25,7 @@ from golden.stages.linear import linear_tiled
 from hls.geometry import geometry
 from tb.benchlog import record
 from tb.components.stream import idle_pattern, start_clock, unpack_lanes
-from tb.hypothesis_sim import example_scale, examples_for, run_property
+from tb.hypothesis_sim import example_scale, examples_for, run_property, stall_pattern
 from tb.linear_tile.driver import interrupt_with_reset, reset, run_beats
 from tb.linear_tile.model import (
     Job,
@@ -361,7 +361,7 @@ async def linear_hypothesis(dut):
         if err is not None:
             raise AssertionError(err)
 
-    pattern = st.lists(st.booleans(), max_size=6).map(lambda p: [*p, False])
+    pattern = stall_pattern(6)
     await run_property(
         dut,
         prop,

@@ -37,7 +37,7 @@ from tb.components.stream import (
     start_clock,
     stream,
 )
-from tb.hypothesis_sim import example_scale, examples_for, run_property
+from tb.hypothesis_sim import example_scale, examples_for, run_property, stall_pattern
 from tb.queues.stimulus import (
     Batch,
     decode_beat,
@@ -263,8 +263,8 @@ async def queues_hypothesis(dut):
         prop,
         strategies={
             "batches": st.lists(_batch_strategy(), min_size=1, max_size=3),
-            "in_idle": st.lists(st.booleans(), max_size=6).map(lambda p: [*p, False]),
-            "out_idle": st.lists(st.booleans(), max_size=6).map(lambda p: [*p, False]),
+            "in_idle": stall_pattern(6),
+            "out_idle": stall_pattern(6),
         },
         examples=examples_for("QUEUES_HYP_EXAMPLES", 300),
         seed=env_seed(),

@@ -19,7 +19,6 @@ import time
 
 import cocotb
 import numpy as np
-from cocotb.task import resume
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
@@ -35,7 +34,7 @@ from tb.components.stream import (
     start_clock,
     stream,
 )
-from tb.hypothesis_sim import example_scale, examples_for, run_property
+from tb.hypothesis_sim import example_scale, examples_for, run_property, stall_pattern
 from tb.simenv import env_config_name, env_int, env_seed
 from tb.softmax_stats.model import (
     check_supported,
@@ -275,7 +274,7 @@ def _strategies():
         lambda n: st.lists(lane(n), min_size=CFG.attn_parallel, max_size=CFG.attn_parallel)
     )
     # Cyclic stall patterns; the trailing False keeps each side moving.
-    idle = st.lists(st.booleans(), max_size=8).map(lambda p: [*p, False])
+    idle = stall_pattern(8)
     return {
         "groups": st.lists(group, min_size=1, max_size=3),
         "in_idle": idle,
@@ -294,23 +293,13 @@ async def ss_hypothesis(dut):
     start_clock(dut)
     await reset(dut)
 
-    @resume
-    async def run(words: list[int], n_out: int, in_idle, out_idle) -> list[int]:
-        await reset(dut)
-        outs, _ = await stream(
-            dut,
-            words,
-            in_idle=np.array(in_idle, dtype=bool),
-            out_idle=np.array(out_idle, dtype=bool),
-            n_out=n_out,
-        )
-        return outs
+    run = unit_checks.burst_runner(dut)
 
     def prop(groups: list[list[list[int]]], in_idle: list[bool], out_idle: list[bool]) -> None:
         arrays = [np.array(g, dtype=np.int64) for g in groups]
         where = f"groups={json.dumps(groups)} in_idle={in_idle} out_idle={out_idle}"
         try:
-            outs = run(pack_groups(arrays, GEO), len(arrays), in_idle, out_idle)
+            outs = run(pack_groups(arrays, GEO), in_idle, out_idle, n_out=len(arrays))
         except StreamError as exc:
             raise AssertionError(f"{where}: {exc}") from exc
         err = compare(arrays, outs)

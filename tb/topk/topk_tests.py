@@ -17,7 +17,6 @@ import json
 
 import cocotb
 import numpy as np
-from cocotb.task import resume
 from hypothesis import strategies as st
 
 from hls.geometry import geometry
@@ -27,9 +26,8 @@ from tb.components.stream import (
     StreamError,
     reset,
     start_clock,
-    stream,
 )
-from tb.hypothesis_sim import example_scale, examples_for, run_property
+from tb.hypothesis_sim import example_scale, examples_for, run_property, stall_pattern
 from tb.simenv import env_config, env_int, env_overrides, env_seed
 from tb.topk.model import golden_topk, pack_tokens, stream_tokens, unpack_choices
 
@@ -155,16 +153,7 @@ async def topk_hypothesis(dut):
     start_clock(dut)
     await reset(dut)
 
-    @resume
-    async def run_burst(words: list[int], in_idle: list[bool], out_idle: list[bool]):
-        await reset(dut)
-        outs, _ = await stream(
-            dut,
-            words,
-            in_idle=np.array(in_idle, dtype=bool),
-            out_idle=np.array(out_idle, dtype=bool),
-        )
-        return outs
+    run_burst = unit_checks.burst_runner(dut)
 
     def prop(tokens: list[list[int]], in_idle: list[bool], out_idle: list[bool]) -> None:
         x = np.array(tokens, dtype=np.int64)
@@ -182,8 +171,8 @@ async def topk_hypothesis(dut):
         prop,
         strategies={
             "tokens": st.lists(_token_strategy(), min_size=1, max_size=6),
-            "in_idle": st.lists(st.booleans(), max_size=6).map(lambda p: [*p, False]),
-            "out_idle": st.lists(st.booleans(), max_size=6).map(lambda p: [*p, False]),
+            "in_idle": stall_pattern(6),
+            "out_idle": stall_pattern(6),
         },
         examples=examples_for("TOPK_HYP_EXAMPLES", 1000),
         seed=env_seed(),
