@@ -41,3 +41,13 @@ def env_seed(default: int = 0) -> int:
 
 def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def seeded_rng(dut):
+    """The run's seed (:func:`env_seed`), logged with how to rerun it, and a NumPy
+    generator seeded with it."""
+    import numpy as np
+
+    seed = env_seed()
+    dut._log.info("seed %d (rerun: pytest --sim-seed %d)", seed, seed)
+    return seed, np.random.default_rng(seed)

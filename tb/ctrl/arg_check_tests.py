@@ -21,7 +21,7 @@ from hls.registers import STOP_ALL, Status, check_args, pointer_align, stage_cou
 from tb import benchlog
 from tb.components.stream import idle_pattern
 from tb.hypothesis_sim import examples_for, run_property
-from tb.simenv import env_config_name, env_int, env_seed
+from tb.simenv import env_config_name, env_int, env_seed, seeded_rng
 
 CFG = load_config(env_config_name())
 ALIGN = pointer_align(CFG)
@@ -178,9 +178,7 @@ async def argcheck_stream(dut):
     """ARGCHECK_VECTORS random + edge vectors under random stalls on both sides,
     compared with hls.registers.check_args."""
     await setup(dut)
-    s = env_seed()
-    dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
-    rng = np.random.default_rng(s)
+    s, rng = seeded_rng(dut)
     n = env_int("ARGCHECK_VECTORS", 100_000)
     t0 = time.perf_counter()
     vecs = vectors(rng, n)

@@ -118,6 +118,19 @@ def _first_diff(got: np.ndarray, exp: np.ndarray) -> str:
     )
 
 
+def _report_speed(dut, label: str, beats: int, cycles: int, seconds: float) -> None:
+    """Log a timed copy and record it in tb.benchlog (beats/s, cycles/s, beats/cycle)."""
+    dut._log.info(
+        "%s: %d beats in %d cycles (%.3f beats/cycle), %.2f s: %.0f beats/s, %.0f cycles/s",
+        label, beats, cycles, beats / cycles, seconds, beats / seconds, cycles / seconds,
+    )  # fmt: skip
+    benchlog.record(
+        label, CFG.name, beats, seconds,
+        beats_per_s=beats / seconds, cycles_per_s=cycles / seconds,
+        beats_per_cycle=beats / cycles,
+    )  # fmt: skip
+
+
 def _pick(rng, base: int, zone: int, span: int) -> int:
     """A beat-aligned start in [base, base + zone - span]: half the time a few
     beats before a page end, so the copy's bursts cross 4 KiB boundaries."""
@@ -197,14 +210,7 @@ async def fastmem_speed(dut):
     label = "fastmem_dma" + ("_hdlclk" if b.hdl_clock else "")
     label += f"_pause{PAUSE_PCT}" if PAUSE_PCT else ""
     label = os.environ.get("FASTMEM_LABEL", label)
-    dut._log.info(
-        "%s: %d beats in %d cycles (%.3f beats/cycle), %.2f s: %.0f beats/s, %.0f cycles/s",
-        label, beats, cycles, beats / cycles, dt, beats / dt, cycles / dt,
-    )  # fmt: skip
-    benchlog.record(
-        label, CFG.name, beats, dt,
-        beats_per_s=beats / dt, cycles_per_s=cycles / dt, beats_per_cycle=beats / cycles,
-    )  # fmt: skip
+    _report_speed(dut, label, beats, cycles, dt)
 
 
 @cocotb.test(timeout_time=2000, timeout_unit="ms")
@@ -233,11 +239,4 @@ async def fastmem_speed_axiram(dut):
         raise AssertionError(f"long copy through AxiRam: {_first_diff(got, data)}")
     b.check_clean()
     label = os.environ.get("FASTMEM_LABEL", "fastmem_axiram")
-    dut._log.info(
-        "%s: %d beats in %d cycles (%.3f beats/cycle), %.2f s: %.0f beats/s, %.0f cycles/s",
-        label, beats, cycles, beats / cycles, dt, beats / dt, cycles / dt,
-    )  # fmt: skip
-    benchlog.record(
-        label, CFG.name, beats, dt,
-        beats_per_s=beats / dt, cycles_per_s=cycles / dt, beats_per_cycle=beats / cycles,
-    )  # fmt: skip
+    _report_speed(dut, label, beats, cycles, dt)

@@ -38,7 +38,7 @@ from tb.components.stream import (
 )
 from tb.hypothesis_sim import example_scale, examples_for, run_property, stall_pattern
 from tb.layernorm.model import edge_rows, gamma_beta, random_rows
-from tb.simenv import env_config_name, env_int, env_seed
+from tb.simenv import env_config_name, env_int, env_seed, seeded_rng
 
 CFG = load_config(env_config_name())
 GEO = geometry(CFG)
@@ -162,9 +162,7 @@ async def ln_stream(dut):
     reloaded per chunk (random, identity, extremes), random stalls on both
     sides, compared bit for bit with golden.layernorm."""
     lanes = _lanes(dut)
-    s = env_seed()
-    dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
-    rng = np.random.default_rng(s)
+    s, rng = seeded_rng(dut)
     start_clock(dut)
     await ln_reset(dut)
     edges = edge_rows(GEO, F)

@@ -35,7 +35,7 @@ from tb.layernorm_residual_engines.stimulus import (
     norm_bytes,
     residual_operands,
 )
-from tb.simenv import env_config_name, env_seed
+from tb.simenv import env_config_name, env_seed, seeded_rng
 
 CFG = load_config(env_config_name())
 GEO = geometry(CFG)
@@ -244,9 +244,7 @@ async def ln_jobs(dut):
     alternating beta, small) and rows (edge rows, mean 10 / std 0.05 rows,
     mixed random), random addresses, memory stalls: every output bit for bit,
     nothing written outside the output region."""
-    s = env_seed()
-    dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
-    rng = np.random.default_rng(s)
+    s, rng = seeded_rng(dut)
     schedule = job_schedule(rng, len(edge_rows(GEO, F)) + 4)
     rows = ln_rows(rng, sum(t for t, _ in schedule))
     pos = 0
@@ -322,9 +320,7 @@ async def res_jobs(dut):
     TOKENS), rows of uniform, moderate, saturating-up, saturating-down and
     corner operands, random addresses, memory stalls: bit for bit, nothing
     written outside the output region."""
-    s = env_seed()
-    dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
-    rng = np.random.default_rng(s)
+    s, rng = seeded_rng(dut)
 
     def make_job(j, tokens, mem):
         return ResJob(mem, *residual_operands(GEO, tokens, rng), rng), "mixed operand rows"

@@ -27,7 +27,7 @@ from hls.memory_map import unpack
 from tb.components import engine_bench as bench
 from tb.components.enginemem import EngineMemory
 from tb.linear_engine.stimulus import EngineJob, gelu_job, linear_job, patch_job
-from tb.simenv import env_config_name, env_seed
+from tb.simenv import env_config_name, env_seed, seeded_rng
 
 CFG = load_config(env_config_name())
 GEO = geometry(CFG)
@@ -137,9 +137,7 @@ async def le_jobs(dut):
     tiles, the largest K, patch mode on random and extreme images, a bias not
     on a beat boundary, memory stalls 0.3 / 0.7 / none: every output bit for
     bit, nothing written outside the output region."""
-    s = env_seed()
-    dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
-    rng = np.random.default_rng(s)
+    s, rng = seeded_rng(dut)
     jobs = functional_jobs(rng)
     mem = await bench.start(dut, mem_bytes([j for j, _ in jobs]), s, jobs[0][1])
     t0 = time.perf_counter()

@@ -36,7 +36,7 @@ from tb.linear_tile.model import (
     random_jobs,
     saturation_corner_job,
 )
-from tb.simenv import env_config_name, env_int, env_seed
+from tb.simenv import env_config_name, env_int, env_seed, seeded_rng
 
 CFG = load_config(env_config_name())
 GEO = geometry(CFG)
@@ -158,9 +158,7 @@ async def linear_stream(dut):
     multiples and non-multiples of the tile; GELU on and off; both bias formats)
     under random stalls on all three ports, bit for bit against golden."""
     _check_ports(dut)
-    s = env_seed()
-    dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
-    rng = np.random.default_rng(s)
+    s, rng = seeded_rng(dut)
     start_clock(dut)
     await reset(dut)
     target = env_int("LINEAR_VECTORS", _SCALE * 100_000)

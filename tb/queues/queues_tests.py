@@ -46,7 +46,7 @@ from tb.queues.stimulus import (
     random_batch,
     score_max,
 )
-from tb.simenv import env_config, env_int, env_overrides, env_seed
+from tb.simenv import env_config, env_int, env_overrides, env_seed, seeded_rng
 
 CFG = env_config()  # a K variant's build replaces top_k
 GEO = geometry(CFG)
@@ -159,9 +159,7 @@ async def queues_stream(dut):
     empty experts, skewed, repeated; 1..max tokens, forced last) under random stalls
     on both sides, compared bit for bit with golden build_queues."""
     _check_ports(dut)
-    s = env_seed()
-    dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
-    rng = np.random.default_rng(s)
+    s, rng = seeded_rng(dut)
     start_clock(dut)
     await reset(dut)
     target = env_int("QUEUES_VECTORS", _SCALE * 100_000)

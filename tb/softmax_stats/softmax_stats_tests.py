@@ -35,7 +35,7 @@ from tb.components.stream import (
     stream,
 )
 from tb.hypothesis_sim import example_scale, examples_for, run_property, stall_pattern
-from tb.simenv import env_config_name, env_int, env_seed
+from tb.simenv import env_config_name, env_int, env_seed, seeded_rng
 from tb.softmax_stats.model import (
     check_supported,
     edge_groups,
@@ -160,9 +160,7 @@ async def ss_stream(dut):
     """>= SOFTMAX_STATS_VECTORS scores (every row class at lengths 1, 2, 9, 129, 1024,
     extremes, random rows) under random stalls on both sides, bit-exact."""
     _check_dut(dut)
-    s = env_seed()
-    dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
-    rng = np.random.default_rng(s)
+    s, rng = seeded_rng(dut)
     start_clock(dut)
     await reset(dut)
     groups = stream_groups(GEO, env_int("SOFTMAX_STATS_VECTORS", _SCALE * 200_000), rng)

@@ -28,7 +28,7 @@ from tb.components.stream import (
     start_clock,
 )
 from tb.hypothesis_sim import example_scale, examples_for, run_property, stall_pattern
-from tb.simenv import env_config, env_int, env_overrides, env_seed
+from tb.simenv import env_config, env_int, env_overrides, env_seed, seeded_rng
 from tb.topk.model import golden_topk, pack_tokens, stream_tokens, unpack_choices
 
 CFG = env_config()  # a K variant's build replaces top_k
@@ -99,9 +99,7 @@ async def topk_stream(dut):
     """>= TOPK_VECTORS tokens (edge tokens + random mixture) under random stalls on
     both sides, compared bit for bit with golden top_k."""
     _check_ports(dut)
-    s = env_seed()
-    dut._log.info("seed %d (rerun: pytest --sim-seed %d)", s, s)
-    rng = np.random.default_rng(s)
+    s, rng = seeded_rng(dut)
     x = stream_tokens(GEO, env_int("TOPK_VECTORS", _SCALE * 100_000), rng)
     t = await unit_checks.stream_chunked(
         dut,
