@@ -119,10 +119,16 @@ class GeluConfig:
 
 
 class _UnitIntervalRom:
-    """A ROM of values in (0.5, 1], each entry ``ap_ufixed<table_bits + 1, 1>``."""
+    """A ROM of values in (0.5, 1], each entry ``ap_ufixed<table_bits + 1, 1>``,
+    sampled 2**-step_log2 apart: 2**step_log2 steps and the entry closing the last
+    (a unit with a wider input range says how many entries it has)."""
 
+    step_log2: int
     table_bits: int
-    entries: int
+
+    @property
+    def entries(self) -> int:
+        return (1 << self.step_log2) + 1
 
     @property
     def entry_bits(self) -> int:
@@ -150,13 +156,20 @@ class ExpConfig(_UnitIntervalRom):
     step_log2: int = 10
     table_bits: int = 30
 
-    @property
-    def entries(self) -> int:
-        return (1 << self.step_log2) + 1
+
+@dataclass(frozen=True)
+class _NewtonRaphsonConfig(_UnitIntervalRom):
+    """An interpolated seed from a ROM and ``newton_steps`` Newton-Raphson steps,
+    the mantissa and every iterate with ``mant_bits`` fraction bits."""
+
+    step_log2: int = 6
+    table_bits: int = 30
+    newton_steps: int = 1
+    mant_bits: int = 30
 
 
 @dataclass(frozen=True)
-class RecipConfig(_UnitIntervalRom):
+class RecipConfig(_NewtonRaphsonConfig):
     """1/m for a normalised mantissa m in [1, 2) (``golden/approx/reciprocal.py``).
 
     Seed: linear interpolation in a ROM of 1/(1 + i * 2**-step_log2),
@@ -165,18 +178,9 @@ class RecipConfig(_UnitIntervalRom):
     mantissa and every iterate have ``mant_bits`` fraction bits.
     """
 
-    step_log2: int = 6
-    table_bits: int = 30
-    newton_steps: int = 1
-    mant_bits: int = 30
-
-    @property
-    def entries(self) -> int:
-        return (1 << self.step_log2) + 1
-
 
 @dataclass(frozen=True)
-class RsqrtConfig(_UnitIntervalRom):
+class RsqrtConfig(_NewtonRaphsonConfig):
     """1/sqrt(m), m in [1, 4) normalised by an even shift (``golden/approx/rsqrt.py``).
 
     Seed: linear interpolation in a ROM of 1/sqrt(1 + i * 2**-step_log2),
@@ -184,11 +188,6 @@ class RsqrtConfig(_UnitIntervalRom):
     then ``newton_steps`` steps y += y * (1 - m * y^2) / 2; ``mant_bits``
     fraction bits for the mantissa and every iterate.
     """
-
-    step_log2: int = 6
-    table_bits: int = 30
-    newton_steps: int = 1
-    mant_bits: int = 30
 
     @property
     def entries(self) -> int:
