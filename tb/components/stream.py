@@ -141,12 +141,8 @@ async def stream(
                 "(duplication)"
             )
 
-    out_data = dut.out_data_o
     source = Source(dut.in_valid_i, dut.in_ready_o, cyclic_pauses(in_idle_l), offer)
-    sink = Sink(
-        dut.out_valid_o, dut.out_ready_i, cyclic_pauses(out_idle_l),
-        lambda: int(str(out_data.value), 2), take, name="out (out_data_o)", error=StreamError,
-    )  # fmt: skip
+    sink = output_sink(dut, out_idle_l, take)
     engine = ChannelEngine(dut.clk_i, (source, sink), error=StreamError)
     cycles = await engine.run(
         (sink, n_out),
@@ -167,6 +163,17 @@ async def stream(
         first_out_cycle=sink.first,
         last_out_cycle=sink.last,
     )
+
+
+def output_sink(dut, idle: list[bool], take) -> Sink:
+    """The unit's output port (``out_valid_o`` / ``out_ready_i`` / ``out_data_o``)
+    as a :class:`Sink` that is not ready in the cycles ``idle`` (cyclic) marks and
+    passes every word it takes to ``take``."""
+    out_data = dut.out_data_o
+    return Sink(
+        dut.out_valid_o, dut.out_ready_i, cyclic_pauses(idle),
+        lambda: int(str(out_data.value), 2), take, name="out (out_data_o)", error=StreamError,
+    )  # fmt: skip
 
 
 async def interrupt_with_reset(

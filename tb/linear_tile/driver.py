@@ -18,13 +18,12 @@ from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
 from tb.components.channel import (
     ChannelEngine,
-    Sink,
     Source,
     cycle_bound,
     cyclic_pauses,
     idle_patterns,
 )
-from tb.components.stream import StreamError, abandon_with_reset
+from tb.components.stream import StreamError, abandon_with_reset, output_sink
 from tb.linear_tile.model import Beats
 
 
@@ -83,7 +82,6 @@ async def run_beats(
     w_data, w_last = dut.w_data_i, dut.w_last_i
     w_bias, w_alt, w_gelu = dut.w_bias_i, dut.w_bias_alt_i, dut.w_gelu_i
     in_data, in_last, in_tlast = dut.in_data_i, dut.in_last_i, dut.in_tile_last_i
-    out_data = dut.out_data_o
 
     patterns = idle_patterns(w_idle, in_idle, out_idle)
     nw, nx, n_out = len(beats.w_data), len(beats.in_data), beats.n_out
@@ -122,11 +120,7 @@ async def run_beats(
 
     weights = Source(dut.w_valid_i, dut.w_ready_o, cyclic_pauses(patterns[0]), offer_weight)
     features = Source(dut.in_valid_i, dut.in_ready_o, cyclic_pauses(patterns[1]), offer_feature)
-    results = Sink(
-        dut.out_valid_o, dut.out_ready_i, cyclic_pauses(patterns[2]),
-        lambda: int(str(out_data.value), 2), outs.append, name="out (out_data_o)",
-        error=StreamError,
-    )  # fmt: skip
+    results = output_sink(dut, patterns[2], outs.append)
     engine = ChannelEngine(dut.clk_i, (weights, features, results), error=StreamError)
     cycles = await engine.run(
         (results, n_out),
