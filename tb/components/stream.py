@@ -58,11 +58,14 @@ def start_clock(dut, period_ns: int = CLOCK_PERIOD_NS) -> None:
     Clock(dut.clk_i, period_ns, unit="ns").start()
 
 
-async def reset(dut, cycles: int = 2) -> None:
-    """Hold ``rst_ni`` low for *cycles* with both streams idle; return after a rising edge."""
+async def reset(
+    dut, cycles: int = 2, *, inputs: Sequence[str] = ("in_valid_i", "in_data_i")
+) -> None:
+    """Hold ``rst_ni`` low for *cycles* with both streams idle (the unit's
+    ``inputs`` and ``out_ready_i`` at 0); return after a rising edge."""
     dut.rst_ni.value = 0
-    dut.in_valid_i.value = 0
-    dut.in_data_i.value = 0
+    for name in inputs:
+        getattr(dut, name).value = 0
     dut.out_ready_i.value = 0
     await ClockCycles(dut.clk_i, cycles)
     await ReadOnly()

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
+from tb.components import stream
 from tb.components.channel import (
     ChannelEngine,
     Source,
@@ -50,17 +50,7 @@ _INPUTS = (
 
 async def reset(dut, cycles: int = 2) -> None:
     """Hold ``rst_ni`` low for *cycles* with every port idle; return after a rising edge."""
-    dut.rst_ni.value = 0
-    for name in _INPUTS:
-        getattr(dut, name).value = 0
-    dut.out_ready_i.value = 0
-    await ClockCycles(dut.clk_i, cycles)
-    await ReadOnly()
-    if dut.out_valid_o.value != 0:
-        raise StreamError("out_valid_o is high during reset")
-    await RisingEdge(dut.clk_i)
-    dut.rst_ni.value = 1
-    await RisingEdge(dut.clk_i)
+    await stream.reset(dut, cycles, inputs=_INPUTS)
 
 
 async def run_beats(
