@@ -105,6 +105,15 @@ class Bench:
             )
         assert b - beats0 == beats, f"{b - beats0} beats written for a {beats}-beat copy"
 
+    async def timed_copy(self, src: int, dst: int, beats: int) -> tuple[int, float]:
+        """:meth:`copy`, and the cycles and wall-clock seconds it took."""
+        c0, _ = self.counters()
+        t0 = time.perf_counter()
+        await self.copy(src, dst, beats)
+        seconds = time.perf_counter() - t0
+        c1, _ = self.counters()
+        return c1 - c0, seconds
+
     def check_clean(self) -> None:
         d = self.dut
         assert int(d.fault_o.value) == 0, f"axi_dpi_mem faults {int(d.fault_o.value):#06b}"
@@ -197,12 +206,7 @@ async def fastmem_speed(dut):
     src, dst = 0, span + PAGE // 2  # dst off the page grid: bursts split differently
     dst -= dst % BB
     b.mem.array[src : src + span] = b.rng.integers(0, 256, size=span, dtype=np.uint8)
-    c0, _ = b.counters()
-    t0 = time.perf_counter()
-    await b.copy(src, dst, beats)
-    dt = time.perf_counter() - t0
-    c1, _ = b.counters()
-    cycles = c1 - c0
+    cycles, dt = await b.timed_copy(src, dst, beats)
     got, exp = b.mem.view(dst, span), b.mem.view(src, span)
     if not np.array_equal(got, exp):
         raise AssertionError(f"long copy: {_first_diff(got, exp)}")
@@ -228,12 +232,7 @@ async def fastmem_speed_axiram(dut):
     dst -= dst % BB
     data = b.rng.integers(0, 256, size=span, dtype=np.uint8)
     ram.write(src, data.tobytes())
-    c0, _ = b.counters()
-    t0 = time.perf_counter()
-    await b.copy(src, dst, beats)
-    dt = time.perf_counter() - t0
-    c1, _ = b.counters()
-    cycles = c1 - c0
+    cycles, dt = await b.timed_copy(src, dst, beats)
     got = np.frombuffer(ram.read(dst, span), dtype=np.uint8)
     if not np.array_equal(got, data):
         raise AssertionError(f"long copy through AxiRam: {_first_diff(got, data)}")
