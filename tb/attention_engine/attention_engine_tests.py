@@ -55,9 +55,9 @@ def _rng(salt: int) -> np.random.Generator:
 
 
 async def _setup(dut, salt: int, stall: float = STALL) -> EngineMemory:
-    if len(dut.rd_data_i) != CFG.axi_data_width:
+    if len(dut.u_mem.rd_data_i) != CFG.axi_data_width:
         raise AssertionError(
-            f"rd_data_i is {len(dut.rd_data_i)} bits, configuration {CFG.name} has "
+            f"rd_data_i is {len(dut.u_mem.rd_data_i)} bits, configuration {CFG.name} has "
             f"{CFG.axi_data_width}-bit beats"
         )
     dut._log.info("config %s seed %d (rerun with --sim-seed %d)", CFG.name, env_seed(), env_seed())

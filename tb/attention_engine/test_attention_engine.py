@@ -12,15 +12,17 @@ from golden.config import load_config
 from golden.softmax import softmax_two_pass
 from golden.stages.attention import attention_scores
 from tb.attention_engine.stimulus import make_qkv
+from tb.components.enginemem import ENGINE_MEM_TB_PORT
 from tb.marks import sim_test
 from tb.mutation import Mutant, build_mutant
 
 TESTS = "tb.attention_engine.attention_engine_tests"
-#: The engine under its bench top, which unpacks the memory-port structs
-#: (engine_mem_req_t / engine_mem_rsp_t) into the flat ports tb.components.enginemem drives.
+#: The engine under its bench top, which puts its memory-port structs
+#: (engine_mem_req_t / engine_mem_rsp_t) on the flat names of engine_mem_tb_port (u_mem)
+#: that tb.components.enginemem drives.
 TOPLEVEL = "attention_engine_tb"
 #: The bench top, the engine and the units it instantiates.
-SOURCES = rtl_closure(Path(__file__).with_name(f"{TOPLEVEL}.sv"))
+SOURCES = rtl_closure(Path(__file__).with_name(f"{TOPLEVEL}.sv"), ENGINE_MEM_TB_PORT)
 
 
 @pytest.fixture(scope="session")

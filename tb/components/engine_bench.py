@@ -40,6 +40,12 @@ __all__ = [
 _QUIET = ("rd_cmd_valid_o", "wr_cmd_valid_o", "wr_valid_o", "done_o")
 
 
+def _signal(dut, name: str):
+    """A bench top's signal: the memory port's flat names (rd_*, wr_*) live on its
+    engine_mem_tb_port (u_mem), the job ports on the top."""
+    return getattr(dut.u_mem if name.startswith(("rd_", "wr_")) else dut, name)
+
+
 class JobError(AssertionError):
     """The engine broke the job protocol or its output is wrong."""
 
@@ -51,7 +57,7 @@ async def engine_reset(dut, cycles: int = 3) -> None:
     await ClockCycles(dut.clk_i, cycles)
     await ReadOnly()
     for name in _QUIET:
-        if getattr(dut, name).value:
+        if _signal(dut, name).value:
             raise JobError(f"{name} is high during reset")
     if not dut.job_ready_o.value:
         raise JobError("job_ready_o is low during reset")
@@ -64,7 +70,7 @@ async def start(dut, size: int, seed: int, stall: float) -> EngineMemory:
     """Clock, a memory model of *size* random bytes, job inputs idle, reset."""
     for name in dir(dut):
         if name.startswith("job_") and name.endswith("_i"):
-            getattr(dut, name).value = 0
+            _signal(dut, name).value = 0
     start_clock(dut)
     mem = EngineMemory(dut, size, seed=seed, stall=stall)
     mem.data[:] = np.random.default_rng(seed + 1).integers(0, 256, size, dtype=np.uint8)
@@ -104,7 +110,7 @@ async def run_job(
     what = f"{label}: " if label else ""
     writes0, reads0 = mem.write_beats, len(mem.read_commands)
     for name, value in fields.items():
-        getattr(dut, name).value = value
+        _signal(dut, name).value = value
     dut.job_valid_i.value = 1
     await ro
     if dut.done_o.value:
@@ -131,7 +137,7 @@ async def run_job(
         await ro
     if dut.job_ready_o.value:
         raise JobError(f"{what}job_ready_o is high in the cycle of done_o")
-    if write_beats and not (dut.wr_valid_o.value and dut.wr_ready_i.value):
+    if write_beats and not (dut.u_mem.wr_valid_o.value and dut.u_mem.wr_ready_i.value):
         raise JobError(f"{what}done_o in a cycle without a write beat accepted")
     cycles = mem.cycles - c0
     await edge
@@ -178,7 +184,7 @@ async def expect_idle(dut, cycles: int, what: str = "with no job") -> None:
     for _ in range(cycles):
         await ReadOnly()
         for name in (*_QUIET, "rd_ready_o"):
-            if getattr(dut, name).value:
+            if _signal(dut, name).value:
                 raise JobError(f"{name} high {what}")
         if not dut.job_ready_o.value:
             raise JobError(f"job_ready_o low {what}")

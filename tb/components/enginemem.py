@@ -30,6 +30,7 @@ are reset with the engine.
 from __future__ import annotations
 
 from collections import deque
+from pathlib import Path
 
 import cocotb
 import numpy as np
@@ -43,7 +44,12 @@ from tb.components.channel import (
     read_unsigned,
 )
 
-__all__ = ["EngineMemory", "EngineMemoryError"]
+__all__ = ["ENGINE_MEM_TB_PORT", "EngineMemory", "EngineMemoryError"]
+
+#: The bench-side adapter every engine bench top instantiates as ``u_mem``: the
+#: engine's struct port on the flat names this model drives (add it to the build's
+#: sources).
+ENGINE_MEM_TB_PORT = Path(__file__).with_name("engine_mem_tb_port.sv")
 
 
 class EngineMemoryError(ChannelError):
@@ -59,7 +65,9 @@ class EngineMemory:
 
     def __init__(self, dut, size: int, *, seed: int = 0, stall: float = 0.0) -> None:
         self.dut = dut
-        self.beat_bits = len(dut.rd_data_i)
+        # the flat names live on the bench top's engine_mem_tb_port (u_mem)
+        self.port = port = dut.u_mem
+        self.beat_bits = len(port.rd_data_i)
         self.beat_bytes = self.beat_bits // 8
         if size <= 0 or size % self.beat_bytes:
             raise ValueError(f"size {size} must be a positive multiple of {self.beat_bytes} bytes")
@@ -80,15 +88,15 @@ class EngineMemory:
         # command before the write data: a command and its first beat may share a
         # cycle); the pauses are drawn in the same order, one row per cycle.
         pauses = RandomPauses(np.random.default_rng(seed), stall, 4)
-        wr_data = dut.wr_data_o
+        wr_data = port.wr_data_o
         read_data = Source(
-            dut.rd_valid_i, dut.rd_ready_o, pauses.channel(0), self._offer_read, self._read_taken
+            port.rd_valid_i, port.rd_ready_o, pauses.channel(0), self._offer_read, self._read_taken
         )
         channels = [
             read_data,
             self._command_sink("rd", "read", self._reads, self.read_commands, pauses.channel(1)),
             self._command_sink("wr", "write", self._writes, self.write_commands, pauses.channel(2)),
-            Sink(dut.wr_valid_o, dut.wr_ready_i, pauses.channel(3),
+            Sink(port.wr_valid_o, port.wr_ready_i, pauses.channel(3),
                  lambda: read_unsigned(wr_data), self._write_beat,
                  name="write data (wr_data_o)", error=EngineMemoryError),
         ]  # fmt: skip
@@ -100,7 +108,7 @@ class EngineMemory:
     def _command_sink(self, port: str, kind: str, queue: deque, log: list, pauses) -> Sink:
         """The ``rd``/``wr`` command port: a command taken is checked, queued as
         [next address, beats left] and logged."""
-        dut = self.dut
+        dut = self.port
         addr, beats = getattr(dut, f"{port}_cmd_addr_o"), getattr(dut, f"{port}_cmd_beats_o")
 
         def take(cmd: tuple[int, int]) -> None:
@@ -148,7 +156,7 @@ class EngineMemory:
         if not self._reads:
             return False
         a = self._reads[0][0]
-        self.dut.rd_data_i.value = int.from_bytes(
+        self.port.rd_data_i.value = int.from_bytes(
             self.data[a : a + self.beat_bytes].tobytes(), "little"
         )
         return True

@@ -4,8 +4,9 @@ layernorm_residual_engines_tests.py).
 ``layernorm_engine`` (with ``layernorm_unit`` and ``rsqrt_unit``) and
 ``residual_engine``, each behind the Python memory model ``tb.components.enginemem``, on
 the unit configurations (tiny and m3vit). Each engine is built under its bench
-top (``<engine>_tb.sv`` here), which unpacks the engine's memory-port structs
-into the flat ports ``tb.components.enginemem`` drives.
+top (``<engine>_tb.sv`` here), which puts the engine's memory-port structs on
+the flat names of ``engine_mem_tb_port`` (``u_mem``) that ``tb.components.enginemem``
+drives.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ci.rtl_sources import rtl_closure
+from tb.components.enginemem import ENGINE_MEM_TB_PORT
 from tb.marks import sim_test
 
 TESTS = "tb.layernorm_residual_engines.layernorm_residual_engines_tests"
@@ -25,7 +27,9 @@ def test_layernorm_engine(unit_config, sim_builds, seed_report):
     memory stalls, resets mid-job, cycles per job: bit-exact with
     golden.layernorm, nothing written outside the output."""
     sim = sim_builds(
-        "layernorm_engine_tb", unit_config, sources=rtl_closure(HERE / "layernorm_engine_tb.sv")
+        "layernorm_engine_tb",
+        unit_config,
+        sources=rtl_closure(HERE / "layernorm_engine_tb.sv", ENGINE_MEM_TB_PORT),
     )
     sim.run(
         TESTS,
@@ -40,7 +44,9 @@ def test_residual_engine(unit_config, sim_builds, seed_report):
     stalls, resets mid-job, cycles per job: bit-exact with residual_add,
     nothing written outside the output."""
     sim = sim_builds(
-        "residual_engine_tb", unit_config, sources=rtl_closure(HERE / "residual_engine_tb.sv")
+        "residual_engine_tb",
+        unit_config,
+        sources=rtl_closure(HERE / "residual_engine_tb.sv", ENGINE_MEM_TB_PORT),
     )
     sim.run(
         TESTS,

@@ -1,11 +1,10 @@
 // Copyright edgemoe-cv contributors
 // SPDX-License-Identifier: Apache-2.0
 //
-// Bench top of linear_engine (tb/linear_engine): the engine with its memory
-// port (engine_mem_req_t / engine_mem_rsp_t) unpacked into the flat ports
-// tb/components/enginemem.py drives (rd_cmd_*, rd_*, wr_cmd_*, wr_*): cocotb does not
-// reach the members of a struct port in a Verilator model. Nothing else: the
-// job ports pass straight through, and no register is added.
+// Bench top of linear_engine (tb/linear_engine): the engine, its job ports passed
+// straight through, and its memory port on tb/components/engine_mem_tb_port.sv
+// (u_mem: the flat names tb/components/enginemem.py drives). No register is
+// added.
 module linear_engine_tb
   import edgemoe_cfg_pkg::*;
 (
@@ -24,22 +23,7 @@ module linear_engine_tb
   input  logic                  job_gelu_i,
   input  logic                  job_bias_alt_i,
   input  logic                  job_patch_i,
-  output logic                  done_o,
-
-  output logic                  rd_cmd_valid_o,
-  input  logic                  rd_cmd_ready_i,
-  output logic [63:0]           rd_cmd_addr_o,
-  output logic [31:0]           rd_cmd_beats_o,
-  input  logic                  rd_valid_i,
-  output logic                  rd_ready_o,
-  input  logic [AXI_DATA_W-1:0] rd_data_i,
-  output logic                  wr_cmd_valid_o,
-  input  logic                  wr_cmd_ready_i,
-  output logic [63:0]           wr_cmd_addr_o,
-  output logic [31:0]           wr_cmd_beats_o,
-  output logic                  wr_valid_o,
-  input  logic                  wr_ready_i,
-  output logic [AXI_DATA_W-1:0] wr_data_o
+  output logic                  done_o
 );
 
   engine_mem_req_t mem_req;
@@ -66,22 +50,9 @@ module linear_engine_tb
     .mem_rsp_i(mem_rsp)
   );
 
-  assign rd_cmd_valid_o = mem_req.rd_cmd_valid;
-  assign rd_cmd_addr_o  = mem_req.rd_cmd_addr;
-  assign rd_cmd_beats_o = mem_req.rd_cmd_beats;
-  assign rd_ready_o     = mem_req.rd_ready;
-  assign wr_cmd_valid_o = mem_req.wr_cmd_valid;
-  assign wr_cmd_addr_o  = mem_req.wr_cmd_addr;
-  assign wr_cmd_beats_o = mem_req.wr_cmd_beats;
-  assign wr_valid_o     = mem_req.wr_valid;
-  assign wr_data_o      = mem_req.wr_data;
-
-  assign mem_rsp = '{
-    rd_cmd_ready: rd_cmd_ready_i,
-    rd_valid:     rd_valid_i,
-    rd_data:      rd_data_i,
-    wr_cmd_ready: wr_cmd_ready_i,
-    wr_ready:     wr_ready_i
-  };
+  engine_mem_tb_port u_mem (
+    .req_i(mem_req),
+    .rsp_o(mem_rsp)
+  );
 
 endmodule : linear_engine_tb

@@ -12,14 +12,16 @@ from pathlib import Path
 import pytest
 
 from ci.rtl_sources import rtl_closure
+from tb.components.enginemem import ENGINE_MEM_TB_PORT
 from tb.marks import mutant_test, sim_test
 from tb.mutation import Mutant, build_mutant, by_name
 
 TESTS = "tb.linear_engine.linear_engine_tests"
-#: The engine under its bench top, which unpacks the memory-port structs
-#: (engine_mem_req_t / engine_mem_rsp_t) into the flat ports tb.components.enginemem drives.
+#: The engine under its bench top, which puts its memory-port structs
+#: (engine_mem_req_t / engine_mem_rsp_t) on the flat names of engine_mem_tb_port (u_mem)
+#: that tb.components.enginemem drives.
 TOPLEVEL = "linear_engine_tb"
-SOURCES = rtl_closure(Path(__file__).with_name(f"{TOPLEVEL}.sv"))
+SOURCES = rtl_closure(Path(__file__).with_name(f"{TOPLEVEL}.sv"), ENGINE_MEM_TB_PORT)
 
 
 @pytest.fixture(scope="session")
