@@ -49,7 +49,10 @@ def layernorm_model(
 
     ``eps=False``: eps omitted (a zero variance then reaches the rsqrt unit,
     which answers 0 for the domain error x = 0). ``mean_round``: the mean's
-    rounding constant in units of N (1 = round half up; 2 = one LSB too big).
+    rounding constant in units of N for rows whose sum is non-negative (1 = round
+    half up; 2 = half an LSB too big). The RTL divides the magnitude and has a
+    branch per sign of S1; the ``mean_one_lsb_off`` mutant changes only the
+    non-negative one, so rows with a negative sum keep the constant N.
     ``dev_sign=-1``: dev = mean - x. ``q_drop_lsb``: the LSB of each beat's sum
     of squares (``lanes`` squares per beat) dropped before accumulation.
     """
@@ -67,7 +70,8 @@ def layernorm_model(
             q = sum(sum(v * v for v in row[b : b + lanes]) & ~1 for b in range(0, n, lanes))
         else:
             q = sum(v * v for v in row)
-        mean = _floor_div((s1 << (Fm - F + 1)) + mean_round * n, 2 * n)
+        rounding = mean_round if s1 >= 0 else 1
+        mean = _floor_div((s1 << (Fm - F + 1)) + rounding * n, 2 * n)
         # The RTL holds N*Q - S1^2 in NumW bits (a mutant can make it wrap).
         num_w = 2 * f.feature.width - 1 + (n - 1).bit_length() + n.bit_length()
         num, den = (n * q - s1 * s1) % (1 << num_w), n * n

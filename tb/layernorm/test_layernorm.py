@@ -74,7 +74,7 @@ MUTANTS = by_name(
             "layernorm_row_stats.sv",
             "((MeanDW'(s1_mag) << MeanUp) + MeanDW'(ROW_LEN))",
             "((MeanDW'(s1_mag) << MeanUp) + MeanDW'(2 * ROW_LEN))",
-            "the mean's rounding constant N becomes 2N: every mean one LSB too big",
+            "the mean's rounding constant N becomes 2N for non-negative row sums",
         ),
         {"mean_round": 2},
     ),
