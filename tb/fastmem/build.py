@@ -1,6 +1,6 @@
-"""Builds of the fast memory path: the cocotb model of dma_fastmem_tb with the
-DPI-C buffer, its AxiRam twin dma_axiram_tb, and the bare Verilator C++ harness
-of the same RTL (the ceiling).
+"""Builds of the fast memory path: the cocotb models of dma_fastmem_tb (on the
+DPI-C buffer with a GPI or an HDL clock, or on AxiRam), and the bare Verilator
+C++ harness of the same RTL (the ceiling).
 
 The fast path is built with ``tb.simbuild.build(public=PUBLIC, fast=True)``:
 only the ports Python touches are public (instead of the runner's
@@ -26,8 +26,11 @@ from tb.simbuild import SIM_ROOT
 HERE = Path(__file__).resolve().parent
 TOP = "dma_fastmem_tb"
 BARE_MAIN = HERE / "bare_main.cpp"
-#: The top, its copy engine and memory, and the rtl/ modules under them (rtl/axi_dma).
-SOURCES = rtl_closure(HERE / "dma_fastmem_tb.sv", HERE / "dma_copy.sv", AXI_DPI_MEM)
+#: The top, both memories it can have (AXIRAM), and the rtl/ modules under them
+#: (rtl/axi_dma, rtl/axi_gmem_flat); a build elaborates only the memory it uses.
+SOURCES = rtl_closure(
+    HERE / f"{TOP}.sv", AXI_DPI_MEM, RTL_DIR.parent / "tb" / "axi" / "axi_gmem_tb_port.sv"
+)
 
 
 def _digest(*paths: Path) -> str:
@@ -37,49 +40,49 @@ def _digest(*paths: Path) -> str:
     return h.hexdigest()[:16]
 
 
-HDL_CLOCK_TOP = "dma_fastmem_clk_tb"
-AXIRAM_TOP = "dma_axiram_tb"
-#: What Python touches of dma_fastmem_tb / dma_fastmem_clk_tb: the ports (and the
-#: HDL clock's clk_i, a signal of the clk top). Nothing inside is public.
+#: What Python touches of dma_fastmem_tb on the DPI-C buffer: the ports (and,
+#: with HDL_CLOCK, the clock made inside, ``clk``). Nothing else is public.
 PUBLIC = ("*_i", "*_ni", "*_o")
+HDL_CLOCK_PUBLIC = (*PUBLIC, "clk")
 #: --timing with the wheel's compiler flags (DESIGN.md section 7).
 TIMING_ARGS = ["--timing", "-CFLAGS", "-std=c++20 -fcoroutines"]
 
 
 def cocotb_build(*, pause_pct: int = 0, hdl_clock: bool = False, fast: bool = True) -> dict:
-    """``tb.simbuild.build`` arguments of the cocotb model: dma_fastmem_tb (GPI clock
-    from Python) or, with *hdl_clock*, dma_fastmem_clk_tb (clock generated in the
-    HDL, --timing). *fast*: only :data:`PUBLIC` public, -O2 (build name suffix
-    ``-fast``); else every signal public and -Os, as the runner builds by default."""
+    """``tb.simbuild.build`` arguments of the cocotb model of dma_fastmem_tb on the
+    DPI-C buffer: GPI clock from Python or, with *hdl_clock*, the clock generated
+    in the HDL (HDL_CLOCK, --timing). *fast*: only :data:`PUBLIC` public, -O2
+    (build name suffix ``-fast``); else every signal public and -Os, as the
+    runner builds by default."""
     params = {"PAUSE_PCT": pause_pct}
-    top = HDL_CLOCK_TOP if hdl_clock else TOP
-    name = top if pause_pct == 0 else f"{top}_pause{pause_pct}"
-    sources = [*SOURCES, HERE / f"{HDL_CLOCK_TOP}.sv"] if hdl_clock else SOURCES
+    name = TOP
+    if hdl_clock:
+        params["HDL_CLOCK"] = 1
+        name += "_hdlclk"
+    if pause_pct:
+        name += f"_pause{pause_pct}"
     args = [*dpi_build_args(), *(TIMING_ARGS if hdl_clock else [])]
     spec = {
-        "toplevel": top,
-        "sources": sources,
+        "toplevel": TOP,
+        "sources": SOURCES,
         "parameters": params,
         "name": name + ("-fast" if fast else ""),
         "build_args": tuple(args),
     }
     if fast:
-        spec.update(public=PUBLIC, fast=True)
+        spec.update(public=HDL_CLOCK_PUBLIC if hdl_clock else PUBLIC, fast=True)
     return spec
 
 
 def axiram_build() -> dict:
-    """``tb.simbuild.build`` arguments of dma_axiram_tb (the same DMA engines on an
-    open m_axi_gmem port for cocotbext-axi's AxiRam; every signal public, as
-    AxiRam needs the whole bus)."""
+    """``tb.simbuild.build`` arguments of dma_fastmem_tb with AXIRAM (the same copy
+    on an open m_axi_gmem port for cocotbext-axi's AxiRam; every signal public,
+    as AxiRam needs the whole bus)."""
     return {
-        "toplevel": AXIRAM_TOP,
-        "sources": rtl_closure(
-            HERE / f"{AXIRAM_TOP}.sv",
-            HERE / "dma_copy.sv",
-            RTL_DIR.parent / "tb" / "axi" / "axi_gmem_tb_port.sv",
-        ),
-        "name": AXIRAM_TOP,
+        "toplevel": TOP,
+        "sources": SOURCES,
+        "parameters": {"AXIRAM": 1},
+        "name": f"{TOP}_axiram",
     }
 
 

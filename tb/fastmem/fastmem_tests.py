@@ -7,7 +7,8 @@ issues a read and a write command and sleeps on a Timer until the copy ends.
 Run through tb/fastmem/test_fastmem.py, which sets:
 
 EDGEMOE_CONFIG        configuration name (AXI_DATA_W from it)
-EDGEMOE_PARAMETERS    build parameters (PAUSE_PCT: axi_dpi_mem pauses)
+EDGEMOE_PARAMETERS    build parameters (PAUSE_PCT: axi_dpi_mem pauses; HDL_CLOCK;
+                      AXIRAM)
 EDGEMOE_SEED          seed of every random choice
 FASTMEM_COPIES        random copies of fastmem_copy (default 200)
 FASTMEM_BEATS         beats of the timed copy of fastmem_speed (default 2**20;
@@ -15,9 +16,9 @@ FASTMEM_BEATS         beats of the timed copy of fastmem_speed (default 2**20;
 FASTMEM_LABEL         tb.benchlog unit of the timed copy (default from the top
                       and PAUSE_PCT: fastmem_dma[_hdlclk][_pauseN])
 
-The same tests run on dma_fastmem_clk_tb (clock generated in the HDL, so the
+The same tests run with HDL_CLOCK (clock generated in the HDL, so the
 simulator runs between Python's Timer polls without any GPI clock callback).
-fastmem_speed_axiram runs the same copy on dma_axiram_tb (the same DMA engines,
+fastmem_speed_axiram runs the same copy with AXIRAM (the same DMA engines,
 cocotbext-axi's AxiRam as the memory): the reference the fast path replaces.
 """
 
@@ -40,6 +41,8 @@ from tb.simenv import env_config_name, env_int, env_parameters, env_seed
 CFG = load_config(env_config_name())
 BB = CFG.axi_data_width // 8
 PAUSE_PCT = int(env_parameters().get("PAUSE_PCT", 0))
+#: The clock is made in the HDL (--timing, signal ``clk``); else cocotb's GPI clock on clk_i.
+HDL_CLOCK = bool(int(env_parameters().get("HDL_CLOCK", 0)))
 #: Shortest sleep of Bench.copy between two looks at the counters (cycles).
 MIN_POLL = 16
 
@@ -48,11 +51,12 @@ class Bench:
     def __init__(self, dut, mem_bytes: int | None, salt: int = 0):
         self.dut = dut
         self.rng = np.random.default_rng([env_seed(), salt, PAUSE_PCT])
-        #: The DPI-C buffer (None on dma_axiram_tb, whose memory is an AxiRam).
+        #: The DPI-C buffer (None with AXIRAM, whose memory is an AxiRam).
         self.mem = DpiMemory(mem_bytes) if mem_bytes is not None else None
-        #: dma_fastmem_clk_tb makes its own clock (--timing); else cocotb's GPI clock.
-        self.hdl_clock = dut._name == "dma_fastmem_clk_tb"
-        if not self.hdl_clock:
+        if HDL_CLOCK:
+            self.clk = dut.clk
+        else:
+            self.clk = dut.clk_i
             start_clock(dut)
         for name in ("rd_cmd_valid_i", "wr_cmd_valid_i", "err_clear_i"):
             getattr(dut, name).value = 0
@@ -61,9 +65,9 @@ class Bench:
         d = self.dut
         d.rst_ni.value = 0
         await Timer(3 * CLOCK_PERIOD_NS, "ns")
-        await FallingEdge(d.clk_i)
+        await FallingEdge(self.clk)
         d.rst_ni.value = 1
-        await RisingEdge(d.clk_i)
+        await RisingEdge(self.clk)
 
     def counters(self) -> tuple[int, int]:
         return int(self.dut.cycles_o.value), int(self.dut.beats_o.value)
@@ -79,11 +83,11 @@ class Bench:
         # Called only when both engines are idle, so both commands go in the next edge.
         # Drive from mid-cycle: a Timer may wake us in the very time step of a
         # rising edge of an HDL clock, which a RisingEdge would then not wait for.
-        await FallingEdge(d.clk_i)
+        await FallingEdge(self.clk)
         assert d.rd_cmd_ready_o.value == 1 and d.wr_cmd_ready_o.value == 1
         d.rd_cmd_valid_i.value = 1
         d.wr_cmd_valid_i.value = 1
-        await RisingEdge(d.clk_i)
+        await RisingEdge(self.clk)
         d.rd_cmd_valid_i.value = 0
         d.wr_cmd_valid_i.value = 0
         # No Python per cycle and no value-change callback: the engines move at
@@ -211,7 +215,7 @@ async def fastmem_speed(dut):
     if not np.array_equal(got, exp):
         raise AssertionError(f"long copy: {_first_diff(got, exp)}")
     b.check_clean()
-    label = "fastmem_dma" + ("_hdlclk" if b.hdl_clock else "")
+    label = "fastmem_dma" + ("_hdlclk" if HDL_CLOCK else "")
     label += f"_pause{PAUSE_PCT}" if PAUSE_PCT else ""
     label = os.environ.get("FASTMEM_LABEL", label)
     _report_speed(dut, label, beats, cycles, dt)
@@ -219,14 +223,15 @@ async def fastmem_speed(dut):
 
 @cocotb.test(timeout_time=2000, timeout_unit="ms")
 async def fastmem_speed_axiram(dut):
-    """fastmem_speed on dma_axiram_tb: the same copy by the same DMA engines, with
+    """fastmem_speed with AXIRAM: the same copy by the same DMA engines, with
     cocotbext-axi's AxiRam (Python per beat) as the memory; timed and checked."""
     from tb.components.axi.protocol import DmaRam
 
     beats = env_int("FASTMEM_BEATS", 1 << 14)
     span = beats * BB
     b = Bench(dut, None, salt=2)
-    ram = DmaRam(dut, 2 * span + PAGE)
+    # The adapter u_gmem sits in the top's generate block of the AxiRam memory.
+    ram = DmaRam(dut.gen_axiram, 2 * span + PAGE, clock=dut.clk_i, reset=dut.rst_ni)
     await b.reset()
     src, dst = 0, span + PAGE // 2
     dst -= dst % BB

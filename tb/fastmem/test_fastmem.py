@@ -5,7 +5,7 @@ tb/fastmem/axi_dpi_mem.sv (an AXI4 slave whose storage is the DPI-C buffer of
 tb/fastmem/dpi_mem.c, seen from Python as a NumPy array), built fast: only its
 ports public (``tb.simbuild.build(public=..., fast=True)``, see
 tb/fastmem/build.py). ``test_fastmem_ratios`` measures, in one run and on the
-same copy by the same RTL, AxiRam (tb/fastmem/dma_axiram_tb.sv), the fast path
+same copy by the same RTL, AxiRam (dma_fastmem_tb with AXIRAM), the fast path
 as built before (every signal public, -Os) and now, and the bare Verilator C++
 harness (the ceiling), and records the figures and their ratios with
 tb.benchlog. Measurements only: nothing asserts on time.
@@ -34,15 +34,15 @@ def env_rounds() -> int:
     return int(os.environ.get("FASTMEM_RATIO_ROUNDS", 3))
 
 
-#: "gpi": cocotb's GPI clock (dma_fastmem_tb); "hdl": the clock made in the HDL
-#: (dma_fastmem_clk_tb, --timing), Python waking only on its Timer polls.
+#: "gpi": cocotb's GPI clock; "hdl": the clock made in the HDL (dma_fastmem_tb
+#: with HDL_CLOCK, --timing), Python waking only on its Timer polls.
 CLOCKS = ["gpi", "hdl"]
 
 
 @pytest.fixture(scope="session")
 def fastmem_builds(sim_builds):
     """``get(config, pause_pct=0, clock="gpi", fast=True)``: a build of the fast
-    path (``clock="axiram"``: dma_axiram_tb), reused for the session (sim_builds)."""
+    path (``clock="axiram"``: on AxiRam), reused for the session (sim_builds)."""
 
     def get(config: str, pause_pct: int = 0, clock: str = "gpi", fast: bool = True):
         if clock == "axiram":
