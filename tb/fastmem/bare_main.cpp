@@ -3,7 +3,7 @@
 //
 // Bare Verilator harness of dma_fastmem_tb (the speed ceiling of the fast
 // memory path): no cocotb, no VPI. Fills the DPI buffer, copies BEATS beats
-// with one read and one write command, checks the copy byte for byte and
+// with one copy command, checks the copy byte for byte and
 // prints "RESULT {json}" with cycles/s. Usage: bare BEATS BEAT_BYTES [SEED].
 // Built by tb/fastmem/build.py:build_bare. Simulation only.
 
@@ -51,28 +51,24 @@ int main(int argc, char **argv) {
     top->eval();
     ctx->timeInc(5);
   };
-  top->rd_cmd_valid_i = 0;
-  top->wr_cmd_valid_i = 0;
+  top->copy_valid_i = 0;
   top->err_clear_i = 0;
   top->rst_ni = 0;
   for (int i = 0; i < 3; i++) tick();
   top->rst_ni = 1;
   tick();
 
-  top->rd_cmd_addr_i = src;
-  top->rd_cmd_beats_i = static_cast<uint32_t>(beats);
-  top->wr_cmd_addr_i = dst;
-  top->wr_cmd_beats_i = static_cast<uint32_t>(beats);
-  top->rd_cmd_valid_i = 1;
-  top->wr_cmd_valid_i = 1;
+  top->copy_src_i = src;
+  top->copy_dst_i = dst;
+  top->copy_beats_i = static_cast<uint32_t>(beats);
+  top->copy_valid_i = 1;
   const uint64_t c0 = top->cycles_o;
   auto t0 = std::chrono::steady_clock::now();
   tick();
-  top->rd_cmd_valid_i = 0;
-  top->wr_cmd_valid_i = 0;
+  top->copy_valid_i = 0;
   const uint64_t limit = 8 * beats + 10000;
   uint64_t n = 1;
-  while (!(top->beats_o >= beats && top->wr_idle_o && top->rd_idle_o) && n < limit) {
+  while (!(top->beats_o >= beats && top->idle_o) && n < limit) {
     tick();
     n++;
   }

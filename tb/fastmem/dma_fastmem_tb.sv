@@ -2,9 +2,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Bench top of the fast memory path (tb/fastmem/): rtl/axi_dma with its read
-// data stream looped into its write data stream, so a read command of N beats
-// at SRC plus a write command of N beats at DST copies memory with no Python
-// per beat; counters (cycles since reset, W beats written, AR and AW
+// data stream looped into its write data stream, so one copy command (N beats
+// from SRC to DST: a read command and a write command, taken together) copies
+// memory with no Python per beat; counters (cycles since reset, W beats written, AR and AW
 // handshakes) let cocotb and the bare C++ harness (tb/fastmem/bare_main.cpp)
 // measure speed. Every build runs this same copy RTL and the same traffic, so
 // the speeds of its memories and clocks compare directly; the parameters only
@@ -36,20 +36,16 @@ module dma_fastmem_tb
   input  logic        clk_i,
   input  logic        rst_ni,
 
-  input  logic        rd_cmd_valid_i,
-  output logic        rd_cmd_ready_o,
-  input  logic [63:0] rd_cmd_addr_i,
-  input  logic [31:0] rd_cmd_beats_i,
-  output logic        rd_idle_o,
-  output logic [1:0]  rd_err_o,
+  // Copy command: copy_beats_i beats from copy_src_i to copy_dst_i.
+  input  logic        copy_valid_i,
+  output logic        copy_ready_o,   // both DMA masters take a command
+  input  logic [63:0] copy_src_i,
+  input  logic [63:0] copy_dst_i,
+  input  logic [31:0] copy_beats_i,
+  output logic        idle_o,         // both DMA masters idle
 
-  input  logic        wr_cmd_valid_i,
-  output logic        wr_cmd_ready_o,
-  input  logic [63:0] wr_cmd_addr_i,
-  input  logic [31:0] wr_cmd_beats_i,
-  output logic        wr_idle_o,
+  output logic [1:0]  rd_err_o,       // the masters' sticky error codes
   output logic [1:0]  wr_err_o,
-
   input  logic        err_clear_i,
   output logic [3:0]  fault_o,        // the memory's faults (see AXIRAM)
   output logic [63:0] cycles_o,       // clock cycles since reset
@@ -88,22 +84,24 @@ module dma_fastmem_tb
   axi_rsp_t        gmem_rsp /* verilator split_var */;
   engine_mem_req_t mem_req;
   engine_mem_rsp_t mem_rsp;
-  logic            rd_last;
+  logic            rd_last, rd_idle, wr_idle;
 
-  // The read beats are the write beats.
+  // A copy is a read command and a write command of the same beats, taken
+  // together: each master sees the command only while the other one can take
+  // it too. The read beats are the write beats.
   assign mem_req = '{
-    rd_cmd_valid: rd_cmd_valid_i,
-    rd_cmd_addr:  rd_cmd_addr_i,
-    rd_cmd_beats: rd_cmd_beats_i,
+    rd_cmd_valid: copy_valid_i && mem_rsp.wr_cmd_ready,
+    rd_cmd_addr:  copy_src_i,
+    rd_cmd_beats: copy_beats_i,
     rd_ready:     mem_rsp.wr_ready,
-    wr_cmd_valid: wr_cmd_valid_i,
-    wr_cmd_addr:  wr_cmd_addr_i,
-    wr_cmd_beats: wr_cmd_beats_i,
+    wr_cmd_valid: copy_valid_i && mem_rsp.rd_cmd_ready,
+    wr_cmd_addr:  copy_dst_i,
+    wr_cmd_beats: copy_beats_i,
     wr_valid:     mem_rsp.rd_valid,
     wr_data:      mem_rsp.rd_data
   };
-  assign rd_cmd_ready_o = mem_rsp.rd_cmd_ready;
-  assign wr_cmd_ready_o = mem_rsp.wr_cmd_ready;
+  assign copy_ready_o = mem_rsp.rd_cmd_ready && mem_rsp.wr_cmd_ready;
+  assign idle_o       = rd_idle && wr_idle;
 
   axi_dma #(
     .MAX_OUTSTANDING(MAX_OUTSTANDING)
@@ -113,9 +111,9 @@ module dma_fastmem_tb
     .mem_req_i  (mem_req),
     .mem_rsp_o  (mem_rsp),
     .rd_last_o  (rd_last),
-    .rd_idle_o,
+    .rd_idle_o  (rd_idle),
     .rd_err_o,
-    .wr_idle_o,
+    .wr_idle_o  (wr_idle),
     .wr_err_o,
     .err_clear_i,
     .axi_req_o  (gmem_req),

@@ -58,8 +58,8 @@ class Bench:
         else:
             self.clk = dut.clk_i
             start_clock(dut)
-        for name in ("rd_cmd_valid_i", "wr_cmd_valid_i", "err_clear_i"):
-            getattr(dut, name).value = 0
+        dut.copy_valid_i.value = 0
+        dut.err_clear_i.value = 0
 
     async def reset(self) -> None:
         d = self.dut
@@ -73,23 +73,20 @@ class Bench:
         return int(self.dut.cycles_o.value), int(self.dut.beats_o.value)
 
     async def copy(self, src: int, dst: int, beats: int) -> None:
-        """Copy *beats* beats from *src* to *dst* (one read + one write command)."""
+        """Copy *beats* beats from *src* to *dst* (one copy command)."""
         d = self.dut
         _, beats0 = self.counters()
-        d.rd_cmd_addr_i.value = src
-        d.rd_cmd_beats_i.value = beats
-        d.wr_cmd_addr_i.value = dst
-        d.wr_cmd_beats_i.value = beats
-        # Called only when both engines are idle, so both commands go in the next edge.
+        d.copy_src_i.value = src
+        d.copy_dst_i.value = dst
+        d.copy_beats_i.value = beats
+        # Called only when both engines are idle, so the command goes in the next edge.
         # Drive from mid-cycle: a Timer may wake us in the very time step of a
         # rising edge of an HDL clock, which a RisingEdge would then not wait for.
         await FallingEdge(self.clk)
-        assert d.rd_cmd_ready_o.value == 1 and d.wr_cmd_ready_o.value == 1
-        d.rd_cmd_valid_i.value = 1
-        d.wr_cmd_valid_i.value = 1
+        assert d.copy_ready_o.value == 1
+        d.copy_valid_i.value = 1
         await RisingEdge(self.clk)
-        d.rd_cmd_valid_i.value = 0
-        d.wr_cmd_valid_i.value = 0
+        d.copy_valid_i.value = 0
         # No Python per cycle and no value-change callback: the engines move at
         # most one beat per cycle, so sleep for the beats still missing (at
         # least MIN_POLL cycles): a copy wakes Python a few times, not per beat.
@@ -101,7 +98,7 @@ class Bench:
             await Timer(poll * CLOCK_PERIOD_NS, "ns")
             waited += poll
             _, b = self.counters()
-            if b - beats0 >= beats and d.wr_idle_o.value and d.rd_idle_o.value:
+            if b - beats0 >= beats and d.idle_o.value:
                 break
             assert waited < limit, (
                 f"copy {src:#x}->{dst:#x} of {beats} beats hangs: {b - beats0} beats "
