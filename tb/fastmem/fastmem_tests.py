@@ -3,7 +3,7 @@
 The DMA engines copy memory through ``axi_dpi_mem`` (a DPI-C buffer); the
 buffer is filled and checked through its zero-copy NumPy view
 (:class:`tb.components.dpi_memory.DpiMemory`). Python never touches a beat: it
-issues a read and a write command and sleeps on a Timer until the copy ends.
+issues one copy command and sleeps on a Timer until the copy ends.
 Run through tb/fastmem/test_fastmem.py, which sets:
 
 EDGEMOE_CONFIG        configuration name (AXI_DATA_W from it)
