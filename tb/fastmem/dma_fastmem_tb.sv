@@ -127,30 +127,22 @@ module dma_fastmem_tb
   // Counters //
   //////////////
 
-  // One 64-bit counter per event, all cleared by reset.
-  localparam int unsigned NumCounters = 4;
-  logic [NumCounters-1:0] count_en;
-  logic [63:0]            count_q [NumCounters];
-
-  assign count_en = {gmem_req.aw_valid && gmem_rsp.aw_ready,   // wr_bursts_o
-                     gmem_req.ar_valid && gmem_rsp.ar_ready,   // rd_bursts_o
-                     gmem_req.w_valid  && gmem_rsp.w_ready,    // beats_o
-                     1'b1};                                    // cycles_o
-
+  // Four scalar registers, not an array updated in a loop: Verilator updates
+  // scalars in place, while an array's elements go through delayed-assignment
+  // bookkeeping in every cycle (slower).
   always_ff @(posedge clk or negedge rst_ni) begin
     if (!rst_ni) begin
-      count_q <= '{default: '0};
+      cycles_o    <= '0;
+      beats_o     <= '0;
+      rd_bursts_o <= '0;
+      wr_bursts_o <= '0;
     end else begin
-      for (int unsigned i = 0; i < NumCounters; i++) begin
-        if (count_en[i]) count_q[i] <= count_q[i] + 64'd1;
-      end
+      cycles_o <= cycles_o + 64'd1;
+      if (gmem_req.w_valid && gmem_rsp.w_ready) beats_o <= beats_o + 64'd1;
+      if (gmem_req.ar_valid && gmem_rsp.ar_ready) rd_bursts_o <= rd_bursts_o + 64'd1;
+      if (gmem_req.aw_valid && gmem_rsp.aw_ready) wr_bursts_o <= wr_bursts_o + 64'd1;
     end
   end
-
-  assign cycles_o    = count_q[0];
-  assign beats_o     = count_q[1];
-  assign rd_bursts_o = count_q[2];
-  assign wr_bursts_o = count_q[3];
 
   ////////////
   // Memory //
