@@ -12,7 +12,8 @@
 * the engine memory port's request and response types (``engine_mem_req_t``,
   ``engine_mem_rsp_t``, packed structs of ``AXI_DATA_W``-bit beats; see
   :func:`engine_mem_typedefs`), the one definition every engine and the kernel
-  use;
+  use, and the job every engine takes (``engine_job_t``; see
+  :func:`engine_job_typedefs`);
 * the AXI4 master port ``m_axi_gmem`` as packed structs (per-channel
   ``axi_aw_chan_t`` .. ``axi_r_chan_t`` and the ``axi_req_t`` / ``axi_rsp_t``
   bundles, in the style of pulp-platform/axi's ``typedef.svh``; see
@@ -52,6 +53,7 @@ from hls.registers import sv_localparams
 __all__ = [
     "AXI_BUNDLES",
     "AXI_CHANNELS",
+    "ENGINE_JOB_FIELDS",
     "PACKAGE_NAME",
     "ROMS",
     "GeneratedFiles",
@@ -138,6 +140,30 @@ def engine_mem_typedefs() -> list[str]:
         "    logic                  wr_cmd_ready;\n",
         "    logic                  wr_ready;\n",
         "  } engine_mem_rsp_t;\n",
+    ]
+
+
+#: The job every engine takes (``engine_job_t``, with ``job_valid_i`` /
+#: ``job_ready_o`` / ``done_o``; rtl/engine_port.sv): a stage descriptor of
+#: hls/program.py as the sequencer resolves it, most significant field first as
+#: (name, bits). a..d are the inputs' and y the output's byte address (what each
+#: input is, the engine says: its op's operands in hls/program.py), tokens, k and
+#: m the sizes, gelu and bias_alt the linear flags, patch the PATCH_EMBED op on
+#: the linear engine. An engine reads the fields its op uses.
+ENGINE_JOB_FIELDS: list[tuple[str, int]] = [
+    ("a", 64), ("b", 64), ("c", 64), ("d", 64), ("y", 64),
+    ("tokens", 16), ("k", 16), ("m", 16),
+    ("gelu", 1), ("bias_alt", 1), ("patch", 1),
+]  # fmt: skip
+
+
+def engine_job_typedefs() -> list[str]:
+    """The engine job as a packed struct (:data:`ENGINE_JOB_FIELDS`)."""
+    members = [(name, "logic" if bits == 1 else f"logic [{bits - 1}:0]")
+               for name, bits in ENGINE_JOB_FIELDS]  # fmt: skip
+    return [
+        "  // Engine job: the resolved stage descriptor every engine takes.\n",
+        *_sv_struct("engine_job_t", members),
     ]
 
 
@@ -258,6 +284,7 @@ def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
     lines += sv_package_lines(cfg)  # the stage program (hls/program.py)
     lines += sv_geometry_lines(cfg)  # derived values (hls/geometry.py)
     lines += engine_mem_typedefs()
+    lines += engine_job_typedefs()
     lines += axi_typedefs(cfg)  # m_axi_gmem (axi_typedefs)
     return lines
 

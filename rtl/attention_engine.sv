@@ -4,9 +4,9 @@
 // Attention engine (Edge-MoE ideas 1 and 2): Y = softmax(Q K^T * 2**SCALE) V
 // per head, bit-exact with golden.stages.attention.attention.
 //
-// Job: Q, K, V, Y are (T x D) feature rows at job_{q,k,v,y}_addr_i (every row
-// RowBeats whole beats, element i in bits [i*LaneW +: LaneW], sign-extended),
-// T = job_tokens_i queries = keys (1..T_MAX; 0 finishes at once with no
+// Job (engine_job_t): Q, K, V, Y are (T x D) feature rows at job_i.a, .b, .c
+// and .y (every row RowBeats whole beats, element i in bits [i*LaneW +: LaneW],
+// sign-extended), T = job_i.tokens queries = keys (1..T_MAX; 0 finishes at once with no
 // traffic, larger values are clamped to T_MAX).
 //
 // Schedule (golden.stages.attention module docstring). The queries go in
@@ -81,26 +81,20 @@ module attention_engine
   parameter int unsigned P_W       = PROB_W,
   parameter int unsigned P_FRAC    = PROB_FRAC,
   parameter int unsigned S_W       = SOFTMAX_SUM_W,
-  parameter int unsigned MANT_BITS = RECIP_MANT_BITS,
-  // Memory port types: the package's, or the same fields for other DATA_W.
-  parameter type mem_req_t = engine_mem_req_t,
-  parameter type mem_rsp_t = engine_mem_rsp_t
+  parameter int unsigned MANT_BITS = RECIP_MANT_BITS
 ) (
-  input  logic              clk_i,
-  input  logic              rst_ni,
+  input  logic            clk_i,
+  input  logic            rst_ni,
 
-  input  logic              job_valid_i,
-  output logic              job_ready_o,
-  input  logic [63:0]       job_q_addr_i,
-  input  logic [63:0]       job_k_addr_i,
-  input  logic [63:0]       job_v_addr_i,
-  input  logic [63:0]       job_y_addr_i,
-  input  logic [15:0]       job_tokens_i,
-  output logic              done_o,
+  // Job (engine_port): a handshake, an engine_job_t, a done pulse.
+  input  logic            job_valid_i,
+  output logic            job_ready_o,
+  input  engine_job_t     job_i,
+  output logic            done_o,
 
-  // Memory port: engine_mem_req_t / engine_mem_rsp_t (edgemoe_cfg_pkg).
-  output mem_req_t mem_req_o,
-  input  mem_rsp_t mem_rsp_i
+  // Memory port (engine_mem_req_t / engine_mem_rsp_t of edgemoe_cfg_pkg).
+  output engine_mem_req_t mem_req_o,
+  input  engine_mem_rsp_t mem_rsp_i
 );
 
   // Sizes derived once in the package (hls/geometry.py), which hold for the
@@ -152,7 +146,7 @@ module attention_engine
   logic [TW-1:0] tokens_q, tokens_in;
   logic [31:0]   job_beats;
 
-  assign tokens_in = (job_tokens_i > 16'(T_MAX)) ? TW'(T_MAX) : TW'(job_tokens_i);
+  assign tokens_in = (job_i.tokens > 16'(T_MAX)) ? TW'(T_MAX) : TW'(job_i.tokens);
   assign job_beats = 32'(RowBeats) * 32'(tokens_in);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -163,10 +157,10 @@ module attention_engine
       y_addr_q <= '0;
       tokens_q <= '0;
     end else if (job_take) begin
-      q_addr_q <= job_q_addr_i;
-      k_addr_q <= job_k_addr_i;
-      v_addr_q <= job_v_addr_i;
-      y_addr_q <= job_y_addr_i;
+      q_addr_q <= job_i.a;
+      k_addr_q <= job_i.b;
+      v_addr_q <= job_i.c;
+      y_addr_q <= job_i.y;
       tokens_q <= tokens_in;
     end
   end
@@ -191,11 +185,7 @@ module attention_engine
 
   // Job handshake, done pulse, the write command of each group and the
   // memory port.
-  engine_port #(
-    .DATA_W    (DATA_W),
-    .mem_req_t (mem_req_t),
-    .mem_rsp_t (mem_rsp_t)
-  ) u_port (
+  engine_port u_port (
     .clk_i,
     .rst_ni,
     .job_valid_i,
@@ -392,5 +382,7 @@ module attention_engine
 
   logic unused_busy;  // every state is cleared by the job take, not by busy
   assign unused_busy = busy;
+  logic unused_job;  // the fields of other ops
+  assign unused_job = ^{job_i.d, job_i.k, job_i.m, job_i.gelu, job_i.bias_alt, job_i.patch};
 
 endmodule

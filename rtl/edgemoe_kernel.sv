@@ -91,9 +91,6 @@ module edgemoe_kernel
 
   // Engines on the memory ports, numbered by the package (hls/program.py Engine).
   localparam int unsigned EngLinear = ENGINE_LINEAR;
-  localparam int unsigned EngNorm   = ENGINE_LAYERNORM;
-  localparam int unsigned EngAttn   = ENGINE_ATTENTION;
-  localparam int unsigned EngResid  = ENGINE_RESIDUAL;
   localparam int unsigned Engines   = ENGINES;
 
   // Every supported op has exactly one engine, and the patch embedding runs
@@ -119,9 +116,6 @@ module edgemoe_kernel
   if (C_M_AXI_GMEM_DATA_WIDTH != AXI_DATA_W) begin : gen_err_data_width
     $error("edgemoe_kernel: C_M_AXI_GMEM_DATA_WIDTH %0d != AXI_DATA_W %0d",
            C_M_AXI_GMEM_DATA_WIDTH, AXI_DATA_W);
-  end
-  if (Engines != 4) begin : gen_err_engines
-    $error("edgemoe_kernel: the package names %0d engines, the kernel instantiates 4", Engines);
   end
   if (!op_map_ok()) begin : gen_err_op_map
     $error("edgemoe_kernel: OP_ENGINE, ENGINE_OPS and OP_SUPPORTED disagree");
@@ -254,7 +248,7 @@ module edgemoe_kernel
   /////////////
 
   // Memory ports of every engine (engine_mem_req_t / engine_mem_rsp_t), indexed
-  // by Eng*.
+  // by the package's ENGINE_* numbers (engine_slot).
   engine_mem_req_t [Engines-1:0] e_mem_req;
   engine_mem_rsp_t [Engines-1:0] e_mem_rsp;
   logic             e_job_valid    [Engines];
@@ -278,70 +272,26 @@ module edgemoe_kernel
   axi_rsp_t        gmem_rsp;
   logic            rd_last;
 
-  linear_engine u_linear (
-    .clk_i         (clk),
-    .rst_ni        (rst_n),
-    .job_valid_i   (e_job_valid[EngLinear]),
-    .job_ready_o   (e_job_ready[EngLinear]),
-    .job_x_addr_i  (job_a),
-    .job_w_addr_i  (job_b),
-    .job_b_addr_i  (job_c),
-    .job_pos_addr_i(job_d),
-    .job_y_addr_i  (job_y),
-    .job_tokens_i  (job_tokens),
-    .job_k_i       (job_k),
-    .job_m_i       (job_m),
-    .job_gelu_i    (job_gelu),
-    .job_bias_alt_i(job_bias_alt),
-    .job_patch_i   (job_patch),
-    .done_o        (e_done[EngLinear]),
-    .mem_req_o     (e_mem_req[EngLinear]),
-    .mem_rsp_i     (e_mem_rsp[EngLinear])
-  );
+  // The job, one struct for every engine (each reads the fields its op uses).
+  engine_job_t job;
+  assign job = '{a: job_a, b: job_b, c: job_c, d: job_d, y: job_y, tokens: job_tokens,
+                 k: job_k, m: job_m, gelu: job_gelu, bias_alt: job_bias_alt,
+                 patch: job_patch};
 
-  layernorm_engine u_layernorm (
-    .clk_i           (clk),
-    .rst_ni          (rst_n),
-    .job_valid_i     (e_job_valid[EngNorm]),
-    .job_ready_o     (e_job_ready[EngNorm]),
-    .job_x_addr_i    (job_a),
-    .job_gamma_addr_i(job_b),
-    .job_beta_addr_i (job_c),
-    .job_y_addr_i    (job_y),
-    .job_tokens_i    (job_tokens),
-    .done_o          (e_done[EngNorm]),
-    .mem_req_o       (e_mem_req[EngNorm]),
-    .mem_rsp_i       (e_mem_rsp[EngNorm])
-  );
-
-  attention_engine u_attention (
-    .clk_i         (clk),
-    .rst_ni        (rst_n),
-    .job_valid_i   (e_job_valid[EngAttn]),
-    .job_ready_o   (e_job_ready[EngAttn]),
-    .job_q_addr_i  (job_a),
-    .job_k_addr_i  (job_b),
-    .job_v_addr_i  (job_c),
-    .job_y_addr_i  (job_y),
-    .job_tokens_i  (job_tokens),
-    .done_o        (e_done[EngAttn]),
-    .mem_req_o     (e_mem_req[EngAttn]),
-    .mem_rsp_i     (e_mem_rsp[EngAttn])
-  );
-
-  residual_engine u_residual (
-    .clk_i         (clk),
-    .rst_ni        (rst_n),
-    .job_valid_i   (e_job_valid[EngResid]),
-    .job_ready_o   (e_job_ready[EngResid]),
-    .job_a_addr_i  (job_a),
-    .job_b_addr_i  (job_b),
-    .job_y_addr_i  (job_y),
-    .job_tokens_i  (job_tokens),
-    .done_o        (e_done[EngResid]),
-    .mem_req_o     (e_mem_req[EngResid]),
-    .mem_rsp_i     (e_mem_rsp[EngResid])
-  );
+  for (genvar e = 0; e < Engines; e++) begin : gen_engines
+    engine_slot #(
+      .ENGINE (e)
+    ) u_engine (
+      .clk_i       (clk),
+      .rst_ni      (rst_n),
+      .job_valid_i (e_job_valid[e]),
+      .job_ready_o (e_job_ready[e]),
+      .job_i       (job),
+      .done_o      (e_done[e]),
+      .mem_req_o   (e_mem_req[e]),
+      .mem_rsp_i   (e_mem_rsp[e])
+    );
+  end
 
   ///////////////////////////////////////////////////////
   // Memory: the running engine's port onto m_axi_gmem //

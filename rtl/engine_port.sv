@@ -4,9 +4,10 @@
 // Engine port: what every engine on the kernel's engine memory port shares
 // (linear_engine, layernorm_engine, attention_engine, residual_engine;
 // protocol in tb/components/enginemem.py and the engines' headers): the typed memory
-// port (mem_req_t / mem_rsp_t: engine_mem_req_t / engine_mem_rsp_t of
-// edgemoe_cfg_pkg) given to the engine as named fields, the job handshake,
-// the done pulse and the write-command issue.
+// port (engine_mem_req_t / engine_mem_rsp_t of edgemoe_cfg_pkg) given to the
+// engine as named fields, the job handshake, the done pulse and the
+// write-command issue. The job's fields (engine_job_t) go to the engine
+// directly; the engine latches those it needs with job_take_o.
 //
 // Reads: rd_cmd_* and rd_valid_o / rd_ready_i / rd_data_o pass straight
 // through (no register, no gating); the engine issues read commands and
@@ -32,50 +33,41 @@
 // offers no command and pulses done_o in the cycle after it is taken.
 module engine_port
   import edgemoe_cfg_pkg::*;
-#(
-  parameter int unsigned DATA_W = AXI_DATA_W,
-  // Memory port types: the package's, or the same fields for other DATA_W.
-  parameter type mem_req_t = engine_mem_req_t,
-  parameter type mem_rsp_t = engine_mem_rsp_t
-) (
-  input  logic              clk_i,
-  input  logic              rst_ni,
+(
+  input  logic                  clk_i,
+  input  logic                  rst_ni,
 
   // Job.
-  input  logic              job_valid_i,
-  output logic              job_ready_o,
-  input  logic [31:0]       job_beats_i,     // write beats of the whole job
-  output logic              job_take_o,      // the job is taken in this cycle
-  output logic              busy_o,
-  output logic              done_o,
+  input  logic                  job_valid_i,
+  output logic                  job_ready_o,
+  input  logic [31:0]           job_beats_i,     // write beats of the whole job
+  output logic                  job_take_o,      // the job is taken in this cycle
+  output logic                  busy_o,
+  output logic                  done_o,
 
   // Read commands and data.
-  input  logic              rd_cmd_valid_i,
-  output logic              rd_cmd_ready_o,
-  input  logic [63:0]       rd_cmd_addr_i,
-  input  logic [31:0]       rd_cmd_beats_i,
-  output logic              rd_valid_o,
-  input  logic              rd_ready_i,
-  output logic [DATA_W-1:0] rd_data_o,
+  input  logic                  rd_cmd_valid_i,
+  output logic                  rd_cmd_ready_o,
+  input  logic [63:0]           rd_cmd_addr_i,
+  input  logic [31:0]           rd_cmd_beats_i,
+  output logic                  rd_valid_o,
+  input  logic                  rd_ready_i,
+  output logic [AXI_DATA_W-1:0] rd_data_o,
 
   // Write commands and data.
-  input  logic              wr_req_i,        // the engine has a command to issue
-  input  logic [63:0]       wr_req_addr_i,
-  input  logic [31:0]       wr_req_beats_i,
-  output logic              wr_open_o,       // a command is open: data beats may go
-  input  logic              wr_valid_i,
-  output logic              wr_ready_o,
-  input  logic [DATA_W-1:0] wr_data_i,
-  input  logic              wr_last_i,       // the beat is its command's last
+  input  logic                  wr_req_i,        // the engine has a command to issue
+  input  logic [63:0]           wr_req_addr_i,
+  input  logic [31:0]           wr_req_beats_i,
+  output logic                  wr_open_o,       // a command is open: data beats may go
+  input  logic                  wr_valid_i,
+  output logic                  wr_ready_o,
+  input  logic [AXI_DATA_W-1:0] wr_data_i,
+  input  logic                  wr_last_i,       // the beat is its command's last
 
   // Memory port: engine_mem_req_t / engine_mem_rsp_t (edgemoe_cfg_pkg).
-  output mem_req_t          mem_req_o,
-  input  mem_rsp_t          mem_rsp_i
+  output engine_mem_req_t       mem_req_o,
+  input  engine_mem_rsp_t       mem_rsp_i
 );
-
-  if ($bits(mem_req_t) != 196 + DATA_W || $bits(mem_rsp_t) != 4 + DATA_W) begin : gen_err_mem_t
-    $error("engine_port: mem_req_t/mem_rsp_t do not carry DATA_W = %0d bit beats", DATA_W);
-  end
 
   /////////////////
   // Port fields //

@@ -19,12 +19,15 @@
 // {beta[LANES-1..0], gamma[LANES-1..0]} holds LANES of each; one memory beat of
 // gamma (or beta) holds PrmPerBeat = NormLanes / LANES parameter beats' worth.
 //
-// Job (one at a time; job_ready_o = idle; fields taken with the handshake):
+// Job (one at a time; job_ready_o = idle; fields taken with the handshake; of
+// engine_job_t, a: x, (tokens x ROW_LEN) feature rows; b: gamma and c: beta,
+// one row of ROW_LEN norm elements each; y: the output, (tokens x ROW_LEN)
+// feature rows; tokens: rows):
 //   read commands, issued back to back at the start of the job:
-//     1. gamma: NormBeats beats at job_gamma_addr_i
-//     2. beta:  NormBeats beats at job_beta_addr_i
-//     3. x:     tokens * RowBeats beats at job_x_addr_i (the whole tensor)
-//   write command: tokens * RowBeats beats at job_y_addr_i, issued at the start
+//     1. gamma: NormBeats beats at job_i.b
+//     2. beta:  NormBeats beats at job_i.c
+//     3. x:     tokens * RowBeats beats at job_i.a (the whole tensor)
+//   write command: tokens * RowBeats beats at job_i.y, issued at the start
 //   of the job; output beats are offered only once it has been taken.
 //   Read data, in command order: gamma beats are stored in a NormBeats-deep
 //   buffer; each beta beat, with the stored gamma beat of the same index, is
@@ -52,27 +55,20 @@ module layernorm_engine
   parameter int unsigned DATA_W     = AXI_DATA_W,
   parameter int unsigned ROW_LEN    = DIM,
   parameter int unsigned ROW_BUFS   = 3,
-  parameter int unsigned DIV_UNROLL = 16,
-  // Memory port types: the package's, or the same fields for other DATA_W.
-  parameter type mem_req_t = engine_mem_req_t,
-  parameter type mem_rsp_t = engine_mem_rsp_t
+  parameter int unsigned DIV_UNROLL = 16
 ) (
-  input  logic               clk_i,
-  input  logic               rst_ni,
+  input  logic            clk_i,
+  input  logic            rst_ni,
 
-  // Job.
-  input  logic               job_valid_i,
-  output logic               job_ready_o,
-  input  logic [63:0]        job_x_addr_i,      // (tokens x ROW_LEN) feature rows
-  input  logic [63:0]        job_gamma_addr_i,  // one row of ROW_LEN norm elements
-  input  logic [63:0]        job_beta_addr_i,   // one row of ROW_LEN norm elements
-  input  logic [63:0]        job_y_addr_i,      // output (tokens x ROW_LEN) feature rows
-  input  logic [15:0]        job_tokens_i,      // rows
-  output logic               done_o,
+  // Job (engine_port): a handshake, an engine_job_t, a done pulse.
+  input  logic            job_valid_i,
+  output logic            job_ready_o,
+  input  engine_job_t     job_i,
+  output logic            done_o,
 
-  // Memory port: engine_mem_req_t / engine_mem_rsp_t (edgemoe_cfg_pkg).
-  output mem_req_t mem_req_o,
-  input  mem_rsp_t mem_rsp_i
+  // Memory port (engine_mem_req_t / engine_mem_rsp_t of edgemoe_cfg_pkg).
+  output engine_mem_req_t mem_req_o,
+  input  engine_mem_rsp_t mem_rsp_i
 );
 
   // Sizes derived once in the package (hls/geometry.py), which hold for the
@@ -135,7 +131,7 @@ module layernorm_engine
   logic rd_cmd_hs, rd_hs;
   logic gamma_hs, prm_hs, nb_last, sub_last;
 
-  assign job_total   = 32'(job_tokens_i) * 32'(RowBeats);
+  assign job_total   = 32'(job_i.tokens) * 32'(RowBeats);
   assign rd_cmd_hs   = rd_cmd_valid & rd_cmd_ready;
   assign rd_hs       = rd_valid & rd_ready;
   assign nb_last     = (nb_q == NbW'(NormBeats - 1));
@@ -145,11 +141,7 @@ module layernorm_engine
 
   // Job handshake, done pulse, the one write command of the job and the
   // memory port.
-  engine_port #(
-    .DATA_W    (DATA_W),
-    .mem_req_t (mem_req_t),
-    .mem_rsp_t (mem_rsp_t)
-  ) u_port (
+  engine_port u_port (
     .clk_i,
     .rst_ni,
     .job_valid_i,
@@ -190,14 +182,14 @@ module layernorm_engine
       sub_q         <= '0;
     end else begin
       if (job_hs) begin
-        x_addr_q      <= job_x_addr_i;
-        gamma_addr_q  <= job_gamma_addr_i;
-        beta_addr_q   <= job_beta_addr_i;
-        y_addr_q      <= job_y_addr_i;
+        x_addr_q      <= job_i.a;
+        gamma_addr_q  <= job_i.b;
+        beta_addr_q   <= job_i.c;
+        y_addr_q      <= job_i.y;
         total_q       <= job_total;
         nb_q          <= '0;
         sub_q         <= '0;
-        if (job_tokens_i != '0) begin
+        if (job_i.tokens != '0) begin
           cmd_q <= RdGamma;
           ph_q  <= RdGamma;
         end
@@ -341,5 +333,8 @@ module layernorm_engine
     .out_ready_i (out_ready),
     .out_data_o  (out_data)
   );
+
+  logic unused_job;  // the fields of other ops
+  assign unused_job = ^{job_i.d, job_i.k, job_i.m, job_i.gelu, job_i.bias_alt, job_i.patch};
 
 endmodule

@@ -6,11 +6,12 @@
 // golden.stages.linear.linear; in patch mode the patch embedding, bit-exact
 // with golden.stages.patch_embed.patch_embed.
 //
-// Job. x (N tokens x K features, feature format), W (M rows of K 16-bit
-// weights: linear_weight, or patch_weight in patch mode), b (one row of M
-// biases: bias, or attn_bias when job_bias_alt_i), y (N x M features). Patch
-// mode: x is the image (C, H, W) of pixels (ap_ufixed<8,0>, rows of IMAGE_W),
-// pos (TOKENS x M features) the position embedding, K = C*p*p. Every row
+// Job (engine_job_t: a = x, b = W, c = b, d = pos, y, tokens = N, k = K,
+// m = M, gelu, bias_alt, patch). x (N tokens x K features, feature format), W
+// (M rows of K 16-bit weights: linear_weight, or patch_weight in patch mode), b
+// (one row of M biases: bias, or attn_bias when bias_alt), y (N x M features).
+// Patch mode: x is the image (C, H, W) of pixels (ap_ufixed<8,0>, rows of
+// IMAGE_W), pos (TOKENS x M features) the position embedding, K = C*p*p. Every row
 // starts on a beat; a row of n elements of e bytes takes ceil(n*e/BB) beats
 // (BB = DATA_W/8 bytes per beat). K must be a multiple of COLS and M of ROWS
 // (the program generator guarantees it); ROWS features are whole beats.
@@ -64,32 +65,20 @@ module linear_engine
   // Read commands outstanding (issued, data not all taken).
   parameter int unsigned DESC_DEPTH = 16,
   // Position-embedding beats buffered (patch mode).
-  parameter int unsigned POS_DEPTH  = 16,
-  // Memory port types: the package's, or the same fields for other DATA_W.
-  parameter type mem_req_t = engine_mem_req_t,
-  parameter type mem_rsp_t = engine_mem_rsp_t
+  parameter int unsigned POS_DEPTH  = 16
 ) (
-  input  logic              clk_i,
-  input  logic              rst_ni,
+  input  logic            clk_i,
+  input  logic            rst_ni,
 
-  input  logic              job_valid_i,
-  output logic              job_ready_o,
-  input  logic [63:0]       job_x_addr_i,
-  input  logic [63:0]       job_w_addr_i,
-  input  logic [63:0]       job_b_addr_i,
-  input  logic [63:0]       job_pos_addr_i,
-  input  logic [63:0]       job_y_addr_i,
-  input  logic [15:0]       job_tokens_i,
-  input  logic [15:0]       job_k_i,
-  input  logic [15:0]       job_m_i,
-  input  logic              job_gelu_i,
-  input  logic              job_bias_alt_i,
-  input  logic              job_patch_i,
-  output logic              done_o,
+  // Job (engine_port): a handshake, an engine_job_t, a done pulse.
+  input  logic            job_valid_i,
+  output logic            job_ready_o,
+  input  engine_job_t     job_i,
+  output logic            done_o,
 
-  // Memory port: engine_mem_req_t / engine_mem_rsp_t (edgemoe_cfg_pkg).
-  output mem_req_t mem_req_o,
-  input  mem_rsp_t mem_rsp_i
+  // Memory port (engine_mem_req_t / engine_mem_rsp_t of edgemoe_cfg_pkg).
+  output engine_mem_req_t mem_req_o,
+  input  engine_mem_rsp_t mem_rsp_i
 );
 
   // Sizes derived once in the package (hls/geometry.py), which hold for the
@@ -156,17 +145,17 @@ module linear_engine
   logic        gelu_q, bias_alt_q, patch_q;
   logic [15:0] job_row_beats;
 
-  assign job_row_beats = 16'((32'(job_m_i) + FEATURE_LANES - 1) / FEATURE_LANES);
+  assign job_row_beats = 16'((32'(job_i.m) + FEATURE_LANES - 1) / FEATURE_LANES);
 
   always_ff @(posedge clk_i) begin
     if (job_fire) begin
-      tokens_q      <= job_tokens_i;
-      blocks_q      <= 16'(32'(job_k_i) / COLS);
-      tile_tokens_q <= job_patch_i ? job_tokens_i - 16'd1 : job_tokens_i;
+      tokens_q      <= job_i.tokens;
+      blocks_q      <= 16'(32'(job_i.k) / COLS);
+      tile_tokens_q <= job_i.patch ? job_i.tokens - 16'd1 : job_i.tokens;
       row_pitch_q   <= 32'(job_row_beats) * BEAT_BYTES;
-      gelu_q        <= job_gelu_i & ~job_patch_i;
-      bias_alt_q    <= job_bias_alt_i & ~job_patch_i;
-      patch_q       <= job_patch_i;
+      gelu_q        <= job_i.gelu & ~job_i.patch;
+      bias_alt_q    <= job_i.bias_alt & ~job_i.patch;
+      patch_q       <= job_i.patch;
     end
   end
 
@@ -184,26 +173,26 @@ module linear_engine
   ) u_scheduler (
     .clk_i,
     .rst_ni,
-    .job_take_i   (job_fire),
-    .job_x_addr_i,
-    .job_w_addr_i,
-    .job_b_addr_i,
-    .job_pos_addr_i,
-    .job_tokens_i,
-    .job_k_i,
-    .job_m_i,
-    .job_patch_i,
-    .tokens_i     (tokens_q),
-    .patch_i      (patch_q),
-    .row_pitch_i  (row_pitch_q),
-    .cmd_valid_o  (cmd_valid),
-    .cmd_ready_i  (cmd_ready),
-    .cmd_addr_o   (rd_cmd_addr),
-    .cmd_beats_o  (cmd_beats),
-    .cmd_offset_o (cmd_offset),
-    .cmd_weight_o (cmd_weight),
-    .cmd_bias_o   (cmd_bias),
-    .cmd_pos_o    (cmd_pos)
+    .job_take_i     (job_fire),
+    .job_x_addr_i   (job_i.a),
+    .job_w_addr_i   (job_i.b),
+    .job_b_addr_i   (job_i.c),
+    .job_pos_addr_i (job_i.d),
+    .job_tokens_i   (job_i.tokens),
+    .job_k_i        (job_i.k),
+    .job_m_i        (job_i.m),
+    .job_patch_i    (job_i.patch),
+    .tokens_i       (tokens_q),
+    .patch_i        (patch_q),
+    .row_pitch_i    (row_pitch_q),
+    .cmd_valid_o    (cmd_valid),
+    .cmd_ready_i    (cmd_ready),
+    .cmd_addr_o     (rd_cmd_addr),
+    .cmd_beats_o    (cmd_beats),
+    .cmd_offset_o   (cmd_offset),
+    .cmd_weight_o   (cmd_weight),
+    .cmd_bias_o     (cmd_bias),
+    .cmd_pos_o      (cmd_pos)
   );
 
   logic                     weight_valid, bias_valid, stage_ready;
@@ -339,40 +328,36 @@ module linear_engine
   ) u_writer (
     .clk_i,
     .rst_ni,
-    .job_take_i  (job_fire),
-    .job_y_addr_i,
-    .busy_i      (busy),
-    .patch_i     (patch_q),
-    .tokens_i    (tokens_q),
-    .row_pitch_i (row_pitch_q),
-    .in_valid_i  (y_valid),
-    .in_ready_o  (y_ready),
-    .in_data_i   (y_data),
-    .pos_valid_i (pos_valid),
-    .pos_ready_o (pos_ready),
-    .pos_data_i  (rd_data),
-    .cmd_req_o   (wr_req),
-    .cmd_addr_o  (wr_req_addr),
-    .cmd_beats_o (wr_req_beats),
-    .cmd_open_i  (wr_open),
-    .wr_valid_o  (wr_valid),
-    .wr_ready_i  (wr_ready),
-    .wr_data_o   (wr_data),
-    .wr_last_o   (wr_last)
+    .job_take_i   (job_fire),
+    .job_y_addr_i (job_i.y),
+    .busy_i       (busy),
+    .patch_i      (patch_q),
+    .tokens_i     (tokens_q),
+    .row_pitch_i  (row_pitch_q),
+    .in_valid_i   (y_valid),
+    .in_ready_o   (y_ready),
+    .in_data_i    (y_data),
+    .pos_valid_i  (pos_valid),
+    .pos_ready_o  (pos_ready),
+    .pos_data_i   (rd_data),
+    .cmd_req_o    (wr_req),
+    .cmd_addr_o   (wr_req_addr),
+    .cmd_beats_o  (wr_req_beats),
+    .cmd_open_i   (wr_open),
+    .wr_valid_o   (wr_valid),
+    .wr_ready_i   (wr_ready),
+    .wr_data_o    (wr_data),
+    .wr_last_o    (wr_last)
   );
 
   // Job handshake, done pulse (the job's N * M / FEATURE_LANES-th write beat),
   // the write command of each buffered token and the memory port.
-  engine_port #(
-    .DATA_W    (DATA_W),
-    .mem_req_t (mem_req_t),
-    .mem_rsp_t (mem_rsp_t)
-  ) u_port (
+  engine_port u_port (
     .clk_i,
     .rst_ni,
     .job_valid_i,
     .job_ready_o,
-    .job_beats_i    (32'(job_tokens_i) * 32'(job_row_beats)),
+    .job_beats_i    (32'(job_i.tokens) * 32'(job_row_beats)),
     .job_take_o     (job_fire),
     .busy_o         (busy),
     .done_o,

@@ -13,12 +13,14 @@
 // FeatLaneW per beat; every row starts on a beat and is RowBeats beats, so a
 // tensor is contiguous and a chunk of rows is one command.
 //
-// Job (one at a time; job_ready_o = idle; fields taken with the handshake):
+// Job (one at a time; job_ready_o = idle; fields taken with the handshake; of
+// engine_job_t, a and b: the two inputs and y: the output, (tokens x ROW_LEN)
+// feature rows each; tokens: rows):
 //   the tokens are cut into chunks of CHUNK_ROWS rows (the last one shorter
 //   when tokens % CHUNK_ROWS != 0). Read commands, issued back to back as fast
 //   as they are taken (no limit on outstanding commands): chunk 0 of a, chunk
 //   0 of b, chunk 1 of a, chunk 1 of b, ... One write command for the whole
-//   output (tokens * RowBeats beats at job_y_addr_i) is issued at the start of
+//   output (tokens * RowBeats beats at job_i.y) is issued at the start of
 //   the job; output beats are offered only once it has been taken.
 //   Read data come back in command order: a beats are stored in a buffer of
 //   one chunk (always accepted); each b beat is added lane by lane to the a
@@ -43,26 +45,20 @@ module residual_engine
   // 32-bit lanes, at least one row.
   parameter int unsigned CHUNK_ROWS = (ROW_LEN * 32 / DATA_W >= 64 ||
                                        ROW_LEN * 32 / DATA_W == 0) ? 1 :
-                                      64 / (ROW_LEN * 32 / DATA_W),
-  // Memory port types: the package's, or the same fields for other DATA_W.
-  parameter type mem_req_t = engine_mem_req_t,
-  parameter type mem_rsp_t = engine_mem_rsp_t
+                                      64 / (ROW_LEN * 32 / DATA_W)
 ) (
-  input  logic               clk_i,
-  input  logic               rst_ni,
+  input  logic            clk_i,
+  input  logic            rst_ni,
 
-  // Job.
-  input  logic               job_valid_i,
-  output logic               job_ready_o,
-  input  logic [63:0]        job_a_addr_i,      // (tokens x ROW_LEN) feature rows
-  input  logic [63:0]        job_b_addr_i,      // (tokens x ROW_LEN) feature rows
-  input  logic [63:0]        job_y_addr_i,      // output (tokens x ROW_LEN) feature rows
-  input  logic [15:0]        job_tokens_i,      // rows
-  output logic               done_o,
+  // Job (engine_port): a handshake, an engine_job_t, a done pulse.
+  input  logic            job_valid_i,
+  output logic            job_ready_o,
+  input  engine_job_t     job_i,
+  output logic            done_o,
 
-  // Memory port: engine_mem_req_t / engine_mem_rsp_t (edgemoe_cfg_pkg).
-  output mem_req_t mem_req_o,
-  input  mem_rsp_t mem_rsp_i
+  // Memory port (engine_mem_req_t / engine_mem_rsp_t of edgemoe_cfg_pkg).
+  output engine_mem_req_t mem_req_o,
+  input  engine_mem_rsp_t mem_rsp_i
 );
 
   // Sizes derived once in the package (hls/geometry.py), which hold for the
@@ -122,7 +118,7 @@ module residual_engine
   logic out_valid_q, out_load;
   logic [DATA_W-1:0] out_data_q, sum;
 
-  assign job_total      = 32'(job_tokens_i) * 32'(RowBeats);
+  assign job_total      = 32'(job_i.tokens) * 32'(RowBeats);
   assign cmd_chunk_rows = (cmd_rows_q > 16'(CHUNK_ROWS)) ? 16'(CHUNK_ROWS) : cmd_rows_q;
   assign dat_chunk_rows = (dat_rows_q > 16'(CHUNK_ROWS)) ? 16'(CHUNK_ROWS) : dat_rows_q;
   assign cmd_beats      = 32'(cmd_chunk_rows) * 32'(RowBeats);
@@ -136,11 +132,7 @@ module residual_engine
 
   // Job handshake, done pulse, the one write command of the job and the
   // memory port.
-  engine_port #(
-    .DATA_W    (DATA_W),
-    .mem_req_t (mem_req_t),
-    .mem_rsp_t (mem_rsp_t)
-  ) u_port (
+  engine_port u_port (
     .clk_i,
     .rst_ni,
     .job_valid_i,
@@ -182,13 +174,13 @@ module residual_engine
       out_valid_q   <= 1'b0;
     end else begin
       if (job_hs) begin
-        a_addr_q      <= job_a_addr_i;
-        b_addr_q      <= job_b_addr_i;
-        y_addr_q      <= job_y_addr_i;
+        a_addr_q      <= job_i.a;
+        b_addr_q      <= job_i.b;
+        y_addr_q      <= job_i.y;
         total_q       <= job_total;
-        cmd_rows_q    <= job_tokens_i;
+        cmd_rows_q    <= job_i.tokens;
         cmd_b_q       <= 1'b0;
-        dat_rows_q    <= job_tokens_i;
+        dat_rows_q    <= job_i.tokens;
         dat_b_q       <= 1'b0;
         dat_beat_q    <= '0;
       end
@@ -264,5 +256,9 @@ module residual_engine
   assign rd_ready = busy & (~dat_b_q | ~out_valid_q | wr_hs);
   assign wr_valid = out_valid_q & wr_open;
   assign wr_data  = out_data_q;
+
+  logic unused_job;  // the fields of other ops
+  assign unused_job = ^{job_i.c, job_i.d, job_i.k, job_i.m, job_i.gelu, job_i.bias_alt,
+                        job_i.patch};
 
 endmodule

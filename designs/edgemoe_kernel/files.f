@@ -4,13 +4,16 @@
 ../../rtl/ctrl_regs.sv
 ../../rtl/arg_check.sv
 ../../rtl/kernel_sequencer.sv
+../../rtl/engine_slot.sv
+../../rtl/engine_mem_mux.sv
+../../rtl/axi_dma.sv
+../../rtl/axi_gmem_flat.sv
 ../../rtl/linear_engine.sv
 ../../rtl/layernorm_engine.sv
 ../../rtl/attention_engine.sv
 ../../rtl/residual_engine.sv
-../../rtl/engine_mem_mux.sv
-../../rtl/axi_dma.sv
-../../rtl/axi_gmem_flat.sv
+../../rtl/axi_read_master.sv
+../../rtl/axi_write_master.sv
 ../../rtl/linear_read_scheduler.sv
 ../../rtl/linear_read_router.sv
 ../../rtl/linear_weight_stager.sv
@@ -24,8 +27,7 @@
 ../../rtl/attn_softmax_statistics.sv
 ../../rtl/attn_value_pass.sv
 ../../rtl/attn_output_writer.sv
-../../rtl/axi_read_master.sv
-../../rtl/axi_write_master.sv
+../../rtl/axi_burst_planner.sv
 ../../rtl/sync_fifo.sv
 ../../rtl/stream_gearbox.sv
 ../../rtl/linear_tile_row.sv
@@ -40,7 +42,6 @@
 ../../rtl/softmax_stats_unit.sv
 ../../rtl/recip_unit.sv
 ../../rtl/attn_prob_unit.sv
-../../rtl/axi_burst_planner.sv
 ../../rtl/gelu_unit.sv
 ../../rtl/rsqrt_unit.sv
 ../../rtl/lockstep_pipe_ctrl.sv

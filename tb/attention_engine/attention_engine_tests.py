@@ -84,13 +84,13 @@ def _describe(job: Job) -> str:
 
 
 def job_fields(job: Job) -> dict[str, int]:
-    """The engine's job inputs for *job*."""
+    """The engine_job_t fields of *job* (the attention engine's operands a, b, c: Q, K, V)."""
     return {
-        "job_q_addr_i": job.q_addr,
-        "job_k_addr_i": job.k_addr,
-        "job_v_addr_i": job.v_addr,
-        "job_y_addr_i": job.y_addr,
-        "job_tokens_i": job.tokens,
+        "a": job.q_addr,
+        "b": job.k_addr,
+        "c": job.v_addr,
+        "y": job.y_addr,
+        "tokens": job.tokens,
     }
 
 

@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from ci.rtl_sources import rtl_closure
 from golden.config import load_config
 from golden.softmax import softmax_two_pass
 from golden.stages.attention import attention_scores
+from hls.program import Engine
 from tb.attention_engine.stimulus import make_qkv
-from tb.components.enginemem import ENGINE_MEM_TB_PORT
+from tb.components.engine_bench import engine_tb_build
 from tb.marks import sim_test
 from tb.mutation import Mutant, build_mutant
 
 TESTS = "tb.attention_engine.attention_engine_tests"
-#: The engine under its bench top, which puts its memory-port structs
-#: (engine_mem_req_t / engine_mem_rsp_t) on the flat names of engine_mem_tb_port (u_mem)
-#: that tb.components.enginemem drives.
-TOPLEVEL = "attention_engine_tb"
-#: The bench top, the engine and the units it instantiates.
-SOURCES = rtl_closure(Path(__file__).with_name(f"{TOPLEVEL}.sv"), ENGINE_MEM_TB_PORT)
+#: The engine under the engine benches' top (tb/components/engine_tb.sv), which puts
+#: its memory-port structs (engine_mem_req_t / engine_mem_rsp_t) on the flat names of
+#: engine_mem_tb_port (u_mem) that tb.components.enginemem drives.
+TOPLEVEL = "engine_tb"
+NAME = "attention_engine_tb"
+#: The sources (the top, engine_slot, the engines and the units they instantiate)
+#: and the ENGINE parameter.
+BUILD = engine_tb_build(Engine.ATTENTION)
 
 
 @pytest.fixture(scope="session")
 def attention_engine_sim(unit_config, sim_builds):
-    return sim_builds(TOPLEVEL, unit_config, sources=SOURCES)
+    return sim_builds(TOPLEVEL, unit_config, name=NAME, **BUILD)
 
 
 @sim_test(900)
@@ -71,9 +71,7 @@ DRAIN_GUARD_REMOVED = Mutant(
 @sim_test(900, pytest.mark.variant)
 def test_attention_engine_tiny_p(mutant_config, sim_builds, seed_report):
     """P = 1 (P x HEADS below the pass-2 latency): the jobs stay bit-exact."""
-    sim = sim_builds(
-        TOPLEVEL, mutant_config, overrides=TINY_P, name=f"{TOPLEVEL}-p1", sources=SOURCES
-    )
+    sim = sim_builds(TOPLEVEL, mutant_config, overrides=TINY_P, name=f"{NAME}-p1", **BUILD)
     sim.run(TESTS, TINY_P_TESTS, seed=seed_report)
 
 
@@ -83,7 +81,7 @@ def test_attention_engine_catches_drain_guard_removed(mutant_config, sim_builds,
     last MAC: the bench must fail (outputs differ from golden, or the job never
     finishes within the bench's cycle bound)."""
     mut = DRAIN_GUARD_REMOVED
-    sim = build_mutant(sim_builds, mutant_config, TOPLEVEL, mut, sources=SOURCES, overrides=TINY_P)
+    sim = build_mutant(sim_builds, mutant_config, TOPLEVEL, mut, overrides=TINY_P, **BUILD)
     result = sim.run(TESTS, TINY_P_TESTS[:1], seed=seed_report, check=False)
     assert not result.passed, f"the bench did not catch mutant {mut.name} ({mut.why})"
     case = next(c for c in result.testcases if c.name == TINY_P_TESTS[0])

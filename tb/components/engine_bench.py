@@ -2,10 +2,12 @@
 tb/attention_engine/).
 
 Every ``rtl/*_engine.sv`` has the same job handshake (``job_valid_i`` /
-``job_ready_o`` with ``job_*_i`` fields, a one-cycle ``done_o`` pulse in the
+``job_ready_o`` with an ``engine_job_t`` ``job_i``, a one-cycle ``done_o`` pulse in the
 cycle the job's last write beat is accepted) and the same memory ports, served
-by :class:`tb.components.enginemem.EngineMemory`. This module holds what the benches do
-around that: bring the engine up behind a memory with random contents
+by :class:`tb.components.enginemem.EngineMemory`, so every engine bench builds its
+engine under one top, ``engine_tb.sv`` (:func:`engine_tb_build`), and names a
+job's fields as ``engine_job_t`` does (:func:`job_word` packs them). This module
+holds what the benches do around that: bring the engine up behind a memory with random contents
 (:func:`start`), reset it (:func:`engine_reset`), swap the memory model for
 another stall probability (:func:`restall`), run one job with a cycle bound and
 check its protocol (:func:`run_job`), abandon a job with a reset
@@ -17,24 +19,64 @@ idle state out of reset (:func:`idle_after_reset`) and after the last job
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+
 import cocotb
 import numpy as np
 from cocotb.triggers import ClockCycles, First, ReadOnly, RisingEdge, Timer
 
-from tb.components.enginemem import EngineMemory
+from ci.rtl_sources import rtl_closure
+from hls.generate import ENGINE_JOB_FIELDS
+from hls.program import Engine
+from tb.components.enginemem import ENGINE_MEM_TB_PORT, EngineMemory
 from tb.components.stream import CLOCK_PERIOD_NS, start_clock
 
 __all__ = [
+    "ENGINE_TB",
     "JobError",
     "check_written",
     "engine_reset",
+    "engine_tb_build",
     "expect_idle",
     "idle_after_reset",
+    "job_word",
     "reset_mid_job",
     "restall",
     "run_job",
     "start",
 ]
+
+#: The bench top of every engine bench: the engine of number ENGINE (hls.program.Engine)
+#: with its job ports and its memory port on engine_mem_tb_port.sv (u_mem).
+ENGINE_TB = Path(__file__).with_name("engine_tb.sv")
+
+
+def engine_tb_build(engine: Engine) -> dict[str, object]:
+    """What builds *engine* under :data:`ENGINE_TB` (toplevel ``engine_tb``): the
+    ``sources`` and ``parameters`` keyword arguments of the ``sim_builds`` fixture
+    and of ``tb.mutation.build_mutant``. Give each engine's build its own name."""
+    return {
+        "sources": rtl_closure(ENGINE_TB, ENGINE_MEM_TB_PORT),
+        "parameters": {"ENGINE": int(engine)},
+    }
+
+
+def job_word(fields: Mapping[str, int]) -> int:
+    """The ``engine_job_t`` value of a job: *fields* by the struct's field names
+    (``hls.generate.ENGINE_JOB_FIELDS``: a, b, c, d, y, tokens, k, m, gelu,
+    bias_alt, patch), those not given 0."""
+    unknown = set(fields) - {name for name, _ in ENGINE_JOB_FIELDS}
+    if unknown:
+        raise ValueError(f"not fields of engine_job_t: {sorted(unknown)}")
+    word = 0
+    for name, bits in ENGINE_JOB_FIELDS:
+        value = int(fields.get(name, 0))
+        if not 0 <= value < 1 << bits:
+            raise ValueError(f"job field {name} = {value} does not fit {bits} bits")
+        word = word << bits | value
+    return word
+
 
 #: Outputs that must stay low while the engine is in reset or idle.
 _QUIET = ("rd_cmd_valid_o", "wr_cmd_valid_o", "wr_valid_o", "done_o")
@@ -68,9 +110,7 @@ async def engine_reset(dut, cycles: int = 3) -> None:
 
 async def start(dut, size: int, seed: int, stall: float) -> EngineMemory:
     """Clock, a memory model of *size* random bytes, job inputs idle, reset."""
-    for name in dir(dut):
-        if name.startswith("job_") and name.endswith("_i"):
-            _signal(dut, name).value = 0
+    dut.job_i.value = 0
     start_clock(dut)
     mem = EngineMemory(dut, size, seed=seed, stall=stall)
     mem.data[:] = np.random.default_rng(seed + 1).integers(0, 256, size, dtype=np.uint8)
@@ -109,8 +149,7 @@ async def run_job(
     edge, ro = RisingEdge(dut.clk_i), ReadOnly()
     what = f"{label}: " if label else ""
     writes0, reads0 = mem.write_beats, len(mem.read_commands)
-    for name, value in fields.items():
-        _signal(dut, name).value = value
+    dut.job_i.value = job_word(fields)
     dut.job_valid_i.value = 1
     await ro
     if dut.done_o.value:

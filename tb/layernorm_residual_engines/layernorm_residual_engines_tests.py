@@ -75,7 +75,7 @@ class RowJob(ABC):
     fields, the run (write beats, reads inside the inputs) and the check of the
     output against :meth:`compare` (an error string or None)."""
 
-    #: (tensor key, name of its job address field job_<name>_addr_i).
+    #: (tensor key, the engine_job_t field holding its address).
     FIELDS: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, mem, tokens: int, inputs: dict[str, tuple[bytes | None, int]], rng):
@@ -92,8 +92,8 @@ class RowJob(ABC):
 
     @property
     def fields(self) -> dict[str, int]:
-        addrs = {f"job_{name}_addr_i": self.addr[k] for k, name in self.FIELDS}
-        return addrs | {"job_tokens_i": self.tokens}
+        addrs = {field: self.addr[k] for k, field in self.FIELDS}
+        return addrs | {"tokens": self.tokens}
 
     async def run(self, dut, mem, max_cycles: int) -> int:
         return await bench.run_job(
@@ -126,7 +126,7 @@ class RowJob(ABC):
 class LnJob(RowJob):
     """One LayerNorm job: x, gamma, beta placed in memory, golden.layernorm."""
 
-    FIELDS = (("x", "x"), ("g", "gamma"), ("b", "beta"), ("y", "y"))
+    FIELDS = (("x", "a"), ("g", "b"), ("b", "c"), ("y", "y"))
 
     def __init__(self, mem, x, gamma, beta, rng):
         self.x, self.gamma, self.beta = x, gamma, beta

@@ -3,22 +3,19 @@ layernorm_residual_engines_tests.py).
 
 ``layernorm_engine`` (with ``layernorm_unit`` and ``rsqrt_unit``) and
 ``residual_engine``, each behind the Python memory model ``tb.components.enginemem``, on
-the unit configurations (tiny and m3vit). Each engine is built under its bench
-top (``<engine>_tb.sv`` here), which puts the engine's memory-port structs on
-the flat names of ``engine_mem_tb_port`` (``u_mem``) that ``tb.components.enginemem``
-drives.
+the unit configurations (tiny and m3vit). Each engine is built under the engine
+benches' top (``tb/components/engine_tb.sv``, ``tb.components.engine_bench.engine_tb_build``),
+which puts the engine's memory-port structs on the flat names of
+``engine_mem_tb_port`` (``u_mem``) that ``tb.components.enginemem`` drives.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from ci.rtl_sources import rtl_closure
-from tb.components.enginemem import ENGINE_MEM_TB_PORT
+from hls.program import Engine
+from tb.components.engine_bench import engine_tb_build
 from tb.marks import sim_test
 
 TESTS = "tb.layernorm_residual_engines.layernorm_residual_engines_tests"
-HERE = Path(__file__).parent
 
 
 @sim_test(900)
@@ -27,9 +24,7 @@ def test_layernorm_engine(unit_config, sim_builds, seed_report):
     memory stalls, resets mid-job, cycles per job: bit-exact with
     golden.layernorm, nothing written outside the output."""
     sim = sim_builds(
-        "layernorm_engine_tb",
-        unit_config,
-        sources=rtl_closure(HERE / "layernorm_engine_tb.sv", ENGINE_MEM_TB_PORT),
+        "engine_tb", unit_config, name="layernorm_engine_tb", **engine_tb_build(Engine.LAYERNORM)
     )
     sim.run(
         TESTS,
@@ -44,9 +39,7 @@ def test_residual_engine(unit_config, sim_builds, seed_report):
     stalls, resets mid-job, cycles per job: bit-exact with residual_add,
     nothing written outside the output."""
     sim = sim_builds(
-        "residual_engine_tb",
-        unit_config,
-        sources=rtl_closure(HERE / "residual_engine_tb.sv", ENGINE_MEM_TB_PORT),
+        "engine_tb", unit_config, name="residual_engine_tb", **engine_tb_build(Engine.RESIDUAL)
     )
     sim.run(
         TESTS,

@@ -116,18 +116,19 @@ class EngineJob:
         return {k: (self.addr[k], len(v)) for k, v in self.blobs(cfg).items()}
 
     def fields(self) -> dict[str, int]:
+        """The engine_job_t fields (the linear engine's operands a..d: x, W, b, pos)."""
         return {
-            "job_x_addr_i": self.addr["x"],
-            "job_w_addr_i": self.addr["w"],
-            "job_b_addr_i": self.addr["b"] + self.b_skew,
-            "job_pos_addr_i": self.addr.get("pos", 0),
-            "job_y_addr_i": self.addr["y"],
-            "job_tokens_i": self.n,
-            "job_k_i": self.k,
-            "job_m_i": self.m,
-            "job_gelu_i": int(self.gelu),
-            "job_bias_alt_i": int(self.alt),
-            "job_patch_i": int(self.patch),
+            "a": self.addr["x"],
+            "b": self.addr["w"],
+            "c": self.addr["b"] + self.b_skew,
+            "d": self.addr.get("pos", 0),
+            "y": self.addr["y"],
+            "tokens": self.n,
+            "k": self.k,
+            "m": self.m,
+            "gelu": int(self.gelu),
+            "bias_alt": int(self.alt),
+            "patch": int(self.patch),
         }
 
     def expected(self, cfg: KernelConfig) -> np.ndarray:

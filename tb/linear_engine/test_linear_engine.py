@@ -7,26 +7,24 @@ model ``tb.components.enginemem``, on the unit configurations (tiny and m3vit).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from ci.rtl_sources import rtl_closure
-from tb.components.enginemem import ENGINE_MEM_TB_PORT
+from hls.program import Engine
+from tb.components.engine_bench import engine_tb_build
 from tb.marks import mutant_test, sim_test
 from tb.mutation import Mutant, build_mutant, by_name
 
 TESTS = "tb.linear_engine.linear_engine_tests"
-#: The engine under its bench top, which puts its memory-port structs
-#: (engine_mem_req_t / engine_mem_rsp_t) on the flat names of engine_mem_tb_port (u_mem)
-#: that tb.components.enginemem drives.
-TOPLEVEL = "linear_engine_tb"
-SOURCES = rtl_closure(Path(__file__).with_name(f"{TOPLEVEL}.sv"), ENGINE_MEM_TB_PORT)
+#: The engine under the engine benches' top (tb/components/engine_tb.sv), which puts
+#: its memory-port structs (engine_mem_req_t / engine_mem_rsp_t) on the flat names of
+#: engine_mem_tb_port (u_mem) that tb.components.enginemem drives.
+TOPLEVEL = "engine_tb"
+BUILD = engine_tb_build(Engine.LINEAR)
 
 
 @pytest.fixture(scope="session")
 def engine_sim(unit_config, sim_builds):
-    return sim_builds(TOPLEVEL, unit_config, sources=SOURCES)
+    return sim_builds(TOPLEVEL, unit_config, name="linear_engine_tb", **BUILD)
 
 
 @sim_test(900)
@@ -76,7 +74,7 @@ def test_linear_engine_catches_mutant(mutant_config, mutant, sim_builds, seed_re
     """A mutated engine must fail le_jobs at the job built to expose it, with a
     difference from the golden model ("tiny" only: mutant builds cost time)."""
     mut, job = MUTANTS[mutant]
-    sim = build_mutant(sim_builds, mutant_config, TOPLEVEL, mut, sources=SOURCES)
+    sim = build_mutant(sim_builds, mutant_config, TOPLEVEL, mut, **BUILD)
     result = sim.run(TESTS, ["le_jobs"], seed=seed_report, check=False)
     assert not result.passed, f"the bench did not catch mutant {mutant} ({mut.why})"
     case = next(c for c in result.testcases if c.name == "le_jobs")
