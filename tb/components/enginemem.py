@@ -4,9 +4,9 @@ The kernel's engines (``rtl/*_engine.sv``) share one memory port, a
 request/response pair of packed structs (``engine_mem_req_t`` /
 ``engine_mem_rsp_t``, generated into ``edgemoe_cfg_pkg`` by ``hls/generate.py``;
 ``rtl/engine_mem_mux.sv`` puts the running engine's onto the AXI read and write
-masters). cocotb does not reach struct members in a Verilator model, so each
-engine bench builds a thin top (``tb/<bench>/<engine>_tb.sv``) that unpacks
-the structs into these flat ports, which this model drives::
+masters). cocotb does not reach struct members in a Verilator model, so the
+engine benches' top (``tb/components/engine_tb.sv``) unpacks the structs into
+these flat ports (on ``engine_mem_tb_port``, ``u_mem``), which this model drives::
 
     rd_cmd_valid_o / rd_cmd_ready_i / rd_cmd_addr_o / rd_cmd_beats_o
     rd_valid_i / rd_ready_o / rd_data_i          beats of the read commands, in order

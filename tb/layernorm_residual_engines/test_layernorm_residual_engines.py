@@ -11,38 +11,28 @@ which puts the engine's memory-port structs on the flat names of
 
 from __future__ import annotations
 
+import pytest
+
 from hls.program import Engine
 from tb.components.engine_bench import engine_tb_build
 from tb.marks import sim_test
 
 TESTS = "tb.layernorm_residual_engines.layernorm_residual_engines_tests"
 
-
-@sim_test(900)
-def test_layernorm_engine(unit_config, sim_builds, seed_report):
-    """Reset, back-to-back jobs (1, odd, 2, 0, random, TOKENS tokens) under
-    memory stalls, resets mid-job, cycles per job: bit-exact with
-    golden.layernorm, nothing written outside the output."""
-    sim = sim_builds(
-        "engine_tb", unit_config, name="layernorm_engine_tb", **engine_tb_build(Engine.LAYERNORM)
-    )
-    sim.run(
-        TESTS,
-        ["ln_reset_idle", "ln_jobs", "ln_reset_mid_job", "ln_throughput"],
-        seed=seed_report,
-    )
+#: The cocotb tests of each engine: reset, back-to-back jobs under memory stalls
+#: (LayerNorm: 1, odd, 2, 0, random, TOKENS tokens; residual: saturating sums
+#: both ways), resets mid-job, cycles per job.
+ENGINE_TESTS = {
+    Engine.LAYERNORM: ["ln_reset_idle", "ln_jobs", "ln_reset_mid_job", "ln_throughput"],
+    Engine.RESIDUAL: ["res_reset_idle", "res_jobs", "res_reset_mid_job", "res_throughput"],
+}
 
 
 @sim_test(900)
-def test_residual_engine(unit_config, sim_builds, seed_report):
-    """Reset, back-to-back jobs with saturating sums both ways under memory
-    stalls, resets mid-job, cycles per job: bit-exact with residual_add,
-    nothing written outside the output."""
-    sim = sim_builds(
-        "engine_tb", unit_config, name="residual_engine_tb", **engine_tb_build(Engine.RESIDUAL)
-    )
-    sim.run(
-        TESTS,
-        ["res_reset_idle", "res_jobs", "res_reset_mid_job", "res_throughput"],
-        seed=seed_report,
-    )
+@pytest.mark.parametrize("engine", list(ENGINE_TESTS), ids=lambda e: f"{e.name.lower()}_engine")
+def test_row_engine(engine, unit_config, sim_builds, seed_report):
+    """The engine's tests (ENGINE_TESTS): bit-exact with golden.layernorm or
+    golden.stages.residual.residual_add, nothing written outside the output."""
+    name = f"{engine.name.lower()}_engine_tb"
+    sim = sim_builds("engine_tb", unit_config, name=name, **engine_tb_build(engine))
+    sim.run(TESTS, ENGINE_TESTS[engine], seed=seed_report)
