@@ -136,7 +136,7 @@ class Geometry:
 
 def exp_a_flush(tshift: int, t_flush: int, log2e: int) -> int:
     """The largest a = -x (raw) with t(a) <= t_flush, t(a) = (a * log2e + half) >> tshift
-    (rtl/exp_unit.sv's AFlush; a mutant model passes another log2e)."""
+    (EXP_A_FLUSH: rtl/exp_unit.sv's AFlush, which the RTL checks at elaboration)."""
     half = (1 << (tshift - 1)) if tshift else 0
     return (((t_flush + 1) << tshift) - half - 1) // log2e
 

@@ -21,7 +21,8 @@
 // acc >= 2**(B+m-1), so y != 0 exactly when t <= TFlush = (Fo + R) << Ft
 // (R = 1 for round half up, 0 for truncation). t is monotonic in a, so this
 // is the input comparison a <= AFlush, with AFlush the largest a whose t is
-// <= TFlush, computed at elaboration from C. Inputs with a > AFlush give 0
+// <= TFlush (both from the package, hls/geometry.py; an elaboration check
+// confirms AFlush against this datapath's t). Inputs with a > AFlush give 0
 // (the golden model's clamp at x = -64 lies beyond AFlush, so it never acts
 // here; an elaboration check guards that). The datapath then only sees
 // a <= AFlush, k <= Fo + R and shifts up to B + m + R.
@@ -66,9 +67,9 @@ module exp_unit
 
   // Sizes derived once in the package (hls/geometry.py), which hold for the
   // package's own parameters only.
-  if (IN_FRAC != FEATURE_FRAC || LOG2E_BITS != EXP_LOG2E_BITS || T_FRAC != EXP_T_FRAC_BITS ||
-      STEP_LOG2 != EXP_STEP_LOG2 || TABLE_BITS != EXP_TABLE_BITS ||
-      OUT_FRAC != EXP_OUT_FRAC) begin : gen_err_pkg_geometry
+  if (IN_FRAC != FEATURE_FRAC || LOG2E_BITS != EXP_LOG2E_BITS || LOG2E != EXP_LOG2E ||
+      T_FRAC != EXP_T_FRAC_BITS || STEP_LOG2 != EXP_STEP_LOG2 || TABLE_BITS != EXP_TABLE_BITS ||
+      OUT_FRAC != EXP_OUT_FRAC || OUT_RND != (EXP_OUT_RND != 0)) begin : gen_err_pkg_geometry
     $error("exp_unit: parameters differ from edgemoe_cfg_pkg's derived geometry");
   end
 
@@ -78,7 +79,6 @@ module exp_unit
 
   // golden.approx.exp clamps x at -2**ClampLog2 (exp(-64) rounds to 0).
   localparam int unsigned ClampLog2 = 6;
-  localparam int unsigned OutRnd    = OUT_RND ? 1 : 0;
   localparam int unsigned ConstW    = LOG2E_BITS + 1;
   // Quantisation point 1: t = a * C >> TShift, round half up.
   localparam int unsigned TShift    = EXP_TSHIFT;
@@ -101,17 +101,10 @@ module exp_unit
     return n;
   endfunction
 
-  // The largest a = -x (raw) with a nonzero result: t(a) <= TFlush
-  // <=> a * C + 2**(TShift-1) < (TFlush + 1) * 2**TShift.
-  function automatic logic [127:0] flush_limit();
-    logic [127:0] t_flush, half, bound;
-    t_flush = 128'(OUT_FRAC + OutRnd) << T_FRAC;
-    half    = (TShift == 0) ? 128'd0 : (128'd1 << (TShift - 1));
-    bound   = ((t_flush + 128'd1) << TShift) - half - 128'd1;
-    return bound / 128'(LOG2E);
-  endfunction
-
-  localparam logic [127:0] AFlushWide = flush_limit();
+  // The largest t with a nonzero result, TFlush, and the largest a = -x (raw)
+  // whose t is <= TFlush, AFlush.
+  localparam logic [127:0] TFlush     = 128'(EXP_T_FLUSH);
+  localparam logic [127:0] AFlushWide = 128'(EXP_A_FLUSH);
   localparam int unsigned  AW         = bit_len(AFlushWide);
   localparam int unsigned  CmpW       = (IN_W > AW) ? IN_W : AW;
   localparam logic [CmpW-1:0] AFlush  = CmpW'(AFlushWide);
@@ -119,7 +112,7 @@ module exp_unit
   localparam logic [UW:0]  THalf      = (TShift == 0) ? '0 : ((UW + 1)'(1) << (TShift - 1));
   // t = (u + THalf) >> TShift <= TFlush = (OUT_FRAC + R) << T_FRAC for
   // every a <= AFlush: k has KW bits, t has TW.
-  localparam int unsigned  KW         = bit_len(128'(OUT_FRAC + OutRnd));
+  localparam int unsigned  KW         = bit_len(TFlush >> T_FRAC);
   localparam int unsigned  TW         = KW + T_FRAC;
   // sh <= B + m + R <= AccW; the rounding sum fits AccW + 1 bits.
   localparam int unsigned  SW         = bit_len(128'(AccW));
@@ -142,6 +135,13 @@ module exp_unit
   end
   if (TShift + TW > UW + 1) begin : gen_err_tw
     $error("exp_unit: t's width exceeds the rounded product");
+  end
+  // t(a) as stage 3 computes it, for the check of AFlush.
+  function automatic logic [127:0] t_of(logic [127:0] a);
+    return (a * 128'(LOG2E) + 128'(THalf)) >> TShift;
+  endfunction
+  if (t_of(AFlushWide) > TFlush || t_of(AFlushWide + 128'd1) <= TFlush) begin : gen_err_flush
+    $error("exp_unit: EXP_A_FLUSH is not the largest input whose t is <= EXP_T_FLUSH");
   end
   if (AW >= IN_FRAC + ClampLog2 + 1) begin : gen_err_clamp
     $error("exp_unit: nonzero results beyond x = -64 (golden's clamp) are not supported");

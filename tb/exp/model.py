@@ -13,7 +13,7 @@ import numpy as np
 
 from golden.approx.tables import exp2_neg_table, log2e_constant
 from golden.fixed import Quant
-from hls.geometry import Geometry, exp_a_flush
+from hls.geometry import Geometry
 
 #: Cycles from an accepted input beat to out_valid_o (rtl/exp_unit.sv's seven stages).
 LATENCY = 7
@@ -65,14 +65,15 @@ def exp_model(
 ) -> np.ndarray:
     """rtl/exp_unit.sv's arithmetic (x <= 0), with the knobs the mutants turn.
 
-    ``log2e_delta``: the log2(e) constant (multiplier and flush limit) moved by
-    that many LSBs. ``interp_sign=-1``: the slope term is subtracted.
-    ``out_round=False``: the output rounding constant is dropped.
+    ``log2e_delta``: the multiplier's log2(e) constant moved by that many LSBs
+    (the flush limit stays the package's EXP_A_FLUSH). ``interp_sign=-1``: the
+    slope term is subtracted. ``out_round=False``: the output rounding constant
+    is dropped.
     ``flush_nonstrict=True``: the flush comparison is a >= AFlush.
     """
     x = np.asarray(x_raw, dtype=np.int64)
     c = log2e_constant(geo.config.exp) + log2e_delta
-    a_lim = exp_a_flush(geo.exp_tshift, geo.exp_t_flush, c)
+    a_lim = geo.exp_a_flush
     a = np.where(x < 0, -x, 0)
     flush = (a >= a_lim) if flush_nonstrict else (a > a_lim)
     a = np.where(flush, 0, a)

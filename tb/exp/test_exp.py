@@ -73,8 +73,8 @@ def test_exp_hypothesis(exp_sim, seed_report):
 #: with the knobs of tb.exp.model.exp_model that make the Python model commit the same bug.
 MUTANTS = {
     "log2e_plus_one": (
-        Mutant("log2e_plus_one", "exp_unit.sv", "LOG2E      = EXP_LOG2E,",
-               "LOG2E      = EXP_LOG2E + 1,", "the log2(e) constant one LSB high"),
+        Mutant("log2e_plus_one", "exp_unit.sv", "UW'(a1_q) * UW'(LOG2E)",
+               "UW'(a1_q) * UW'(LOG2E + 1)", "the multiplier's log2(e) constant one LSB high"),
         {"log2e_delta": 1},
     ),
     "interp_sign_flipped": (
