@@ -2,11 +2,13 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Interpolated ROM: the table read and linear interpolation stages that
-// gelu_unit (delta(|x|)) and exp_unit (2**-f) share.
+// gelu_unit (delta(|x|)), exp_unit (2**-f) and nr_core (the Newton-Raphson
+// seed) share.
 //
-// The table T holds 2**IDX_W + 1 unsigned entries of ENTRY_W bits, loaded from
-// ROM_FILE ($readmemh), one ROM for all LANES lanes. Per lane, with i = idx_i
-// (IDX_W bits), r = frac_i (FRAC_W = m bits) and z = zero_i:
+// The table T holds ENTRIES unsigned entries of ENTRY_W bits (2**IDX_W + 1 by
+// default: one more than the segments), loaded from ROM_FILE ($readmemh), one
+// ROM for all LANES lanes; the caller keeps i + 1 below ENTRIES. Per lane, with
+// i = idx_i (IDX_W bits), r = frac_i (FRAC_W = m bits) and z = zero_i:
 //   read stage    (rd_en_i):  lo = T[i], hi = T[i+1], r and z registered
 //   product stage (mul_en_i): base = z ? 0 : lo, prod = z ? 0 : (hi - lo) * r
 //   acc_o         = base * 2**m + prod                            (exact, signed)
@@ -20,6 +22,7 @@ module interp_rom #(
   parameter int unsigned IDX_W    = 4,
   parameter int unsigned FRAC_W   = 4,
   parameter int unsigned ENTRY_W  = 16,
+  parameter int unsigned ENTRIES  = (2 ** IDX_W) + 1,
   parameter string       ROM_FILE = ""
 ) (
   input  logic                                  clk_i,
@@ -34,8 +37,7 @@ module interp_rom #(
   output logic [LANES*(ENTRY_W+FRAC_W+2)-1:0]   acc_o
 );
 
-  localparam int unsigned Entries = (2 ** IDX_W) + 1;
-  localparam int unsigned AddrW   = IDX_W + 1;
+  localparam int unsigned AddrW   = $clog2(ENTRIES);
   // Signed table difference times the unsigned fraction.
   localparam int unsigned DiffW   = ENTRY_W + 1;
   localparam int unsigned AccW    = ENTRY_W + FRAC_W + 2;
@@ -43,12 +45,15 @@ module interp_rom #(
   if (FRAC_W < 1) begin : gen_err_frac
     $error("interp_rom: FRAC_W must be at least 1");
   end
+  if (ENTRIES < 2 || ENTRIES > (2 ** IDX_W) + 1) begin : gen_err_entries
+    $error("interp_rom: ENTRIES must lie in 2..2**IDX_W+1");
+  end
 
   /////////
   // ROM //
   /////////
 
-  logic [ENTRY_W-1:0] rom [Entries];
+  logic [ENTRY_W-1:0] rom [ENTRIES];
 
   initial begin
     $readmemh(ROM_FILE, rom);
@@ -65,7 +70,7 @@ module interp_rom #(
     logic [FRAC_W-1:0]  frac_q;
     logic               zero_q;
 
-    assign addr_lo = {1'b0, idx_i[l*IDX_W +: IDX_W]};
+    assign addr_lo = AddrW'(idx_i[l*IDX_W +: IDX_W]);
     assign addr_hi = addr_lo + AddrW'(1);
 
     always_ff @(posedge clk_i) begin

@@ -33,9 +33,11 @@
 //   Intermediate widths follow from the ranges of m and y alone, so the
 //   datapath is exact for every input; given the seed accuracy (|1 - q| < 2**-9)
 //   synthesis could narrow d to M+2 bits.
-// Built from nr_normalise (p, m, scale), nr_seed (the interpolated seed y) and
-// nr_newton_update (d and the update of y); this module adds the table
-// geometry (the segment index i) and the products of each Newton step.
+// Built from nr_normalise (p, m, scale), interp_rom (the table read and
+// interpolation of the seed, shared with exp_unit and gelu_unit), round_sat
+// (the seed's rounding) and nr_newton_update (d and the update of y); this
+// module adds the table geometry (the segment index i) and the products of
+// each Newton step.
 //
 // Timing: LATENCY = 5 + (3 + ROOT) * NEWTON_STEPS register stages: a beat
 // accepted on clock edge k is presented on out_data_o after edge k + LATENCY.
@@ -83,6 +85,11 @@ module nr_core #(
   localparam int unsigned MW         = M + ROOT;          // m < 2**(M+ROOT)
   localparam int unsigned YW         = M + 1;             // y in [2**(M-1), 2**M]
   localparam int unsigned StepStages = 3 + ROOT;          // register stages per Newton step
+  // The seed table: TABLE_BITS + 1-bit entries, interpolated exactly (interp_rom's
+  // signed accumulator), then rounded by SeedSh bits to M fraction bits.
+  localparam int unsigned EntryW     = TABLE_BITS + 1;
+  localparam int unsigned SeedAccW   = EntryW + LowW + 2;
+  localparam int unsigned SeedSh     = TABLE_BITS - STEP_LOG2;
   // ROOT 2: y*y < 2**(2M+2), y2 < 2**(M+3); the product fed to the update:
   // m*y < 2**(2M+2) (ROOT 1), m*y2 < 2**(2M+5) (ROOT 2).
   localparam int unsigned YyW        = 2 * YW + 1;
@@ -93,6 +100,12 @@ module nr_core #(
   // Elaboration-time checks of the geometry (the shared modules check theirs).
   if (ROOT != 1 && ROOT != 2) begin : gen_err_root
     $error("nr_core: ROOT must be 1 (reciprocal) or 2 (reciprocal square root)");
+  end
+  if (STEP_LOG2 < 1 || STEP_LOG2 >= MANT_BITS) begin : gen_err_step
+    $error("nr_core: STEP_LOG2 must lie in 1..MANT_BITS-1");
+  end
+  if (TABLE_BITS < MANT_BITS) begin : gen_err_table
+    $error("nr_core: TABLE_BITS must be at least MANT_BITS");
   end
 
   ///////////////////////////
@@ -111,6 +124,33 @@ module nr_core #(
     .out_valid_o,
     .out_ready_i,
     .ld_o        (ld)
+  );
+
+  //////////////////////////////////
+  // Seed table and interpolation //
+  //////////////////////////////////
+
+  // Stage 3 reads T[i] and T[i+1], stage 4 holds T[i] and the slope term;
+  // seed_acc is T[i]*2**(M-S) + (T[i+1]-T[i])*r, exact and >= 0.
+  logic [LANES*AddrW-1:0]    seed_idx;
+  logic [LANES*LowW-1:0]     seed_frac;
+  logic [LANES*SeedAccW-1:0] seed_acc;
+
+  interp_rom #(
+    .LANES    (LANES),
+    .IDX_W    (AddrW),
+    .FRAC_W   (LowW),
+    .ENTRY_W  (EntryW),
+    .ENTRIES  (Entries),
+    .ROM_FILE (ROM_FILE)
+  ) u_seed_rom (
+    .clk_i,
+    .rd_en_i  (ld[2]),
+    .mul_en_i (ld[3]),
+    .idx_i    (seed_idx),
+    .frac_i   (seed_frac),
+    .zero_i   ('0),
+    .acc_o    (seed_acc)
   );
 
   ///////////
@@ -154,31 +194,44 @@ module nr_core #(
     end
 
     // Stages 3-5: the seed, interpolated in segment i = (m >> (M-S)) - 2**S of
-    // [1, 2**ROOT). For ROOT = 1 the leading one of m is dropped rather than
-    // subtracted (the same i for every m in range).
-    logic [YW-1:0]    y_q [NEWTON_STEPS+1];  // y_q[k]: the iterate after k Newton steps
-    logic [AddrW-1:0] seed_idx;
+    // [1, 2**ROOT) with r = m[M-S-1:0] (stages 3 and 4 in interp_rom). For
+    // ROOT = 1 the leading one of m is dropped rather than subtracted (the same
+    // i for every m in range).
+    logic [YW-1:0] y_q [NEWTON_STEPS+1];  // y_q[k]: the iterate after k Newton steps
 
     if (ROOT == 1) begin : gen_idx_recip
-      assign seed_idx = {1'b0, side_q[0].m[M-1:LowW]};
+      assign seed_idx[l*AddrW +: AddrW] = {1'b0, side_q[0].m[M-1:LowW]};
     end else begin : gen_idx_rsqrt
-      assign seed_idx = side_q[0].m[MW-1:LowW] - AddrW'(2 ** STEP_LOG2);
+      assign seed_idx[l*AddrW +: AddrW] = side_q[0].m[MW-1:LowW] - AddrW'(2 ** STEP_LOG2);
+    end
+    assign seed_frac[l*LowW +: LowW] = side_q[0].m[LowW-1:0];
+
+    // Stage 5: y = (acc + 2**(sh-1)) >> sh, sh = TABLE_BITS - S. y <= 2**M
+    // (every table entry checked), so round_sat never saturates and the sign
+    // bit of its result is dropped.
+    logic [YW:0]   seed_rnd;
+    logic [YW-1:0] seed_q;
+
+    round_sat #(
+      .IN_W  (SeedAccW),
+      .OUT_W (YW + 1),
+      .SHIFT (SeedSh),
+      .ROUND (1'b1)
+    ) u_round_seed (
+      .in_i  (seed_acc[l*SeedAccW +: SeedAccW]),
+      .out_o (seed_rnd)
+    );
+
+    logic unused_seed_sign;
+    assign unused_seed_sign = seed_rnd[YW];
+
+    always_ff @(posedge clk_i) begin
+      if (ld[4]) begin
+        seed_q <= seed_rnd[YW-1:0];
+      end
     end
 
-    nr_seed #(
-      .MANT_BITS  (M),
-      .STEP_LOG2  (STEP_LOG2),
-      .TABLE_BITS (TABLE_BITS),
-      .ENTRIES    (Entries),
-      .ADDR_W     (AddrW),
-      .ROM_FILE   (ROM_FILE)
-    ) u_seed (
-      .clk_i,
-      .ld_i   (ld[4:2]),
-      .idx_i  (seed_idx),
-      .frac_i (side_q[0].m[LowW-1:0]),
-      .seed_o (y_q[0])
-    );
+    assign y_q[0] = seed_q;
 
     // Newton-Raphson steps, StepStages stages each: step k occupies stages
     // b+1..b+StepStages (b = 5 + StepStages*k), loaded by ld[B..].

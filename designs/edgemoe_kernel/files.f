@@ -49,5 +49,4 @@
 ../../rtl/nr_core.sv
 ../../rtl/interp_rom.sv
 ../../rtl/nr_normalise.sv
-../../rtl/nr_seed.sv
 ../../rtl/nr_newton_update.sv

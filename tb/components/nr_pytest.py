@@ -1,9 +1,10 @@
 """pytest bodies shared by the recip and rsqrt benches (tb/recip, tb/rsqrt).
 
 Each bench's ``test_<kind>.py`` states its unit (the kind and the mutants of
-its RTL: rtl/<kind>_unit.sv and the modules both units share: nr_normalise,
-nr_seed, nr_newton_update) and takes its tests from :func:`bench_tests`; the
-cocotb side is ``<kind>_tests.py`` on top of tb/components/nr_bench.py.  Both units are built
+its RTL: rtl/<kind>_unit.sv and the modules both units share: nr_core,
+nr_normalise, interp_rom, nr_newton_update) and takes its tests from
+:func:`bench_tests`; the cocotb side is ``<kind>_tests.py`` on top of
+tb/components/nr_bench.py.  Both units are built
 with LANES=1 for their input format (recip: formats.softmax_sum, rsqrt:
 formats.ln_var) on the unit configurations (tiny and m3vit by default,
 --sim-config to choose); mutants on tiny only.
@@ -40,13 +41,13 @@ def newton_sign(why: str) -> tuple[Mutant, dict[str, bool]]:
 
 
 def seed_index_off() -> tuple[Mutant, dict[str, bool]]:
-    """A mutant both units share: their seed interpolation is the same module (nr_seed)."""
+    """A mutant both units share: their seed interpolation is the same module (interp_rom)."""
     return (
         Mutant(
             "seed_index_off",
-            "nr_seed.sv",
-            "addr_lo + ADDR_W'(1)",
-            "addr_lo + ADDR_W'(0)",
+            "interp_rom.sv",
+            "addr_lo + AddrW'(1)",
+            "addr_lo + AddrW'(0)",
             "constant one LSB off: the upper seed entry read at i, not i + 1 (no slope)",
         ),
         {"seed_index_off": True},
