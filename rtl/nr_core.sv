@@ -90,11 +90,13 @@ module nr_core #(
   localparam int unsigned EntryW     = TABLE_BITS + 1;
   localparam int unsigned SeedAccW   = EntryW + LowW + 2;
   localparam int unsigned SeedSh     = TABLE_BITS - STEP_LOG2;
-  // ROOT 2: y*y < 2**(2M+2), y2 < 2**(M+3); the product fed to the update:
-  // m*y < 2**(2M+2) (ROOT 1), m*y2 < 2**(2M+5) (ROOT 2).
+  // ROOT 2: y*y < 2**(2M+2), y2 < 2**(M+3). The power q of y the update's
+  // product takes (y or y2) and that product: m*y < 2**(2M+2) (ROOT 1),
+  // m*y2 < 2**(2M+5) (ROOT 2).
   localparam int unsigned YyW        = 2 * YW + 1;
   localparam int unsigned Y2W        = YyW - M;
-  localparam int unsigned ProdW      = (ROOT == 1) ? MW + YW : MW + Y2W;
+  localparam int unsigned QW         = (ROOT == 1) ? YW : Y2W;
+  localparam int unsigned ProdW      = MW + QW;
   localparam int unsigned NumStages  = LATENCY;
 
   // Elaboration-time checks of the geometry (the shared modules check theirs).
@@ -239,19 +241,15 @@ module nr_core #(
       localparam int unsigned B = 5 + StepStages * k;
       localparam int unsigned U = B + ROOT;  // the update's first load enable
 
-      logic [ProdW-1:0] prod_q;  // the product the update takes: m*y or m*y2
-      logic [YW-1:0]    yp_q;    // y, alongside
+      // q = y**ROOT with M fraction bits, and y alongside it.
+      logic [QW-1:0] q_pow;
+      logic [YW-1:0] y_pow;
 
       if (ROOT == 1) begin : gen_recip
-        // Stage b+1: m * y.
-        always_ff @(posedge clk_i) begin
-          if (ld[B]) begin
-            prod_q <= ProdW'(side_q[B-2].m) * ProdW'(y_q[k]);
-            yp_q   <= y_q[k];
-          end
-        end
+        assign q_pow = y_q[k];
+        assign y_pow = y_q[k];
       end else begin : gen_rsqrt
-        // Stage b+1: y * y.
+        // Stage b+1: y * y; y2 = y*y rounded half up to M fraction bits.
         logic [YyW-1:0] yy_q;
         logic [YW-1:0]  ya_q;
 
@@ -262,18 +260,24 @@ module nr_core #(
           end
         end
 
-        // Stage b+2: y2 = y*y rounded half up to M fraction bits, times m.
         logic [YyW-1:0] yy_r;
         assign yy_r = yy_q + (YyW'(1) << (M - 1));
 
         logic unused_yy;
         assign unused_yy = ^yy_r[M-1:0];
 
-        always_ff @(posedge clk_i) begin
-          if (ld[B+1]) begin
-            prod_q <= ProdW'(side_q[B-1].m) * ProdW'(yy_r[YyW-1:M]);
-            yp_q   <= ya_q;
-          end
+        assign q_pow = yy_r[YyW-1:M];
+        assign y_pow = ya_q;
+      end
+
+      // Stage b+ROOT: the product the update takes, m*y (ROOT 1) or m*y2 (ROOT 2).
+      logic [ProdW-1:0] prod_q;
+      logic [YW-1:0]    yp_q;  // y, alongside
+
+      always_ff @(posedge clk_i) begin
+        if (ld[U-1]) begin
+          prod_q <= ProdW'(side_q[U-3].m) * ProdW'(q_pow);
+          yp_q   <= y_pow;
         end
       end
 
