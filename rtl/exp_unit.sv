@@ -22,10 +22,11 @@
 // (R = 1 for round half up, 0 for truncation). t is monotonic in a, so this
 // is the input comparison a <= AFlush, with AFlush the largest a whose t is
 // <= TFlush (both from the package, hls/geometry.py; an elaboration check
-// confirms AFlush against this datapath's t). Inputs with a > AFlush give 0
-// (the golden model's clamp at x = -64 lies beyond AFlush, so it never acts
-// here; an elaboration check guards that). The datapath then only sees
-// a <= AFlush, k <= Fo + R and shifts up to B + m + R.
+// confirms AFlush against this datapath's t). Inputs with a > AFlush give 0:
+// their a is taken as 0 and interp_rom's zero flag clears their acc (the
+// golden model's clamp at x = -64 lies beyond AFlush, so it never acts here;
+// an elaboration check guards that). The datapath then only sees a <= AFlush,
+// k <= Fo + R and shifts up to B + m + R.
 //
 // Pipeline: LANES independent lanes share one valid/ready handshake. Seven
 // stages (|x| and flush; multiply by C; round t; ROM read; slope times r;
@@ -175,9 +176,11 @@ module exp_unit
   //////////////////////////////////
 
   // Stage 4 reads T[i] and T[i+1], stage 5 holds T[i] and the slope term;
-  // interp_acc is acc = T[i] * 2**m + (T[i+1] - T[i]) * r.
+  // interp_acc is acc = T[i] * 2**m + (T[i+1] - T[i]) * r, or 0 for a flushed
+  // input (whose result y is then 0).
   logic [LANES*STEP_LOG2-1:0] seg_idx;
   logic [LANES*FracIdxW-1:0]  seg_frac;
+  logic [LANES-1:0]           seg_flush;
   logic [LANES*ProdW-1:0]     interp_acc;
 
   interp_rom #(
@@ -192,7 +195,7 @@ module exp_unit
     .mul_en_i (ld[4]),
     .idx_i    (seg_idx),
     .frac_i   (seg_frac),
-    .zero_i   ('0),
+    .zero_i   (seg_flush),
     .acc_o    (interp_acc)
   );
 
@@ -247,35 +250,32 @@ module exp_unit
     end
 
     // Stage 4: k, and the table entries at both ends of f's segment (i = f >> m,
-    // r = f mod 2**m, read by interp_rom).
-    logic          flush4_q;
+    // r = f mod 2**m, read by interp_rom, which zeroes a flushed input's acc).
     logic [KW-1:0] k4_q;
 
     assign seg_idx[l*STEP_LOG2 +: STEP_LOG2] = t3_q[T_FRAC-1:FracIdxW];
     assign seg_frac[l*FracIdxW +: FracIdxW]  = t3_q[FracIdxW-1:0];
+    assign seg_flush[l]                      = flush3_q;
 
     always_ff @(posedge clk_i) begin
       if (ld[3]) begin
-        flush4_q <= flush3_q;
-        k4_q     <= t3_q[TW-1:T_FRAC];
+        k4_q <= t3_q[TW-1:T_FRAC];
       end
     end
 
     // Stage 5: slope times fraction (T[i+1] <= T[i]: a product <= 0), in interp_rom.
-    logic          flush5_q;
     logic [KW-1:0] k5_q;
 
     always_ff @(posedge clk_i) begin
       if (ld[4]) begin
-        flush5_q <= flush4_q;
-        k5_q     <= k4_q;
+        k5_q <= k4_q;
       end
     end
 
-    // Stage 6: acc = T[i] * 2**m + prod, exact and in [2**(B+m-1), 2**(B+m)];
-    // the output shift sh = ShiftBase + k (k <= OUT_FRAC + 1 unless flushed).
+    // Stage 6: acc = T[i] * 2**m + prod, exact and in [2**(B+m-1), 2**(B+m)]
+    // (0 when flushed); the output shift sh = ShiftBase + k (k <= OUT_FRAC + 1;
+    // k = 0 when flushed, as a is).
     logic signed [ProdW-1:0] acc5;
-    logic                    flush6_q;
     logic [AccW-1:0]         acc6_q;
     logic [SW-1:0]           sh6_q;
 
@@ -283,13 +283,13 @@ module exp_unit
 
     always_ff @(posedge clk_i) begin
       if (ld[5]) begin
-        flush6_q <= flush5_q;
-        acc6_q   <= acc5[AccW-1:0];
-        sh6_q    <= SW'(k5_q) + SW'(ShiftBase);
+        acc6_q <= acc5[AccW-1:0];
+        sh6_q  <= SW'(k5_q) + SW'(ShiftBase);
       end
     end
 
-    // Stage 7: y = acc * 2**-sh rounded by exp_out's mode, or 0 when flushed.
+    // Stage 7: y = acc * 2**-sh rounded by exp_out's mode (0 when flushed:
+    // acc = 0 and the rounding constant is below 2**sh).
     logic [SumW-1:0]  half6;
     logic [SumW-1:0]  sum6;
     logic [SumW-1:0]  y6;
@@ -301,7 +301,7 @@ module exp_unit
 
     always_ff @(posedge clk_i) begin
       if (ld[6]) begin
-        y7_q <= flush6_q ? '0 : y6[OUT_W-1:0];
+        y7_q <= y6[OUT_W-1:0];
       end
     end
 
