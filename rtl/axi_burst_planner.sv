@@ -1,19 +1,24 @@
 // Copyright edgemoe-cv contributors
 // SPDX-License-Identifier: Apache-2.0
 //
-// AXI4 burst planner, the part common to axi_read_master and
-// axi_write_master: takes a command (byte address, length in beats) and
-// emits the INCR bursts (address, AxLEN) it is cut into, one per handshake on
-// the burst port, which drives an AXI4 address channel (AR or AW) directly:
+// AXI4 burst planner, one per direction of axi_dma (AR for reads, AW for
+// writes): takes a command (byte address, length in beats) and emits the INCR
+// bursts it is cut into, one per handshake on the burst port, which drives an
+// AXI4 address channel (chan_t: axi_ar_chan_t or axi_aw_chan_t) directly:
 // burst_valid_o is a register, loaded again in the cycle burst_ready_i takes
 // it, so back-to-back bursts go out every cycle.
 //
-// Bursts: full-width beats (DATA_W/8 bytes each) of at most 256 beats that
-// never cross a 4 KiB boundary: burst = min(beats left, 256, beats left in
-// the current page). burst_last_o marks the last burst of a command. Up to
-// MAX_OUTSTANDING bursts are in flight (loaded into the burst register,
-// done_i not yet pulsed for them), across command boundaries; done_i pulses
-// once per burst, in burst order, when the burst completes (RLAST / BRESP).
+// Bursts: full-width beats (DATA_W/8 bytes each, AxSIZE = log2(DATA_W/8)) of
+// at most 256 beats that never cross a 4 KiB boundary: burst = min(beats
+// left, 256, beats left in the current page). Up to MAX_OUTSTANDING bursts
+// are in flight (loaded into the burst register, done_i not yet pulsed for
+// them), across command boundaries; done_i pulses once per burst, in burst
+// order, when the burst completes (RLAST / BRESP). ID 0 only.
+//
+// Data order: the bursts taken on the burst port wait in a FIFO, oldest
+// first, until data_done_i (the last data beat of the oldest: RLAST, WLAST);
+// data_len_o and data_last_o give the oldest one's AxLEN and whether it is
+// the last burst of its command, so the data channel needs no count of its own.
 //
 // Commands: cmd_addr_i must be beat aligned; its low address bits are
 // ignored (the transfer starts at the beat holding the address) and error
@@ -26,11 +31,14 @@
 // DECERR (3) seen on resp_i while resp_valid_i is high.
 //
 // idle_o: no command in progress and no burst in flight.
-module axi_burst_planner #(
-  parameter int unsigned DATA_W          = 64,
-  parameter int unsigned ADDR_W          = 64,
+module axi_burst_planner
+  import edgemoe_cfg_pkg::*;
+#(
+  parameter int unsigned DATA_W          = AXI_DATA_W,
+  parameter int unsigned ADDR_W          = AXI_ADDR_W,
   parameter int unsigned LEN_W           = 32,  // width of cmd_beats_i
-  parameter int unsigned MAX_OUTSTANDING = 4
+  parameter int unsigned MAX_OUTSTANDING = 4,
+  parameter type         chan_t          = axi_ar_chan_t
 ) (
   input  logic              clk_i,
   input  logic              rst_ni,
@@ -44,9 +52,13 @@ module axi_burst_planner #(
   // Burst stream (an AXI4 AR or AW channel).
   output logic              burst_valid_o,
   input  logic              burst_ready_i,
-  output logic [ADDR_W-1:0] burst_addr_o,
-  output logic [7:0]        burst_len_o,   // AxLEN: beats - 1
-  output logic              burst_last_o,  // last burst of its command
+  output chan_t             burst_o,
+
+  // The oldest burst taken whose data is not complete.
+  output logic              data_valid_o,
+  output logic [7:0]        data_len_o,    // its AxLEN: beats - 1
+  output logic              data_last_o,   // the last burst of its command
+  input  logic              data_done_i,   // its last data beat
 
   // Completion of the oldest burst in flight, and responses to check.
   input  logic              done_i,
@@ -78,6 +90,9 @@ module axi_burst_planner #(
   end
   if (MAX_OUTSTANDING < 1) begin : gen_err_outstanding
     $error("axi_burst_planner: MAX_OUTSTANDING must be at least 1");
+  end
+  if ($bits(burst_o.addr) != ADDR_W) begin : gen_err_chan_t
+    $error("axi_burst_planner: chan_t does not carry ADDR_W = %0d address bits", ADDR_W);
   end
 
   ///////////////////////
@@ -167,14 +182,39 @@ module axi_burst_planner #(
     end
   end
 
+  ////////////////////////////////////////
+  // Bursts taken, in order, until data //
+  ////////////////////////////////////////
+
+  // Never more entries than bursts in flight (MAX_OUTSTANDING); sync_fifo
+  // wants a power of two.
+  localparam int unsigned FifoDepth = (MAX_OUTSTANDING > 2) ? 2 ** $clog2(MAX_OUTSTANDING) : 2;
+
+  logic unused_fifo_full;
+
+  sync_fifo #(
+    .WIDTH(9),
+    .DEPTH(FifoDepth)
+  ) u_data_order (
+    .clk_i,
+    .rst_ni,
+    .push_i (valid_q && burst_ready_i),
+    .data_i ({burst_len_q, burst_last_q}),
+    .pop_i  (data_done_i),
+    .full_o (unused_fifo_full),
+    .valid_o(data_valid_o),
+    .data_o ({data_len_o, data_last_o})
+  );
+
   /////////////
   // Outputs //
   /////////////
 
   assign burst_valid_o = valid_q;
-  assign burst_addr_o  = burst_addr_q;
-  assign burst_len_o   = burst_len_q;
-  assign burst_last_o  = burst_last_q;
+  // INCR bursts of full-width beats; cache 4'b0011: normal, non-cacheable,
+  // bufferable (the Vitis default); ID, lock, prot, QoS and region 0.
+  assign burst_o = '{addr: burst_addr_q, len: burst_len_q, size: 3'(OffW), burst: 2'b01,
+                     cache: 4'b0011, default: '0};
 
   assign idle_o = (left_q == '0) && (outst_q == '0);
   assign err_o  = err_q;

@@ -1,7 +1,7 @@
 """pytest entry of the DMA bench (cocotb tests in tb/axi/dma_tests.py).
 
-Top level: tb/axi/axi_dma_tb.sv: rtl/axi_dma.sv (rtl/axi_read_master.sv and
-rtl/axi_write_master.sv on one AXI4 port) with that port on the bench adapter
+Top level: tb/axi/axi_dma_tb.sv: rtl/axi_dma.sv (a read and a write direction,
+each with its rtl/axi_burst_planner.sv, on one AXI4 port) with that port on the bench adapter
 tb/axi/axi_gmem_tb_port.sv (m_axi_gmem_* for AxiRam); AXI_DATA_W from the
 configuration (tiny 64, small 128, m3vit 256 with ``--sim-config m3vit``).
 """
@@ -98,7 +98,7 @@ def _check_wlast(cmds, beat_bytes, message):
     assert "WLAST" in message
 
 
-#: Mutants of the two masters and their shared burst planner, with the checks
+#: Mutants of the two directions and their shared burst planner, with the checks
 #: their shrunk inputs must pass.
 MUTANTS = {
     "page_off_by_one": (
@@ -112,8 +112,8 @@ MUTANTS = {
         _check_257,
     ),
     "wlast_early": (
-        Mutant("wlast_early", "axi_write_master.sv", "(wbeat_q == wlen_q[rptr_q])",
-               "(wbeat_q + 8'd1 == wlen_q[rptr_q])", "WLAST one beat early"),
+        Mutant("wlast_early", "axi_dma.sv", "(wbeat_q == w_len)",
+               "(wbeat_q + 8'd1 == w_len)", "WLAST one beat early"),
         _check_wlast,
     ),
 }  # fmt: skip
