@@ -171,22 +171,38 @@ module axi_dma
   // The port //
   //////////////
 
-  // AW, W and B of the write direction, AR and R of the read one.
-  assign axi_req_o = '{
-    aw:       aw,
-    aw_valid: aw_valid,
-    w:        '{data: mem_req_i.wr_data, strb: '1, last: w_last},
-    w_valid:  w_valid,
-    b_ready:  1'b1,
-    ar:       ar,
-    ar_valid: ar_valid,
-    r_ready:  mem_req_i.rd_ready
-  };
+  // The request of each direction (the read one drives AR and RREADY, the
+  // write one AW, W and BREADY), joined on the one port.
+  req_t rd_req, wr_req;
+
+  always_comb begin
+    rd_req          = '0;
+    rd_req.ar_valid = ar_valid;
+    rd_req.ar       = ar;
+    rd_req.r_ready  = mem_req_i.rd_ready;
+  end
+
+  always_comb begin
+    wr_req          = '0;
+    wr_req.aw_valid = aw_valid;
+    wr_req.aw       = aw;
+    wr_req.w_valid  = w_valid;
+    wr_req.w        = '{data: mem_req_i.wr_data, strb: '1, last: w_last};
+    wr_req.b_ready  = 1'b1;
+  end
+
+  always_comb begin
+    axi_req_o          = wr_req;
+    axi_req_o.ar       = rd_req.ar;
+    axi_req_o.ar_valid = rd_req.ar_valid;
+    axi_req_o.r_ready  = rd_req.r_ready;
+  end
 
   // Unused: what each planner reports that its data channel does not need, and
   // the response IDs (always 0).
   logic unused;
   assign unused = ^{rd_unused_data_valid, rd_unused_data_len, wr_unused_last, axi_rsp_i.r.id,
-                    axi_rsp_i.b.id};
+                    axi_rsp_i.b.id, rd_req.aw, rd_req.aw_valid, rd_req.w, rd_req.w_valid,
+                    rd_req.b_ready, wr_req.ar, wr_req.ar_valid, wr_req.r_ready};
 
 endmodule : axi_dma

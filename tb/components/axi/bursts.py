@@ -1,8 +1,8 @@
 """AXI4 burst rules of the DMA masters and pause patterns for cocotbext-axi
 (pure Python, no cocotb).
 
-:func:`split_bursts` is the specification of how ``rtl/axi_read_master.sv`` and
-``rtl/axi_write_master.sv`` cut a command into AXI4 INCR bursts:
+:func:`split_bursts` is the specification of how ``rtl/axi_burst_planner.sv`` (one
+per direction of ``rtl/axi_dma.sv``) cuts a command into AXI4 INCR bursts:
 ``burst = min(beats left, 256, beats left in the 4 KiB page)``, starting at the
 command's (beat-aligned) address.  The protocol monitor compares every AR/AW
 with it; its ``max_burst`` / ``page_slack`` knobs model the mutants of the
