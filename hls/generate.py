@@ -48,7 +48,7 @@ from golden.fixed import Overflow, Quant
 from golden.layernorm import eps_raw
 from hls.geometry import sv_geometry_lines
 from hls.program import sv_package_lines
-from hls.registers import sv_localparams
+from hls.registers import REGISTER_MAP, sv_localparams
 
 __all__ = [
     "AXI_BUNDLES",
@@ -57,6 +57,7 @@ __all__ = [
     "PACKAGE_NAME",
     "ROMS",
     "GeneratedFiles",
+    "ctrl_args_fields",
     "generate",
     "package_text",
     "rom_hex_text",
@@ -286,7 +287,34 @@ def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
     lines += engine_mem_typedefs()
     lines += engine_job_typedefs()
     lines += axi_typedefs(cfg)  # m_axi_gmem (axi_typedefs)
+    lines += ctrl_args_typedef()  # the arguments ctrl_regs holds (hls/registers.py)
     return lines
+
+
+# --- the kernel's arguments ----------------------------------------------------
+
+
+def ctrl_args_fields() -> list[tuple[str, str, int]]:
+    """Members of ``ctrl_args_t`` as (register, member, bits), most significant
+    first: the arguments (read/write registers) of
+    :data:`hls.registers.REGISTER_MAP`, in register order. A pointer's member is
+    ``<name>_ptr`` (``output`` alone is a SystemVerilog keyword)."""
+    return [
+        (r.name, f"{r.name}_ptr" if r.kind == "ptr64" else r.name, r.bits)
+        for r in REGISTER_MAP
+        if r.access == "rw"
+    ]
+
+
+def ctrl_args_typedef() -> list[str]:
+    """``ctrl_args_t``: the kernel's arguments as one packed struct, the bundle
+    ctrl_regs holds, kernel_sequencer samples at ap_start and arg_check checks
+    (so their argument ports are written once, here)."""
+    members = [(member, f"logic [{bits - 1}:0]") for _, member, bits in ctrl_args_fields()]
+    return [
+        "  // The kernel's arguments (the read/write registers of s_axi_control).\n",
+        *_sv_struct("ctrl_args_t", members),
+    ]
 
 
 def package_text(cfg: KernelConfig, roms: dict[str, Path]) -> str:

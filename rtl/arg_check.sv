@@ -27,13 +27,7 @@ module arg_check
 
   input  logic        in_valid_i,
   output logic        in_ready_o,
-  input  logic [63:0] image_i,
-  input  logic [63:0] weights_i,
-  input  logic [63:0] scratch_i,
-  input  logic [63:0] output_i,
-  input  logic [31:0] task_id_i,
-  input  logic [31:0] num_images_i,
-  input  logic [31:0] stop_after_i,
+  input  ctrl_args_t  args_i,
 
   output logic        out_valid_o,
   input  logic        out_ready_i,
@@ -49,10 +43,7 @@ module arg_check
   localparam int unsigned NumPtr = 4;
 
   logic [63:0] ptr [NumPtr];
-  assign ptr[0] = image_i;
-  assign ptr[1] = weights_i;
-  assign ptr[2] = scratch_i;
-  assign ptr[3] = output_i;
+  assign ptr = '{args_i.image_ptr, args_i.weights_ptr, args_i.scratch_ptr, args_i.output_ptr};
 
   // Status codes of pointer i: null = 2i + 1, misaligned = 2i + 2.
   localparam logic [31:0] NullCode [NumPtr] = '{
@@ -71,9 +62,9 @@ module arg_check
   end
 
   logic bad_task, zero_images, bad_stop;
-  assign bad_task    = task_id_i >= 32'(NUM_TASKS);
-  assign zero_images = num_images_i == '0;
-  assign bad_stop    = (stop_after_i >= 32'(STAGES)) && (stop_after_i != CTRL_STOP_ALL);
+  assign bad_task    = args_i.task_id >= 32'(NUM_TASKS);
+  assign zero_images = args_i.num_images == '0;
+  assign bad_stop    = (args_i.stop_after >= 32'(STAGES)) && (args_i.stop_after != CTRL_STOP_ALL);
 
   logic [31:0] status_d;
   always_comb begin

@@ -69,13 +69,7 @@ module ctrl_regs
   input  logic              ap_ready_i,
 
   // Arguments
-  output logic [63:0]       image_o,
-  output logic [63:0]       weights_o,
-  output logic [63:0]       scratch_o,
-  output logic [63:0]       output_o,
-  output logic [31:0]       task_id_o,
-  output logic [31:0]       num_images_o,
-  output logic [31:0]       stop_after_o,
+  output ctrl_args_t        args_o,
 
   // Read-only registers
   input  logic [31:0]       status_i,
@@ -287,13 +281,15 @@ module ctrl_regs
     end
   end
 
-  assign image_o      = ptr_q[0];
-  assign weights_o    = ptr_q[1];
-  assign scratch_o    = ptr_q[2];
-  assign output_o     = ptr_q[3];
-  assign task_id_o    = u32_q[0];
-  assign num_images_o = u32_q[1];
-  assign stop_after_o = u32_q[2];
+  assign args_o = '{
+    image_ptr:   ptr_q[0],
+    weights_ptr: ptr_q[1],
+    scratch_ptr: ptr_q[2],
+    output_ptr:  ptr_q[3],
+    task_id:     u32_q[0],
+    num_images:  u32_q[1],
+    stop_after:  u32_q[2]
+  };
 
   ///////////////
   // Read data //

@@ -4,9 +4,10 @@
 // The Edge-MoE kernel top level, with the interface a Vitis HLS kernel has:
 //   ap_clk, ap_rst_n, interrupt;
 //   s_axi_control  AXI4-Lite slave, ap_ctrl_hs layout (ctrl_regs, hls/registers.py);
-//   m_axi_gmem     one AXI4 master (axi_dma: axi_read_master, axi_write_master),
-//                  INCR bursts <= 256 beats that never cross 4 KiB, several
-//                  reads outstanding, AXI_DATA_W-bit data.
+//   m_axi_gmem     one AXI4 master (axi_dma: a read and a write direction, each
+//                  cut into bursts by its axi_burst_planner), INCR bursts <= 256
+//                  beats that never cross 4 KiB, several reads outstanding,
+//                  AXI_DATA_W-bit data.
 //
 // Inside: kernel_sequencer walks the generated stage program (hls/program.py)
 // and hands one job at a time to the engine of its op (the package's OP_ENGINE
@@ -130,8 +131,8 @@ module edgemoe_kernel
   ///////////////////////////
 
   logic        ap_start, ap_done, ap_idle, ap_ready;
-  logic [63:0] arg_image, arg_weights, arg_scratch, arg_output;
-  logic [31:0] arg_task_id, arg_num_images, arg_stop_after, status, cycles;
+  ctrl_args_t  args;
+  logic [31:0] status, cycles;
 
   ctrl_regs u_ctrl (
     .clk_i (clk),
@@ -147,36 +148,24 @@ module edgemoe_kernel
     .ap_done_i   (ap_done),
     .ap_idle_i   (ap_idle),
     .ap_ready_i  (ap_ready),
-    .image_o     (arg_image),
-    .weights_o   (arg_weights),
-    .scratch_o   (arg_scratch),
-    .output_o    (arg_output),
-    .task_id_o   (arg_task_id),
-    .num_images_o(arg_num_images),
-    .stop_after_o(arg_stop_after),
+    .args_o      (args),
     .status_i    (status),
     .cycles_i    (cycles)
   );
 
   logic        chk_req_valid, chk_req_ready, chk_rsp_valid, chk_rsp_ready;
-  logic [63:0] chk_image, chk_weights, chk_scratch, chk_output;
-  logic [31:0] chk_task_id, chk_num_images, chk_stop_after, chk_status;
+  ctrl_args_t  chk_args;
+  logic [31:0] chk_status;
 
   arg_check u_arg_check (
-    .clk_i       (clk),
-    .rst_ni      (rst_n),
-    .in_valid_i  (chk_req_valid),
-    .in_ready_o  (chk_req_ready),
-    .image_i     (chk_image),
-    .weights_i   (chk_weights),
-    .scratch_i   (chk_scratch),
-    .output_i    (chk_output),
-    .task_id_i   (chk_task_id),
-    .num_images_i(chk_num_images),
-    .stop_after_i(chk_stop_after),
-    .out_valid_o (chk_rsp_valid),
-    .out_ready_i (chk_rsp_ready),
-    .status_o    (chk_status)
+    .clk_i      (clk),
+    .rst_ni     (rst_n),
+    .in_valid_i (chk_req_valid),
+    .in_ready_o (chk_req_ready),
+    .args_i     (chk_args),
+    .out_valid_o(chk_rsp_valid),
+    .out_ready_i(chk_rsp_ready),
+    .status_o   (chk_status)
   );
 
   logic [15:0] job_valid, job_ready, job_done;
@@ -196,24 +185,12 @@ module edgemoe_kernel
     .ap_done_o       (ap_done),
     .ap_idle_o       (ap_idle),
     .ap_ready_o      (ap_ready),
-    .image_i         (arg_image),
-    .weights_i       (arg_weights),
-    .scratch_i       (arg_scratch),
-    .output_i        (arg_output),
-    .task_id_i       (arg_task_id),
-    .num_images_i    (arg_num_images),
-    .stop_after_i    (arg_stop_after),
+    .args_i          (args),
     .status_o        (status),
     .cycles_o        (cycles),
     .chk_valid_o     (chk_req_valid),
     .chk_ready_i     (chk_req_ready),
-    .chk_image_o     (chk_image),
-    .chk_weights_o   (chk_weights),
-    .chk_scratch_o   (chk_scratch),
-    .chk_output_o    (chk_output),
-    .chk_task_id_o   (chk_task_id),
-    .chk_num_images_o(chk_num_images),
-    .chk_stop_after_o(chk_stop_after),
+    .chk_args_o      (chk_args),
     .chk_valid_i     (chk_rsp_valid),
     .chk_ready_o     (chk_rsp_ready),
     .chk_status_i    (chk_status),

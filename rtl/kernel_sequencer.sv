@@ -36,26 +36,14 @@ module kernel_sequencer
   output logic        ap_ready_o,
 
   // Arguments (ctrl_regs), sampled at ap_start.
-  input  logic [63:0] image_i,
-  input  logic [63:0] weights_i,
-  input  logic [63:0] scratch_i,
-  input  logic [63:0] output_i,
-  input  logic [31:0] task_id_i,
-  input  logic [31:0] num_images_i,
-  input  logic [31:0] stop_after_i,
+  input  ctrl_args_t  args_i,
   output logic [31:0] status_o,
   output logic [31:0] cycles_o,
 
-  // Argument check (arg_check).
+  // Argument check (arg_check) of the sampled arguments.
   output logic        chk_valid_o,
   input  logic        chk_ready_i,
-  output logic [63:0] chk_image_o,
-  output logic [63:0] chk_weights_o,
-  output logic [63:0] chk_scratch_o,
-  output logic [63:0] chk_output_o,
-  output logic [31:0] chk_task_id_o,
-  output logic [31:0] chk_num_images_o,
-  output logic [31:0] chk_stop_after_o,
+  output ctrl_args_t  chk_args_o,
   input  logic        chk_valid_i,
   output logic        chk_ready_o,
   input  logic [31:0] chk_status_i,
@@ -106,17 +94,25 @@ module kernel_sequencer
   stage_desc_t      desc;
   logic [StageW-1:0] stage_q;
   logic [StageW-1:0] last_stage_q;
-  logic [31:0]      image_q, num_images_q, task_id_q, stop_after_q, status_q, cycles_q;
-  logic [63:0]      base_q [5];   // by space: NONE, IMAGE, WEIGHTS, SCRATCH, OUTPUT
+  ctrl_args_t       args_q;       // sampled at ap_start
+  logic [31:0]      image_q, status_q, cycles_q;
+  logic [63:0]      base [5];     // by space: NONE, IMAGE, WEIGHTS, SCRATCH, OUTPUT
   logic [63:0]      img_off_q, out_off_q;
   logic [63:0]      addr_q [5];   // resolved a, b, c, d, y
   logic             done_seen_q;
 
   assign desc = PROGRAM[stage_q];
 
-  // ---- operand addresses: base pointer of the space (base_q is indexed by the
+  // ---- operand addresses: base pointer of the space (base is indexed by the
   // space code; NONE's base is 0) + the offset, + the image's stride in the image
   // and output spaces.
+  always_comb begin
+    base                = '{default: '0};
+    base[SPACE_IMAGE]   = args_q.image_ptr;
+    base[SPACE_WEIGHTS] = args_q.weights_ptr;
+    base[SPACE_SCRATCH] = args_q.scratch_ptr;
+    base[SPACE_OUTPUT]  = args_q.output_ptr;
+  end
   logic [2:0]  opnd_space [5];
   logic [31:0] opnd_off   [5];
   logic [63:0] opnd_addr  [5];
@@ -124,7 +120,7 @@ module kernel_sequencer
   assign opnd_off   = '{desc.a_off, desc.b_off, desc.c_off, desc.d_off, desc.y_off};
   always_comb begin
     for (int i = 0; i < 5; i++) begin
-      opnd_addr[i] = base_q[opnd_space[i]] + 64'(opnd_off[i]);
+      opnd_addr[i] = base[opnd_space[i]] + 64'(opnd_off[i]);
       if (opnd_space[i] == 3'(SPACE_IMAGE))  opnd_addr[i] = opnd_addr[i] + img_off_q;
       if (opnd_space[i] == 3'(SPACE_OUTPUT)) opnd_addr[i] = opnd_addr[i] + out_off_q;
     end
@@ -136,7 +132,7 @@ module kernel_sequencer
 
   logic last_stage, last_image;
   assign last_stage = stage_q == last_stage_q;
-  assign last_image = image_q + 32'd1 >= num_images_q;
+  assign last_image = image_q + 32'd1 >= args_q.num_images;
 
   always_comb begin
     state_d = state_q;
@@ -166,32 +162,20 @@ module kernel_sequencer
       stage_q      <= '0;
       last_stage_q <= '0;
       image_q      <= '0;
-      num_images_q <= '0;
-      task_id_q    <= '0;
-      stop_after_q <= '0;
+      args_q       <= '0;
       status_q     <= '0;
       cycles_q     <= '0;
       img_off_q    <= '0;
       out_off_q    <= '0;
       done_seen_q  <= 1'b0;
-      for (int i = 0; i < 5; i++) begin
-        base_q[i] <= '0;
-        addr_q[i] <= '0;
-      end
+      for (int i = 0; i < 5; i++) addr_q[i] <= '0;
     end else begin
       state_q <= state_d;
       if (state_q != StIdle) cycles_q <= cycles_q + 32'd1;
       unique case (state_q)
         StIdle: if (ap_start_i) begin
-          base_q[SPACE_NONE]    <= '0;
-          base_q[SPACE_IMAGE]   <= image_i;
-          base_q[SPACE_WEIGHTS] <= weights_i;
-          base_q[SPACE_SCRATCH] <= scratch_i;
-          base_q[SPACE_OUTPUT]  <= output_i;
-          task_id_q    <= task_id_i;
-          num_images_q <= num_images_i;
-          stop_after_q <= stop_after_i;
-          cycles_q     <= 32'd1;
+          args_q   <= args_i;
+          cycles_q <= 32'd1;
         end
         StCheckWait: if (chk_valid_i) begin
           status_q     <= chk_status_i;
@@ -200,8 +184,8 @@ module kernel_sequencer
           img_off_q    <= '0;
           out_off_q    <= '0;
           // arg_check guarantees stop_after < PROG_LEN or all ones.
-          last_stage_q <= (stop_after_q == CTRL_STOP_ALL) ? StageW'(PROG_LEN - 1)
-                                                          : StageW'(stop_after_q);
+          last_stage_q <= (args_q.stop_after == CTRL_STOP_ALL) ? StageW'(PROG_LEN - 1)
+                                                               : StageW'(args_q.stop_after);
         end
         StLoad: begin
           for (int i = 0; i < 5; i++) addr_q[i] <= opnd_addr[i];
@@ -235,15 +219,9 @@ module kernel_sequencer
   assign status_o   = status_q;
   assign cycles_o   = cycles_q;
 
-  assign chk_valid_o      = state_q == StCheck;
-  assign chk_ready_o      = state_q == StCheckWait;
-  assign chk_image_o      = base_q[SPACE_IMAGE];
-  assign chk_weights_o    = base_q[SPACE_WEIGHTS];
-  assign chk_scratch_o    = base_q[SPACE_SCRATCH];
-  assign chk_output_o     = base_q[SPACE_OUTPUT];
-  assign chk_task_id_o    = task_id_q;
-  assign chk_num_images_o = num_images_q;
-  assign chk_stop_after_o = stop_after_q;
+  assign chk_valid_o = state_q == StCheck;
+  assign chk_ready_o = state_q == StCheckWait;
+  assign chk_args_o  = args_q;
 
   always_comb begin
     job_valid_o = '0;
@@ -261,7 +239,7 @@ module kernel_sequencer
   assign job_gelu_o     = desc.gelu;
   assign job_bias_alt_o = desc.bias_alt;
   assign job_patch_o    = 32'(desc.op) == OP_PATCH_EMBED;
-  assign task_id_o      = task_id_q;
+  assign task_id_o      = args_q.task_id;
 
   assign err_clear_o  = state_q == StIdle && ap_start_i;
   assign stage_done_o = state_q == StNext;

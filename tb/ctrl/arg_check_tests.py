@@ -20,6 +20,7 @@ from golden.config import load_config
 from hls.registers import STOP_ALL, Status, check_args, pointer_align, stage_count
 from tb import benchlog
 from tb.components.stream import idle_pattern
+from tb.ctrl.model import pack_args
 from tb.hypothesis_sim import examples_for, run_property
 from tb.simenv import env_config_name, env_int, env_seed, seeded_rng
 
@@ -40,8 +41,7 @@ async def reset(dut) -> None:
     dut.rst_ni.value = 0
     dut.in_valid_i.value = 0
     dut.out_ready_i.value = 0
-    for n in NAMES:
-        getattr(dut, f"{n}_i").value = 0
+    dut.args_i.value = 0
     await ClockCycles(dut.clk_i, 2)
     dut.rst_ni.value = 1
     await RisingEdge(dut.clk_i)
@@ -91,12 +91,12 @@ async def check_stream(dut, vecs, in_idle, out_idle) -> tuple[list[int], int]:
     i = cyc = 0
     held = None
     n = len(vecs)
+    packed = [pack_args(v) for v in vecs]  # the bits of the args_i port (ctrl_args_t)
     while len(outs) < n:
         valid = i < n and not in_idle[cyc % len(in_idle)]
         dut.in_valid_i.value = int(valid)
         if valid:
-            for k, v in vecs[i].items():
-                getattr(dut, f"{k}_i").value = v
+            dut.args_i.value = packed[i]
         ready = not out_idle[cyc % len(out_idle)]
         dut.out_ready_i.value = int(ready)
         await ReadOnly()

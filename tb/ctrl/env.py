@@ -22,11 +22,10 @@ from hls.registers import (
     check_args,
     stage_count,
 )
-from tb.ctrl.model import RegFileModel
+from tb.ctrl.model import RegFileModel, unpack_args
 from tb.simenv import env_config_name
 
 CFG = load_config(env_config_name())
-ARG_PORTS = {r.name: f"{r.name}_o" for r in REGISTER_MAP if r.access == "rw"}
 RO_PORTS = {r.name: f"{r.name}_i" for r in REGISTER_MAP if r.access == "ro"}
 CHANNELS = ("aw", "w", "b", "ar", "r")
 
@@ -120,10 +119,9 @@ def check_outputs(dut, model: RegFileModel, where: str) -> None:
         errs.append(f"ap_start_o {int(dut.ap_start_o.value)} != model {model.start}")
     if int(dut.interrupt_o.value) != model.irq:
         errs.append(f"interrupt_o {int(dut.interrupt_o.value)} != model {model.irq}")
-    for name, port in ARG_PORTS.items():
-        v = int(getattr(dut, port).value)
+    for name, v in unpack_args(int(dut.args_o.value)).items():
         if v != model.args[name]:
-            errs.append(f"{port} 0x{v:x} != model 0x{model.args[name]:x}")
+            errs.append(f"args_o.{name} 0x{v:x} != model 0x{model.args[name]:x}")
     if errs:
         raise AssertionError(f"{where}: " + "; ".join(errs))
 
@@ -148,7 +146,7 @@ class FakeKernel:
         self._task.cancel()
 
     def _args(self) -> dict[str, int]:
-        return {name: int(getattr(self.dut, port).value) for name, port in ARG_PORTS.items()}
+        return unpack_args(int(self.dut.args_o.value))
 
     async def _run(self) -> None:
         dut = self.dut

@@ -8,8 +8,10 @@ is modelled by :func:`hls.registers.check_args`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from hls.generate import ctrl_args_fields
 from hls.registers import (
     ADDR_AP_CTRL,
     ADDR_GIE,
@@ -29,6 +31,29 @@ RO_WORDS: dict[int, str] = {r.data_offsets[0]: r.name for r in REGISTER_MAP if r
 RESERVED_WORDS: tuple[int, ...] = tuple(r.reserved_offset for r in REGISTER_MAP)
 MAP_END = max(r.end for r in REGISTER_MAP)
 ALL_WORDS: tuple[int, ...] = tuple(range(0, MAP_END, 4))
+
+#: ctrl_args_t (the arguments port of ctrl_regs and arg_check): (register, member,
+#: bits), most significant first.
+ARG_FIELDS = ctrl_args_fields()
+
+
+def pack_args(args: Mapping[str, int]) -> int:
+    """The arguments, by register name, as the bits of a ``ctrl_args_t`` port."""
+    word = 0
+    for name, _, bits in ARG_FIELDS:
+        if not 0 <= args[name] < 1 << bits:
+            raise ValueError(f"{name}={args[name]} does not fit {bits} bits")
+        word = word << bits | args[name]
+    return word
+
+
+def unpack_args(word: int) -> dict[str, int]:
+    """A ``ctrl_args_t`` port's bits as the arguments, by register name."""
+    args = {}
+    for name, _, bits in reversed(ARG_FIELDS):
+        args[name] = word & ((1 << bits) - 1)
+        word >>= bits
+    return args
 
 
 def strb_mask(strb: int) -> int:

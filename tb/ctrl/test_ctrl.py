@@ -78,8 +78,8 @@ MUTANTS = {
         "ctrl_hypothesis",
     ),
     "task_id_non_strict": (
-        Mutant("task_id_non_strict", "arg_check.sv", "task_id_i >= 32'(NUM_TASKS)",
-               "task_id_i > 32'(NUM_TASKS)", "task_id == TASKS accepted"),
+        Mutant("task_id_non_strict", "arg_check.sv", "args_i.task_id >= 32'(NUM_TASKS)",
+               "args_i.task_id > 32'(NUM_TASKS)", "task_id == TASKS accepted"),
         "argcheck_hypothesis",
     ),
 }  # fmt: skip
