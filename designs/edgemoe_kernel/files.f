@@ -12,8 +12,7 @@
 ../../rtl/layernorm_engine.sv
 ../../rtl/attention_engine.sv
 ../../rtl/residual_engine.sv
-../../rtl/axi_read_master.sv
-../../rtl/axi_write_master.sv
+../../rtl/axi_burst_planner.sv
 ../../rtl/linear_read_scheduler.sv
 ../../rtl/linear_read_router.sv
 ../../rtl/linear_weight_stager.sv
@@ -27,7 +26,6 @@
 ../../rtl/attn_softmax_statistics.sv
 ../../rtl/attn_value_pass.sv
 ../../rtl/attn_output_writer.sv
-../../rtl/axi_burst_planner.sv
 ../../rtl/sync_fifo.sv
 ../../rtl/stream_gearbox.sv
 ../../rtl/linear_tile_row.sv
