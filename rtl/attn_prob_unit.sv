@@ -20,8 +20,8 @@
 // Flow: a one-lane exp_unit (7 cycles) with a sync_fifo that carries
 // {mant, scale, tag} alongside it (a beat enters the exp pipeline only with
 // room for its side data, as in softmax_stats_unit), then two stages
-// (product; round and saturate) under one enable that stalls only while the
-// result is not taken. One probability per cycle; latency 9 cycles.
+// (product; round and saturate) under one enable (lockstep_pipe_ctrl) that
+// stalls only while the result is not taken. One probability per cycle; latency 9 cycles.
 module attn_prob_unit
   import edgemoe_cfg_pkg::*;
 #(
@@ -115,21 +115,25 @@ module attn_prob_unit
   // Normalise: e * (1 / s)  //
   /////////////////////////////
 
-  logic [1:0] valid_q;
+  // A beat enters stage A when the exp result and its side data pop together;
+  // ld[s]: load enable of stage A (s = 0) and B (s = 1).
   logic       en;
+  logic [1:0] ld;
 
-  assign en            = ~(valid_q[1] & ~out_ready_i);
   assign exp_out_ready = en & side_valid;
   assign side_pop      = exp_out_valid & exp_out_ready;
-  assign out_valid_o   = valid_q[1];
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      valid_q <= '0;
-    end else if (en) begin
-      valid_q <= {valid_q[0], side_pop};
-    end
-  end
+  lockstep_pipe_ctrl #(
+    .STAGES (2)
+  ) u_pipe_ctrl (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i  (side_pop),
+    .in_ready_o  (en),
+    .out_valid_o,
+    .out_ready_i,
+    .ld_o        (ld)
+  );
 
   logic [MantW-1:0]   head_mant;
   logic [SCALE_W-1:0] head_scale;
@@ -146,7 +150,7 @@ module attn_prob_unit
   assign sh_d = ShW'(ShBase) - ShW'($signed(head_scale));
 
   always_ff @(posedge clk_i) begin
-    if (en && side_pop) begin
+    if (ld[0]) begin
       prod_q  <= ProdW'(exp_val) * ProdW'(head_mant);
       sh_q    <= sh_d;
       tag_a_q <= head_tag;
@@ -165,7 +169,7 @@ module attn_prob_unit
   assign prob_d    = (shifted > PMax) ? PMax[P_W-1:0] : shifted[P_W-1:0];
 
   always_ff @(posedge clk_i) begin
-    if (en && valid_q[0]) begin
+    if (ld[1]) begin
       prob_q  <= prob_d;
       tag_b_q <= tag_a_q;
     end
