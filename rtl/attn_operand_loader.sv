@@ -116,11 +116,6 @@ module attn_operand_loader
     return (b == BufW'(NBuf - 1)) ? '0 : b + BufW'(1);
   endfunction
 
-  // Queries of the group starting at q0.
-  function automatic logic [TW-1:0] group_rows(logic [TW-1:0] q0, logic [TW-1:0] t);
-    return (t - q0 >= TW'(P)) ? TW'(P) : t - q0;
-  endfunction
-
   // Each lane of a read beat rounded to attn_qk (AP_RND, AP_SAT): queries and keys.
   logic [QK_W-1:0] lane_qk [EPB];
 
@@ -143,7 +138,7 @@ module attn_operand_loader
   logic          cmd_active;
   seg_e          cmd_seg;
   logic [1:0]    cmd_seg_raw;
-  logic [TW-1:0] cmd_q0;
+  logic [TW-1:0] cmd_q0, cmd_group_rows;
 
   attn_seg_counter #(
     .P  (P),
@@ -157,7 +152,8 @@ module attn_operand_loader
     .step_i         (rd_cmd_valid_o & rd_cmd_ready_i),
     .active_o       (cmd_active),
     .seg_o          (cmd_seg_raw),
-    .q0_o           (cmd_q0)
+    .q0_o           (cmd_q0),
+    .rows_o         (cmd_group_rows)
   );
 
   assign cmd_seg        = seg_e'(cmd_seg_raw);
@@ -168,8 +164,7 @@ module attn_operand_loader
       SegK:    rd_cmd_addr_o = k_addr_i;
       default: rd_cmd_addr_o = v_addr_i;
     endcase
-    rd_cmd_beats_o = 32'(RowBeats) * ((cmd_seg == SegQ) ? 32'(group_rows(cmd_q0, tokens_i))
-                                                        : 32'(tokens_i));
+    rd_cmd_beats_o = 32'(RowBeats) * ((cmd_seg == SegQ) ? 32'(cmd_group_rows) : 32'(tokens_i));
   end
 
   ////////////
@@ -190,13 +185,13 @@ module attn_operand_loader
   logic          ld_active;
   seg_e          ld_seg;
   logic [1:0]    ld_seg_raw;
-  logic [TW-1:0] ld_q0, ld_row, ld_rows;
+  logic [TW-1:0] ld_q0, ld_group_rows, ld_row, ld_rows;
   logic [BeatIdxW-1:0] ld_beat;
   logic          q_loaded_q;  // the cache holds the queries of the group in pass 1 next
   logic          ld_take, ld_row_end, ld_seg_end, ld_rb_fill;
 
   assign ld_seg     = seg_e'(ld_seg_raw);
-  assign ld_rows    = (ld_seg == SegQ) ? group_rows(ld_q0, tokens_i) : tokens_i;
+  assign ld_rows    = (ld_seg == SegQ) ? ld_group_rows : tokens_i;
   assign rd_ready_o = ld_active & ((ld_seg == SegQ) ? ~q_loaded_q : ~rb_full_q[rb_wsel_q]);
   assign ld_take    = rd_valid_i & rd_ready_o;
   assign ld_rb_fill = ld_row_end & (ld_seg != SegQ);
@@ -213,7 +208,8 @@ module attn_operand_loader
     .step_i         (ld_seg_end),
     .active_o       (ld_active),
     .seg_o          (ld_seg_raw),
-    .q0_o           (ld_q0)
+    .q0_o           (ld_q0),
+    .rows_o         (ld_group_rows)
   );
 
   attn_row_counter #(
@@ -286,6 +282,10 @@ module attn_operand_loader
   end
 
   assign queries_loaded_o = q_loaded_q;
+
+  // The data side needs the group's rows, not its first query's address.
+  logic unused_ld_q0;
+  assign unused_ld_q0 = ^ld_q0;
 
   //////////////////
   // Row buffers  //

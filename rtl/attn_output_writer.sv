@@ -60,11 +60,6 @@ module attn_output_writer
 
   localparam int unsigned RowBytes = FEATURE_ROW_BYTES;
 
-  // Queries of the group starting at q0.
-  function automatic logic [TW-1:0] group_rows(logic [TW-1:0] q0, logic [TW-1:0] t);
-    return (t - q0 >= TW'(P)) ? TW'(P) : t - q0;
-  endfunction
-
   // Each accumulator rounded once into the feature format (AP_RND, AP_SAT).
   logic [X_W-1:0] lane_feature [EPB];
 
@@ -81,18 +76,36 @@ module attn_output_writer
   end
 
   logic                wr_run_q;
-  logic [TW-1:0]       wr_q0_q, wr_lane;
+  logic [TW-1:0]       wr_q0, wr_rows, wr_lane;
   logic [BeatIdxW-1:0] wr_beat;
-  logic                wr_fire, wr_row_end, wr_end;
+  logic                wr_fire, wr_row_end, wr_end, wr_groups_left;
 
   assign wr_req_o       = wr_run_q;
-  assign wr_req_addr_o  = y_addr_i + 64'(wr_q0_q) * 64'(RowBytes);
-  assign wr_req_beats_o = 32'(RowBeats) * 32'(group_rows(wr_q0_q, tokens_i));
+  assign wr_req_addr_o  = y_addr_i + 64'(wr_q0) * 64'(RowBytes);
+  assign wr_req_beats_o = 32'(RowBeats) * 32'(wr_rows);
   assign wr_valid_o     = wr_open_i;
   assign wr_fire        = wr_valid_o & wr_ready_i;
   assign group_end_o    = wr_end;
   assign acc_lane_o     = wr_lane;
   assign acc_beat_o     = wr_beat;
+
+  // The group written: the next one after each group's last beat. The writer
+  // runs when pass 2 hands it a group (group_done_i), so it never asks whether
+  // groups are left.
+  attn_group_counter #(
+    .P  (P),
+    .TW (TW)
+  ) u_wr_group (
+    .clk_i,
+    .rst_ni,
+    .clear_i,
+    .clear_tokens_i (tokens_i),
+    .tokens_i,
+    .next_i         (wr_end),
+    .active_o       (wr_groups_left),
+    .q0_o           (wr_q0),
+    .rows_o         (wr_rows)
+  );
 
   attn_row_counter #(
     .ROW_BEATS (RowBeats),
@@ -102,7 +115,7 @@ module attn_output_writer
     .rst_ni,
     .clear_i,
     .step_i    (wr_fire),
-    .rows_i    (group_rows(wr_q0_q, tokens_i)),
+    .rows_i    (wr_rows),
     .beat_o    (wr_beat),
     .row_o     (wr_lane),
     .row_end_o (wr_row_end),
@@ -123,23 +136,17 @@ module attn_output_writer
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       wr_run_q <= 1'b0;
-      wr_q0_q  <= '0;
     end else if (clear_i) begin
       wr_run_q <= 1'b0;
-      wr_q0_q  <= '0;
-    end else begin
-      if (group_done_i) begin
-        wr_run_q <= 1'b1;
-      end
-      if (wr_end) begin
-        wr_run_q <= 1'b0;
-        wr_q0_q  <= wr_q0_q + TW'(P);
-      end
+    end else if (wr_end) begin
+      wr_run_q <= 1'b0;
+    end else if (group_done_i) begin
+      wr_run_q <= 1'b1;
     end
   end
 
-  // The writer takes only the group's end from its counter.
+  // The writer takes only the group's end from its counters.
   logic unused_pos;
-  assign unused_pos = wr_row_end;
+  assign unused_pos = wr_row_end ^ wr_groups_left;
 
 endmodule

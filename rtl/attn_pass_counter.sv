@@ -8,8 +8,10 @@
 //
 // Protocol. clear_i (the engine takes a job) restarts at group 0 with
 // clear_tokens_i groups' worth of work (0: nothing to run). Between groups the
-// counter idles until start_ok_i (the group's inputs are ready); start_o
-// pulses the cycle it starts a group. While a group runs, a step is issued
+// counter idles until start_ok_i (the group's inputs are ready) and the pass's
+// output buffer is free: taken when a group starts, free again from the
+// cycle after released_i (its consumer is done with it; free after clear_i).
+// start_o pulses the cycle it starts a group. While a group runs, a step is issued
 // (issue_o) in every cycle with go_i (the step's operands and sink are ready);
 // issue_o is combinational from go_i, the position outputs are registers.
 // row_last_o / key_last_o describe the current position (whether or not it
@@ -33,6 +35,7 @@ module attn_pass_counter
   input  logic [TW-1:0]       clear_tokens_i,
   input  logic [TW-1:0]       tokens_i,
   input  logic                start_ok_i,
+  input  logic                released_i,
   input  logic                go_i,
 
   output logic                start_o,
@@ -52,12 +55,13 @@ module attn_pass_counter
     $error("attn_pass_counter: parameters differ from edgemoe_cfg_pkg's derived geometry");
   end
 
-  logic          left_q, run_q;
-  logic [TW-1:0] q0_q, key_q;
+  logic          left, run_q, free_q;
+  logic [TW-1:0] key_q;
   logic [HeadIdxW-1:0] head_q;
   logic [LaneIdxW-1:0] lane_q;
+  logic [TW-1:0] unused_q0, unused_rows;
 
-  assign start_o    = left_q & ~run_q & start_ok_i;
+  assign start_o    = left & ~run_q & free_q & start_ok_i;
   assign issue_o    = run_q & go_i;
   assign row_last_o = (head_q == HeadIdxW'(NH - 1)) & (lane_q == LaneIdxW'(P - 1));
   assign key_last_o = (key_q == tokens_i - TW'(1));
@@ -67,24 +71,41 @@ module attn_pass_counter
   assign head_o     = head_q;
   assign lane_o     = lane_q;
 
+  // Groups left: the next group after each group's end.
+  attn_group_counter #(
+    .P  (P),
+    .TW (TW)
+  ) u_group (
+    .clk_i,
+    .rst_ni,
+    .clear_i,
+    .clear_tokens_i,
+    .tokens_i,
+    .next_i         (end_o),
+    .active_o       (left),
+    .q0_o           (unused_q0),
+    .rows_o         (unused_rows)
+  );
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      left_q <= 1'b0;
       run_q  <= 1'b0;
-      q0_q   <= '0;
+      free_q <= 1'b1;
       key_q  <= '0;
       head_q <= '0;
       lane_q <= '0;
     end else if (clear_i) begin
-      left_q <= (clear_tokens_i != '0);
       run_q  <= 1'b0;
-      q0_q   <= '0;
+      free_q <= 1'b1;
       key_q  <= '0;
       head_q <= '0;
       lane_q <= '0;
     end else begin
       if (start_o) begin
-        run_q <= 1'b1;
+        run_q  <= 1'b1;
+        free_q <= 1'b0;
+      end else if (released_i) begin
+        free_q <= 1'b1;
       end
       if (issue_o) begin
         if (lane_q == LaneIdxW'(P - 1)) begin
@@ -98,14 +119,13 @@ module attn_pass_counter
         end
         if (end_o) begin
           run_q <= 1'b0;
-          q0_q  <= q0_q + TW'(P);
-          // The last group: q0 + P >= T.
-          if (q0_q + TW'(P) >= tokens_i) begin
-            left_q <= 1'b0;
-          end
         end
       end
     end
   end
+
+  // Every group runs the same steps: its first query and size do not matter.
+  logic unused_group;
+  assign unused_group = ^{unused_q0, unused_rows};
 
 endmodule

@@ -80,7 +80,6 @@ module attn_score_pass
   localparam int unsigned KeyW   = (T_MAX > 1) ? $clog2(T_MAX) : 1;
   localparam int unsigned ScTagW = KeyW + HeadIdxW + LaneIdxW + 1;
 
-  logic                sbuf_free_q;
   logic [TW-1:0]       p1_key;
   logic [HeadIdxW-1:0] p1_h;
   logic [LaneIdxW-1:0] p1_lane;
@@ -100,7 +99,8 @@ module attn_score_pass
     .clear_i,
     .clear_tokens_i,
     .tokens_i,
-    .start_ok_i     (queries_loaded_i & sbuf_free_q),
+    .start_ok_i     (queries_loaded_i),
+    .released_i     (scores_read_i),
     .go_i           (row_ready_i & sc_in_ready),
     .start_o        (p1_start),
     .issue_o        (p1_issue),
@@ -183,21 +183,8 @@ module attn_score_pass
 
   assign score_word_o = sbuf[SbIdxW'(int'(score_head_i) * T_MAX + int'(score_key_i))];
 
-  // Score buffer: written by pass 1, read by pass 2's issue.
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      sbuf_free_q <= 1'b1;
-    end else if (clear_i) begin
-      sbuf_free_q <= 1'b1;
-    end else if (p1_start) begin
-      sbuf_free_q <= 1'b0;
-    end else if (scores_read_i) begin
-      sbuf_free_q <= 1'b1;
-    end
-  end
-
   // Pass 1 takes only its key rows' ends from its counter.
   logic unused_pos;
-  assign unused_pos = p1_row_last;
+  assign unused_pos = p1_row_last ^ p1_start;
 
 endmodule

@@ -97,7 +97,6 @@ module attn_value_pass
   // Tag: {row buffer, head, lane, last of the key row, last of the group}.
   localparam int unsigned PbTagW = BufW + HeadIdxW + LaneIdxW + 2;
 
-  logic                acc_free_q;
   logic [TW-1:0]       p2_key;
   logic [HeadIdxW-1:0] p2_h;
   logic [LaneIdxW-1:0] p2_lane;
@@ -120,7 +119,8 @@ module attn_value_pass
     .clear_i,
     .clear_tokens_i,
     .tokens_i,
-    .start_ok_i     (stats_ready_i & acc_free_q),
+    .start_ok_i     (stats_ready_i),
+    .released_i     (written_i),
     .go_i           (row_ready_i & pb_in_ready),
     .start_o        (p2_start),
     .issue_o        (p2_issue),
@@ -230,19 +230,6 @@ module attn_value_pass
             acc_q[QIdxW'(int'(mac_lane_q) * D + int'(mac_h_q) * HD + n)] +
             AccW'(mac_prod_q[n]);
       end
-    end
-  end
-
-  // Accumulators: taken by pass 2, free again once written.
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      acc_free_q <= 1'b1;
-    end else if (clear_i) begin
-      acc_free_q <= 1'b1;
-    end else if (p2_start) begin
-      acc_free_q <= 1'b0;
-    end else if (written_i) begin
-      acc_free_q <= 1'b1;
     end
   end
 
