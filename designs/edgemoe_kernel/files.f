@@ -40,6 +40,7 @@
 ../../rtl/softmax_stats_unit.sv
 ../../rtl/recip_unit.sv
 ../../rtl/attn_prob_unit.sv
+../../rtl/attn_group_counter.sv
 ../../rtl/gelu_unit.sv
 ../../rtl/rsqrt_unit.sv
 ../../rtl/lockstep_pipe_ctrl.sv
