@@ -37,6 +37,11 @@ def _round_up(n: int, m: int) -> int:
     return -(-n // m) * m
 
 
+#: Bits of the two's complement scale of a reciprocal word 1/s = mant * 2**scale
+#: (recip_unit's SCALE_W; nr_normalise checks at elaboration that the scale fits).
+RECIP_SCALE_W = 8
+
+
 def _sv(name: str, doc: str):
     return field(metadata={"sv": name, "doc": doc})
 
@@ -74,6 +79,7 @@ class Geometry:
     norm_row_beats: int = _sv("NORM_ROW_BEATS", "beats of a DIM gamma/beta row")
     pixel_lane_bytes: int = _sv("PIXEL_LANE_BYTES", "bytes of a pixel lane")
     weight_lane_bytes: int = _sv("WEIGHT_LANE_BYTES", "bytes of a linear/patch weight lane")
+    bias_lane_bytes: int = _sv("BIAS_LANE_BYTES", "bytes of a bias/attn_bias lane")
 
     # ---- linear engine and tile
     patch_k: int = _sv("PATCH_K", "patch embedding K: CHANNELS * PATCH * PATCH")
@@ -93,6 +99,13 @@ class Geometry:
     # ---- attention engine
     head_idx_w: int = _sv("HEAD_IDX_W", "bits of a head index")
     attn_lane_idx_w: int = _sv("ATTN_LANE_IDX_W", "bits of a query lane index (ATTN_P)")
+    attn_acc_w: int = _sv(
+        "ATTN_ACC_W", "attention accumulator of sum p * V (and each product): prob x feature"
+    )
+    recip_scale_w: int = _sv("RECIP_SCALE_W", "recip_unit's two's complement scale field")
+    recip_word_w: int = _sv(
+        "RECIP_WORD_W", "recip_unit output word: RECIP_SCALE_W scale, RECIP_MANT_BITS + 1 mantissa"
+    )
 
     # ---- MoE routing (topk_select, expert_queue_builder)
     expert_idx_w: int = _sv("EXPERT_IDX_W", "bits of an expert index")
@@ -180,6 +193,7 @@ def geometry(cfg: KernelConfig) -> Geometry:
         norm_row_beats=beats_per_row(cfg.dim, f.norm, bb),
         pixel_lane_bytes=element_bytes(f.pixel),
         weight_lane_bytes=max(element_bytes(f.linear_weight), element_bytes(f.patch_weight)),
+        bias_lane_bytes=max(element_bytes(f.bias), element_bytes(f.attn_bias)),
         patch_k=patch_k,
         linear_k=linear_k,
         tile_max_k=tile_max_k,
@@ -191,6 +205,11 @@ def geometry(cfg: KernelConfig) -> Geometry:
         engine_weight_w=engine_weight_w,
         head_idx_w=index_width(cfg.heads),
         attn_lane_idx_w=index_width(cfg.attn_parallel),
+        # p (unsigned, a sign bit added) times a signed feature, and their sum over
+        # a row: the probabilities sum below 2 (rtl/attn_value_pass.sv).
+        attn_acc_w=f.feature.width + f.prob.width + 1,
+        recip_scale_w=RECIP_SCALE_W,
+        recip_word_w=RECIP_SCALE_W + cfg.recip.mant_bits + 1,
         expert_idx_w=expert_idx_w,
         token_idx_w=token_idx_w,
         topk_slot_w=slot_w,

@@ -23,7 +23,7 @@ module attn_output_writer
   parameter int unsigned P_W    = PROB_W,
   parameter int unsigned P_FRAC = PROB_FRAC,
   parameter int unsigned TW     = 16,  // token count width (holds T_MAX + P)
-  localparam int unsigned AccW     = X_W + P_W + 1,
+  localparam int unsigned AccW     = ATTN_ACC_W,
   localparam int unsigned LaneW    = FEATURE_LANE_BYTES * 8,
   localparam int unsigned EPB      = FEATURE_LANES,
   localparam int unsigned RowBeats = FEATURE_ROW_BEATS,
@@ -54,7 +54,8 @@ module attn_output_writer
 
   // Sizes derived once in the package (hls/geometry.py), which hold for the
   // package's own parameters only.
-  if (D != DIM || DATA_W != AXI_DATA_W || X_W != FEATURE_W) begin : gen_err_pkg_geometry
+  if (D != DIM || DATA_W != AXI_DATA_W || X_W != FEATURE_W ||
+      P_W != PROB_W) begin : gen_err_pkg_geometry
     $error("attn_output_writer: parameters differ from edgemoe_cfg_pkg's derived geometry");
   end
 

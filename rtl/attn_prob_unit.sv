@@ -29,7 +29,7 @@ module attn_prob_unit
   parameter int unsigned EXP_W      = EXP_OUT_W,
   parameter int unsigned EXP_FRAC   = EXP_OUT_FRAC,
   parameter int unsigned MANT_BITS  = RECIP_MANT_BITS,
-  parameter int unsigned SCALE_W    = 8,
+  parameter int unsigned SCALE_W    = RECIP_SCALE_W,
   parameter int unsigned P_W        = PROB_W,
   parameter int unsigned P_FRAC     = PROB_FRAC,
   parameter int unsigned TAG_W      = 1,

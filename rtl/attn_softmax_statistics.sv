@@ -28,9 +28,9 @@ module attn_softmax_statistics
   parameter int unsigned X_W       = FEATURE_W,
   parameter int unsigned S_W       = SOFTMAX_SUM_W,
   parameter int unsigned MANT_BITS = RECIP_MANT_BITS,
-  parameter int unsigned SCALE_W   = 8,
+  parameter int unsigned SCALE_W   = RECIP_SCALE_W,
   localparam int unsigned HeadIdxW = HEAD_IDX_W,
-  localparam int unsigned RcW      = SCALE_W + MANT_BITS + 1
+  localparam int unsigned RcW      = RECIP_WORD_W
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -52,7 +52,8 @@ module attn_softmax_statistics
 
   // Sizes derived once in the package (hls/geometry.py), which hold for the
   // package's own parameters only.
-  if (NH != HEADS) begin : gen_err_pkg_geometry
+  if (NH != HEADS || MANT_BITS != RECIP_MANT_BITS ||
+      SCALE_W != RECIP_SCALE_W) begin : gen_err_pkg_geometry
     $error("attn_softmax_statistics: parameters differ from edgemoe_cfg_pkg's derived geometry");
   end
 

@@ -21,9 +21,10 @@
 // value_buf_o); group_done_o when the group's last product is accumulated.
 //
 // The accumulator holds sum_j p_j * V[j] with p in prob (unsigned P_W bits)
-// and V features: AccW = X_W + P_W + 1 bits hold it whenever a row's
-// probabilities sum below 2 (they sum to 1 within T * 2**-P_FRAC plus the
-// reciprocal's error), the sizing golden's weighted_values assumes. The
+// and V features: AccW = X_W + P_W + 1 bits (the package's ATTN_ACC_W) hold
+// it whenever a row's probabilities sum below 2 (they sum to 1 within
+// T * 2**-P_FRAC plus the reciprocal's error), the sizing golden's
+// weighted_values assumes. The
 // accumulators (P x D x AccW) are registers, cleared when a job is taken
 // (clear_i) and after each write (written_i); the writer reads one beat of
 // them at a time combinationally (acc_lane_i, acc_beat_i: acc_o, the
@@ -39,14 +40,14 @@ module attn_value_pass
   parameter int unsigned P_W       = PROB_W,
   parameter int unsigned P_FRAC    = PROB_FRAC,
   parameter int unsigned MANT_BITS = RECIP_MANT_BITS,
-  parameter int unsigned SCALE_W   = 8,
+  parameter int unsigned SCALE_W   = RECIP_SCALE_W,
   parameter int unsigned TW        = 16,  // token count width (holds T_MAX + P)
   localparam int unsigned HD       = HEAD_DIM,
   localparam int unsigned LaneIdxW = ATTN_LANE_IDX_W,
   localparam int unsigned HeadIdxW = HEAD_IDX_W,
   localparam int unsigned BufW     = 2,
-  localparam int unsigned RcW      = SCALE_W + MANT_BITS + 1,
-  localparam int unsigned AccW     = X_W + P_W + 1,
+  localparam int unsigned RcW      = RECIP_WORD_W,
+  localparam int unsigned AccW     = ATTN_ACC_W,
   localparam int unsigned EPB      = FEATURE_LANES,
   localparam int unsigned BeatIdxW = FEATURE_ROW_BEAT_IDX_W
 ) (
@@ -87,13 +88,13 @@ module attn_value_pass
   // Sizes derived once in the package (hls/geometry.py), which hold for the
   // package's own parameters only.
   if (D != DIM || NH != HEADS || P != ATTN_P || DATA_W != AXI_DATA_W ||
-      X_W != FEATURE_W) begin : gen_err_pkg_geometry
+      X_W != FEATURE_W || P_W != PROB_W || MANT_BITS != RECIP_MANT_BITS ||
+      SCALE_W != RECIP_SCALE_W) begin : gen_err_pkg_geometry
     $error("attn_value_pass: parameters differ from edgemoe_cfg_pkg's derived geometry");
   end
 
   localparam int unsigned QIdxW  = $clog2(P * D);
   localparam int unsigned DiffW  = X_W + 1;
-  localparam int unsigned MacW   = X_W + P_W + 1;  // p (P_W + sign) times V (X_W)
   // Tag: {row buffer, head, lane, last of the key row, last of the group}.
   localparam int unsigned PbTagW = BufW + HeadIdxW + LaneIdxW + 2;
 
@@ -172,7 +173,8 @@ module attn_value_pass
   logic [HeadIdxW-1:0] mac_h_q;
   logic [LaneIdxW-1:0] mac_lane_q;
   logic                mac_last_q;
-  logic signed [MacW-1:0] mac_prod_q [HD];
+  // A product p (P_W bits and a sign) times V (X_W) is as wide as the sum.
+  logic signed [AccW-1:0] mac_prod_q [HD];
   logic [BufW-1:0]     po_buf;
   logic                po_row_last, po_group_last;
   logic [HeadIdxW-1:0] po_h;
@@ -187,8 +189,8 @@ module attn_value_pass
   for (genvar n = 0; n < HD; n++) begin : g_mac
     always_ff @(posedge clk_i) begin
       if (pb_out_valid) begin
-        mac_prod_q[n] <= MacW'($signed({1'b0, pb_prob})) *
-                         MacW'($signed(value_i[n*X_W +: X_W]));
+        mac_prod_q[n] <= AccW'($signed({1'b0, pb_prob})) *
+                         AccW'($signed(value_i[n*X_W +: X_W]));
       end
     end
   end
@@ -228,7 +230,7 @@ module attn_value_pass
       for (int unsigned n = 0; n < HD; n++) begin
         acc_q[QIdxW'(int'(mac_lane_q) * D + int'(mac_h_q) * HD + n)] <=
             acc_q[QIdxW'(int'(mac_lane_q) * D + int'(mac_h_q) * HD + n)] +
-            AccW'(mac_prod_q[n]);
+            mac_prod_q[n];
       end
     end
   end

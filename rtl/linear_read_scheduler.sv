@@ -74,15 +74,14 @@ module linear_read_scheduler
 
   // Sizes derived once in the package (hls/geometry.py), which hold for the
   // package's own parameters only.
-  if (DATA_W != AXI_DATA_W || X_W != FEATURE_W) begin : gen_err_pkg_geometry
+  if (DATA_W != AXI_DATA_W || X_W != FEATURE_W || B_W != TILE_BIAS_W) begin : gen_err_pkg_geometry
     $error("linear_read_scheduler: parameters differ from edgemoe_cfg_pkg's derived geometry");
   end
 
   localparam int unsigned BeatBytes      = BEAT_BYTES;
   localparam int unsigned FeatBytes      = FEATURE_LANE_BYTES;
   localparam int unsigned WeightBytes    = WEIGHT_LANE_BYTES;
-  localparam int unsigned BiasBytes      = (B_W <= 8) ? 1 : (B_W <= 16) ? 2 :
-                                           (B_W <= 32) ? 4 : 8;
+  localparam int unsigned BiasBytes      = BIAS_LANE_BYTES;
   localparam int unsigned PixelBytes     = PIXEL_LANE_BYTES;
   localparam int unsigned FeatsPerBeat   = FEATURE_LANES;
   localparam int unsigned WeightsPerBeat = BeatBytes / WeightBytes;

@@ -61,14 +61,13 @@ module linear_weight_stager
 
   // Sizes derived once in the package (hls/geometry.py), which hold for the
   // package's own parameters only.
-  if (DATA_W != AXI_DATA_W) begin : gen_err_pkg_geometry
+  if (DATA_W != AXI_DATA_W || B_W != TILE_BIAS_W) begin : gen_err_pkg_geometry
     $error("linear_weight_stager: parameters differ from edgemoe_cfg_pkg's derived geometry");
   end
 
   localparam int unsigned BeatBytes      = BEAT_BYTES;
   localparam int unsigned WeightBytes    = WEIGHT_LANE_BYTES;
-  localparam int unsigned BiasBytes      = (B_W <= 8) ? 1 : (B_W <= 16) ? 2 :
-                                           (B_W <= 32) ? 4 : 8;
+  localparam int unsigned BiasBytes      = BIAS_LANE_BYTES;
   localparam int unsigned LinearShift    = W_FRAC - LINEAR_WEIGHT_FRAC;
   localparam int unsigned PatchShift     = W_FRAC - PATCH_WEIGHT_FRAC;
   localparam int unsigned WeightsPerBeat = BeatBytes / WeightBytes;
