@@ -148,6 +148,14 @@ module linear_read_scheduler
   logic         cmd_fire, weights_due;
   logic         token_end, tile_end;
 
+  // The next of two 16-bit positions counted minor fastest, minor wrapping
+  // after minor_last: {major, minor} (c and r of a patch's rows; the patch
+  // grid's y and x).
+  function automatic logic [31:0] next_pair(logic [15:0] major, logic [15:0] minor,
+                                            logic [15:0] minor_last);
+    return (minor == minor_last) ? {major + 16'd1, 16'd0} : {major, minor + 16'd1};
+  endfunction
+
   // Pixel segment of (c, r) of the current patch.
   logic [31:0]  pixel_row;
   logic [31:0]  pixel_byte;
@@ -240,12 +248,7 @@ module linear_read_scheduler
         if (patch_i && !pos_issued_q && token_q != 16'd0) begin
           pos_issued_q <= 1'b1;
         end else if (patch_i && pos_issued_q && !token_end) begin
-          if (patch_row_q == 16'(PATCH - 1)) begin
-            patch_row_q <= '0;
-            channel_q   <= channel_q + 16'd1;
-          end else begin
-            patch_row_q <= patch_row_q + 16'd1;
-          end
+          {channel_q, patch_row_q} <= next_pair(channel_q, patch_row_q, 16'(PATCH - 1));
         end
         if (token_end) begin
           pos_issued_q <= 1'b0;
@@ -269,12 +272,7 @@ module linear_read_scheduler
             pos_ptr_q <= pos_ptr_q + 64'(row_pitch_i);
             // Token 1 is patch (0, 0); later tokens step along the grid.
             if (token_q != 16'd0) begin
-              if (patch_x_q == 16'(GridW - 1)) begin
-                patch_x_q <= '0;
-                patch_y_q <= patch_y_q + 16'd1;
-              end else begin
-                patch_x_q <= patch_x_q + 16'd1;
-              end
+              {patch_y_q, patch_x_q} <= next_pair(patch_y_q, patch_x_q, 16'(GridW - 1));
             end
           end
         end
