@@ -79,6 +79,7 @@ class Geometry:
     norm_row_beats: int = _sv("NORM_ROW_BEATS", "beats of a DIM gamma/beta row")
     pixel_lane_bytes: int = _sv("PIXEL_LANE_BYTES", "bytes of a pixel lane")
     weight_lane_bytes: int = _sv("WEIGHT_LANE_BYTES", "bytes of a linear/patch weight lane")
+    weight_lanes: int = _sv("WEIGHT_LANES", "linear/patch weights per beat")
     bias_lane_bytes: int = _sv("BIAS_LANE_BYTES", "bytes of a bias/attn_bias lane")
 
     # ---- linear engine and tile
@@ -163,6 +164,7 @@ def geometry(cfg: KernelConfig) -> Geometry:
     linear_k = max(cfg.dim, cfg.mlp_hidden, cfg.expert_hidden)
     tile_max_k = _round_up(linear_k, cols)
     tile_bias_w = max(f.bias.width, f.attn_bias.width)
+    weight_lane_bytes = max(element_bytes(f.linear_weight), element_bytes(f.patch_weight))
     tile_acc_frac = f.feature.frac_bits + f.linear_weight.frac_bits
     bias_shift = tile_acc_frac - min(f.bias.frac_bits, f.attn_bias.frac_bits)
     # linear_engine runs linear and patch weights through one tile format: both
@@ -192,7 +194,8 @@ def geometry(cfg: KernelConfig) -> Geometry:
         norm_lanes=lanes_per_beat(f.norm, bb),
         norm_row_beats=beats_per_row(cfg.dim, f.norm, bb),
         pixel_lane_bytes=element_bytes(f.pixel),
-        weight_lane_bytes=max(element_bytes(f.linear_weight), element_bytes(f.patch_weight)),
+        weight_lane_bytes=weight_lane_bytes,
+        weight_lanes=bb // 8 // weight_lane_bytes,
         bias_lane_bytes=max(element_bytes(f.bias), element_bytes(f.attn_bias)),
         patch_k=patch_k,
         linear_k=linear_k,

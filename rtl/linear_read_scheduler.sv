@@ -80,11 +80,10 @@ module linear_read_scheduler
 
   localparam int unsigned BeatBytes      = BEAT_BYTES;
   localparam int unsigned FeatBytes      = FEATURE_LANE_BYTES;
-  localparam int unsigned WeightBytes    = WEIGHT_LANE_BYTES;
   localparam int unsigned BiasBytes      = BIAS_LANE_BYTES;
   localparam int unsigned PixelBytes     = PIXEL_LANE_BYTES;
   localparam int unsigned FeatsPerBeat   = FEATURE_LANES;
-  localparam int unsigned WeightsPerBeat = BeatBytes / WeightBytes;
+  localparam int unsigned WeightsPerBeat = WEIGHT_LANES;
   localparam int unsigned PatchK         = PATCH_K;
   localparam int unsigned PixelBeats     = (PATCH * PixelBytes + BeatBytes - 1) / BeatBytes;
   localparam int unsigned ImagePitch     = ((IMAGE_W * PixelBytes + BeatBytes - 1) / BeatBytes)

@@ -70,7 +70,7 @@ module linear_weight_stager
   localparam int unsigned BiasBytes      = BIAS_LANE_BYTES;
   localparam int unsigned LinearShift    = W_FRAC - LINEAR_WEIGHT_FRAC;
   localparam int unsigned PatchShift     = W_FRAC - PATCH_WEIGHT_FRAC;
-  localparam int unsigned WeightsPerBeat = BeatBytes / WeightBytes;
+  localparam int unsigned WeightsPerBeat = WEIGHT_LANES;
   // Staging RAM: ROWS rows of RowWords words of WordWeights weights (one beat,
   // or one block).
   localparam int unsigned WordWeights    = (WeightsPerBeat > COLS) ? WeightsPerBeat : COLS;
