@@ -17,11 +17,10 @@
 // sh >= E + M - F >= 1 (checked at elaboration). A sum below 1 is no real
 // row and outside the contract (golden shifts left and saturates there).
 //
-// Flow: a one-lane exp_unit (7 cycles) with a sync_fifo that carries
-// {mant, scale, tag} alongside it (a beat enters the exp pipeline only with
-// room for its side data, as in softmax_stats_unit), then two stages
-// (product; round and saturate) under one enable (lockstep_pipe_ctrl) that
-// stalls only while the result is not taken. One probability per cycle; latency 9 cycles.
+// Flow: a one-lane exp_side_unit (exp_unit, 7 cycles, with a side FIFO that
+// carries {mant, scale, tag} alongside it), then two stages (product; round
+// and saturate) under one enable (lockstep_pipe_ctrl) that stalls only while
+// the result is not taken. One probability per cycle; latency 9 cycles.
 module attn_prob_unit
   import edgemoe_cfg_pkg::*;
 #(
@@ -63,73 +62,49 @@ module attn_prob_unit
     $error("attn_prob_unit: EXP_FRAC + MANT_BITS must exceed P_FRAC");
   end
 
-  ///////////////
-  // Side FIFO //
-  ///////////////
+  ////////////////////////////
+  // exp, with its side data //
+  ////////////////////////////
 
-  logic             side_full, side_valid, side_push, side_pop;
+  logic             exp_valid, pipe_ready;
+  logic [EXP_W-1:0] exp_val;
   logic [SideW-1:0] side_head;
 
-  sync_fifo #(
-    .WIDTH (SideW),
-    .DEPTH (SIDE_DEPTH)
-  ) u_side (
-    .clk_i,
-    .rst_ni,
-    .push_i  (side_push),
-    .data_i  ({in_tag_i, in_scale_i, in_mant_i}),
-    .pop_i   (side_pop),
-    .full_o  (side_full),
-    .valid_o (side_valid),
-    .data_o  (side_head)
-  );
-
-  /////////
-  // exp //
-  /////////
-
-  logic             exp_in_valid, exp_in_ready, exp_out_valid, exp_out_ready;
-  logic [EXP_W-1:0] exp_val;
-
-  assign exp_in_valid = in_valid_i & ~side_full;
-  assign in_ready_o   = exp_in_ready & ~side_full;
-  assign side_push    = in_valid_i & in_ready_o;
-
-  exp_unit #(
-    .LANES    (1),
-    .IN_W     (DIFF_W),
-    .OUT_W    (EXP_W),
-    .OUT_FRAC (EXP_FRAC)
+  exp_side_unit #(
+    .LANES      (1),
+    .IN_W       (DIFF_W),
+    .OUT_W      (EXP_W),
+    .OUT_FRAC   (EXP_FRAC),
+    .SIDE_W     (SideW),
+    .SIDE_DEPTH (SIDE_DEPTH)
   ) u_exp (
     .clk_i,
     .rst_ni,
-    .in_valid_i  (exp_in_valid),
-    .in_ready_o  (exp_in_ready),
+    .in_valid_i,
+    .in_ready_o,
     .in_data_i   (in_diff_i),
-    .out_valid_o (exp_out_valid),
-    .out_ready_i (exp_out_ready),
-    .out_data_o  (exp_val)
+    .in_side_i   ({in_tag_i, in_scale_i, in_mant_i}),
+    .out_valid_o (exp_valid),
+    .out_ready_i (pipe_ready),
+    .out_data_o  (exp_val),
+    .out_side_o  (side_head)
   );
 
   /////////////////////////////
   // Normalise: e * (1 / s)  //
   /////////////////////////////
 
-  // A beat enters stage A when the exp result and its side data pop together;
+  // An exp result and its side data enter stage A together;
   // ld[s]: load enable of stage A (s = 0) and B (s = 1).
-  logic       en;
   logic [1:0] ld;
-
-  assign exp_out_ready = en & side_valid;
-  assign side_pop      = exp_out_valid & exp_out_ready;
 
   lockstep_pipe_ctrl #(
     .STAGES (2)
   ) u_pipe_ctrl (
     .clk_i,
     .rst_ni,
-    .in_valid_i  (side_pop),
-    .in_ready_o  (en),
+    .in_valid_i  (exp_valid),
+    .in_ready_o  (pipe_ready),
     .out_valid_o,
     .out_ready_i,
     .ld_o        (ld)

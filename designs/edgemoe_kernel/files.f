@@ -46,6 +46,7 @@
 ../../rtl/lockstep_pipe_ctrl.sv
 ../../rtl/exp_unit.sv
 ../../rtl/nr_core.sv
+../../rtl/exp_side_unit.sv
 ../../rtl/interp_rom.sv
 ../../rtl/nr_normalise.sv
 ../../rtl/nr_newton_update.sv
