@@ -9,16 +9,16 @@
 // Protocol. clear_i (the engine takes a job) restarts at group 0 with
 // clear_tokens_i groups' worth of work (0: nothing to run). Between groups the
 // counter idles until start_ok_i (the group's inputs are ready) and the pass's
-// output buffer is free: taken when a group starts, free again from the
-// cycle after released_i (its consumer is done with it; free after clear_i).
-// start_o pulses the cycle it starts a group. While a group runs, a step is issued
-// (issue_o) in every cycle with go_i (the step's operands and sink are ready);
-// issue_o is combinational from go_i, the position outputs are registers.
-// row_last_o / key_last_o describe the current position (whether or not it
-// is issued); row_end_o and end_o are issue_o at the last step of a key row
-// and of the group. After the last group's end the counter stays idle until
-// the next clear_i. tokens_i is the running job's T (1..T_MAX), held
-// between clear_i and the job's end.
+// output buffer is free: taken when a group starts, free again from the cycle
+// after released_i (its consumer is done with it; free after clear_i).
+// start_o pulses the cycle it starts a group. While a group runs, a step is
+// issued (issue_o) in every cycle with go_i (the step's operands and sink are
+// ready); issue_o is combinational from go_i, the position outputs are
+// registers. row_last_o / key_last_o describe the current position (whether
+// or not it is issued); row_end_o and end_o are issue_o at the last step of a
+// key row and of the group. After the last group's end (attn_group_counter)
+// the counter stays idle until the next clear_i. tokens_i is the running
+// job's T (1..T_MAX), held between clear_i and the job's end.
 module attn_pass_counter
   import edgemoe_cfg_pkg::*;
 #(
