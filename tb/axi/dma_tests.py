@@ -1,4 +1,4 @@
-"""cocotb tests of rtl/axi_read_master.sv and rtl/axi_write_master.sv (top: tb/axi/axi_dma_tb.sv).
+"""cocotb tests of rtl/axi_dma.sv, both directions (top: tb/axi/axi_dma_tb.sv).
 
 cocotbext-axi ``AxiRam`` (:class:`tb.components.axi.protocol.DmaRam`) is the DRAM, with
 seeded random pauses on all five channels; every run is checked by the
