@@ -5,29 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ci.rtl_sources import rtl_closure
 from golden.approx.exp import exp_neg
 from golden.config import load_config
 from hls.geometry import geometry
+from tb.components.bench_pytest import BenchBuild
 from tb.components.unit_checks import confirm_lane_mutant
 from tb.exp.model import edge_vectors, exp_model, stream_vectors, table_of
-from tb.marks import mutant_test, sim_test
-from tb.mutation import Mutant, run_mutant
+from tb.marks import mutant_test
+from tb.mutation import Mutant
 
-TESTS = "tb.exp.exp_tests"
 #: Lanes of the bench builds: 3 on tiny (an odd lane count), 8 on m3vit (its P).
 LANES = {"tiny": 3, "m3vit": 8}
-#: exp_unit and the modules it instantiates.
-SOURCES = rtl_closure("exp_unit")
-
-
-def _parameters(config: str) -> dict[str, object]:
-    return {"LANES": LANES.get(config, 4)}
-
-
-@pytest.fixture(scope="session")
-def exp_sim(unit_config, sim_builds):
-    return sim_builds("exp_unit", unit_config, parameters=_parameters(unit_config), sources=SOURCES)
+BENCH = BenchBuild(
+    "exp_unit", "tb.exp.exp_tests", parameters=lambda config: {"LANES": LANES.get(config, 4)}
+)
+bench_sim = BENCH.fixture()
 
 
 def test_exp_model_matches_golden(unit_config, seed_report):
@@ -46,27 +38,24 @@ def test_exp_model_matches_golden(unit_config, seed_report):
     assert exp_neg(np.array([-geo.exp_a_flush - 1]), cfg)[0] == 0
 
 
-@sim_test(600)
-def test_exp_stream(exp_sim, seed_report):
-    """Reset, full-rate throughput and latency, x > 0, reset mid-stream, and >= 1M
-    inputs under random stalls, bit-exact."""
-    exp_sim.run(
-        TESTS,
-        [
-            "exp_reset_idle",
-            "exp_throughput",
-            "exp_positive_inputs",
-            "exp_reset_mid_stream",
-            "exp_stream",
-        ],
-        seed=seed_report,
-    )
-
-
-@sim_test(600, pytest.mark.hypothesis)
-def test_exp_hypothesis(exp_sim, seed_report):
-    """Hypothesis property inside the simulation (bridge/resume), aimed at the corners."""
-    exp_sim.run(TESTS, ["exp_hypothesis"], seed=seed_report)
+test_exp_stream = BENCH.cocotb_test(
+    [
+        "exp_reset_idle",
+        "exp_throughput",
+        "exp_positive_inputs",
+        "exp_reset_mid_stream",
+        "exp_stream",
+    ],
+    timeout=600,
+    doc="""Reset, full-rate throughput and latency, x > 0, reset mid-stream, and >= 1M
+    inputs under random stalls, bit-exact.""",
+)
+test_exp_hypothesis = BENCH.cocotb_test(
+    ["exp_hypothesis"],
+    timeout=600,
+    kinds=[pytest.mark.hypothesis],
+    doc="Hypothesis property inside the simulation (bridge/resume), aimed at the corners.",
+)
 
 
 #: Mutants of rtl/exp_unit.sv (and of rtl/interp_rom.sv, its table interpolation), each
@@ -100,10 +89,7 @@ def test_exp_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report
     """A mutated copy of the RTL must fail exp_hypothesis with a shrunk input that
     really separates the mutant from the golden model (tiny only)."""
     mut, knobs = MUTANTS[mutant]
-    shrunk = run_mutant(
-        sim_builds, mutant_config, "exp_unit", mut, "exp_hypothesis", TESTS, seed_report,
-        sources=SOURCES, parameters=_parameters(mutant_config),
-    )  # fmt: skip
+    shrunk = BENCH.run_mutant(sim_builds, mutant_config, mut, "exp_hypothesis", seed_report)
     cfg = load_config(mutant_config)
     geo, table = geometry(cfg), table_of(cfg)
     confirm_lane_mutant(

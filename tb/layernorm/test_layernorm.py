@@ -7,52 +7,40 @@ import json
 import numpy as np
 import pytest
 
-from ci.rtl_sources import rtl_closure
 from golden.config import load_config
 from golden.layernorm import layernorm
+from tb.components.bench_pytest import BenchBuild
 from tb.layernorm.model import build_parameters, layernorm_model
-from tb.marks import mutant_test, sim_test
-from tb.mutation import Mutant, by_name, run_mutant
+from tb.marks import mutant_test
+from tb.mutation import Mutant, by_name
 
-TESTS = "tb.layernorm.layernorm_tests"
-TOP = "layernorm_unit"
 #: Lanes of the bench build: 8 features per beat (a divisor of every row length).
 LANES = 8
-SOURCES = rtl_closure(TOP)
+BENCH = BenchBuild(
+    "layernorm_unit",
+    "tb.layernorm.layernorm_tests",
+    parameters=lambda config: build_parameters(load_config(config), LANES),
+)
+bench_sim = BENCH.fixture()
 
-
-def _build(sim_builds, config: str):
-    return sim_builds(
-        TOP, config, parameters=build_parameters(load_config(config), LANES), sources=SOURCES
-    )
-
-
-@pytest.fixture(scope="session")
-def ln_sim(unit_config, sim_builds):
-    return _build(sim_builds, unit_config)
-
-
-@sim_test(900)
-def test_layernorm_stream(ln_sim, seed_report):
-    """Reset, throughput, >= 200k row elements under stalls, reset mid-stream,
-    parameter reload mid-stream: bit-exact with golden.layernorm."""
-    ln_sim.run(
-        TESTS,
-        [
-            "ln_reset_idle",
-            "ln_throughput",
-            "ln_stream",
-            "ln_reset_mid_stream",
-            "ln_param_reload_mid_stream",
-        ],
-        seed=seed_report,
-    )
-
-
-@sim_test(900, pytest.mark.hypothesis)
-def test_layernorm_hypothesis(ln_sim, seed_report):
-    """Hypothesis property inside the simulation on the LayerNorm corners."""
-    ln_sim.run(TESTS, ["ln_hypothesis"], seed=seed_report)
+test_layernorm_stream = BENCH.cocotb_test(
+    [
+        "ln_reset_idle",
+        "ln_throughput",
+        "ln_stream",
+        "ln_reset_mid_stream",
+        "ln_param_reload_mid_stream",
+    ],
+    timeout=900,
+    doc="""Reset, throughput, >= 200k row elements under stalls, reset mid-stream,
+    parameter reload mid-stream: bit-exact with golden.layernorm.""",
+)
+test_layernorm_hypothesis = BENCH.cocotb_test(
+    ["ln_hypothesis"],
+    timeout=900,
+    kinds=[pytest.mark.hypothesis],
+    doc="Hypothesis property inside the simulation on the LayerNorm corners.",
+)
 
 
 #: Mutants of rtl/layernorm_unit.sv (and its layernorm_row_stats, layernorm_normalise)
@@ -107,13 +95,9 @@ MUTANTS = by_name(
 def test_layernorm_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
     """A mutated copy of the RTL (tiny only) must fail ln_hypothesis with a
     shrunk input that really separates the mutant from the golden model."""
-    config = mutant_config
-    cfg = load_config(config)
+    cfg = load_config(mutant_config)
     mut, knobs = MUTANTS[mutant]
-    text = run_mutant(
-        sim_builds, config, TOP, mut, "ln_hypothesis", TESTS, seed_report,
-        sources=SOURCES, parameters=build_parameters(cfg, LANES),
-    )  # fmt: skip
+    text = BENCH.run_mutant(sim_builds, mutant_config, mut, "ln_hypothesis", seed_report)
     assert "input {" in text, f"no input in the minimal failing example: {text}"
     data = json.loads(text[text.index("input {") + len("input ") :])
     x = np.array(data["x"], dtype=np.int64)

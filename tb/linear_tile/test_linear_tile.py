@@ -8,43 +8,28 @@ import re
 import numpy as np
 import pytest
 
-from ci.rtl_sources import rtl_closure
 from hls.geometry import geometry
+from tb.components.bench_pytest import BenchBuild
 from tb.linear_tile.model import linear_model
-from tb.marks import mutant_test, sim_test
-from tb.mutation import Mutant, by_name, run_mutant
+from tb.marks import mutant_test
+from tb.mutation import Mutant, by_name
 
-TESTS = "tb.linear_tile.linear_tile_tests"
-TOPLEVEL = "linear_tile"
-#: The engine instantiates the GELU unit.
-SOURCES = rtl_closure(TOPLEVEL)
+#: linear_tile with the modules it instantiates (linear_tile_row, the GELU stage and unit).
+BENCH = BenchBuild("linear_tile", "tb.linear_tile.linear_tile_tests")
+bench_sim = BENCH.fixture()
 
-
-#: Keep Verilator's C++ in one file. The m3vit engine is big enough for Verilator
-#: to split its C++ and compile the parts in parallel with a precompiled header,
-#: and the PyPI wheel's verilated.mk has an empty CFG_CXXFLAGS_PCH_I (the
-#: "-include" before the header), so that build fails ("Vtop__pch.h.fast: linker
-#: input file not found"). One file avoids the precompiled-header path.
-@pytest.fixture(scope="session")
-def linear_tile_sim(unit_config, sim_builds):
-    return sim_builds(TOPLEVEL, unit_config, sources=SOURCES)
-
-
-@sim_test(900)
-def test_linear_tile_stream(linear_tile_sim, seed_report):
-    """Reset, full-rate throughput, >= 100,000 output values under random stalls,
-    and a reset in the middle of a stream, all bit-exact with golden."""
-    linear_tile_sim.run(
-        TESTS,
-        ["linear_reset_idle", "linear_throughput", "linear_stream", "linear_reset_mid_stream"],
-        seed=seed_report,
-    )
-
-
-@sim_test(900, pytest.mark.hypothesis)
-def test_linear_tile_hypothesis(linear_tile_sim, seed_report):
-    """Hypothesis property inside the simulation (bridge/resume)."""
-    linear_tile_sim.run(TESTS, ["linear_hypothesis"], seed=seed_report)
+test_linear_tile_stream = BENCH.cocotb_test(
+    ["linear_reset_idle", "linear_throughput", "linear_stream", "linear_reset_mid_stream"],
+    timeout=900,
+    doc="""Reset, full-rate throughput, >= 100,000 output values under random stalls,
+    and a reset in the middle of a stream, all bit-exact with golden.""",
+)
+test_linear_tile_hypothesis = BENCH.cocotb_test(
+    ["linear_hypothesis"],
+    timeout=900,
+    kinds=[pytest.mark.hypothesis],
+    doc="Hypothesis property inside the simulation (bridge/resume).",
+)
 
 
 #: Mutants of rtl/linear_tile.sv and the knobs of tb.linear_tile.model.linear_model
@@ -107,10 +92,7 @@ def test_linear_tile_bench_catches_mutant(mutant_config, mutant, sim_builds, see
 
     config = mutant_config
     mut, knobs = MUTANTS[mutant]
-    minimal = run_mutant(
-        sim_builds, config, TOPLEVEL, mut, "linear_hypothesis", TESTS, seed_report,
-        sources=SOURCES,
-    )  # fmt: skip
+    minimal = BENCH.run_mutant(sim_builds, config, mut, "linear_hypothesis", seed_report)
     m = _FAILURE.search(minimal)
     assert m, f"no operands in the shrunk input: {minimal}"
     x, w = ast.literal_eval(m.group(1)), ast.literal_eval(m.group(2))

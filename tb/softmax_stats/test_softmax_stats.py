@@ -8,39 +8,29 @@ import re
 import numpy as np
 import pytest
 
-from ci.rtl_sources import rtl_closure
 from golden.config import load_config
 from hls.geometry import geometry
+from tb.components.bench_pytest import BenchBuild
 from tb.marks import mutant_test, sim_test
-from tb.mutation import Mutant, build_mutant, by_name, run_mutant
+from tb.mutation import Mutant, by_name
 from tb.softmax_stats.model import golden_stats, make_group, rtl_model
 
-TESTS = "tb.softmax_stats.softmax_stats_tests"
-TOPLEVEL = "softmax_stats_unit"
-#: The unit instantiates the exp unit and a FIFO.
-SOURCES = rtl_closure(TOPLEVEL)
+#: The unit with the exp unit and the FIFO it instantiates.
+BENCH = BenchBuild("softmax_stats_unit", "tb.softmax_stats.softmax_stats_tests")
+bench_sim = BENCH.fixture()
 
-
-@pytest.fixture(scope="session")
-def softmax_stats_sim(unit_config, sim_builds):
-    return sim_builds(TOPLEVEL, unit_config, sources=SOURCES)
-
-
-@sim_test(600)
-def test_softmax_stats_stream(softmax_stats_sim, seed_report):
-    """Reset, full-rate throughput, >= 200k scores under random stalls, and
-    mid-stream resets, bit-exact with golden.softmax.online_softmax_stats."""
-    softmax_stats_sim.run(
-        TESTS,
-        ["ss_reset_idle", "ss_throughput", "ss_stream", "ss_reset_mid_stream"],
-        seed=seed_report,
-    )
-
-
-@sim_test(600, pytest.mark.hypothesis)
-def test_softmax_stats_hypothesis(softmax_stats_sim, seed_report):
-    """Hypothesis property inside the simulation (bridge/resume) aimed at the corners."""
-    softmax_stats_sim.run(TESTS, ["ss_hypothesis"], seed=seed_report)
+test_softmax_stats_stream = BENCH.cocotb_test(
+    ["ss_reset_idle", "ss_throughput", "ss_stream", "ss_reset_mid_stream"],
+    timeout=600,
+    doc="""Reset, full-rate throughput, >= 200k scores under random stalls, and
+    mid-stream resets, bit-exact with golden.softmax.online_softmax_stats.""",
+)
+test_softmax_stats_hypothesis = BENCH.cocotb_test(
+    ["ss_hypothesis"],
+    timeout=600,
+    kinds=[pytest.mark.hypothesis],
+    doc="Hypothesis property inside the simulation (bridge/resume) aimed at the corners.",
+)
 
 
 #: Each mutant with the knobs of tb.softmax_stats.model.rtl_model that model it.
@@ -99,10 +89,7 @@ def test_softmax_stats_catches_mutant(mutant_config, mutant, sim_builds, seed_re
     """A mutated copy of the RTL must fail ss_hypothesis with a shrunk input that
     the golden model and the modelled mutation confirm ("tiny" only: builds cost)."""
     mut, knobs = MUTANTS[mutant]
-    text = run_mutant(
-        sim_builds, mutant_config, TOPLEVEL, mut, "ss_hypothesis", TESTS, seed_report,
-        sources=SOURCES,
-    )  # fmt: skip
+    text = BENCH.run_mutant(sim_builds, mutant_config, mut, "ss_hypothesis", seed_report)
     print(f"mutant {mutant} ({mut.why}): failing input: {text}")
     m = _FAIL_RE.search(text)
     assert m, f"the shrunk input is not a value mismatch: {text}"
@@ -152,6 +139,6 @@ def test_softmax_stats_nonstrict_mutant_survives(mutant_config, sim_builds, seed
         "assign grow[l] = ~first_q & (d >= 0);",
         "ties take the rescale branch: s * exp(0) rounded + 1 = s + 1, the same bits",
     )
-    sim = build_mutant(sim_builds, mutant_config, TOPLEVEL, mut, sources=SOURCES)
-    result = sim.run(TESTS, ["ss_hypothesis"], seed=seed_report, check=False)
+    sim = BENCH.build_mutant(sim_builds, mutant_config, mut)
+    result = sim.run(BENCH.tests, ["ss_hypothesis"], seed=seed_report, check=False)
     assert result.passed, f"ties now matter: {result.failure_summary()}"
