@@ -2,47 +2,42 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from ci.rtl_sources import rtl_closure
 from golden.config import load_config
 from golden.softmax import softmax_two_pass
 from golden.stages.attention import attention_scores
-from hls.program import Engine
 from tb.attention_engine.stimulus import make_qkv
-from tb.components.engine_bench import engine_tb_build
+from tb.components.bench_pytest import BenchBuild, failure_of
+from tb.components.enginemem import ENGINE_MEM_TB_PORT
 from tb.marks import sim_test
-from tb.mutation import Mutant, build_mutant
+from tb.mutation import Mutant
 
-TESTS = "tb.attention_engine.attention_engine_tests"
-#: The engine under the engine benches' top (tb/components/engine_tb.sv), which puts
-#: its memory-port structs (engine_mem_req_t / engine_mem_rsp_t) on the flat names of
-#: engine_mem_tb_port (u_mem) that tb.components.enginemem drives.
-TOPLEVEL = "engine_tb"
-NAME = "attention_engine_tb"
-#: The sources (the top, engine_slot, the engines and the units they instantiate)
-#: and the ENGINE parameter.
-BUILD = engine_tb_build(Engine.ATTENTION)
+#: The engine under its bench top, which puts its memory-port structs
+#: (engine_mem_req_t / engine_mem_rsp_t) on the flat names of engine_mem_tb_port (u_mem)
+#: that tb.components.enginemem drives; the sources are the bench top, the engine
+#: and the units it instantiates.
+BENCH = BenchBuild(
+    "attention_engine_tb",
+    "tb.attention_engine.attention_engine_tests",
+    sources=rtl_closure(Path(__file__).with_name("attention_engine_tb.sv"), ENGINE_MEM_TB_PORT),
+)
 
-
-@pytest.fixture(scope="session")
-def attention_engine_sim(unit_config, sim_builds):
-    return sim_builds(TOPLEVEL, unit_config, name=NAME, **BUILD)
-
-
-@sim_test(900)
-def test_attention_engine_jobs(attention_engine_sim, seed_report):
-    """Every T mod P, random and realistic data, extremes, back-to-back jobs, bit-exact
-    with golden.stages.attention.attention, with the K/V read traffic of the schedule."""
-    attention_engine_sim.run(
-        TESTS, ["attn_tails", "attn_extremes", "attn_cycles"], seed=seed_report
-    )
-
-
-@sim_test(900)
-def test_attention_engine_reset_mid_job(attention_engine_sim, seed_report):
-    """A reset at several points of a job, each followed by a clean, exact job."""
-    attention_engine_sim.run(TESTS, ["attn_reset_mid_job"], seed=seed_report)
+test_attention_engine_jobs = BENCH.cocotb_test(
+    ["attn_tails", "attn_extremes", "attn_cycles"],
+    timeout=900,
+    doc="""Every T mod P, random and realistic data, extremes, back-to-back jobs, bit-exact
+    with golden.stages.attention.attention, with the K/V read traffic of the schedule.""",
+)
+test_attention_engine_reset_mid_job = BENCH.cocotb_test(
+    ["attn_reset_mid_job"],
+    timeout=900,
+    doc="A reset at several points of a job, each followed by a clean, exact job.",
+)
 
 
 #: The tiny-P variant (configuration overrides, so the generated package, the
@@ -71,8 +66,8 @@ DRAIN_GUARD_REMOVED = Mutant(
 @sim_test(900, pytest.mark.variant)
 def test_attention_engine_tiny_p(mutant_config, sim_builds, seed_report):
     """P = 1 (P x HEADS below the pass-2 latency): the jobs stay bit-exact."""
-    sim = sim_builds(TOPLEVEL, mutant_config, overrides=TINY_P, name=f"{NAME}-p1", **BUILD)
-    sim.run(TESTS, TINY_P_TESTS, seed=seed_report)
+    sim = BENCH.build(sim_builds, mutant_config, overrides=TINY_P, name=f"{BENCH.toplevel}-p1")
+    sim.run(BENCH.tests, TINY_P_TESTS, seed=seed_report)
 
 
 @sim_test(900, pytest.mark.mutant)
@@ -81,15 +76,13 @@ def test_attention_engine_catches_drain_guard_removed(mutant_config, sim_builds,
     last MAC: the bench must fail (outputs differ from golden, or the job never
     finishes within the bench's cycle bound)."""
     mut = DRAIN_GUARD_REMOVED
-    sim = build_mutant(sim_builds, mutant_config, TOPLEVEL, mut, overrides=TINY_P, **BUILD)
-    result = sim.run(TESTS, TINY_P_TESTS[:1], seed=seed_report, check=False)
-    assert not result.passed, f"the bench did not catch mutant {mut.name} ({mut.why})"
-    case = next(c for c in result.testcases if c.name == TINY_P_TESTS[0])
-    assert case.status == "failed", f"expected a failure, got {case.status}: {case.message}"
+    sim = BENCH.build_mutant(sim_builds, mutant_config, mut, overrides=TINY_P)
+    result = sim.run(BENCH.tests, TINY_P_TESTS[:1], seed=seed_report, check=False)
+    message = failure_of(result, TINY_P_TESTS[0], mut)
     # The stale row is one more V row than the loader brings: wrong outputs, or
     # pass 2 waits forever for a row that never comes (the bench's cycle bound).
-    assert "differ from golden" in case.message or "no done_o within" in case.message, case.message
-    print(f"mutant {mut.name} caught: {case.message[:400]}")
+    assert "differ from golden" in message or "no done_o within" in message, message
+    print(f"mutant {mut.name} caught: {message[:400]}")
 
 
 @pytest.mark.parametrize("config", ["tiny", "m3vit"])

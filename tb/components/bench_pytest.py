@@ -5,10 +5,9 @@ toplevel, the cocotb module of its tests, its RTL (default: the top's
 ``rtl_closure``), its Verilator parameters and the configurations it runs on.
 From that one object it takes
 
-* the session build fixture ``bench_sim`` (:meth:`BenchBuild.fixture`), one build
-  per configuration,
-* its cocotb runs as pytest tests (:meth:`BenchBuild.cocotb_test`, marked with
-  :func:`tb.marks.sim_test`),
+* its cocotb runs as pytest tests, one per configuration (:meth:`BenchBuild.cocotb_test`,
+  marked with :func:`tb.marks.sim_test`; the session-wide ``sim_builds`` fixture
+  makes each build once),
 * the K = 1 and K = EXPERTS build variants of the MoE benches
   (:meth:`BenchBuild.k_variants_test`),
 * its mutant builds and runs with the same sources and parameters
@@ -33,9 +32,6 @@ from tb.simbuild import SimBuild, SimResult
 
 __all__ = ["BenchBuild", "failure_of"]
 
-#: The name under which every bench module binds its build fixture.
-FIXTURE = "bench_sim"
-
 #: The fixtures of tb/conftest.py that parametrise a build over configurations.
 CONFIG_FIXTURES = ("unit_config", "sim_config")
 
@@ -46,7 +42,7 @@ class BenchBuild:
 
     ``parameters`` are the Verilator parameters: a mapping used for every
     configuration, or a function of the configuration's name. ``configs`` names
-    the fixture of ``tb/conftest.py`` the session build is parametrised over:
+    the fixture of ``tb/conftest.py`` its tests are parametrised over:
     ``unit_config`` (tiny and m3vit) or ``sim_config`` (the per-commit ones).
     """
 
@@ -85,19 +81,15 @@ class BenchBuild:
             sources=self.sources,
         )
 
-    def fixture(self) -> Callable:
-        """The session fixture ``bench_sim``: the build for each configuration of
-        ``configs``; bind it in the test module as ``bench_sim = BENCH.fixture()``."""
-        if self.configs == "sim_config":
-
-            def bench_sim(sim_config, sim_builds):
-                return self.build(sim_builds, sim_config)
-        else:
-
-            def bench_sim(unit_config, sim_builds):
-                return self.build(sim_builds, unit_config)
-
-        return pytest.fixture(scope="session", name=FIXTURE)(bench_sim)
+    def run(
+        self,
+        sim_builds: Callable[..., SimBuild],
+        config: str,
+        testcases: Sequence[str],
+        seed: int,
+    ) -> SimResult:
+        """Run ``testcases`` of the bench's cocotb module on its build for ``config``."""
+        return self.build(sim_builds, config).run(self.tests, list(testcases), seed=seed)
 
     def cocotb_test(
         self,
@@ -107,17 +99,25 @@ class BenchBuild:
         kinds: Sequence[pytest.MarkDecorator] = (),
         doc: str,
     ) -> Callable:
-        """A pytest test that runs ``testcases`` of the bench's cocotb module on
-        ``bench_sim`` (each configuration), marked ``sim`` and ``kinds`` with
-        ``timeout`` seconds; ``doc`` says what it checks."""
+        """A pytest test that runs ``testcases`` of the bench's cocotb module on the
+        build of each configuration of ``configs``, marked ``sim`` and ``kinds`` with
+        ``timeout`` seconds; ``doc`` says what it checks. Bind it in the test module
+        under a ``test_`` name."""
         chosen = list(testcases)
 
-        @sim_test(timeout, *kinds)
-        def test(bench_sim, seed_report):
-            bench_sim.run(self.tests, chosen, seed=seed_report)
+        # pytest parametrises a test over the configuration fixtures its signature
+        # names, so there is one function per fixture.
+        if self.configs == "sim_config":
+
+            def test(sim_config, sim_builds, seed_report):
+                self.run(sim_builds, sim_config, chosen, seed_report)
+        else:
+
+            def test(unit_config, sim_builds, seed_report):
+                self.run(sim_builds, unit_config, chosen, seed_report)
 
         test.__doc__ = doc
-        return test
+        return sim_test(timeout, *kinds)(test)
 
     def k_variants_test(
         self, testcases: Sequence[str], *, extra_env: Mapping[str, str], doc: str

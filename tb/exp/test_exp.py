@@ -19,7 +19,6 @@ LANES = {"tiny": 3, "m3vit": 8}
 BENCH = BenchBuild(
     "exp_unit", "tb.exp.exp_tests", parameters=lambda config: {"LANES": LANES.get(config, 4)}
 )
-bench_sim = BENCH.fixture()
 
 
 def test_exp_model_matches_golden(unit_config, seed_report):

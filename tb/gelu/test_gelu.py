@@ -15,7 +15,6 @@ from tb.mutation import Mutant
 
 #: gelu_unit with 8 lanes (8 x 32-bit words per beat), on the per-commit configurations.
 BENCH = BenchBuild("gelu_unit", "tb.gelu.gelu_tests", parameters={"LANES": 8}, configs="sim_config")
-bench_sim = BENCH.fixture()
 
 test_gelu_stream = BENCH.cocotb_test(
     ["gelu_reset_idle", "gelu_throughput", "gelu_reset_mid_stream", "gelu_stream"],

@@ -21,7 +21,6 @@ BENCH = BenchBuild(
     "tb.layernorm.layernorm_tests",
     parameters=lambda config: build_parameters(load_config(config), LANES),
 )
-bench_sim = BENCH.fixture()
 
 test_layernorm_stream = BENCH.cocotb_test(
     [

@@ -3,36 +3,46 @@ layernorm_residual_engines_tests.py).
 
 ``layernorm_engine`` (with ``layernorm_unit`` and ``rsqrt_unit``) and
 ``residual_engine``, each behind the Python memory model ``tb.components.enginemem``, on
-the unit configurations (tiny and m3vit). Each engine is built under the engine
-benches' top (``tb/components/engine_tb.sv``, ``tb.components.engine_bench.engine_tb_build``),
-which puts the engine's memory-port structs on the flat names of
-``engine_mem_tb_port`` (``u_mem``) that ``tb.components.enginemem`` drives.
+the unit configurations (tiny and m3vit). Each engine is built under its bench
+top (``<engine>_tb.sv`` here), which puts the engine's memory-port structs on
+the flat names of ``engine_mem_tb_port`` (``u_mem``) that ``tb.components.enginemem``
+drives.
 """
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from hls.program import Engine
-from tb.components.engine_bench import engine_tb_build
-from tb.marks import sim_test
-
-TESTS = "tb.layernorm_residual_engines.layernorm_residual_engines_tests"
-
-#: The cocotb tests of each engine: reset, back-to-back jobs under memory stalls
-#: (LayerNorm: 1, odd, 2, 0, random, TOKENS tokens; residual: saturating sums
-#: both ways), resets mid-job, cycles per job.
-ENGINE_TESTS = {
-    Engine.LAYERNORM: ["ln_reset_idle", "ln_jobs", "ln_reset_mid_job", "ln_throughput"],
-    Engine.RESIDUAL: ["res_reset_idle", "res_jobs", "res_reset_mid_job", "res_throughput"],
-}
+from ci.rtl_sources import rtl_closure
+from tb.components.bench_pytest import BenchBuild
+from tb.components.enginemem import ENGINE_MEM_TB_PORT
 
 
-@sim_test(900)
-@pytest.mark.parametrize("engine", list(ENGINE_TESTS), ids=lambda e: f"{e.name.lower()}_engine")
-def test_row_engine(engine, unit_config, sim_builds, seed_report):
-    """The engine's tests (ENGINE_TESTS): bit-exact with golden.layernorm or
-    golden.stages.residual.residual_add, nothing written outside the output."""
-    name = f"{engine.name.lower()}_engine_tb"
-    sim = sim_builds("engine_tb", unit_config, name=name, **engine_tb_build(engine))
-    sim.run(TESTS, ENGINE_TESTS[engine], seed=seed_report)
+def _engine_bench(engine: str) -> BenchBuild:
+    """``engine`` under its bench top ``<engine>_tb.sv`` (with the memory-port adapter)."""
+    top = f"{engine}_tb"
+    return BenchBuild(
+        top,
+        "tb.layernorm_residual_engines.layernorm_residual_engines_tests",
+        sources=rtl_closure(Path(__file__).with_name(f"{top}.sv"), ENGINE_MEM_TB_PORT),
+    )
+
+
+LAYERNORM_ENGINE = _engine_bench("layernorm_engine")
+RESIDUAL_ENGINE = _engine_bench("residual_engine")
+
+
+test_layernorm_engine = LAYERNORM_ENGINE.cocotb_test(
+    ["ln_reset_idle", "ln_jobs", "ln_reset_mid_job", "ln_throughput"],
+    timeout=900,
+    doc="""Reset, back-to-back jobs (1, odd, 2, 0, random, TOKENS tokens) under
+    memory stalls, resets mid-job, cycles per job: bit-exact with
+    golden.layernorm, nothing written outside the output.""",
+)
+test_residual_engine = RESIDUAL_ENGINE.cocotb_test(
+    ["res_reset_idle", "res_jobs", "res_reset_mid_job", "res_throughput"],
+    timeout=900,
+    doc="""Reset, back-to-back jobs with saturating sums both ways under memory
+    stalls, resets mid-job, cycles per job: bit-exact with residual_add,
+    nothing written outside the output.""",
+)

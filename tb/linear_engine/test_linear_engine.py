@@ -7,39 +7,36 @@ model ``tb.components.enginemem``, on the unit configurations (tiny and m3vit).
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from hls.program import Engine
-from tb.components.engine_bench import engine_tb_build
-from tb.marks import mutant_test, sim_test
-from tb.mutation import Mutant, build_mutant, by_name
+from ci.rtl_sources import rtl_closure
+from tb.components.bench_pytest import BenchBuild, failure_of
+from tb.components.enginemem import ENGINE_MEM_TB_PORT
+from tb.marks import mutant_test
+from tb.mutation import Mutant, by_name
 
-TESTS = "tb.linear_engine.linear_engine_tests"
-#: The engine under the engine benches' top (tb/components/engine_tb.sv), which puts
-#: its memory-port structs (engine_mem_req_t / engine_mem_rsp_t) on the flat names of
-#: engine_mem_tb_port (u_mem) that tb.components.enginemem drives.
-TOPLEVEL = "engine_tb"
-BUILD = engine_tb_build(Engine.LINEAR)
+#: The engine under its bench top, which puts its memory-port structs
+#: (engine_mem_req_t / engine_mem_rsp_t) on the flat names of engine_mem_tb_port (u_mem)
+#: that tb.components.enginemem drives.
+BENCH = BenchBuild(
+    "linear_engine_tb",
+    "tb.linear_engine.linear_engine_tests",
+    sources=rtl_closure(Path(__file__).with_name("linear_engine_tb.sv"), ENGINE_MEM_TB_PORT),
+)
 
-
-@pytest.fixture(scope="session")
-def engine_sim(unit_config, sim_builds):
-    return sim_builds(TOPLEVEL, unit_config, name="linear_engine_tb", **BUILD)
-
-
-@sim_test(900)
-def test_linear_engine_jobs(engine_sim, seed_report):
-    """Reset, back-to-back linear and patch jobs under memory stalls (GELU,
+test_linear_engine_jobs = BENCH.cocotb_test(
+    ["le_reset_idle", "le_jobs", "le_reset_mid_job"],
+    timeout=900,
+    doc="""Reset, back-to-back linear and patch jobs under memory stalls (GELU,
     attn_bias, odd token counts, several tiles, the largest K, extremes), resets
     mid-job: bit-exact with golden.stages.linear.linear / patch_embed, nothing
-    written outside the output."""
-    engine_sim.run(TESTS, ["le_reset_idle", "le_jobs", "le_reset_mid_job"], seed=seed_report)
-
-
-@sim_test(900)
-def test_linear_engine_cycles(engine_sim, seed_report):
-    """Cycles per job of the model's layer shapes (no stalls) against the MAC bound."""
-    engine_sim.run(TESTS, ["le_cycles"], seed=seed_report)
+    written outside the output.""",
+)
+test_linear_engine_cycles = BENCH.cocotb_test(
+    ["le_cycles"],
+    timeout=900,
+    doc="Cycles per job of the model's layer shapes (no stalls) against the MAC bound.",
+)
 
 
 #: Mutants of the linear engine's RTL (the rtl/ file holding the code) and the jobs
@@ -74,10 +71,8 @@ def test_linear_engine_catches_mutant(mutant_config, mutant, sim_builds, seed_re
     """A mutated engine must fail le_jobs at the job built to expose it, with a
     difference from the golden model ("tiny" only: mutant builds cost time)."""
     mut, job = MUTANTS[mutant]
-    sim = build_mutant(sim_builds, mutant_config, TOPLEVEL, mut, **BUILD)
-    result = sim.run(TESTS, ["le_jobs"], seed=seed_report, check=False)
-    assert not result.passed, f"the bench did not catch mutant {mutant} ({mut.why})"
-    case = next(c for c in result.testcases if c.name == "le_jobs")
-    assert case.status == "failed", f"expected a failure, got {case.status}: {case.message}"
-    assert job in case.message and "differ from golden" in case.message, case.message
-    print(f"mutant {mutant} caught: {case.message[:400]}")
+    sim = BENCH.build_mutant(sim_builds, mutant_config, mut)
+    result = sim.run(BENCH.tests, ["le_jobs"], seed=seed_report, check=False)
+    message = failure_of(result, "le_jobs", mut)
+    assert job in message and "differ from golden" in message, message
+    print(f"mutant {mutant} caught: {message[:400]}")

@@ -16,7 +16,6 @@ from tb.mutation import Mutant, by_name
 
 #: linear_tile with the modules it instantiates (linear_tile_row, the GELU stage and unit).
 BENCH = BenchBuild("linear_tile", "tb.linear_tile.linear_tile_tests")
-bench_sim = BENCH.fixture()
 
 test_linear_tile_stream = BENCH.cocotb_test(
     ["linear_reset_idle", "linear_throughput", "linear_stream", "linear_reset_mid_stream"],

@@ -17,7 +17,6 @@ from tb.softmax_stats.model import golden_stats, make_group, rtl_model
 
 #: The unit with the exp unit and the FIFO it instantiates.
 BENCH = BenchBuild("softmax_stats_unit", "tb.softmax_stats.softmax_stats_tests")
-bench_sim = BENCH.fixture()
 
 test_softmax_stats_stream = BENCH.cocotb_test(
     ["ss_reset_idle", "ss_throughput", "ss_stream", "ss_reset_mid_stream"],
