@@ -16,44 +16,37 @@ import pytest
 
 from ci.rtl_sources import rtl_closure
 from tb.components.axi.bursts import burst_violations, split_bursts
-from tb.marks import mutant_test, sim_test
-from tb.mutation import Mutant, build_mutant, run_caught
+from tb.components.bench_pytest import BenchBuild
+from tb.marks import mutant_test
+from tb.mutation import Mutant
 
-TESTS = "tb.axi.dma_tests"
-TOP = "axi_dma_tb"
 #: The top, the bench adapter of m_axi_gmem, and the rtl/ modules under them.
-SOURCES = rtl_closure(
-    *(Path(__file__).with_name(f) for f in ("axi_dma_tb.sv", "axi_gmem_tb_port.sv"))
+BENCH = BenchBuild(
+    "axi_dma_tb",
+    "tb.axi.dma_tests",
+    sources=rtl_closure(
+        *(Path(__file__).with_name(f) for f in ("axi_dma_tb.sv", "axi_gmem_tb_port.sv"))
+    ),
+    configs="sim_config",
 )
 
-
-@pytest.fixture(scope="session")
-def dma_sim(sim_config, sim_builds):
-    return sim_builds(TOP, sim_config, sources=SOURCES)
-
-
-@sim_test(600)
-def test_dma_directed(dma_sim, seed_report):
-    """Reset state, directed edge cases, error responses, misaligned commands,
-    reset mid-transfer."""
-    dma_sim.run(
-        TESTS,
-        ["dma_reset_idle", "dma_directed", "dma_errors", "dma_misaligned",
-         "dma_reset_mid_transfer"],
-        seed=seed_report,
-    )  # fmt: skip
-
-
-@sim_test(600)
-def test_dma_random(dma_sim, seed_report):
-    """Random transfers with and without AxiRam pauses; beats/s recorded."""
-    dma_sim.run(TESTS, ["dma_random"], seed=seed_report)
-
-
-@sim_test(600, pytest.mark.hypothesis)
-def test_dma_hypothesis(dma_sim, seed_report):
-    """Hypothesis over command sequences near 4 KiB boundaries, in the simulation."""
-    dma_sim.run(TESTS, ["dma_hypothesis"], seed=seed_report)
+test_dma_directed = BENCH.cocotb_test(
+    ["dma_reset_idle", "dma_directed", "dma_errors", "dma_misaligned", "dma_reset_mid_transfer"],
+    timeout=600,
+    doc="""Reset state, directed edge cases, error responses, misaligned commands,
+    reset mid-transfer.""",
+)
+test_dma_random = BENCH.cocotb_test(
+    ["dma_random"],
+    timeout=600,
+    doc="Random transfers with and without AxiRam pauses; beats/s recorded.",
+)
+test_dma_hypothesis = BENCH.cocotb_test(
+    ["dma_hypothesis"],
+    timeout=600,
+    kinds=[pytest.mark.hypothesis],
+    doc="Hypothesis over command sequences near 4 KiB boundaries, in the simulation.",
+)
 
 
 def _beats_bytes(config: str) -> int:
@@ -124,8 +117,9 @@ def test_dma_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report
     """A mutated master must fail dma_hypothesis with a shrunk command list that
     the modelled mutation confirms (tiny only: mutant builds cost time)."""
     mut, check = MUTANTS[mutant]
-    sim = build_mutant(sim_builds, mutant_config, TOP, mut, sources=SOURCES)
-    shrunk = run_caught(sim, TESTS, "dma_hypothesis", seed_report, {"DMA_HYP_EXAMPLES": "40"})
+    shrunk = BENCH.run_mutant(
+        sim_builds, mutant_config, mut, "dma_hypothesis", seed_report, {"DMA_HYP_EXAMPLES": "40"}
+    )
     m = re.match(r"commands=(\[.*?\]): (.*)", shrunk, re.S)
     assert m, f"no command list in the shrunk example: {shrunk}"
     cmds = ast.literal_eval(m.group(1))

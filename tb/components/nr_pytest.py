@@ -17,9 +17,10 @@ from collections.abc import Callable, Mapping
 import pytest
 
 from golden.config import load_config
+from tb.components.bench_pytest import BenchBuild
 from tb.components.nr_unit import NrUnit, check_minimal_input
-from tb.marks import mutant_test, sim_test
-from tb.mutation import Mutant, run_mutant
+from tb.marks import mutant_test
+from tb.mutation import Mutant
 
 #: Mutant name -> (textual mutant of an RTL file of the unit, rtl_model knobs that model it).
 Mutants = Mapping[str, tuple[Mutant, dict[str, bool]]]
@@ -59,64 +60,47 @@ def _unit(kind: str, config: str) -> NrUnit:
 
 
 def bench_tests(kind: str, mutants: Mutants) -> tuple[Callable, ...]:
-    """The fixture ``nr_sim`` and the tests ``test_<kind>_stream``,
-    ``test_<kind>_hypothesis`` and ``test_<kind>_bench_catches_mutant``, in that
-    order, for a test module to bind under those names."""
-    tests = f"tb.{kind}.{kind}_tests"
-
-    @pytest.fixture(scope="session")
-    def nr_sim(unit_config, sim_builds):
-        unit = _unit(kind, unit_config)
-        return sim_builds(
-            unit.toplevel, unit_config, parameters=unit.parameters, sources=unit.sources
-        )
-
-    @sim_test(600)
-    def test_stream(nr_sim, seed_report):
-        """Reset, full rate and latency, x = 0, >= 100,000 vectors under stalls,
-        mid-stream reset."""
-        nr_sim.run(
-            tests,
-            [
-                f"{kind}_reset_idle",
-                f"{kind}_throughput",
-                f"{kind}_zero_input",
-                f"{kind}_stream",
-                f"{kind}_reset_mid_stream",
-            ],
-            seed=seed_report,
-        )
-
-    @sim_test(600, pytest.mark.hypothesis)
-    def test_hypothesis(nr_sim, seed_report):
-        """Hypothesis property inside the simulation (bridge/resume), aimed at the corners."""
-        nr_sim.run(tests, [f"{kind}_hypothesis"], seed=seed_report)
+    """The tests ``test_<kind>_stream``, ``test_<kind>_hypothesis`` and
+    ``test_<kind>_bench_catches_mutant``, in that order, for a test module to bind
+    under those names."""
+    bench = BenchBuild(
+        f"{kind}_unit",
+        f"tb.{kind}.{kind}_tests",
+        parameters=lambda config: _unit(kind, config).parameters,
+    )
+    test_stream = bench.cocotb_test(
+        [
+            f"{kind}_reset_idle",
+            f"{kind}_throughput",
+            f"{kind}_zero_input",
+            f"{kind}_stream",
+            f"{kind}_reset_mid_stream",
+        ],
+        timeout=600,
+        doc="""Reset, full rate and latency, x = 0, >= 100,000 vectors under stalls,
+        mid-stream reset.""",
+    )
+    test_hypothesis = bench.cocotb_test(
+        [f"{kind}_hypothesis"],
+        timeout=600,
+        kinds=[pytest.mark.hypothesis],
+        doc="Hypothesis property inside the simulation (bridge/resume), aimed at the corners.",
+    )
 
     @mutant_test(mutants)
     def test_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_report):
-        """A mutated copy of the RTL (tiny only) fails <kind>_hypothesis with a shrunk
-        input that really separates the mutant from the golden model."""
         mut, knobs = mutants[mutant]
-        unit = _unit(kind, mutant_config)
-        text = run_mutant(
-            sim_builds,
-            mutant_config,
-            unit.toplevel,
-            mut,
-            f"{kind}_hypothesis",
-            tests,
-            seed_report,
-            sources=unit.sources,
-            parameters=unit.parameters,
-        )
-        summary = check_minimal_input(unit, text, knobs)
+        text = bench.run_mutant(sim_builds, mutant_config, mut, f"{kind}_hypothesis", seed_report)
+        summary = check_minimal_input(_unit(kind, mutant_config), text, knobs)
         print(f"mutant {mutant} ({mut.why}): failing input {summary}")
 
-    test_bench_catches_mutant.__doc__ = test_bench_catches_mutant.__doc__.replace("<kind>", kind)
+    test_bench_catches_mutant.__doc__ = f"""A mutated copy of the RTL (tiny only) fails
+        {kind}_hypothesis with a shrunk input that really separates the mutant from the
+        golden model."""
     for test, name in (
         (test_stream, "stream"),
         (test_hypothesis, "hypothesis"),
         (test_bench_catches_mutant, "bench_catches_mutant"),
     ):
         test.__name__ = test.__qualname__ = f"test_{kind}_{name}"
-    return nr_sim, test_stream, test_hypothesis, test_bench_catches_mutant
+    return test_stream, test_hypothesis, test_bench_catches_mutant

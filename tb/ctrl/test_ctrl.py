@@ -11,53 +11,38 @@ import pytest
 from golden.config import load_config
 from hls.registers import REGISTER_MAP, Status, check_args
 from tb.components.axi.control import register_map_from_vitis_header
+from tb.components.bench_pytest import BenchBuild
 from tb.ctrl.model import RegFileModel
-from tb.marks import mutant_test, sim_test
-from tb.mutation import Mutant, build_mutant, run_caught
+from tb.marks import mutant_test
+from tb.mutation import Mutant
 
-CTRL_TESTS = "tb.ctrl.ctrl_tests"
-ARGCHECK_TESTS = "tb.ctrl.arg_check_tests"
+#: The two builds of the bench, by top.
+BENCHES = {
+    "ctrl_regs": BenchBuild("ctrl_regs", "tb.ctrl.ctrl_tests", configs="sim_config"),
+    "arg_check": BenchBuild("arg_check", "tb.ctrl.arg_check_tests", configs="sim_config"),
+}
 
-
-@pytest.fixture(scope="session")
-def ctrl_sim(sim_config, sim_builds):
-    return sim_builds("ctrl_regs", sim_config)
-
-
-@pytest.fixture(scope="session")
-def argcheck_sim(sim_config, sim_builds):
-    return sim_builds("arg_check", sim_config)
-
-
-@sim_test(300)
-def test_ctrl_registers(ctrl_sim, seed_report):
-    """Reset values, ap_ctrl_hs sequencing incl. auto_restart, interrupts, argument
+test_ctrl_registers = BENCHES["ctrl_regs"].cocotb_test(
+    [
+        "ctrl_reset_values", "ctrl_sequencing", "ctrl_interrupts", "ctrl_args",
+        "ctrl_concurrent", "ctrl_backpressure", "ctrl_driver_errors",
+    ],
+    timeout=300,
+    doc="""Reset values, ap_ctrl_hs sequencing incl. auto_restart, interrupts, argument
     round trips / reserved / read-only / WSTRB, concurrency, random backpressure,
-    and the driver's end-to-end error handling."""
-    ctrl_sim.run(
-        CTRL_TESTS,
-        [
-            "ctrl_reset_values", "ctrl_sequencing", "ctrl_interrupts", "ctrl_args",
-            "ctrl_concurrent", "ctrl_backpressure", "ctrl_driver_errors",
-        ],
-        seed=seed_report,
-    )  # fmt: skip
-
-
-@sim_test(300, pytest.mark.hypothesis)
-def test_ctrl_hypothesis(ctrl_sim, seed_report):
-    """Random register access sequences against the register-file model, in the simulation."""
-    ctrl_sim.run(CTRL_TESTS, ["ctrl_hypothesis"], seed=seed_report)
-
-
-@sim_test(300)
-def test_arg_check(argcheck_sim, seed_report):
-    """Every error code and boundary; >= 100,000 vectors under stalls; Hypothesis."""
-    argcheck_sim.run(
-        ARGCHECK_TESTS,
-        ["argcheck_reset_idle", "argcheck_codes", "argcheck_stream", "argcheck_hypothesis"],
-        seed=seed_report,
-    )
+    and the driver's end-to-end error handling.""",
+)  # fmt: skip
+test_ctrl_hypothesis = BENCHES["ctrl_regs"].cocotb_test(
+    ["ctrl_hypothesis"],
+    timeout=300,
+    kinds=[pytest.mark.hypothesis],
+    doc="Random register access sequences against the register-file model, in the simulation.",
+)
+test_arg_check = BENCHES["arg_check"].cocotb_test(
+    ["argcheck_reset_idle", "argcheck_codes", "argcheck_stream", "argcheck_hypothesis"],
+    timeout=300,
+    doc="Every error code and boundary; >= 100,000 vectors under stalls; Hypothesis.",
+)
 
 
 #: Mutants: (mutant, cocotb test that must catch it, model check of the shrunk input).
@@ -142,9 +127,7 @@ def test_ctrl_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_repor
     that really separates the mutant from the model (tiny configuration only)."""
     mut, testcase = MUTANTS[mutant]
     top = mut.file.removesuffix(".sv")
-    sim = build_mutant(sim_builds, mutant_config, top, mut)
-    tests = CTRL_TESTS if top == "ctrl_regs" else ARGCHECK_TESTS
-    shrunk = run_caught(sim, tests, testcase, seed_report)
+    shrunk = BENCHES[top].run_mutant(sim_builds, mutant_config, mut, testcase, seed_report)
     print(f"mutant {mutant}: failing input: {shrunk}")
     if top == "ctrl_regs":
         _replay_ctrl(shrunk, mutant)

@@ -12,43 +12,31 @@ import json
 import numpy as np
 import pytest
 
-from tb.marks import mutant_test, sim_test
-from tb.mutation import Mutant, run_mutant
+from tb.components.bench_pytest import BenchBuild
+from tb.marks import mutant_test
+from tb.mutation import Mutant
 from tb.queues.stimulus import golden_packet
 
-TESTS = "tb.queues.queues_tests"
+BENCH = BenchBuild("expert_queue_builder", "tb.queues.queues_tests")
 ALL = ["queues_reset_idle", "queues_throughput", "queues_reset_mid_stream", "queues_stream"]
-TOP = "expert_queue_builder"
 
-
-@sim_test(900)
-def test_queues_stream(unit_config, sim_builds, seed_report):
-    """Reset, documented cycle count, reset mid-stream, and >= 100k tokens under random
-    stalls, bit-exact with golden build_queues."""
-    sim_builds(TOP, unit_config).run(TESTS, ALL, seed=seed_report)
-
-
-@sim_test(900, pytest.mark.hypothesis)
-def test_queues_hypothesis(unit_config, sim_builds, seed_report):
-    """Hypothesis property inside the simulation: full queues, empty experts, short batches."""
-    sim_builds(TOP, unit_config).run(TESTS, ["queues_hypothesis"], seed=seed_report)
-
-
-@sim_test(900, pytest.mark.variant)
-@pytest.mark.parametrize("variant", ["k1", "kE"])
-def test_queues_k_variants(mutant_config, variant, sim_builds, seed_report):
-    """K = 1 and K = EXPERTS (every token in every queue): stream and Hypothesis."""
-    from golden.config import load_config
-
-    k = 1 if variant == "k1" else load_config(mutant_config).experts
-    # A configuration with top_k replaced: the package and the module's K follow it.
-    sim = sim_builds(TOP, mutant_config, overrides={"top_k": k}, name=f"{TOP}-{variant}")
-    sim.run(
-        TESTS,
-        [*ALL, "queues_hypothesis"],
-        seed=seed_report,
-        extra_env={"QUEUES_VECTORS": "20000", "QUEUES_HYP_EXAMPLES": "150"},
-    )
+test_queues_stream = BENCH.cocotb_test(
+    ALL,
+    timeout=900,
+    doc="""Reset, documented cycle count, reset mid-stream, and >= 100k tokens under random
+    stalls, bit-exact with golden build_queues.""",
+)
+test_queues_hypothesis = BENCH.cocotb_test(
+    ["queues_hypothesis"],
+    timeout=900,
+    kinds=[pytest.mark.hypothesis],
+    doc="Hypothesis property inside the simulation: full queues, empty experts, short batches.",
+)
+test_queues_k_variants = BENCH.k_variants_test(
+    [*ALL, "queues_hypothesis"],
+    extra_env={"QUEUES_VECTORS": "20000", "QUEUES_HYP_EXAMPLES": "150"},
+    doc="K = 1 and K = EXPERTS (every token in every queue): stream and Hypothesis.",
+)
 
 
 def _lengths_plus_one(rtl: list, gold: list, n_experts: int) -> bool:
@@ -88,9 +76,7 @@ def test_queues_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_rep
     from golden.config import load_config
 
     mut = MUTANTS[mutant]
-    shrunk = run_mutant(
-        sim_builds, mutant_config, TOP, mut, "queues_hypothesis", TESTS, seed_report
-    )
+    shrunk = BENCH.run_mutant(sim_builds, mutant_config, mut, "queues_hypothesis", seed_report)
     assert " | " in shrunk, f"no batch in the shrunk example: {shrunk}"
     text, blob = shrunk.rsplit(" | ", 1)
     rep = json.loads(blob)

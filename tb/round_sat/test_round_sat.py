@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from golden.config import MUTANT_CONFIGS
+from tb.components.bench_pytest import BenchBuild
 from tb.marks import mutant_test, sim_test
-from tb.mutation import Mutant, build_mutant, by_name, run_caught
+from tb.mutation import Mutant, by_name
 from tb.round_sat.model import RoundSatParams, golden_round_sat, mutant_round_sat
 
 TESTS = "tb.round_sat.round_sat_tests"
@@ -34,6 +35,9 @@ PARAMETER_SETS = [
 ]
 #: The build the mutants are run on: rounds and saturates.
 MUTANT_PARAMS = RoundSatParams(in_w=8, out_w=4, shift=3)
+MUTANT_BENCH = BenchBuild(
+    "round_sat", "tb.round_sat.round_sat_tests", parameters=MUTANT_PARAMS.build_parameters()
+)
 
 
 @pytest.fixture(scope="session", params=PARAMETER_SETS, ids=lambda p: p.name)
@@ -83,10 +87,7 @@ def test_round_sat_bench_catches_mutant(mutant, sim_builds, seed_report):
     """A mutated copy of the cell fails the exhaustive test at an input where the
     golden value and the Python model of the mutation really differ."""
     mut, knobs = MUTANTS[mutant]
-    sim = build_mutant(
-        sim_builds, CONFIG, "round_sat", mut, parameters=MUTANT_PARAMS.build_parameters()
-    )
-    failing = run_caught(sim, TESTS, "round_sat_exhaustive", seed_report)
+    failing = MUTANT_BENCH.run_mutant(sim_builds, CONFIG, mut, "round_sat_exhaustive", seed_report)
     match = _FAILURE.search(failing)
     assert match, f"unexpected failure report: {failing}"
     x, rtl, golden = (int(g) for g in match.groups())

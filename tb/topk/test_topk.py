@@ -12,51 +12,31 @@ import json
 import numpy as np
 import pytest
 
-from tb.marks import mutant_test, sim_test
-from tb.mutation import Mutant, run_mutant
+from tb.components.bench_pytest import BenchBuild
+from tb.marks import mutant_test
+from tb.mutation import Mutant
 from tb.topk.model import golden_topk, topk_model
 
-TESTS = "tb.topk.topk_tests"
+BENCH = BenchBuild("topk_select", "tb.topk.topk_tests")
 ALL = ["topk_reset_idle", "topk_throughput", "topk_reset_mid_stream", "topk_stream"]
 
-
-def _variant_overrides(config: str, variant: str) -> dict[str, int]:
-    """The configuration of a K variant: top_k replaced (the package and the
-    module's K default follow it)."""
-    from golden.config import load_config
-
-    return {"top_k": 1 if variant == "k1" else load_config(config).experts}
-
-
-@sim_test(900)
-def test_topk_stream(unit_config, sim_builds, seed_report):
-    """Reset, full rate (latency 2), reset mid-stream, and >= 100k tokens under random
-    stalls, bit-exact with golden top_k."""
-    sim = sim_builds("topk_select", unit_config)
-    sim.run(TESTS, ALL, seed=seed_report)
-
-
-@sim_test(900, pytest.mark.hypothesis)
-def test_topk_hypothesis(unit_config, sim_builds, seed_report):
-    """Hypothesis property inside the simulation: ties, all-equal, one LSB apart, extremes."""
-    sim = sim_builds("topk_select", unit_config)
-    sim.run(TESTS, ["topk_hypothesis"], seed=seed_report)
-
-
-@sim_test(900, pytest.mark.variant)
-@pytest.mark.parametrize("variant", ["k1", "kE"])
-def test_topk_k_variants(mutant_config, variant, sim_builds, seed_report):
-    """K = 1 (argmax) and K = EXPERTS (a full sort): stream and Hypothesis, bit-exact."""
-    overrides = _variant_overrides(mutant_config, variant)
-    sim = sim_builds(
-        "topk_select", mutant_config, overrides=overrides, name=f"topk_select-{variant}"
-    )
-    sim.run(
-        TESTS,
-        [*ALL, "topk_hypothesis"],
-        seed=seed_report,
-        extra_env={"TOPK_VECTORS": "30000", "TOPK_HYP_EXAMPLES": "150"},
-    )
+test_topk_stream = BENCH.cocotb_test(
+    ALL,
+    timeout=900,
+    doc="""Reset, full rate (latency 2), reset mid-stream, and >= 100k tokens under random
+    stalls, bit-exact with golden top_k.""",
+)
+test_topk_hypothesis = BENCH.cocotb_test(
+    ["topk_hypothesis"],
+    timeout=900,
+    kinds=[pytest.mark.hypothesis],
+    doc="Hypothesis property inside the simulation: ties, all-equal, one LSB apart, extremes.",
+)
+test_topk_k_variants = BENCH.k_variants_test(
+    [*ALL, "topk_hypothesis"],
+    extra_env={"TOPK_VECTORS": "30000", "TOPK_HYP_EXAMPLES": "150"},
+    doc="K = 1 (argmax) and K = EXPERTS (a full sort): stream and Hypothesis, bit-exact.",
+)
 
 
 #: Mutants of rtl/topk_select.sv, each with the knobs of tb.topk.model.topk_model
@@ -90,10 +70,9 @@ def test_topk_bench_catches_mutant(mutant_config, mutant, sim_builds, seed_repor
     """A mutated copy of the RTL must fail topk_hypothesis with a shrunk token whose
     golden result differs from the RTL's, and which the modelled mutation reproduces."""
     mut, knobs = MUTANTS[mutant]
-    shrunk = run_mutant(
-        sim_builds, mutant_config, "topk_select", mut, "topk_hypothesis", TESTS, seed_report,
-        extra_env={"TOPK_HYP_EXAMPLES": "300"},
-    )  # fmt: skip
+    shrunk = BENCH.run_mutant(
+        sim_builds, mutant_config, mut, "topk_hypothesis", seed_report, {"TOPK_HYP_EXAMPLES": "300"}
+    )
     assert " | " in shrunk, f"no token in the shrunk example: {shrunk}"
     rep = json.loads(shrunk.rsplit(" | ", 1)[1])
     logits, k = rep["logits"], rep["k"]
