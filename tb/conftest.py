@@ -18,7 +18,8 @@ the smallest configuration only, since every mutant is a build of its own).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import inspect
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -178,50 +179,32 @@ def waves(pytestconfig: pytest.Config) -> bool:
 SimBuilder = Callable[..., simbuild.SimBuild]
 
 
+def _hashable(value: object) -> object:
+    """A build option as a cache key: mappings as sorted pairs, sequences as tuples."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
 @pytest.fixture(scope="session")
 def sim_builds(waves: bool) -> SimBuilder:
     """``sim_builds(toplevel, config, parameters=..., overrides=..., name=..., sources=...,
-    build_args=..., public=..., fast=...)`` (see ``tb.simbuild.build``): a build
-    reused for the whole session (and across sessions while its inputs do not
-    change)."""
-    cache: dict[tuple, simbuild.SimBuild] = {}
+    build_args=..., public=..., fast=...)``: ``tb.simbuild.build`` with ``--waves``
+    applied, a build reused for the whole session (and across sessions while its
+    inputs do not change)."""
+    cache: dict[object, simbuild.SimBuild] = {}
+    signature = inspect.signature(simbuild.build)
 
-    def get(
-        toplevel: str,
-        config: str,
-        *,
-        parameters: Mapping[str, object] | None = None,
-        overrides: Mapping[str, object] | None = None,
-        name: str | None = None,
-        sources: Sequence[Path] | None = None,
-        build_args: Sequence[str] = (),
-        public: Sequence[str] | None = None,
-        fast: bool = False,
-    ) -> simbuild.SimBuild:
-        key = (
-            toplevel,
-            config,
-            name,
-            tuple(sorted((parameters or {}).items())),
-            tuple(sorted((overrides or {}).items())),
-            tuple(str(s) for s in sources or ()),
-            tuple(build_args),
-            None if public is None else tuple(public),
-            fast,
-        )
+    def get(toplevel: str, config: str, **options: object) -> simbuild.SimBuild:
+        # Binding checks the keywords and fills in the defaults, so an option left
+        # out and the same option given as its default are one build.
+        call = signature.bind(toplevel, config, **options, waves=waves)
+        call.apply_defaults()
+        key = _hashable(call.arguments)
         if key not in cache:
-            cache[key] = simbuild.build(
-                toplevel,
-                config,
-                parameters=parameters,
-                overrides=overrides,
-                name=name,
-                sources=sources,
-                waves=waves,
-                build_args=build_args,
-                public=public,
-                fast=fast,
-            )
+            cache[key] = simbuild.build(*call.args, **call.kwargs)
         return cache[key]
 
     return get

@@ -465,24 +465,16 @@ def build(
     digest = hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
     stamp = build_dir / "edgemoe_build.json"
 
+    def made(wall_s: float, reused: bool) -> SimBuild:
+        return SimBuild(toplevel, config, dir_name, build_dir, waves, params, wall_s, reused,
+                        fast, spec, overrides)  # fmt: skip
+
     with _locked(build_dir.parent / f".{dir_name}.lock"):
         exe = build_dir / toplevel
         if exe.is_file() and stamp.is_file():
             with contextlib.suppress(ValueError, KeyError):
                 if json.loads(stamp.read_text())["digest"] == digest:
-                    return SimBuild(
-                        toplevel,
-                        config,
-                        dir_name,
-                        build_dir,
-                        waves,
-                        params,
-                        0.0,
-                        True,
-                        fast,
-                        spec,
-                        overrides,
-                    )
+                    return made(0.0, reused=True)
         stamp.unlink(missing_ok=True)
         build_dir.mkdir(parents=True, exist_ok=True)
         log_path = build_dir / "build.log"
@@ -508,9 +500,7 @@ def build(
         wall_s = time.monotonic() - start
         stamp.write_text(json.dumps({"digest": digest, "fingerprint": fingerprint}, indent=1))
     print(f"built {toplevel} for {config} in {build_dir} ({wall_s:.1f} s)")
-    return SimBuild(
-        toplevel, config, dir_name, build_dir, waves, params, wall_s, False, fast, spec, overrides
-    )
+    return made(wall_s, reused=False)
 
 
 def _use_compiler_cache() -> None:
