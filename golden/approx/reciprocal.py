@@ -13,11 +13,12 @@ from golden.approx._intmath import (
     shift_round,
 )
 from golden.approx.tables import recip_table
-from golden.config import KernelConfig
+from golden.config import KernelConfig, RecipConfig, RsqrtConfig
 from golden.fixed import FixedFormat
 
 __all__ = [
     "NEWTON_GUARD_BITS",
+    "newton_mantissa",
     "normalise",
     "reciprocal",
     "reciprocal_mantissa",
@@ -65,12 +66,28 @@ def reciprocal_mantissa(m: np.ndarray, cfg: KernelConfig) -> np.ndarray:
     """Steps 2-3 of :func:`reciprocal_parts`: y ~ 1/m for raw mantissas m in [1, 2)
     with M fraction bits (not checked: the exhaustive error measurement calls this
     directly on every mantissa)."""
-    c = cfg.recip
+    return newton_mantissa(m, cfg.recip, recip_table(cfg.recip), root=False)
+
+
+def newton_mantissa(
+    m: np.ndarray, c: RecipConfig | RsqrtConfig, table: np.ndarray, *, root: bool
+) -> np.ndarray:
+    """The seed and Newton steps both units share (as the RTL's ``nr_core`` with its
+    ``ROOT`` parameter): y ~ 1/m (``root`` False) or 1/sqrt(m) (``root`` True) for
+    raw mantissas m with M = ``c.mant_bits`` fraction bits, from the ROM ``table``
+    of ``c``.
+
+    The seed is ``table`` interpolated at m, rounded half up to M fraction bits.
+    Each step: P = y (1/m) or y*y rounded half up to M fraction bits (1/sqrt(m));
+    d = 1 - m*P, exact with 2M fraction bits, rounded half up to M + 10; then
+    y += y*d (1/m) or y*d/2 (1/sqrt(m)), rounded half up to M fraction bits.
+    """
     M = c.mant_bits
-    y = interpolate(recip_table(c), m, M, c.step_log2, c.table_bits)
+    y = interpolate(table, m, M, c.step_log2, c.table_bits)
     for _ in range(c.newton_steps):
-        d = round_half_up_shift((1 << (2 * M)) - m * y, M - NEWTON_GUARD_BITS)
-        y = y + round_half_up_shift(y * d, M + NEWTON_GUARD_BITS)
+        p = round_half_up_shift(y * y, M) if root else y
+        d = round_half_up_shift((1 << (2 * M)) - m * p, M - NEWTON_GUARD_BITS)
+        y = y + round_half_up_shift(y * d, M + NEWTON_GUARD_BITS + int(root))
     return y
 
 

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from golden.approx._intmath import (
-    bit_length,
-    check_positive_input,
-    interpolate,
-    round_half_up_shift,
-)
-from golden.approx.reciprocal import NEWTON_GUARD_BITS, denormalise, normalise
+from golden.approx._intmath import bit_length, check_positive_input
+from golden.approx.reciprocal import denormalise, newton_mantissa, normalise
 from golden.approx.tables import rsqrt_table
 from golden.config import KernelConfig
 from golden.fixed import FixedFormat
@@ -50,14 +45,7 @@ def rsqrt_mantissa(m: np.ndarray, cfg: KernelConfig) -> np.ndarray:
     """Steps 2-3 of :func:`rsqrt_parts`: y ~ 1/sqrt(m) for raw mantissas m in [1, 4)
     with M fraction bits (not checked: the exhaustive error measurement calls this
     directly on every mantissa)."""
-    c = cfg.rsqrt
-    M = c.mant_bits
-    y = interpolate(rsqrt_table(c), m, M, c.step_log2, c.table_bits)
-    for _ in range(c.newton_steps):
-        y2 = round_half_up_shift(y * y, M)
-        d = round_half_up_shift((1 << (2 * M)) - m * y2, M - NEWTON_GUARD_BITS)
-        y = y + round_half_up_shift(y * d, M + NEWTON_GUARD_BITS + 1)
-    return y
+    return newton_mantissa(m, cfg.rsqrt, rsqrt_table(cfg.rsqrt), root=True)
 
 
 def rsqrt(
