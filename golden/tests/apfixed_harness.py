@@ -629,6 +629,13 @@ def _to_hex(raw: int, width: int) -> str:
     return format(int(raw) & ((1 << width) - 1), "x")
 
 
+def _shapes_of(cid: int, *kinds: str) -> tuple[Shape, ...]:
+    """The operand shapes of case ``cid``, which must be of one of ``kinds``."""
+    case = CASES[cid]
+    assert case.kind in kinds, case
+    return case.shapes
+
+
 def _from_hex(text: str, shape: Shape) -> int:
     v = int(text, 16)
     if v >> shape.width:
@@ -713,31 +720,23 @@ class ApFixedHarness:
 
     def unary(self, cid: int, raws: Iterable[int]) -> list[int]:
         """Evaluate a "cast" case on source raw values; destination raw values back."""
-        case = CASES[cid]
-        assert case.kind == "cast", case
-        src, dst = case.shapes
+        src, dst = _shapes_of(cid, "cast")
         replies = self.request(f"{cid} {_to_hex(r, src.width)}" for r in raws)
         return [_from_hex(t, dst) for t in replies]
 
     def from_double(self, cid: int, xs: Iterable[float]) -> list[int]:
-        case = CASES[cid]
-        assert case.kind == "float", case
-        (dst,) = case.shapes
+        (dst,) = _shapes_of(cid, "float")
         replies = self.request(f"{cid} {double_to_hex(x)}" for x in xs)
         return [_from_hex(t, dst) for t in replies]
 
     def to_double(self, cid: int, raws: Iterable[int]) -> list[float]:
-        case = CASES[cid]
-        assert case.kind == "todouble", case
-        (src,) = case.shapes
+        (src,) = _shapes_of(cid, "todouble")
         replies = self.request(f"{cid} {_to_hex(r, src.width)}" for r in raws)
         return [hex_to_double(t) for t in replies]
 
     def binary_op(self, cid: int, a_raws: Iterable[int], b_raws: Iterable[int]) -> list[int]:
         """Evaluate an "arith" or "arithcast" case; raw values of its result type back."""
-        case = CASES[cid]
-        assert case.kind in ("arith", "arithcast"), case
-        a, b = case.shapes[:2]
+        a, b = _shapes_of(cid, "arith", "arithcast")[:2]
         res = self.result_shape(cid)
         replies = self.request(
             f"{cid} {_to_hex(x, a.width)} {_to_hex(y, b.width)}"
