@@ -7,24 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ci.rtl_sources import rtl_closure
 from golden.config import load_config
 from golden.softmax import softmax_two_pass
 from golden.stages.attention import attention_scores
 from tb.attention_engine.stimulus import make_qkv
-from tb.components.bench_pytest import BenchBuild, failure_of
-from tb.components.enginemem import ENGINE_MEM_TB_PORT
+from tb.components.bench_pytest import engine_bench_build, failure_of
 from tb.marks import sim_test
 from tb.mutation import Mutant
 
-#: The engine under its bench top, which puts its memory-port structs
-#: (engine_mem_req_t / engine_mem_rsp_t) on the flat names of engine_mem_tb_port (u_mem)
-#: that tb.components.enginemem drives; the sources are the bench top, the engine
-#: and the units it instantiates.
-BENCH = BenchBuild(
-    "attention_engine_tb",
-    "tb.attention_engine.attention_engine_tests",
-    sources=rtl_closure(Path(__file__).with_name("attention_engine_tb.sv"), ENGINE_MEM_TB_PORT),
+BENCH = engine_bench_build(
+    Path(__file__).parent, "attention_engine", "tb.attention_engine.attention_engine_tests"
 )
 
 test_attention_engine_jobs = BENCH.cocotb_test(

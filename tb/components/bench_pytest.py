@@ -26,11 +26,13 @@ from pathlib import Path
 
 import pytest
 
+from ci.rtl_sources import rtl_closure
+from tb.components.enginemem import ENGINE_MEM_TB_PORT
 from tb.marks import sim_test
 from tb.mutation import Mutant, build_mutant, run_caught
 from tb.simbuild import SimBuild, SimResult
 
-__all__ = ["BenchBuild", "failure_of"]
+__all__ = ["BenchBuild", "engine_bench_build", "failure_of"]
 
 #: The fixtures of tb/conftest.py that parametrise a build over configurations.
 CONFIG_FIXTURES = ("unit_config", "sim_config")
@@ -178,6 +180,16 @@ class BenchBuild:
         failing input it reported (:func:`tb.mutation.run_caught`)."""
         sim = self.build_mutant(sim_builds, config, mutant)
         return run_caught(sim, self.tests, testcase, seed, extra_env)
+
+
+def engine_bench_build(bench_dir: Path, engine: str, tests: str) -> BenchBuild:
+    """An engine bench's build: ``engine`` under its bench top ``<engine>_tb.sv`` in
+    ``bench_dir``, which puts the engine's memory-port structs (engine_mem_req_t /
+    engine_mem_rsp_t) on the flat names of engine_mem_tb_port (``u_mem``) that
+    tb.components.enginemem drives; the sources are the top, the adapter and the
+    rtl/ modules under them."""
+    top = f"{engine}_tb"
+    return BenchBuild(top, tests, sources=rtl_closure(bench_dir / f"{top}.sv", ENGINE_MEM_TB_PORT))
 
 
 def failure_of(result: SimResult, testcase: str, mutant: Mutant) -> str:

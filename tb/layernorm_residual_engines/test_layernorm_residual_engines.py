@@ -13,24 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ci.rtl_sources import rtl_closure
-from tb.components.bench_pytest import BenchBuild
-from tb.components.enginemem import ENGINE_MEM_TB_PORT
+from tb.components.bench_pytest import engine_bench_build
 
-
-def _engine_bench(engine: str) -> BenchBuild:
-    """``engine`` under its bench top ``<engine>_tb.sv`` (with the memory-port adapter)."""
-    top = f"{engine}_tb"
-    return BenchBuild(
-        top,
-        "tb.layernorm_residual_engines.layernorm_residual_engines_tests",
-        sources=rtl_closure(Path(__file__).with_name(f"{top}.sv"), ENGINE_MEM_TB_PORT),
-    )
-
-
-LAYERNORM_ENGINE = _engine_bench("layernorm_engine")
-RESIDUAL_ENGINE = _engine_bench("residual_engine")
-
+TESTS = "tb.layernorm_residual_engines.layernorm_residual_engines_tests"
+LAYERNORM_ENGINE = engine_bench_build(Path(__file__).parent, "layernorm_engine", TESTS)
+RESIDUAL_ENGINE = engine_bench_build(Path(__file__).parent, "residual_engine", TESTS)
 
 test_layernorm_engine = LAYERNORM_ENGINE.cocotb_test(
     ["ln_reset_idle", "ln_jobs", "ln_reset_mid_job", "ln_throughput"],

@@ -9,19 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ci.rtl_sources import rtl_closure
-from tb.components.bench_pytest import BenchBuild, failure_of
-from tb.components.enginemem import ENGINE_MEM_TB_PORT
+from tb.components.bench_pytest import engine_bench_build, failure_of
 from tb.marks import mutant_test
 from tb.mutation import Mutant, by_name
 
-#: The engine under its bench top, which puts its memory-port structs
-#: (engine_mem_req_t / engine_mem_rsp_t) on the flat names of engine_mem_tb_port (u_mem)
-#: that tb.components.enginemem drives.
-BENCH = BenchBuild(
-    "linear_engine_tb",
-    "tb.linear_engine.linear_engine_tests",
-    sources=rtl_closure(Path(__file__).with_name("linear_engine_tb.sv"), ENGINE_MEM_TB_PORT),
+BENCH = engine_bench_build(
+    Path(__file__).parent, "linear_engine", "tb.linear_engine.linear_engine_tests"
 )
 
 test_linear_engine_jobs = BENCH.cocotb_test(
