@@ -6,6 +6,8 @@ stimulus, models and tests of one unit each).
 * ``stream``: clock, reset and the stream driver of the unit benches.
 * ``unit_checks``: cocotb test bodies shared by the stream benches.
 * ``nr_bench`` / ``nr_pytest``: the tests shared by the recip and rsqrt benches.
+* ``bench_pytest``: a bench's build stated once (``BenchBuild``), its cocotb runs as
+  pytest tests, its K variants and mutant builds.
 * ``enginemem``: the Python memory on an engine's memory port.
 * ``engine_bench``: the job harness of the engine benches.
 * ``axi``: the AXI4-Lite control driver (``control``, ``lite_driver``), AxiRam with
