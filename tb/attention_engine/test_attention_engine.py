@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from golden.config import load_config
 from golden.softmax import softmax_two_pass
 from golden.stages.attention import attention_scores
+from hls.program import Engine
 from tb.attention_engine.stimulus import make_qkv
 from tb.components.bench_pytest import engine_bench_build, failure_of
 from tb.marks import sim_test
 from tb.mutation import Mutant
 
-BENCH = engine_bench_build(
-    Path(__file__).parent, "attention_engine", "tb.attention_engine.attention_engine_tests"
-)
+BENCH = engine_bench_build(Engine.ATTENTION, "tb.attention_engine.attention_engine_tests")
 
 test_attention_engine_jobs = BENCH.cocotb_test(
     ["attn_tails", "attn_extremes", "attn_cycles"],

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from ci.rtl_sources import rtl_closure
-from tb.components.enginemem import ENGINE_MEM_TB_PORT
+from hls.program import Engine
+from tb.components.engine_bench import ENGINE_TB_TOPLEVEL, engine_tb_build
 from tb.marks import sim_test
 from tb.mutation import Mutant, build_mutant, run_caught
 from tb.simbuild import SimBuild, SimResult
@@ -51,6 +51,9 @@ class BenchBuild:
     toplevel: str
     tests: str
     sources: Sequence[Path] | None = None
+    #: The build folder's name (``build/sim/<config>/<name>/``); default the toplevel.
+    #: Benches that share a toplevel (the engine benches) need their own.
+    name: str | None = None
     parameters: Mapping[str, object] | Callable[[str], Mapping[str, object]] = field(
         default_factory=dict
     )
@@ -59,6 +62,10 @@ class BenchBuild:
     def __post_init__(self) -> None:
         if self.configs not in CONFIG_FIXTURES:
             raise ValueError(f"configs must be one of {CONFIG_FIXTURES}, not {self.configs!r}")
+
+    @property
+    def build_name(self) -> str:
+        return self.name or self.toplevel
 
     def parameters_for(self, config: str) -> dict[str, object]:
         chosen = self.parameters(config) if callable(self.parameters) else self.parameters
@@ -79,7 +86,7 @@ class BenchBuild:
             config,
             parameters=self.parameters_for(config),
             overrides=overrides,
-            name=name,
+            name=name or self.build_name,
             sources=self.sources,
         )
 
@@ -140,7 +147,7 @@ class BenchBuild:
                 sim_builds,
                 mutant_config,
                 overrides={"top_k": k},
-                name=f"{self.toplevel}-{variant}",
+                name=f"{self.build_name}-{variant}",
             )
             sim.run(self.tests, chosen, seed=seed_report, extra_env=extra_env)
 
@@ -182,14 +189,18 @@ class BenchBuild:
         return run_caught(sim, self.tests, testcase, seed, extra_env)
 
 
-def engine_bench_build(bench_dir: Path, engine: str, tests: str) -> BenchBuild:
-    """An engine bench's build: ``engine`` under its bench top ``<engine>_tb.sv`` in
-    ``bench_dir``, which puts the engine's memory-port structs (engine_mem_req_t /
-    engine_mem_rsp_t) on the flat names of engine_mem_tb_port (``u_mem``) that
-    tb.components.enginemem drives; the sources are the top, the adapter and the
-    rtl/ modules under them."""
-    top = f"{engine}_tb"
-    return BenchBuild(top, tests, sources=rtl_closure(bench_dir / f"{top}.sv", ENGINE_MEM_TB_PORT))
+def engine_bench_build(engine: Engine, tests: str) -> BenchBuild:
+    """An engine bench's build: ``engine`` under the engine benches' one top
+    (``tb/components/engine_tb.sv``, the engine chosen by its ``ENGINE`` number), which
+    puts the engine's memory-port structs (engine_mem_req_t / engine_mem_rsp_t) on
+    the flat names of engine_mem_tb_port (``u_mem``) that tb.components.enginemem
+    drives; built as ``<engine>_engine_tb``."""
+    return BenchBuild(
+        ENGINE_TB_TOPLEVEL,
+        tests,
+        name=f"{engine.name.lower()}_engine_tb",
+        **engine_tb_build(engine),
+    )
 
 
 def failure_of(result: SimResult, testcase: str, mutant: Mutant) -> str:

@@ -34,6 +34,7 @@ from tb.components.stream import CLOCK_PERIOD_NS, start_clock
 
 __all__ = [
     "ENGINE_TB",
+    "ENGINE_TB_TOPLEVEL",
     "JobError",
     "check_written",
     "engine_reset",
@@ -50,10 +51,12 @@ __all__ = [
 #: The bench top of every engine bench: the engine of number ENGINE (hls.program.Engine)
 #: with its job ports and its memory port on engine_mem_tb_port.sv (u_mem).
 ENGINE_TB = Path(__file__).with_name("engine_tb.sv")
+#: The module name of :data:`ENGINE_TB`.
+ENGINE_TB_TOPLEVEL = "engine_tb"
 
 
 def engine_tb_build(engine: Engine) -> dict[str, object]:
-    """What builds *engine* under :data:`ENGINE_TB` (toplevel ``engine_tb``): the
+    """What builds *engine* under :data:`ENGINE_TB` (toplevel :data:`ENGINE_TB_TOPLEVEL`): the
     ``sources`` and ``parameters`` keyword arguments of the ``sim_builds`` fixture
     and of ``tb.mutation.build_mutant``. Give each engine's build its own name."""
     return {

@@ -3,21 +3,20 @@ layernorm_residual_engines_tests.py).
 
 ``layernorm_engine`` (with ``layernorm_unit`` and ``rsqrt_unit``) and
 ``residual_engine``, each behind the Python memory model ``tb.components.enginemem``, on
-the unit configurations (tiny and m3vit). Each engine is built under its bench
-top (``<engine>_tb.sv`` here), which puts the engine's memory-port structs on
-the flat names of ``engine_mem_tb_port`` (``u_mem``) that ``tb.components.enginemem``
-drives.
+the unit configurations (tiny and m3vit). Each engine is built under the engine
+benches' top (``tb/components/engine_tb.sv``, ``engine_bench_build``), which puts the
+engine's memory-port structs on the flat names of ``engine_mem_tb_port`` (``u_mem``)
+that ``tb.components.enginemem`` drives.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from hls.program import Engine
 from tb.components.bench_pytest import engine_bench_build
 
 TESTS = "tb.layernorm_residual_engines.layernorm_residual_engines_tests"
-LAYERNORM_ENGINE = engine_bench_build(Path(__file__).parent, "layernorm_engine", TESTS)
-RESIDUAL_ENGINE = engine_bench_build(Path(__file__).parent, "residual_engine", TESTS)
+LAYERNORM_ENGINE = engine_bench_build(Engine.LAYERNORM, TESTS)
+RESIDUAL_ENGINE = engine_bench_build(Engine.RESIDUAL, TESTS)
 
 test_layernorm_engine = LAYERNORM_ENGINE.cocotb_test(
     ["ln_reset_idle", "ln_jobs", "ln_reset_mid_job", "ln_throughput"],

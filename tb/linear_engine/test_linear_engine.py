@@ -7,15 +7,12 @@ model ``tb.components.enginemem``, on the unit configurations (tiny and m3vit).
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from hls.program import Engine
 from tb.components.bench_pytest import engine_bench_build, failure_of
 from tb.marks import mutant_test
 from tb.mutation import Mutant, by_name
 
-BENCH = engine_bench_build(
-    Path(__file__).parent, "linear_engine", "tb.linear_engine.linear_engine_tests"
-)
+BENCH = engine_bench_build(Engine.LINEAR, "tb.linear_engine.linear_engine_tests")
 
 test_linear_engine_jobs = BENCH.cocotb_test(
     ["le_reset_idle", "le_jobs", "le_reset_mid_job"],
