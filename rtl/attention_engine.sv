@@ -25,7 +25,7 @@
 //            P x HEADS probabilities, one per cycle (attn_prob_unit: exp of
 //            score - max times the reciprocal, one rounding to prob), each
 //            multiplied into the HEAD_DIM accumulators of its (lane, head):
-//            acc += p * V[key, head] exact (AccW bits), no rounding.
+//            acc += p * V[key, head] exact (ATTN_ACC_W bits), no rounding.
 //   write  : the group's valid rows, one write command, each element rounded
 //            once: sat((acc + 2**(PF-1)) >>> PF) (AP_RND, AP_SAT).
 // So K and V are read exactly once per group: ceil(T/P) * T rows each.
@@ -69,19 +69,15 @@
 module attention_engine
   import edgemoe_cfg_pkg::*;
 #(
-  parameter int unsigned D         = DIM,
-  parameter int unsigned NH        = HEADS,
-  parameter int unsigned T_MAX     = TOKENS,
-  parameter int unsigned P         = ATTN_P,
-  parameter int unsigned DATA_W    = AXI_DATA_W,
-  parameter int unsigned X_W       = FEATURE_W,
-  parameter int unsigned X_FRAC    = FEATURE_FRAC,
-  parameter int unsigned QK_W      = ATTN_QK_W,
-  parameter int unsigned QK_FRAC   = ATTN_QK_FRAC,
-  parameter int unsigned P_W       = PROB_W,
-  parameter int unsigned P_FRAC    = PROB_FRAC,
-  parameter int unsigned S_W       = SOFTMAX_SUM_W,
-  parameter int unsigned MANT_BITS = RECIP_MANT_BITS
+  // The geometry (DIM, HEADS, ATTN_P, AXI_DATA_W), the feature and probability
+  // widths and the reciprocal format are the package's (its derived sizes hold
+  // for those only); T_MAX and the other formats are passed to the submodules.
+  parameter int unsigned T_MAX   = TOKENS,
+  parameter int unsigned X_FRAC  = FEATURE_FRAC,
+  parameter int unsigned QK_W    = ATTN_QK_W,
+  parameter int unsigned QK_FRAC = ATTN_QK_FRAC,
+  parameter int unsigned P_FRAC  = PROB_FRAC,
+  parameter int unsigned S_W     = SOFTMAX_SUM_W
 ) (
   input  logic            clk_i,
   input  logic            rst_ni,
@@ -97,20 +93,12 @@ module attention_engine
   input  engine_mem_rsp_t mem_rsp_i
 );
 
-  // Sizes derived once in the package (hls/geometry.py), which hold for the
-  // package's own parameters only. So the submodules take D, NH, P, DATA_W and
-  // X_W from the package; T_MAX and the other formats are passed.
-  if (D != DIM || NH != HEADS || P != ATTN_P || DATA_W != AXI_DATA_W ||
-      X_W != FEATURE_W) begin : gen_err_pkg_geometry
-    $error("attention_engine: parameters differ from edgemoe_cfg_pkg's derived geometry");
-  end
-
   // The engine memory port's fields, named by engine_port (Job, below).
-  logic              rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
-  logic [63:0]       rd_cmd_addr;
-  logic [31:0]       rd_cmd_beats;
-  logic              wr_valid, wr_ready;
-  logic [DATA_W-1:0] rd_data, wr_data;
+  logic                  rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
+  logic [63:0]           rd_cmd_addr;
+  logic [31:0]           rd_cmd_beats;
+  logic                  wr_valid, wr_ready;
+  logic [AXI_DATA_W-1:0] rd_data, wr_data;
 
   //////////////////////
   // Derived geometry //
@@ -120,17 +108,14 @@ module attention_engine
   localparam int unsigned LaneW    = FEATURE_LANE_BYTES * 8;
   localparam int unsigned EPB      = FEATURE_LANES;
   localparam int unsigned RowBeats = FEATURE_ROW_BEATS;
-  localparam int unsigned TW       = $clog2(T_MAX + P + 1);  // token counts and q0 + P
+  localparam int unsigned TW       = $clog2(T_MAX + ATTN_P + 1);  // token counts and q0 + P
   localparam int unsigned LaneIdxW = ATTN_LANE_IDX_W;
   localparam int unsigned HeadIdxW = HEAD_IDX_W;
   localparam int unsigned BeatIdxW = FEATURE_ROW_BEAT_IDX_W;
   localparam int unsigned BufW     = 2;  // selects one of the three row buffers
-  localparam int unsigned ScaleW   = 8;
-  localparam int unsigned RcW      = ScaleW + MANT_BITS + 1;
-  localparam int unsigned AccW     = X_W + P_W + 1;
 
-  if (D % NH != 0 || DATA_W % LaneW != 0 || EPB < 1) begin : gen_err_geometry
-    $error("attention_engine: D must split into heads and a beat hold whole lanes");
+  if (DIM % HEADS != 0 || AXI_DATA_W % LaneW != 0 || EPB < 1) begin : gen_err_geometry
+    $error("attention_engine: DIM must split into heads and a beat hold whole lanes");
   end
   if (FEATURE_RND != 1 || FEATURE_SAT != 1 || ATTN_QK_RND != 1 || ATTN_QK_SAT != 1 ||
       PROB_RND != 1) begin : gen_err_modes
@@ -166,22 +151,22 @@ module attention_engine
   end
 
   // Hand-over between the modules (named after what they carry).
-  logic                queries_loaded, queries_done, row_ready, key_row_done;
-  logic                value_row_issued, value_release, scores_read;
-  logic                stats_valid, stats_ready, stats_last, stats_done, stats_taken;
-  logic                group_done, group_written, wr_request;
-  logic [BufW-1:0]     row_sel, value_buf;
-  logic [LaneIdxW-1:0] score_lane;
-  logic [HeadIdxW-1:0] score_head, stats_head, value_head, prob_head;
-  logic [TW-1:0]       prob_key, out_lane;
-  logic [BeatIdxW-1:0] out_beat;
-  logic [HD*QK_W-1:0]  query, key;
-  logic [HD*X_W-1:0]   value;
-  logic [P*X_W-1:0]    stats_scores, score_word, max_word;
-  logic [P*RcW-1:0]    recip_word;
-  logic [EPB*AccW-1:0] acc_beat;
-  logic [63:0]         wr_request_addr;
-  logic [31:0]         wr_request_beats;
+  logic                           queries_loaded, queries_done, row_ready, key_row_done;
+  logic                           value_row_issued, value_release, scores_read;
+  logic                           stats_valid, stats_ready, stats_last, stats_done, stats_taken;
+  logic                           group_done, group_written, wr_request;
+  logic [BufW-1:0]                row_sel, value_buf;
+  logic [LaneIdxW-1:0]            score_lane;
+  logic [HeadIdxW-1:0]            score_head, stats_head, value_head, prob_head;
+  logic [TW-1:0]                  prob_key, out_lane;
+  logic [BeatIdxW-1:0]            out_beat;
+  logic [HD*QK_W-1:0]             query, key;
+  logic [HD*FEATURE_W-1:0]        value;
+  logic [ATTN_P*FEATURE_W-1:0]    stats_scores, score_word, max_word;
+  logic [ATTN_P*RECIP_WORD_W-1:0] recip_word;
+  logic [EPB*ATTN_ACC_W-1:0]      acc_beat;
+  logic [63:0]                    wr_request_addr;
+  logic [31:0]                    wr_request_beats;
 
   // Job handshake, done pulse, the write command of each group and the
   // memory port.
@@ -296,8 +281,8 @@ module attention_engine
 
   attn_softmax_statistics #(
     .S_W       (S_W),
-    .MANT_BITS (MANT_BITS),
-    .SCALE_W   (ScaleW)
+    .MANT_BITS (RECIP_MANT_BITS),
+    .SCALE_W   (RECIP_SCALE_W)
   ) u_stats (
     .clk_i,
     .rst_ni,
@@ -319,10 +304,10 @@ module attention_engine
   ////////////
 
   attn_value_pass #(
-    .P_W       (P_W),
+    .P_W       (PROB_W),
     .P_FRAC    (P_FRAC),
-    .MANT_BITS (MANT_BITS),
-    .SCALE_W   (ScaleW),
+    .MANT_BITS (RECIP_MANT_BITS),
+    .SCALE_W   (RECIP_SCALE_W),
     .TW        (TW)
   ) u_pass2 (
     .clk_i,
@@ -357,7 +342,7 @@ module attention_engine
   ////////////
 
   attn_output_writer #(
-    .P_W    (P_W),
+    .P_W    (PROB_W),
     .P_FRAC (P_FRAC),
     .TW     (TW)
   ) u_writer (

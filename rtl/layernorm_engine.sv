@@ -52,8 +52,8 @@
 module layernorm_engine
   import edgemoe_cfg_pkg::*;
 #(
-  parameter int unsigned DATA_W     = AXI_DATA_W,
-  parameter int unsigned ROW_LEN    = DIM,
+  // The geometry (AXI_DATA_W, DIM) is the package's: its derived sizes hold
+  // for those only.
   parameter int unsigned ROW_BUFS   = 3,
   parameter int unsigned DIV_UNROLL = 16
 ) (
@@ -71,18 +71,12 @@ module layernorm_engine
   input  engine_mem_rsp_t mem_rsp_i
 );
 
-  // Sizes derived once in the package (hls/geometry.py), which hold for the
-  // package's own parameters only.
-  if (DATA_W != AXI_DATA_W || ROW_LEN != DIM) begin : gen_err_pkg_geometry
-    $error("layernorm_engine: parameters differ from edgemoe_cfg_pkg's derived geometry");
-  end
-
   // The engine memory port's fields, named by engine_port (Job, below).
-  logic              rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
-  logic [63:0]       rd_cmd_addr;
-  logic [31:0]       rd_cmd_beats;
-  logic              wr_valid, wr_ready;
-  logic [DATA_W-1:0] rd_data, wr_data;
+  logic                  rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
+  logic [63:0]           rd_cmd_addr;
+  logic [31:0]           rd_cmd_beats;
+  logic                  wr_valid, wr_ready;
+  logic [AXI_DATA_W-1:0] rd_data, wr_data;
 
   //////////////////////
   // Derived geometry //
@@ -100,10 +94,10 @@ module layernorm_engine
   localparam int unsigned NbW        = (NormBeats > 1) ? $clog2(NormBeats) : 1;
   localparam int unsigned SubW       = (PrmPerBeat > 1) ? $clog2(PrmPerBeat) : 1;
 
-  if (DATA_W % FeatLaneW != 0 || ROW_LEN % LANES != 0) begin : gen_err_feat
+  if (AXI_DATA_W % FeatLaneW != 0 || DIM % LANES != 0) begin : gen_err_feat
     $error("layernorm_engine: a feature row must be a whole number of beats");
   end
-  if (DATA_W % NormLaneW != 0 || ROW_LEN % NormLanes != 0 ||
+  if (AXI_DATA_W % NormLaneW != 0 || DIM % NormLanes != 0 ||
       NormLanes % LANES != 0) begin : gen_err_norm
     $error("layernorm_engine: a gamma/beta row must be a whole number of beats");
   end
@@ -252,7 +246,7 @@ module layernorm_engine
   // gamma buffer and prm beats     //
   ////////////////////////////////////
 
-  logic [DATA_W-1:0] gamma_mem [NormBeats];
+  logic [AXI_DATA_W-1:0] gamma_mem [NormBeats];
 
   always_ff @(posedge clk_i) begin
     if (gamma_hs) begin
@@ -260,9 +254,9 @@ module layernorm_engine
     end
   end
 
-  logic                    prm_valid, prm_ready;
-  logic [2*LANES*GbW-1:0]  prm_data;
-  logic [DATA_W-1:0]       gamma_beat;
+  logic                   prm_valid, prm_ready;
+  logic [2*LANES*GbW-1:0] prm_data;
+  logic [AXI_DATA_W-1:0]  gamma_beat;
 
   assign gamma_beat = gamma_mem[nb_q];
   assign prm_valid  = rd_valid & (ph_q == RdBeta);
@@ -317,7 +311,7 @@ module layernorm_engine
 
   layernorm_unit #(
     .LANES      (LANES),
-    .ROW_LEN    (ROW_LEN),
+    .ROW_LEN    (DIM),
     .ROW_BUFS   (ROW_BUFS),
     .DIV_UNROLL (DIV_UNROLL)
   ) u_layernorm (

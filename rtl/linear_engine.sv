@@ -60,8 +60,9 @@ module linear_engine
   import edgemoe_cfg_pkg::*;
 #(
   parameter int unsigned ROWS       = TILE_ROWS,
-  parameter int unsigned COLS       = TILE_COLS,
-  parameter int unsigned DATA_W     = AXI_DATA_W,
+  // The tile's columns (TILE_COLS), AXI_DATA_W and the feature and bias
+  // formats are the package's (its derived sizes hold for those only); ROWS, K
+  // and the tile's weight format are passed to the submodules.
   // Read commands outstanding (issued, data not all taken).
   parameter int unsigned DESC_DEPTH = 16,
   // Position-embedding beats buffered (patch mode).
@@ -81,19 +82,11 @@ module linear_engine
   input  engine_mem_rsp_t mem_rsp_i
 );
 
-  // Sizes derived once in the package (hls/geometry.py), which hold for the
-  // package's own parameters only. So the submodules take COLS, DATA_W and the
-  // feature and bias formats from the package; ROWS, K and the tile's weight
-  // format are passed.
-  if (DATA_W != AXI_DATA_W || COLS != TILE_COLS) begin : gen_err_pkg_geometry
-    $error("linear_engine: parameters differ from edgemoe_cfg_pkg's derived geometry");
-  end
-
   // The engine memory port's fields, named by engine_port (end of file).
-  logic              rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
-  logic              wr_valid, wr_ready;
-  logic [63:0]       rd_cmd_addr;
-  logic [DATA_W-1:0] rd_data, wr_data;
+  logic                  rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
+  logic                  wr_valid, wr_ready;
+  logic [63:0]           rd_cmd_addr;
+  logic [AXI_DATA_W-1:0] rd_data, wr_data;
 
   //////////////////////
   // Derived geometry //
@@ -150,7 +143,7 @@ module linear_engine
   always_ff @(posedge clk_i) begin
     if (job_fire) begin
       tokens_q      <= job_i.tokens;
-      blocks_q      <= 16'(32'(job_i.k) / COLS);
+      blocks_q      <= 16'(32'(job_i.k) / TILE_COLS);
       tile_tokens_q <= job_i.patch ? job_i.tokens - 16'd1 : job_i.tokens;
       row_pitch_q   <= 32'(job_row_beats) * BEAT_BYTES;
       gelu_q        <= job_i.gelu & ~job_i.patch;
@@ -234,9 +227,9 @@ module linear_engine
   // Weights and features into the tile //
   ////////////////////////////////////////
 
-  logic                            w_valid, w_ready, w_last;
-  logic [COLS*ENGINE_WEIGHT_W-1:0] w_data;
-  logic [ROWS*TILE_BIAS_W-1:0]     w_bias;
+  logic                                 w_valid, w_ready, w_last;
+  logic [TILE_COLS*ENGINE_WEIGHT_W-1:0] w_data;
+  logic [ROWS*TILE_BIAS_W-1:0]          w_bias;
 
   linear_weight_stager #(
     .ROWS (ROWS)
@@ -260,8 +253,8 @@ module linear_engine
     .w_bias_o       (w_bias)
   );
 
-  logic                      x_valid, x_ready, x_last, x_tile_last;
-  logic [COLS*FEATURE_W-1:0] x_data;
+  logic                           x_valid, x_ready, x_last, x_tile_last;
+  logic [TILE_COLS*FEATURE_W-1:0] x_data;
 
   linear_feature_feed u_feed (
     .clk_i,

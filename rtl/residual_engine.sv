@@ -39,13 +39,13 @@
 module residual_engine
   import edgemoe_cfg_pkg::*;
 #(
-  parameter int unsigned DATA_W     = AXI_DATA_W,
-  parameter int unsigned ROW_LEN    = DIM,
+  // The geometry (AXI_DATA_W, DIM) is the package's: its derived sizes hold
+  // for those only.
   // Rows per read command (and rows of the a buffer): about 64 beats of
   // 32-bit lanes, at least one row.
-  parameter int unsigned CHUNK_ROWS = (ROW_LEN * 32 / DATA_W >= 64 ||
-                                       ROW_LEN * 32 / DATA_W == 0) ? 1 :
-                                      64 / (ROW_LEN * 32 / DATA_W)
+  parameter int unsigned CHUNK_ROWS = (DIM * 32 / AXI_DATA_W >= 64 ||
+                                       DIM * 32 / AXI_DATA_W == 0) ? 1 :
+                                      64 / (DIM * 32 / AXI_DATA_W)
 ) (
   input  logic            clk_i,
   input  logic            rst_ni,
@@ -61,18 +61,12 @@ module residual_engine
   input  engine_mem_rsp_t mem_rsp_i
 );
 
-  // Sizes derived once in the package (hls/geometry.py), which hold for the
-  // package's own parameters only.
-  if (DATA_W != AXI_DATA_W || ROW_LEN != DIM) begin : gen_err_pkg_geometry
-    $error("residual_engine: parameters differ from edgemoe_cfg_pkg's derived geometry");
-  end
-
   // The engine memory port's fields, named by engine_port (Job, below).
-  logic              rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
-  logic [63:0]       rd_cmd_addr;
-  logic [31:0]       rd_cmd_beats;
-  logic              wr_valid, wr_ready;
-  logic [DATA_W-1:0] rd_data, wr_data;
+  logic                  rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
+  logic [63:0]           rd_cmd_addr;
+  logic [31:0]           rd_cmd_beats;
+  logic                  wr_valid, wr_ready;
+  logic [AXI_DATA_W-1:0] rd_data, wr_data;
 
   //////////////////////
   // Derived geometry //
@@ -88,7 +82,7 @@ module residual_engine
   localparam logic signed [FeatW:0] SumMin = -((FeatW + 1)'(1) << (FeatW - 1));
   localparam logic signed [FeatW:0] SumMax = ~SumMin;
 
-  if (DATA_W % FeatLaneW != 0 || ROW_LEN % LANES != 0) begin : gen_err_feat
+  if (AXI_DATA_W % FeatLaneW != 0 || DIM % LANES != 0) begin : gen_err_feat
     $error("residual_engine: a feature row must be a whole number of beats");
   end
   if (CHUNK_ROWS < 1 || CHUNK_ROWS > 65535) begin : gen_err_chunk
@@ -116,7 +110,7 @@ module residual_engine
   logic [BeatW-1:0] dat_last_beat;
   logic rd_cmd_hs, rd_hs, dat_chunk_end;
   logic out_valid_q, out_load;
-  logic [DATA_W-1:0] out_data_q, sum;
+  logic [AXI_DATA_W-1:0] out_data_q, sum;
 
   assign job_total      = 32'(job_i.tokens) * 32'(RowBeats);
   assign cmd_chunk_rows = (cmd_rows_q > 16'(CHUNK_ROWS)) ? 16'(CHUNK_ROWS) : cmd_rows_q;
@@ -224,8 +218,8 @@ module residual_engine
   // a buffer and the add  //
   ///////////////////////////
 
-  logic [DATA_W-1:0] a_mem [ChunkBeats];
-  logic [DATA_W-1:0] a_beat;
+  logic [AXI_DATA_W-1:0] a_mem [ChunkBeats];
+  logic [AXI_DATA_W-1:0] a_beat;
 
   always_ff @(posedge clk_i) begin
     if (rd_hs && !dat_b_q) begin
