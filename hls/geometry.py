@@ -96,6 +96,9 @@ class Geometry:
     engine_weight_w: int = _sv(
         "ENGINE_WEIGHT_W", "linear_engine's tile weight width: both formats at that fraction"
     )
+    engine_tile_acc_w: int = _sv(
+        "ENGINE_TILE_ACC_W", "linear_engine's linear_tile accumulator width (ENGINE_MAX_K, weights)"
+    )
 
     # ---- attention engine
     head_idx_w: int = _sv("HEAD_IDX_W", "bits of a head index")
@@ -172,6 +175,9 @@ def geometry(cfg: KernelConfig) -> Geometry:
     weights = (f.linear_weight, f.patch_weight)
     engine_weight_frac = max(w.frac_bits for w in weights)
     engine_weight_w = max(w.width + engine_weight_frac - w.frac_bits for w in weights)
+    engine_max_k = _round_up(max(linear_k, patch_k), cols)
+    engine_weight = FixedFormat(engine_weight_w, engine_weight_w - engine_weight_frac)
+    engine_bias_shift = bias_shift + engine_weight_frac - f.linear_weight.frac_bits
     expert_idx_w, token_idx_w = index_width(cfg.experts), index_width(cfg.tokens)
     slot_w, len_w = index_width(cfg.top_k), _count_width(cfg.tokens * cfg.top_k)
     pair_w = expert_idx_w + f.moe_score.width
@@ -200,12 +206,15 @@ def geometry(cfg: KernelConfig) -> Geometry:
         patch_k=patch_k,
         linear_k=linear_k,
         tile_max_k=tile_max_k,
-        engine_max_k=_round_up(max(linear_k, patch_k), cols),
+        engine_max_k=engine_max_k,
         tile_bias_w=tile_bias_w,
         tile_acc_frac=tile_acc_frac,
         tile_acc_w=_tile_acc_w(tile_max_k, f.feature, f.linear_weight, tile_bias_w, bias_shift),
         engine_weight_frac=engine_weight_frac,
         engine_weight_w=engine_weight_w,
+        engine_tile_acc_w=_tile_acc_w(
+            engine_max_k, f.feature, engine_weight, tile_bias_w, engine_bias_shift
+        ),
         head_idx_w=index_width(cfg.heads),
         attn_lane_idx_w=index_width(cfg.attn_parallel),
         # p (unsigned, a sign bit added) times a signed feature, and their sum over

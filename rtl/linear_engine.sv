@@ -167,14 +167,7 @@ module linear_engine
     .clk_i,
     .rst_ni,
     .job_take_i     (job_fire),
-    .job_x_addr_i   (job_i.a),
-    .job_w_addr_i   (job_i.b),
-    .job_b_addr_i   (job_i.c),
-    .job_pos_addr_i (job_i.d),
-    .job_tokens_i   (job_i.tokens),
-    .job_k_i        (job_i.k),
-    .job_m_i        (job_i.m),
-    .job_patch_i    (job_i.patch),
+    .job_i,
     .tokens_i       (tokens_q),
     .patch_i        (patch_q),
     .row_pitch_i    (row_pitch_q),
@@ -286,7 +279,8 @@ module linear_engine
     .ROWS   (ROWS),
     .MAX_K  (ENGINE_MAX_K),
     .W_W    (ENGINE_WEIGHT_W),
-    .W_FRAC (ENGINE_WEIGHT_FRAC)
+    .W_FRAC (ENGINE_WEIGHT_FRAC),
+    .ACC_W  (ENGINE_TILE_ACC_W)
   ) u_tile (
     .clk_i,
     .rst_ni,

@@ -46,16 +46,10 @@ module linear_read_scheduler
   input  logic            clk_i,
   input  logic            rst_ni,
 
-  // The job: fields taken in the cycle of job_take_i.
+  // The job (linear_engine's engine_job_t: a x, b W, c bias, d pos; tokens,
+  // k, m, patch), its fields taken in the cycle of job_take_i.
   input  logic            job_take_i,
-  input  logic [63:0]     job_x_addr_i,
-  input  logic [63:0]     job_w_addr_i,
-  input  logic [63:0]     job_b_addr_i,
-  input  logic [63:0]     job_pos_addr_i,
-  input  logic [15:0]     job_tokens_i,
-  input  logic [15:0]     job_k_i,
-  input  logic [15:0]     job_m_i,
-  input  logic            job_patch_i,
+  input  engine_job_t     job_i,
   // The job's fields held by linear_engine (from the cycle after the take).
   input  logic [15:0]     tokens_i,
   input  logic            patch_i,
@@ -115,15 +109,15 @@ module linear_read_scheduler
 
   logic [15:0] job_x_beats, job_w_beats, job_ahead;
 
-  assign job_x_beats = 16'((32'(job_k_i) + FeatsPerBeat - 1) / FeatsPerBeat);
-  assign job_w_beats = 16'((32'(job_k_i) + WeightsPerBeat - 1) / WeightsPerBeat);
-  assign job_ahead   = job_patch_i ? 16'(AheadPatch) : 16'(AheadLinear);
+  assign job_x_beats = 16'((32'(job_i.k) + FeatsPerBeat - 1) / FeatsPerBeat);
+  assign job_w_beats = 16'((32'(job_i.k) + WeightsPerBeat - 1) / WeightsPerBeat);
+  assign job_ahead   = job_i.patch ? 16'(AheadPatch) : 16'(AheadLinear);
 
   always_ff @(posedge clk_i) begin
     if (job_take_i) begin
-      x_base_q     <= job_x_addr_i;
-      tiles_q      <= 16'(32'(job_m_i) / ROWS);
-      weights_at_q <= (job_tokens_i > job_ahead) ? job_tokens_i - job_ahead : 16'd0;
+      x_base_q     <= job_i.a;
+      tiles_q      <= 16'(32'(job_i.m) / ROWS);
+      weights_at_q <= (job_i.tokens > job_ahead) ? job_i.tokens - job_ahead : 16'd0;
       x_beats_q    <= job_x_beats;
       w_beats_q    <= job_w_beats;
       x_pitch_q    <= 32'(job_x_beats) * BeatBytes;
@@ -224,11 +218,11 @@ module linear_read_scheduler
       state_q <= IssueWeights;
       {tile_q, token_q, weight_row_q, next_weights_q, pos_issued_q,
        channel_q, patch_row_q, patch_x_q, patch_y_q} <= '0;
-      w_ptr_q    <= job_w_addr_i;
-      b_ptr_q    <= job_b_addr_i;
-      x_ptr_q    <= job_x_addr_i;
-      pos_ptr_q  <= job_pos_addr_i;
-      pos_base_q <= job_pos_addr_i;
+      w_ptr_q    <= job_i.b;
+      b_ptr_q    <= job_i.c;
+      x_ptr_q    <= job_i.a;
+      pos_ptr_q  <= job_i.d;
+      pos_base_q <= job_i.d;
     end else if (weights_due) begin
       state_q        <= IssueWeights;
       next_weights_q <= 1'b1;
@@ -278,5 +272,8 @@ module linear_read_scheduler
       end
     end
   end
+
+  logic unused_job;  // the fields the writer and the tile take
+  assign unused_job = ^{job_i.y, job_i.gelu, job_i.bias_alt};
 
 endmodule

@@ -7,13 +7,15 @@
 // partial sums cannot change a bit).
 //
 // Arithmetic of one output row r of one token (Fx, Fw, Fb, Fy fraction bits):
-//   acc = (b[r] << (Fx + Fw - Fb)) + sum_k x[k] * W[r][k]   exact, AccW bits
+//   acc = (b[r] << (Fx + Fw - Fb)) + sum_k x[k] * W[r][k]   exact, ACC_W bits
 //   y   = sat((acc + 2**(S-1)) >>> S), S = Fx + Fw - Fy     round half up (AP_RND),
 //                                                           saturate (AP_SAT)
 //   y   = gelu_unit(y) when the tile's GELU flag is set
-// AccW is the smallest signed width that holds every accumulator of a dot
+// ACC_W is the smallest signed width that holds every accumulator of a dot
 // product of up to MAX_K terms plus the larger of the two bias alignments, so
-// nothing is ever truncated or wrapped before the single rounding.
+// nothing is ever truncated or wrapped before the single rounding
+// (hls/geometry.py _tile_acc_w computes it: TILE_ACC_W for the default
+// parameters, ENGINE_TILE_ACC_W for linear_engine's tile).
 //
 // Schedule. A weight tile holds ROWS output rows x K inputs (K <= MAX_K, a
 // multiple of COLS) and is reused for every token streamed through it: weights
@@ -72,7 +74,9 @@ module linear_tile
   parameter int unsigned B_FRAC     = BIAS_FRAC,
   parameter int unsigned B_ALT_FRAC = ATTN_BIAS_FRAC,
   parameter int unsigned Y_W        = FEATURE_W,
-  parameter int unsigned Y_FRAC     = FEATURE_FRAC
+  parameter int unsigned Y_FRAC     = FEATURE_FRAC,
+  // Accumulator width for the parameters above (header).
+  parameter int unsigned ACC_W      = TILE_ACC_W
 ) (
   input  logic                  clk_i,
   input  logic                  rst_ni,
@@ -110,37 +114,10 @@ module linear_tile
   // Bias alignment to the accumulator's fraction bits (exact left shifts).
   localparam int unsigned BiasShift    = AccFrac - B_FRAC;
   localparam int unsigned BiasAltShift = AccFrac - B_ALT_FRAC;
-  localparam int unsigned BiasMaxShift = (BiasShift > BiasAltShift) ? BiasShift : BiasAltShift;
-
-  // The smallest signed width holding every accumulator value: sums of MAX_K
-  // products of a signed X_W-bit and a signed W_W-bit value, plus a signed
-  // B_W-bit bias shifted left by up to BiasMaxShift.
-  function automatic int unsigned acc_width();
-    longint unsigned xmag, wmag, bmag, pos, neg, lim;
-    int unsigned     w;
-    xmag = longint'(1) << (X_W - 1);
-    wmag = longint'(1) << (W_W - 1);
-    bmag = longint'(1) << (B_W - 1);
-    // min * min is the largest product; the most negative is max_x * min_w or
-    // min_x * max_w, whichever is larger in magnitude.
-    pos  = longint'(MAX_K) * xmag * wmag + ((bmag - 1) << BiasMaxShift);
-    neg  = longint'(MAX_K) * ((xmag > wmag) ? (xmag - 1) * wmag : xmag * (wmag - 1))
-           + (bmag << BiasMaxShift);
-    // A w-bit signed number holds [-2**(w-1), 2**(w-1) - 1].
-    w = 1;
-    lim = 1;
-    while (lim <= pos || lim < neg) begin
-      w++;
-      lim = lim << 1;
-    end
-    return w;
-  endfunction
-
-  localparam int unsigned AccW     = acc_width();
   // Rounding (linear_tile_row, round_sat): drop RndShift bits, round half up,
-  // in AccW + 1 bits (no carry out).
+  // in ACC_W + 1 bits (no carry out).
   localparam int unsigned RndShift = AccFrac - Y_FRAC;
-  localparam int unsigned RndW     = AccW + 1;
+  localparam int unsigned RndW     = ACC_W + 1;
   localparam int unsigned QW       = RndW - RndShift;
 
   if (AccFrac < B_FRAC || AccFrac < B_ALT_FRAC) begin : gen_err_bias_frac
@@ -315,7 +292,7 @@ module linear_tile
       .X_W            (X_W),
       .W_W            (W_W),
       .B_W            (B_W),
-      .ACC_W          (AccW),
+      .ACC_W          (ACC_W),
       .BIAS_SHIFT     (BiasShift),
       .BIAS_ALT_SHIFT (BiasAltShift),
       .ROUND_SHIFT    (RndShift),

@@ -38,8 +38,8 @@ MUTANTS = by_name(
         Mutant(
             "acc_one_bit_short",
             "linear_tile.sv",
-            "localparam int unsigned AccW     = acc_width();",
-            "localparam int unsigned AccW     = acc_width() - 1;",
+            "parameter int unsigned ACC_W      = TILE_ACC_W",
+            "parameter int unsigned ACC_W      = TILE_ACC_W - 1",
             "the accumulator one bit narrower than the worst case: full-K extreme sums wrap",
         ),
         {"acc_bits_less": 1},
