@@ -69,9 +69,10 @@
 module attention_engine
   import edgemoe_cfg_pkg::*;
 #(
-  // The geometry (DIM, HEADS, ATTN_P, AXI_DATA_W), the feature and probability
-  // widths and the reciprocal format are the package's (its derived sizes hold
-  // for those only); T_MAX and the other formats are passed to the submodules.
+  // The geometry (D = DIM, HEADS, P = ATTN_P, AXI_DATA_W), the feature and
+  // probability widths and the reciprocal format are the package's (its derived
+  // sizes hold for those only); T_MAX and the other formats are passed to the
+  // submodules.
   parameter int unsigned T_MAX   = TOKENS,
   parameter int unsigned X_FRAC  = FEATURE_FRAC,
   parameter int unsigned QK_W    = ATTN_QK_W,

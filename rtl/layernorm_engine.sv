@@ -1,7 +1,7 @@
 // Copyright edgemoe-cv contributors
 // SPDX-License-Identifier: Apache-2.0
 //
-// LayerNorm engine: normalises a (tokens x ROW_LEN) tensor of feature rows out
+// LayerNorm engine: normalises a (tokens x DIM) tensor of feature rows out
 // of memory into another, bit-exact with golden.layernorm.layernorm applied to
 // every row. All arithmetic is layernorm_unit's (see its header); this module
 // moves data between the kernel's memory ports and the unit.
@@ -11,17 +11,17 @@
 // gamma and beta NORM_W-bit raw values in NormLaneW-bit lanes; element i of a
 // row is lane i of the row's beats, every row starts on a beat and is a whole
 // number of beats, so the x and y tensors are contiguous: RowBeats beats per
-// row. gamma and beta are one row of ROW_LEN elements each (NormBeats beats).
+// row. gamma and beta are one row of DIM elements each (NormBeats beats).
 //
-// Unit geometry: LANES = DATA_W / FeatLaneW features per unit beat, so the unit
+// Unit geometry: LANES = AXI_DATA_W / FeatLaneW features per unit beat, so the unit
 // consumes one memory beat of features per cycle, and a row is
-// RowBeats = ROW_LEN / LANES unit beats. A unit parameter beat
+// RowBeats = DIM / LANES unit beats. A unit parameter beat
 // {beta[LANES-1..0], gamma[LANES-1..0]} holds LANES of each; one memory beat of
 // gamma (or beta) holds PrmPerBeat = NormLanes / LANES parameter beats' worth.
 //
 // Job (one at a time; job_ready_o = idle; fields taken with the handshake; of
-// engine_job_t, a: x, (tokens x ROW_LEN) feature rows; b: gamma and c: beta,
-// one row of ROW_LEN norm elements each; y: the output, (tokens x ROW_LEN)
+// engine_job_t, a: x, (tokens x DIM) feature rows; b: gamma and c: beta,
+// one row of DIM norm elements each; y: the output, (tokens x DIM)
 // feature rows; tokens: rows):
 //   read commands, issued back to back at the start of the job:
 //     1. gamma: NormBeats beats at job_i.b
@@ -33,7 +33,7 @@
 //   buffer; each beta beat, with the stored gamma beat of the same index, is
 //   sent to the unit as PrmPerBeat parameter beats (the beta beat is taken
 //   with the last of them); x beats go straight into the unit's input stream
-//   (features cut to DATA_W bits). The unit accepts the parameter load because
+//   (features cut to AXI_DATA_W bits). The unit accepts the parameter load because
 //   it is empty at the start of every job (the previous job ended with its last
 //   output beat). Reads of later rows run ahead while earlier rows normalise,
 //   as far as the unit's ROW_BUFS ring allows; the unit's output goes straight

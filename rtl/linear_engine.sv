@@ -13,7 +13,7 @@
 // Patch mode: x is the image (C, H, W) of pixels (ap_ufixed<8,0>, rows of
 // IMAGE_W), pos (TOKENS x M features) the position embedding, K = C*p*p. Every row
 // starts on a beat; a row of n elements of e bytes takes ceil(n*e/BB) beats
-// (BB = DATA_W/8 bytes per beat). K must be a multiple of COLS and M of ROWS
+// (BB = AXI_DATA_W/8 bytes per beat). K must be a multiple of TILE_COLS and M of ROWS
 // (the program generator guarantees it); ROWS features are whole beats.
 //
 // One datapath for both modes. linear_tile runs with
@@ -55,7 +55,7 @@
 // job's last write beat is accepted; job_ready_o is high when idle (from the
 // cycle after done_o). The job handshake, done_o (a count of the job's
 // N * M / FEATURE_LANES write beats) and the write commands are
-// engine_port's. Jobs need N >= 1 (patch: N >= 2), K >= COLS, M >= ROWS.
+// engine_port's. Jobs need N >= 1 (patch: N >= 2), K >= TILE_COLS, M >= ROWS.
 module linear_engine
   import edgemoe_cfg_pkg::*;
 #(

@@ -1,7 +1,7 @@
 // Copyright edgemoe-cv contributors
 // SPDX-License-Identifier: Apache-2.0
 //
-// Residual engine: y = sat(a + b) of two (tokens x ROW_LEN) feature tensors in
+// Residual engine: y = sat(a + b) of two (tokens x DIM) feature tensors in
 // memory, bit-exact with golden.stages.residual.residual_add.
 //
 // Arithmetic per feature (raw FEATURE_W-bit two's complement values, same
@@ -9,12 +9,12 @@
 // saturated to [-2**(FEATURE_W-1), 2**(FEATURE_W-1) - 1] (AP_SAT).
 //
 // Memory layout (hls/memory_map.py): features in FeatLaneW-bit lanes
-// (FEATURE_W rounded up to 8/16/32/64, sign-extended), LANES = DATA_W /
+// (FEATURE_W rounded up to 8/16/32/64, sign-extended), LANES = AXI_DATA_W /
 // FeatLaneW per beat; every row starts on a beat and is RowBeats beats, so a
 // tensor is contiguous and a chunk of rows is one command.
 //
 // Job (one at a time; job_ready_o = idle; fields taken with the handshake; of
-// engine_job_t, a and b: the two inputs and y: the output, (tokens x ROW_LEN)
+// engine_job_t, a and b: the two inputs and y: the output, (tokens x DIM)
 // feature rows each; tokens: rows):
 //   the tokens are cut into chunks of CHUNK_ROWS rows (the last one shorter
 //   when tokens % CHUNK_ROWS != 0). Read commands, issued back to back as fast
