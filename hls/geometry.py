@@ -79,6 +79,8 @@ class Geometry:
     norm_row_beats: int = _sv("NORM_ROW_BEATS", "beats of a DIM gamma/beta row")
     pixel_lane_bytes: int = _sv("PIXEL_LANE_BYTES", "bytes of a pixel lane")
     weight_lane_bytes: int = _sv("WEIGHT_LANE_BYTES", "bytes of a linear/patch weight lane")
+    linear_weight_lane_bytes: int = _sv("LINEAR_WEIGHT_LANE_BYTES", "bytes of a linear_weight")
+    patch_weight_lane_bytes: int = _sv("PATCH_WEIGHT_LANE_BYTES", "bytes of a patch_weight")
     weight_lanes: int = _sv("WEIGHT_LANES", "linear/patch weights per beat")
     bias_lane_bytes: int = _sv("BIAS_LANE_BYTES", "bytes of a bias/attn_bias lane")
 
@@ -167,7 +169,9 @@ def geometry(cfg: KernelConfig) -> Geometry:
     linear_k = max(cfg.dim, cfg.mlp_hidden, cfg.expert_hidden)
     tile_max_k = _round_up(linear_k, cols)
     tile_bias_w = max(f.bias.width, f.attn_bias.width)
-    weight_lane_bytes = max(element_bytes(f.linear_weight), element_bytes(f.patch_weight))
+    linear_weight_lane_bytes = element_bytes(f.linear_weight)
+    patch_weight_lane_bytes = element_bytes(f.patch_weight)
+    weight_lane_bytes = max(linear_weight_lane_bytes, patch_weight_lane_bytes)
     tile_acc_frac = f.feature.frac_bits + f.linear_weight.frac_bits
     bias_shift = tile_acc_frac - min(f.bias.frac_bits, f.attn_bias.frac_bits)
     # linear_engine runs linear and patch weights through one tile format: both
@@ -201,6 +205,8 @@ def geometry(cfg: KernelConfig) -> Geometry:
         norm_row_beats=beats_per_row(cfg.dim, f.norm, bb),
         pixel_lane_bytes=element_bytes(f.pixel),
         weight_lane_bytes=weight_lane_bytes,
+        linear_weight_lane_bytes=linear_weight_lane_bytes,
+        patch_weight_lane_bytes=patch_weight_lane_bytes,
         weight_lanes=bb // 8 // weight_lane_bytes,
         bias_lane_bytes=max(element_bytes(f.bias), element_bytes(f.attn_bias)),
         patch_k=patch_k,

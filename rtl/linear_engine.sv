@@ -92,11 +92,6 @@ module linear_engine
   // Derived geometry //
   //////////////////////
 
-  // Lane bytes of a format of w bits (hls.memory_map.element_bytes).
-  function automatic int unsigned elem_bytes(int unsigned w);
-    return (w <= 8) ? 1 : (w <= 16) ? 2 : (w <= 32) ? 4 : 8;
-  endfunction
-
   // Tile operand formats (one datapath for both modes).
   localparam int unsigned PatchShift = ENGINE_WEIGHT_FRAC - PATCH_WEIGHT_FRAC;
   localparam int unsigned PixelShift = FEATURE_FRAC - PIXEL_FRAC;
@@ -122,7 +117,7 @@ module linear_engine
   if (PATCH_WEIGHT_SIGNED == 0 || LINEAR_WEIGHT_SIGNED == 0 || PIXEL_SIGNED != 0) begin : gen_err_sign
     $error("linear_engine: signed weights and unsigned pixels expected");
   end
-  if (elem_bytes(LINEAR_WEIGHT_W) != elem_bytes(PATCH_WEIGHT_W)) begin : gen_err_we
+  if (LINEAR_WEIGHT_LANE_BYTES != PATCH_WEIGHT_LANE_BYTES) begin : gen_err_we
     $error("linear_engine: linear and patch weights must have the same lane size");
   end
 
