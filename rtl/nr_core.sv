@@ -5,7 +5,7 @@
 // square-root (ROOT = 2, y -> 1/sqrt(x)) units: x > 0 as a normalised mantissa
 // and a scale, bit-exact with golden.approx.reciprocal.reciprocal_parts and
 // golden.approx.rsqrt.rsqrt_parts. recip_unit and rsqrt_unit are its two tops:
-// they choose ROOT and the package parameters of their format.
+// they choose ROOT and the defaults of their format.
 //
 // Input : x, an unsigned IN_W-bit raw value of a fixed-point format with
 //         IN_FRAC fraction bits (real value x * 2**-IN_FRAC).
@@ -46,17 +46,24 @@
 // result the sink does not take (in_ready_o = !(out_valid_o && !out_ready_i), a
 // combinational path from out_ready_i). No loss or duplication under
 // backpressure. LANES independent lanes share one handshake.
-module nr_core #(
+//
+// The table geometry and the number of Newton steps are the package's for
+// the chosen root (RECIP_* for ROOT = 1, RSQRT_* for ROOT = 2): the ROM file
+// the package generated holds that table.
+module nr_core
+  import edgemoe_cfg_pkg::*;
+#(
   parameter int unsigned ROOT         = 1,
   parameter int unsigned LANES        = 1,
   parameter int unsigned IN_W         = 32,
   parameter int          IN_FRAC      = 16,
-  parameter int unsigned MANT_BITS    = 24,
-  parameter int unsigned STEP_LOG2    = 6,
-  parameter int unsigned TABLE_BITS   = 26,
-  parameter int unsigned NEWTON_STEPS = 1,
-  parameter int unsigned SCALE_W      = 8,
-  parameter string       ROM_FILE     = "",
+  parameter int unsigned MANT_BITS    = (ROOT == 1) ? RECIP_MANT_BITS : RSQRT_MANT_BITS,
+  parameter int unsigned SCALE_W      = RECIP_SCALE_W,
+  // Derived: do not override.
+  localparam int unsigned STEP_LOG2    = (ROOT == 1) ? RECIP_STEP_LOG2 : RSQRT_STEP_LOG2,
+  localparam int unsigned TABLE_BITS   = (ROOT == 1) ? RECIP_TABLE_BITS : RSQRT_TABLE_BITS,
+  localparam int unsigned NEWTON_STEPS = (ROOT == 1) ? RECIP_NEWTON_STEPS : RSQRT_NEWTON_STEPS,
+  localparam string       ROM_FILE     = (ROOT == 1) ? RECIP_ROM_FILE : RSQRT_ROM_FILE,
   // Derived: do not override.
   localparam int unsigned MANT_W      = MANT_BITS + 1,
   localparam int unsigned OUT_W       = SCALE_W + MANT_W,
@@ -108,6 +115,9 @@ module nr_core #(
   end
   if (TABLE_BITS < MANT_BITS) begin : gen_err_table
     $error("nr_core: TABLE_BITS must be at least MANT_BITS");
+  end
+  if (Entries != ((ROOT == 1) ? RECIP_ENTRIES : RSQRT_ENTRIES)) begin : gen_err_entries
+    $error("nr_core: table geometry disagrees with edgemoe_cfg_pkg's RECIP_/RSQRT_ENTRIES");
   end
 
   ///////////////////////////

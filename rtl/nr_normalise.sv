@@ -26,7 +26,7 @@ module nr_normalise #(
   parameter int          IN_FRAC   = 8,
   parameter int unsigned MANT_BITS = 16,
   parameter int unsigned ROOT      = 1,
-  parameter int unsigned SCALE_W   = 8,
+  parameter int unsigned SCALE_W   = edgemoe_cfg_pkg::RECIP_SCALE_W,
   // Derived: do not override.
   localparam int unsigned MW       = MANT_BITS + ROOT
 ) (

@@ -19,7 +19,8 @@
 // Arithmetic and timing: nr_core with ROOT = 2 (LATENCY = 5 + 5 *
 // NEWTON_STEPS register stages, 10 with the package defaults; one beat per
 // cycle; stalls only when the sink does not take the last stage's result). This
-// top chooses the root and the package parameters of its format.
+// top chooses the root and its format's defaults; nr_core takes the root's
+// table geometry and Newton steps from the package.
 module rsqrt_unit
   import edgemoe_cfg_pkg::*;
 #(
@@ -27,11 +28,7 @@ module rsqrt_unit
   parameter int unsigned IN_W         = LN_VAR_W,
   parameter int          IN_FRAC      = LN_VAR_FRAC,
   parameter int unsigned MANT_BITS    = RSQRT_MANT_BITS,
-  parameter int unsigned STEP_LOG2    = RSQRT_STEP_LOG2,
-  parameter int unsigned TABLE_BITS   = RSQRT_TABLE_BITS,
-  parameter int unsigned NEWTON_STEPS = RSQRT_NEWTON_STEPS,
-  parameter int unsigned SCALE_W      = 8,
-  parameter string       ROM_FILE     = RSQRT_ROM_FILE,
+  parameter int unsigned SCALE_W      = RECIP_SCALE_W,
   // Derived: do not override.
   localparam int unsigned MANT_W      = MANT_BITS + 1,
   localparam int unsigned OUT_W       = SCALE_W + MANT_W
@@ -48,23 +45,13 @@ module rsqrt_unit
   output logic [LANES*OUT_W-1:0] out_data_o
 );
 
-  // The ROM the package generated has the entries of its own table geometry.
-  localparam int unsigned Entries = 3 * (2 ** STEP_LOG2) + 1;
-  if (STEP_LOG2 == RSQRT_STEP_LOG2 && Entries != RSQRT_ENTRIES) begin : gen_err_entries
-    $error("rsqrt_unit: table geometry disagrees with edgemoe_cfg_pkg::RSQRT_ENTRIES");
-  end
-
   nr_core #(
     .ROOT         (2),
     .LANES        (LANES),
     .IN_W         (IN_W),
     .IN_FRAC      (IN_FRAC),
     .MANT_BITS    (MANT_BITS),
-    .STEP_LOG2    (STEP_LOG2),
-    .TABLE_BITS   (TABLE_BITS),
-    .NEWTON_STEPS (NEWTON_STEPS),
-    .SCALE_W      (SCALE_W),
-    .ROM_FILE     (ROM_FILE)
+    .SCALE_W      (SCALE_W)
   ) u_core (
     .clk_i,
     .rst_ni,

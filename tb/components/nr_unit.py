@@ -26,12 +26,13 @@ from golden.approx.rsqrt import rsqrt_parts
 from golden.approx.tables import recip_table, rsqrt_table
 from golden.config import KernelConfig
 from golden.fixed import FixedFormat
+from hls.geometry import RECIP_SCALE_W
 
 __all__ = ["KINDS", "SCALE_W", "NrUnit", "check_minimal_input"]
 
 KINDS = ("recip", "rsqrt")
 #: Width of the two's complement scale field (the RTL's SCALE_W default).
-SCALE_W = 8
+SCALE_W = RECIP_SCALE_W
 
 
 @dataclass(frozen=True)
