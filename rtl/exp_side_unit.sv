@@ -3,7 +3,8 @@
 //
 // exp_unit with side data: each beat carries SIDE_W bits (flags, maxima,
 // the operands of the next step, a tag) that come out with its exp result.
-// attn_prob_unit carries the reciprocal and its tag with it.
+// attn_prob_unit carries the reciprocal and its tag with it; softmax_stats_unit
+// its row flags and new maxima.
 //
 // A side FIFO (sync_fifo of SIDE_DEPTH words) runs alongside the exp
 // pipeline and gates its input: a beat enters the exp unit only with room for

@@ -20,7 +20,7 @@
 // multiply-round-add. Each key needs exactly one exp per lane, exp(-|d|)
 // (exp(x - m_new) and exp(m_old - m_new) are never both different from 1),
 // so a P-lane exp_unit serves the stream at one key beat per cycle and its
-// pipeline stays full. A side FIFO (sync_fifo) carries each beat's flags
+// pipeline stays full. exp_side_unit's side FIFO carries each beat's flags
 // (first, last, grow per lane) and the new maxima alongside the exp pipeline;
 // it gates the exp input, so no exp result is ever without its side data
 // whatever the exp unit's latency. Full rate needs SIDE_DEPTH > the exp
@@ -122,66 +122,49 @@ module softmax_stats_unit
     assign exp_arg[l*DiffW +: DiffW]   = neg_abs_d;
   end
 
-  ///////////////
-  // Side FIFO //
-  ///////////////
+  /////////////////////////////////////////
+  // exp(-|d|) with the side data beside //
+  /////////////////////////////////////////
 
-  logic             side_full, side_valid;
-  logic             side_push, side_pop;
-  logic [SideW-1:0] side_head;
+  // exp_side_unit carries each beat's side data, {first, last, grow[P],
+  // m_new[P]}, through a side FIFO alongside the exp pipeline; a beat enters
+  // only with room for its side data.
+  logic               in_taken;
+  logic               exp_out_valid, exp_out_ready;
+  logic [P*EXP_W-1:0] exp_val;
+  logic [SideW-1:0]   side_head;
 
-  sync_fifo #(
-    .WIDTH (SideW),
-    .DEPTH (SIDE_DEPTH)
-  ) u_side (
+  exp_side_unit #(
+    .LANES      (P),
+    .IN_W       (DiffW),
+    .OUT_W      (EXP_W),
+    .OUT_FRAC   (EXP_FRAC),
+    .SIDE_W     (SideW),
+    .SIDE_DEPTH (SIDE_DEPTH)
+  ) u_exp_side (
     .clk_i,
     .rst_ni,
-    .push_i  (side_push),
-    .data_i  ({first_q, in_last, grow, max_new}),
-    .pop_i   (side_pop),
-    .full_o  (side_full),
-    .valid_o (side_valid),
-    .data_o  (side_head)
+    .in_valid_i,
+    .in_ready_o,
+    .in_data_i   (exp_arg),
+    .in_side_i   ({first_q, in_last, grow, max_new}),
+    .out_valid_o (exp_out_valid),
+    .out_ready_i (exp_out_ready),
+    .out_data_o  (exp_val),
+    .out_side_o  (side_head)
   );
 
-  /////////////
-  // exp(-|d|) //
-  /////////////
-
-  logic              exp_in_valid, exp_in_ready;
-  logic              exp_out_valid, exp_out_ready;
-  logic [P*EXP_W-1:0] exp_val;
-
-  // A beat enters the exp pipeline only with room for its side data.
-  assign exp_in_valid = in_valid_i & ~side_full;
-  assign in_ready_o   = exp_in_ready & ~side_full;
-  assign side_push    = in_valid_i & in_ready_o;
+  assign in_taken = in_valid_i & in_ready_o;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       max_q   <= '0;
       first_q <= 1'b1;
-    end else if (side_push) begin
+    end else if (in_taken) begin
       max_q   <= max_new;
       first_q <= in_last;
     end
   end
-
-  exp_unit #(
-    .LANES    (P),
-    .IN_W     (DiffW),
-    .OUT_W    (EXP_W),
-    .OUT_FRAC (EXP_FRAC)
-  ) u_exp (
-    .clk_i,
-    .rst_ni,
-    .in_valid_i  (exp_in_valid),
-    .in_ready_o  (exp_in_ready),
-    .in_data_i   (exp_arg),
-    .out_valid_o (exp_out_valid),
-    .out_ready_i (exp_out_ready),
-    .out_data_o  (exp_val)
-  );
 
   //////////
   // Back //
@@ -200,10 +183,12 @@ module softmax_stats_unit
 
   assign out_free = ~out_valid_q | out_ready_i;
 
-  // An exp result is consumed with its side data; a row's last key also needs
-  // the result register.
-  assign exp_out_ready = side_valid & (~head_last | out_free);
-  assign side_pop      = exp_out_valid & exp_out_ready;
+  // An exp result (offered with its side data) is taken unless it closes a
+  // row and the result register is not free.
+  logic exp_taken;
+
+  assign exp_out_ready = ~head_last | out_free;
+  assign exp_taken     = exp_out_valid & exp_out_ready;
 
   logic [P*SUM_W-1:0] sum_q, sum_new;
 
@@ -232,7 +217,7 @@ module softmax_stats_unit
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       sum_q <= '0;
-    end else if (side_pop) begin
+    end else if (exp_taken) begin
       sum_q <= sum_new;
     end
   end
@@ -240,7 +225,7 @@ module softmax_stats_unit
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       out_valid_q <= 1'b0;
-    end else if (side_pop && head_last) begin
+    end else if (exp_taken && head_last) begin
       out_valid_q <= 1'b1;
     end else if (out_ready_i) begin
       out_valid_q <= 1'b0;
@@ -248,7 +233,7 @@ module softmax_stats_unit
   end
 
   always_ff @(posedge clk_i) begin
-    if (side_pop && head_last) begin
+    if (exp_taken && head_last) begin
       out_data_q <= {sum_new, head_max};
     end
   end
