@@ -44,9 +44,9 @@
 ../../rtl/gelu_unit.sv
 ../../rtl/rsqrt_unit.sv
 ../../rtl/lockstep_pipe_ctrl.sv
-../../rtl/exp_unit.sv
-../../rtl/nr_core.sv
 ../../rtl/exp_side_unit.sv
+../../rtl/nr_core.sv
 ../../rtl/interp_rom.sv
+../../rtl/exp_unit.sv
 ../../rtl/nr_normalise.sv
 ../../rtl/nr_newton_update.sv
