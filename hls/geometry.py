@@ -101,6 +101,13 @@ class Geometry:
     engine_tile_acc_w: int = _sv(
         "ENGINE_TILE_ACC_W", "linear_engine's linear_tile accumulator width (ENGINE_MAX_K, weights)"
     )
+    linear_weight_shift: int = _sv(
+        "LINEAR_WEIGHT_SHIFT", "left shift of a linear weight to ENGINE_WEIGHT_FRAC"
+    )
+    patch_weight_shift: int = _sv(
+        "PATCH_WEIGHT_SHIFT", "left shift of a patch weight to ENGINE_WEIGHT_FRAC"
+    )
+    pixel_shift: int = _sv("PIXEL_SHIFT", "left shift of a pixel to the feature format")
 
     # ---- attention engine
     head_idx_w: int = _sv("HEAD_IDX_W", "bits of a head index")
@@ -121,6 +128,8 @@ class Geometry:
     queue_len_w: int = _sv("QUEUE_LEN_W", "bits of a queue length 0..TOKENS*TOP_K")
     queue_pair_w: int = _sv("QUEUE_PAIR_W", "expert_queue_builder input pair (index, score)")
     queue_in_w: int = _sv("QUEUE_IN_W", "expert_queue_builder input word")
+    queue_hdr_w: int = _sv("QUEUE_HDR_W", "expert_queue_builder header beat")
+    queue_entry_w: int = _sv("QUEUE_ENTRY_W", "expert_queue_builder entry beat")
     queue_out_w: int = _sv("QUEUE_OUT_W", "expert_queue_builder output word (header or entry)")
 
     # ---- softmax statistics unit
@@ -185,6 +194,8 @@ def geometry(cfg: KernelConfig) -> Geometry:
     expert_idx_w, token_idx_w = index_width(cfg.experts), index_width(cfg.tokens)
     slot_w, len_w = index_width(cfg.top_k), _count_width(cfg.tokens * cfg.top_k)
     pair_w = expert_idx_w + f.moe_score.width
+    queue_hdr_w = 1 + cfg.experts + cfg.experts * len_w
+    queue_entry_w = 3 + expert_idx_w + token_idx_w + slot_w + f.moe_score.width
     e, g = cfg.exp, cfg.gelu
     exp_tshift = f.feature.frac_bits + e.log2e_bits - e.t_frac_bits
     exp_frac_idx_w = e.t_frac_bits - e.step_log2
@@ -221,6 +232,9 @@ def geometry(cfg: KernelConfig) -> Geometry:
         engine_tile_acc_w=_tile_acc_w(
             engine_max_k, f.feature, engine_weight, tile_bias_w, engine_bias_shift
         ),
+        linear_weight_shift=engine_weight_frac - f.linear_weight.frac_bits,
+        patch_weight_shift=engine_weight_frac - f.patch_weight.frac_bits,
+        pixel_shift=f.feature.frac_bits - f.pixel.frac_bits,
         head_idx_w=index_width(cfg.heads),
         attn_lane_idx_w=index_width(cfg.attn_parallel),
         # p (unsigned, a sign bit added) times a signed feature, and their sum over
@@ -235,10 +249,9 @@ def geometry(cfg: KernelConfig) -> Geometry:
         queue_len_w=len_w,
         queue_pair_w=pair_w,
         queue_in_w=1 + cfg.top_k * pair_w,
-        queue_out_w=max(
-            1 + cfg.experts + cfg.experts * len_w,  # header beat
-            3 + expert_idx_w + token_idx_w + slot_w + f.moe_score.width,  # entry beat
-        ),
+        queue_hdr_w=queue_hdr_w,
+        queue_entry_w=queue_entry_w,
+        queue_out_w=max(queue_hdr_w, queue_entry_w),
         stats_in_w=cfg.attn_parallel * f.feature.width + 1,
         stats_out_w=cfg.attn_parallel * (f.feature.width + f.softmax_sum.width),
         exp_in_w=f.feature.width + 1,

@@ -53,8 +53,6 @@ module expert_queue_builder
   parameter int unsigned LEN_W       = QUEUE_LEN_W,
   parameter int unsigned PAIR_W      = QUEUE_PAIR_W,
   parameter int unsigned IN_W        = QUEUE_IN_W,
-  parameter int unsigned HDR_W       = 1 + NUM_EXPERTS + NUM_EXPERTS * LEN_W,
-  parameter int unsigned ENT_OUT_W   = 3 + IDX_W + TOK_W + SLOT_W + SCORE_W,
   parameter int unsigned OUT_W       = QUEUE_OUT_W
 ) (
   input  logic             clk_i,
@@ -229,8 +227,8 @@ module expert_queue_builder
   assign rd_last_q = rd_next == wr_ptr_q[rd_exp];
   assign rd_last   = rd_next == total_q;
 
-  logic [HDR_W-1:0]     hdr;
-  logic [ENT_OUT_W-1:0] ent;
+  logic [QUEUE_HDR_W-1:0]   hdr;
+  logic [QUEUE_ENTRY_W-1:0] ent;
 
   always_comb begin
     hdr    = '0;

@@ -92,18 +92,14 @@ module linear_engine
   // Derived geometry //
   //////////////////////
 
-  // Tile operand formats (one datapath for both modes).
-  localparam int unsigned PatchShift = ENGINE_WEIGHT_FRAC - PATCH_WEIGHT_FRAC;
-  localparam int unsigned PixelShift = FEATURE_FRAC - PIXEL_FRAC;
-
   // The tile's accumulator never saturates in patch mode (see header): the
   // largest |acc| in the tile's accumulator LSBs, against the saturation
   // threshold 2**(FEATURE_W - 1) output LSBs minus half an LSB.
   localparam int unsigned AccFrac = FEATURE_FRAC + ENGINE_WEIGHT_FRAC;
   function automatic bit patch_can_saturate();
     longint unsigned pix, w, b, acc, lim;
-    pix = ((longint'(1) << PIXEL_W) - 1) << PixelShift;
-    w   = (longint'(1) << (PATCH_WEIGHT_W - 1)) << PatchShift;
+    pix = ((longint'(1) << PIXEL_W) - 1) << PIXEL_SHIFT;
+    w   = (longint'(1) << (PATCH_WEIGHT_W - 1)) << PATCH_WEIGHT_SHIFT;
     b   = (longint'(1) << (BIAS_W - 1)) << (AccFrac - BIAS_FRAC);
     acc = longint'(PATCH_K) * pix * w + b;
     lim = (longint'(1) << (FEATURE_W - 1 + AccFrac - FEATURE_FRAC))

@@ -12,7 +12,7 @@
 // chunk is the DATA_W / lane(X_W) lanes of a beat; a pixel chunk is the
 // min(PATCH, pixels per beat) pixels of a patch row segment, at byte
 // in_offset_i of its beat when the segment is part of a beat, converted
-// exactly to the feature format (raw << (X_FRAC - PIXEL_FRAC), zero-extended).
+// exactly to the feature format (raw << PIXEL_SHIFT = FEATURE_FRAC - PIXEL_FRAC, zero-extended).
 //
 // Marks: out_last_o closes a token's dot product (block blocks_i - 1 of the
 // token), out_tile_last_o marks the last of the tile_tokens_i tokens that go
@@ -53,14 +53,14 @@ module linear_feature_feed
 
   // Sizes derived once in the package (hls/geometry.py), which hold for the
   // package's own parameters only.
-  if (DATA_W != AXI_DATA_W || X_W != FEATURE_W) begin : gen_err_pkg_geometry
+  if (DATA_W != AXI_DATA_W || X_W != FEATURE_W ||
+      X_FRAC != FEATURE_FRAC) begin : gen_err_pkg_geometry
     $error("linear_feature_feed: parameters differ from edgemoe_cfg_pkg's derived geometry");
   end
 
   localparam int unsigned BeatBytes     = BEAT_BYTES;
   localparam int unsigned FeatBytes     = FEATURE_LANE_BYTES;
   localparam int unsigned PixelBytes    = PIXEL_LANE_BYTES;
-  localparam int unsigned PixelShift    = X_FRAC - PIXEL_FRAC;
   // Feature chunks: one read beat gives FeatChunk features or PixelChunk pixels.
   localparam int unsigned FeatChunk     = FEATURE_LANES;
   localparam int unsigned PixelsPerBeat = BeatBytes / PixelBytes;
@@ -68,7 +68,7 @@ module linear_feature_feed
   localparam int unsigned SegmentBytes  = PixelChunk * PixelBytes;
   localparam int unsigned PatchRowBytes = PATCH * PixelBytes;
 
-  if (X_FRAC < PIXEL_FRAC || PIXEL_W + PixelShift >= X_W) begin : gen_err_pix
+  if (X_FRAC < PIXEL_FRAC || PIXEL_W + PIXEL_SHIFT >= X_W) begin : gen_err_pix
     $error("linear_engine: pixels do not convert exactly to the feature format");
   end
   if ((FeatChunk % COLS != 0 && COLS % FeatChunk != 0) ||
@@ -100,7 +100,7 @@ module linear_feature_feed
     assign segment = in_data_i;
   end
   for (genvar i = 0; i < PixelChunk; i++) begin : g_pix_lane
-    assign pix_chunk[i*X_W +: X_W] = X_W'(segment[i*PixelBytes*8 +: PIXEL_W]) << PixelShift;
+    assign pix_chunk[i*X_W +: X_W] = X_W'(segment[i*PixelBytes*8 +: PIXEL_W]) << PIXEL_SHIFT;
   end
 
   ///////////////

@@ -61,15 +61,14 @@ module linear_weight_stager
 
   // Sizes derived once in the package (hls/geometry.py), which hold for the
   // package's own parameters only.
-  if (DATA_W != AXI_DATA_W || B_W != TILE_BIAS_W) begin : gen_err_pkg_geometry
+  if (DATA_W != AXI_DATA_W || B_W != TILE_BIAS_W ||
+      W_FRAC != ENGINE_WEIGHT_FRAC) begin : gen_err_pkg_geometry
     $error("linear_weight_stager: parameters differ from edgemoe_cfg_pkg's derived geometry");
   end
 
   localparam int unsigned BeatBytes      = BEAT_BYTES;
   localparam int unsigned WeightBytes    = WEIGHT_LANE_BYTES;
   localparam int unsigned BiasBytes      = BIAS_LANE_BYTES;
-  localparam int unsigned LinearShift    = W_FRAC - LINEAR_WEIGHT_FRAC;
-  localparam int unsigned PatchShift     = W_FRAC - PATCH_WEIGHT_FRAC;
   localparam int unsigned WeightsPerBeat = WEIGHT_LANES;
   // Staging RAM: ROWS rows of RowWords words of WordWeights weights (one beat,
   // or one block).
@@ -252,8 +251,8 @@ module linear_weight_stager
     logic [WeightBytes*8-1:0] lane;
     assign lane = w_word_q[(32'(w_sub_q) * COLS + c) * WeightBytes * 8 +: WeightBytes * 8];
     assign w_data_o[c*W_W +: W_W] = patch_i
-        ? W_W'($signed(lane[PATCH_WEIGHT_W-1:0])) << PatchShift
-        : W_W'($signed(lane[LINEAR_WEIGHT_W-1:0])) << LinearShift;
+        ? W_W'($signed(lane[PATCH_WEIGHT_W-1:0])) << PATCH_WEIGHT_SHIFT
+        : W_W'($signed(lane[LINEAR_WEIGHT_W-1:0])) << LINEAR_WEIGHT_SHIFT;
   end
 
   for (genvar i = 0; i < BiasBeats; i++) begin : g_bias_flat

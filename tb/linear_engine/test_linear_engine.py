@@ -37,8 +37,8 @@ MUTANTS = by_name(
         Mutant(
             "pixel_signed",
             "linear_feature_feed.sv",
-            "X_W'(segment[i*PixelBytes*8 +: PIXEL_W]) << PixelShift",
-            "X_W'($signed(segment[i*PixelBytes*8 +: PIXEL_W])) << PixelShift",
+            "X_W'(segment[i*PixelBytes*8 +: PIXEL_W]) << PIXEL_SHIFT",
+            "X_W'($signed(segment[i*PixelBytes*8 +: PIXEL_W])) << PIXEL_SHIFT",
             "pixels sign-extended: ap_ufixed<8,0> values >= 0.5 become negative",
         ),
         "patch random",
