@@ -58,6 +58,11 @@ class KernelTimeout(KernelControlError):
     """The kernel did not signal ap_done within the allowed cycles."""
 
 
+def _ap_ctrl_bit(name: str) -> property:
+    """A read-only property of :class:`ApCtrl`: the control word's bit ``name``."""
+    return property(lambda self: self._bit(name), doc=f"The {name} bit.")
+
+
 @dataclass(frozen=True)
 class ApCtrl:
     """The control word at 0x00, decoded."""
@@ -67,29 +72,12 @@ class ApCtrl:
     def _bit(self, name: str) -> bool:
         return bool(self.raw >> AP_CTRL_BITS[name] & 1)
 
-    @property
-    def start(self) -> bool:
-        return self._bit("ap_start")
-
-    @property
-    def done(self) -> bool:
-        return self._bit("ap_done")
-
-    @property
-    def idle(self) -> bool:
-        return self._bit("ap_idle")
-
-    @property
-    def ready(self) -> bool:
-        return self._bit("ap_ready")
-
-    @property
-    def auto_restart(self) -> bool:
-        return self._bit("auto_restart")
-
-    @property
-    def interrupt(self) -> bool:
-        return self._bit("interrupt")
+    start = _ap_ctrl_bit("ap_start")
+    done = _ap_ctrl_bit("ap_done")
+    idle = _ap_ctrl_bit("ap_idle")
+    ready = _ap_ctrl_bit("ap_ready")
+    auto_restart = _ap_ctrl_bit("auto_restart")
+    interrupt = _ap_ctrl_bit("interrupt")
 
     def __str__(self) -> str:
         names = [n for n in AP_CTRL_BITS if self._bit(n)]

@@ -78,60 +78,65 @@ class _ErrorRegions:
         return None
 
 
-class _RamRead(AxiRamRead):
+class _ErrorRegionSide:
+    """What the read and the write side of :class:`DmaRam` add to AxiRam's, the
+    same for both: an access in an error region fails (AxiRam answers SLVERR)
+    and the response channel (R or B) carries the region's code instead; an
+    assertion failure of AxiRam's burst checks is recorded as a fault instead of
+    ending the side's process."""
+
+    _side = ""  # "read" or "write", for the fault messages
+    _resp_channel = ""  # the attribute of the response channel
+    _resp_field = ""  # its response field
+
     def __init__(self, *args, errors: _ErrorRegions, **kwargs):
         self._errors = errors
         super().__init__(*args, **kwargs)
-        send = self.r_channel.send
+        channel = getattr(self, self._resp_channel)
+        send = channel.send
+        field = self._resp_field
 
-        async def send_with_resp(r):
-            if int(r.rresp) == AxiResp.SLVERR:
-                r.rresp = self._errors.last_resp
-            await send(r)
+        async def send_with_resp(frame):
+            if int(getattr(frame, field)) == AxiResp.SLVERR:
+                setattr(frame, field, self._errors.last_resp)
+            await send(frame)
 
-        self.r_channel.send = send_with_resp
+        channel.send = send_with_resp
 
-    async def _read(self, address, length):
+    def _check_region(self, address: int) -> None:
         resp = self._errors.resp_at(address)
         if resp is not None:
             self._errors.last_resp = AxiResp(resp)
             raise OSError(f"error region at {address:#x}")
+
+    async def _record_faults(self, process) -> None:
+        while True:
+            try:
+                await process()
+            except AssertionError as exc:
+                self._errors.faults.append(f"AxiRam {self._side} side: assertion failed: {exc}")
+
+
+class _RamRead(_ErrorRegionSide, AxiRamRead):
+    _side, _resp_channel, _resp_field = "read", "r_channel", "rresp"
+
+    async def _read(self, address, length):
+        self._check_region(address)
         return await super()._read(address, length)
 
     async def _process_read(self):
-        while True:
-            try:
-                await super()._process_read()
-            except AssertionError as exc:
-                self._errors.faults.append(f"AxiRam read side: assertion failed: {exc}")
+        await self._record_faults(super()._process_read)
 
 
-class _RamWrite(AxiRamWrite):
-    def __init__(self, *args, errors: _ErrorRegions, **kwargs):
-        self._errors = errors
-        super().__init__(*args, **kwargs)
-        send = self.b_channel.send
-
-        async def send_with_resp(b):
-            if int(b.bresp) == AxiResp.SLVERR:
-                b.bresp = self._errors.last_resp
-            await send(b)
-
-        self.b_channel.send = send_with_resp
+class _RamWrite(_ErrorRegionSide, AxiRamWrite):
+    _side, _resp_channel, _resp_field = "write", "b_channel", "bresp"
 
     async def _write(self, address, data):
-        resp = self._errors.resp_at(address)
-        if resp is not None:
-            self._errors.last_resp = AxiResp(resp)
-            raise OSError(f"error region at {address:#x}")
+        self._check_region(address)
         await super()._write(address, data)
 
     async def _process_write(self):
-        while True:
-            try:
-                await super()._process_write()
-            except AssertionError as exc:
-                self._errors.faults.append(f"AxiRam write side: assertion failed: {exc}")
+        await self._record_faults(super()._process_write)
 
 
 def gmem_bus(dut, prefix: str = "m_axi_gmem"):
