@@ -426,39 +426,30 @@ def _handles(dut) -> SimpleNamespace:
     ports = {name: getattr(dut, name) for name in _PORTS}
     gmem = gmem_bus(dut)
     ports |= {name: getattr(gmem, f"m_axi_gmem_{name}") for name in _AXI}
+    # AR and AW have the same fields and rules: (channel, monitor kind, valid,
+    # ready, the fields ProtocolMonitor.address checks).
+    ports["address_channels"] = tuple(
+        (ch, kind, ports[f"{ch}VALID"], ports[f"{ch}READY"],
+         tuple(ports[f"{ch}{field}"] for field in ("ADDR", "LEN", "SIZE", "BURST")))
+        for ch, kind in (("AR", "rd"), ("AW", "wr"))
+    )  # fmt: skip
     return SimpleNamespace(**ports)
 
 
 def _sample_axi(h, mon: ProtocolMonitor, cyc: int) -> None:
     """Handshakes and stall stability of the five channels in one cycle."""
-    if h.ARVALID.value:
-        payload = (
-            int(h.ARADDR.value), int(h.ARLEN.value),
-            int(h.ARSIZE.value), int(h.ARBURST.value),
-        )  # fmt: skip
-        mon.stable(cyc, "AR", payload)
-        if h.ARREADY.value:
-            mon.address(cyc, "rd", *payload)
-            mon.slack["AR"] = None
-        else:
-            mon.slack["AR"] = payload
-    elif mon.slack.get("AR") is not None:
-        mon._fail(cyc, "ARVALID dropped before ARREADY")
-        mon.slack["AR"] = None
-    if h.AWVALID.value:
-        payload = (
-            int(h.AWADDR.value), int(h.AWLEN.value),
-            int(h.AWSIZE.value), int(h.AWBURST.value),
-        )  # fmt: skip
-        mon.stable(cyc, "AW", payload)
-        if h.AWREADY.value:
-            mon.address(cyc, "wr", *payload)
-            mon.slack["AW"] = None
-        else:
-            mon.slack["AW"] = payload
-    elif mon.slack.get("AW") is not None:
-        mon._fail(cyc, "AWVALID dropped before AWREADY")
-        mon.slack["AW"] = None
+    for ch, kind, valid, ready, fields in h.address_channels:
+        if valid.value:
+            payload = tuple([int(f.value) for f in fields])
+            mon.stable(cyc, ch, payload)
+            if ready.value:
+                mon.address(cyc, kind, *payload)
+                mon.slack[ch] = None
+            else:
+                mon.slack[ch] = payload
+        elif mon.slack.get(ch) is not None:
+            mon._fail(cyc, f"{ch}VALID dropped before {ch}READY")
+            mon.slack[ch] = None
     if h.WVALID.value:
         payload = (int(h.WDATA.value), int(h.WLAST.value))
         mon.stable(cyc, "W", payload)
