@@ -92,14 +92,37 @@ module axi_dpi_mem
     assign p_b  = pause_bit(rng_q, 4);
   end
 
+  ////////////
+  // Bursts //
+  ////////////
+
+  // The open burst of a side (read: beats not yet loaded into R; write: beats
+  // not yet taken from W), the same bookkeeping for both.
+  typedef struct packed {
+    logic              active;
+    logic [ADDR_W-1:0] addr;  // the next beat's address
+    logic [8:0]        left;  // beats left
+    logic [ID_W-1:0]   id;
+  } burst_t;
+
+  // A burst opened by its AR/AW handshake: beat-aligned, len + 1 beats.
+  function automatic burst_t burst_open(logic [AXI_ADDR_W-1:0] addr,
+                                        logic [AXI_LEN_W-1:0] len, logic [ID_W-1:0] id);
+    return '{active: 1'b1, addr: {addr[ADDR_W-1:OffW], {OffW{1'b0}}},
+             left: {1'b0, len} + 9'd1, id: id};
+  endfunction
+
+  // The burst after one beat: the next address, closed after its last beat.
+  function automatic burst_t burst_step(burst_t b);
+    return '{active: b.active && b.left != 9'd1, addr: b.addr + ADDR_W'(BeatBytes),
+             left: b.left - 9'd1, id: b.id};
+  endfunction
+
   //////////
   // Read //
   //////////
 
-  logic              rd_active_q;
-  logic [ADDR_W-1:0] rd_addr_q;
-  logic [8:0]        rd_left_q;    // beats of the burst not yet loaded into R
-  logic [ID_W-1:0]   rd_id_q;
+  burst_t            rd_q;
   logic              r_valid_q, r_last_q;
   logic [DATA_W-1:0] r_data_q;
   logic [1:0]        r_resp_q;
@@ -109,16 +132,13 @@ module axi_dpi_mem
   bit   [DATA_W-1:0] rd_beat;
   int                rd_status;
 
-  assign r_load = rd_active_q && !p_r && (!r_valid_q || req_i.r_ready);
-  assign ar_ready = !p_ar && (!rd_active_q || (r_load && rd_left_q == 9'd1));
+  assign r_load = rd_q.active && !p_r && (!r_valid_q || req_i.r_ready);
+  assign ar_ready = !p_ar && (!rd_q.active || (r_load && rd_q.left == 9'd1));
   assign ar_hs = req_i.ar_valid && ar_ready;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      rd_active_q <= 1'b0;
-      rd_addr_q   <= '0;
-      rd_left_q   <= '0;
-      rd_id_q     <= '0;
+      rd_q        <= '0;
       r_valid_q   <= 1'b0;
       r_last_q    <= 1'b0;
       r_data_q    <= '0;
@@ -126,23 +146,18 @@ module axi_dpi_mem
       rd_fault_q  <= 1'b0;
     end else begin
       if (r_load) begin
-        rd_status = dpi_mem_read_beat(64'(rd_addr_q), BeatBytes, rd_beat);
+        rd_status = dpi_mem_read_beat(64'(rd_q.addr), BeatBytes, rd_beat);
         r_valid_q <= 1'b1;
         r_data_q  <= rd_beat;
-        r_last_q  <= (rd_left_q == 9'd1);
+        r_last_q  <= (rd_q.left == 9'd1);
         r_resp_q  <= (rd_status != 0) ? 2'b11 : 2'b00;
         if (rd_status != 0) rd_fault_q <= 1'b1;
-        rd_addr_q <= rd_addr_q + ADDR_W'(BeatBytes);
-        rd_left_q <= rd_left_q - 9'd1;
-        if (rd_left_q == 9'd1) rd_active_q <= 1'b0;
+        rd_q <= burst_step(rd_q);
       end else if (req_i.r_ready) begin
         r_valid_q <= 1'b0;
       end
       if (ar_hs) begin
-        rd_active_q <= 1'b1;
-        rd_addr_q   <= {req_i.ar.addr[ADDR_W-1:OffW], {OffW{1'b0}}};
-        rd_left_q   <= {1'b0, req_i.ar.len} + 9'd1;
-        rd_id_q     <= req_i.ar.id;
+        rd_q <= burst_open(req_i.ar.addr, req_i.ar.len, req_i.ar.id);
       end
     end
   end
@@ -152,7 +167,7 @@ module axi_dpi_mem
   logic [ID_W-1:0] r_id_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) r_id_q <= '0;
-    else if (r_load) r_id_q <= rd_id_q;
+    else if (r_load) r_id_q <= rd_q.id;
   end
 
 
@@ -160,10 +175,7 @@ module axi_dpi_mem
   // Write //
   ///////////
 
-  logic              wr_active_q;
-  logic [ADDR_W-1:0] wr_addr_q;
-  logic [8:0]        wr_left_q;
-  logic [ID_W-1:0]   wr_id_q;
+  burst_t            wr_q;
   logic [1:0]        wr_resp_q;    // worst response of the burst so far
   logic              aw_ready, w_ready, w_hs, aw_hs, w_end;
   int                wr_status;
@@ -175,39 +187,31 @@ module axi_dpi_mem
   logic [3:0]        b_rptr_q, b_wptr_q;
   logic              b_valid, b_hs;
 
-  assign w_ready  = wr_active_q && !p_w;
+  assign w_ready  = wr_q.active && !p_w;
   assign w_hs  = req_i.w_valid && w_ready;
-  assign w_end = w_hs && wr_left_q == 9'd1;
-  assign aw_ready = !p_aw && (b_count_q < 5'(BDepth - 1)) && (!wr_active_q || w_end);
+  assign w_end = w_hs && wr_q.left == 9'd1;
+  assign aw_ready = !p_aw && (b_count_q < 5'(BDepth - 1)) && (!wr_q.active || w_end);
   assign aw_hs = req_i.aw_valid && aw_ready;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      wr_active_q <= 1'b0;
-      wr_addr_q   <= '0;
-      wr_left_q   <= '0;
-      wr_id_q     <= '0;
+      wr_q        <= '0;
       wr_resp_q   <= 2'b00;
       wr_fault_q  <= 1'b0;
     end else begin
       if (w_hs) begin
-        wr_status = dpi_mem_write_beat(64'(wr_addr_q), BeatBytes, req_i.w.data,
+        wr_status = dpi_mem_write_beat(64'(wr_q.addr), BeatBytes, req_i.w.data,
                                        req_i.w.strb);
         if (wr_status != 0) begin
           wr_resp_q  <= 2'b11;
           wr_fault_q <= 1'b1;
         end
-        if (w_end) b_fifo_q[b_wptr_q] <= {wr_id_q, (wr_status != 0) ? 2'b11 : wr_resp_q};
-        wr_addr_q <= wr_addr_q + ADDR_W'(BeatBytes);
-        wr_left_q <= wr_left_q - 9'd1;
-        if (w_end) wr_active_q <= 1'b0;
+        if (w_end) b_fifo_q[b_wptr_q] <= {wr_q.id, (wr_status != 0) ? 2'b11 : wr_resp_q};
+        wr_q <= burst_step(wr_q);
       end
       if (aw_hs) begin
-        wr_active_q <= 1'b1;
-        wr_addr_q   <= {req_i.aw.addr[ADDR_W-1:OffW], {OffW{1'b0}}};
-        wr_left_q   <= {1'b0, req_i.aw.len} + 9'd1;
-        wr_id_q     <= req_i.aw.id;
-        wr_resp_q   <= 2'b00;
+        wr_q      <= burst_open(req_i.aw.addr, req_i.aw.len, req_i.aw.id);
+        wr_resp_q <= 2'b00;
       end
     end
   end
@@ -255,7 +259,7 @@ module axi_dpi_mem
       if (aw_hs && req_i.aw.burst != 2'b01) fault_q[0] <= 1'b1;
       if (ar_hs && req_i.ar.size != 3'(OffW)) fault_q[1] <= 1'b1;
       if (aw_hs && req_i.aw.size != 3'(OffW)) fault_q[1] <= 1'b1;
-      if (w_hs && (req_i.w.last != (wr_left_q == 9'd1))) fault_q[2] <= 1'b1;
+      if (w_hs && (req_i.w.last != (wr_q.left == 9'd1))) fault_q[2] <= 1'b1;
     end
   end
 
