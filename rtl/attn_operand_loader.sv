@@ -119,17 +119,17 @@ module attn_operand_loader
   // Each lane of a read beat rounded to attn_qk (AP_RND, AP_SAT): queries and keys.
   logic [QK_W-1:0] lane_qk [EPB];
 
-  for (genvar e = 0; e < EPB; e++) begin : g_round_qk
-    round_sat #(
-      .IN_W  (X_W),
-      .OUT_W (QK_W),
-      .SHIFT (QkShift),
-      .ROUND (1'b1)
-    ) u_round_qk (
-      .in_i  (rd_data_i[e*LaneW +: X_W]),
-      .out_o (lane_qk[e])
-    );
-  end
+  round_sat_lanes #(
+    .LANES     (EPB),
+    .IN_W      (X_W),
+    .IN_STRIDE (LaneW),
+    .OUT_W     (QK_W),
+    .SHIFT     (QkShift),
+    .ROUND     (1'b1)
+  ) u_round_qk (
+    .in_i  (rd_data_i),
+    .out_o (lane_qk)
+  );
 
   ///////////////////
   // Read commands //

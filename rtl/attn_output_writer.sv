@@ -64,17 +64,16 @@ module attn_output_writer
   // Each accumulator rounded once into the feature format (AP_RND, AP_SAT).
   logic [X_W-1:0] lane_feature [EPB];
 
-  for (genvar e = 0; e < EPB; e++) begin : g_round_feature
-    round_sat #(
-      .IN_W  (AccW),
-      .OUT_W (X_W),
-      .SHIFT (P_FRAC),
-      .ROUND (1'b1)
-    ) u_round_feature (
-      .in_i  (acc_i[e*AccW +: AccW]),
-      .out_o (lane_feature[e])
-    );
-  end
+  round_sat_lanes #(
+    .LANES (EPB),
+    .IN_W  (AccW),
+    .OUT_W (X_W),
+    .SHIFT (P_FRAC),
+    .ROUND (1'b1)
+  ) u_round_feature (
+    .in_i  (acc_i),
+    .out_o (lane_feature)
+  );
 
   logic                wr_run_q;
   logic [TW-1:0]       wr_q0, wr_rows, wr_lane;

@@ -33,6 +33,7 @@
 ../../rtl/round_sat.sv
 ../../rtl/layernorm_row_stats.sv
 ../../rtl/layernorm_normalise.sv
+../../rtl/round_sat_lanes.sv
 ../../rtl/attn_seg_counter.sv
 ../../rtl/attn_row_counter.sv
 ../../rtl/attn_pass_counter.sv
