@@ -3,40 +3,26 @@
 //
 // Bench top of the DMA bench (tb/axi/): rtl/axi_dma (axi_read_master and
 // axi_write_master sharing one AXI4 master port, as the kernel connects them)
-// with its engine memory port unpacked into flat command and data ports that
-// tb.components.axi.protocol drives, and its AXI4 port on the bench adapter u_gmem
+// with its engine memory port on u_eng (tb/components/engine_mem_tb_engine.sv:
+// the flat command and data names that tb.components.axi.protocol drives as
+// the engine), and its AXI4 port on the bench adapter u_gmem
 // (tb/axi/axi_gmem_tb_port.sv: the m_axi_gmem_* names for cocotbext-axi's
-// AxiRam). Not part of rtl/: wiring only.
+// AxiRam). The ports outside the engine memory port stay top-level ports.
+// Not part of rtl/: wiring only.
 module axi_dma_tb
   import edgemoe_cfg_pkg::*;
 #(
   parameter int unsigned MAX_OUTSTANDING = 4
 ) (
-  input  logic                clk_i,
-  input  logic                rst_ni,
+  input  logic       clk_i,
+  input  logic       rst_ni,
 
-  input  logic                rd_cmd_valid_i,
-  output logic                rd_cmd_ready_o,
-  input  logic [63:0]         rd_cmd_addr_i,
-  input  logic [31:0]         rd_cmd_beats_i,
-  output logic                rd_valid_o,
-  input  logic                rd_ready_i,
-  output logic [AXI_DATA_W-1:0] rd_data_o,
-  output logic                rd_last_o,
-  output logic                rd_idle_o,
-  output logic [1:0]          rd_err_o,
-
-  input  logic                wr_cmd_valid_i,
-  output logic                wr_cmd_ready_o,
-  input  logic [63:0]         wr_cmd_addr_i,
-  input  logic [31:0]         wr_cmd_beats_i,
-  input  logic                wr_valid_i,
-  output logic                wr_ready_o,
-  input  logic [AXI_DATA_W-1:0] wr_data_i,
-  output logic                wr_idle_o,
-  output logic [1:0]          wr_err_o,
-
-  input  logic                err_clear_i
+  output logic       rd_last_o,
+  output logic       rd_idle_o,
+  output logic [1:0] rd_err_o,
+  output logic       wr_idle_o,
+  output logic [1:0] wr_err_o,
+  input  logic       err_clear_i
 );
 
   engine_mem_req_t mem_req;
@@ -44,22 +30,10 @@ module axi_dma_tb
   axi_req_t        axi_req;
   axi_rsp_t        axi_rsp;
 
-  assign mem_req = '{
-    rd_cmd_valid: rd_cmd_valid_i,
-    rd_cmd_addr:  rd_cmd_addr_i,
-    rd_cmd_beats: rd_cmd_beats_i,
-    rd_ready:     rd_ready_i,
-    wr_cmd_valid: wr_cmd_valid_i,
-    wr_cmd_addr:  wr_cmd_addr_i,
-    wr_cmd_beats: wr_cmd_beats_i,
-    wr_valid:     wr_valid_i,
-    wr_data:      wr_data_i
-  };
-  assign rd_cmd_ready_o = mem_rsp.rd_cmd_ready;
-  assign rd_valid_o     = mem_rsp.rd_valid;
-  assign rd_data_o      = mem_rsp.rd_data;
-  assign wr_cmd_ready_o = mem_rsp.wr_cmd_ready;
-  assign wr_ready_o     = mem_rsp.wr_ready;
+  engine_mem_tb_engine u_eng (
+    .req_o(mem_req),
+    .rsp_i(mem_rsp)
+  );
 
   axi_dma #(
     .MAX_OUTSTANDING(MAX_OUTSTANDING)

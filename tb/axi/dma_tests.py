@@ -52,14 +52,14 @@ class Bench:
         self.shadow = bytearray(MEM_SIZE)
         dut.err_clear_i.value = 0
         for name in ("rd_cmd_valid_i", "wr_cmd_valid_i", "wr_valid_i", "rd_ready_i"):
-            getattr(dut, name).value = 0
+            getattr(dut.u_eng, name).value = 0
 
     async def reset(self, cycles: int = 3) -> None:
         d = self.dut
         await RisingEdge(d.clk_i)  # a failed transfer may have left us in ReadOnly
         d.rst_ni.value = 0
         for name in ("rd_cmd_valid_i", "wr_cmd_valid_i", "wr_valid_i", "rd_ready_i"):
-            getattr(d, name).value = 0
+            getattr(d.u_eng, name).value = 0
         await ClockCycles(d.clk_i, cycles)
         d.rst_ni.value = 1
         await RisingEdge(d.clk_i)
@@ -170,11 +170,11 @@ async def dma_reset_idle(dut):
     b = await _new_bench(dut)
     await ReadOnly()
     gmem = gmem_bus(dut)
-    for handle in (dut.rd_idle_o, dut.wr_idle_o, dut.rd_cmd_ready_o, dut.wr_cmd_ready_o,
-                   gmem.m_axi_gmem_BREADY):  # fmt: skip
+    for handle in (dut.rd_idle_o, dut.wr_idle_o, dut.u_eng.rd_cmd_ready_o,
+                   dut.u_eng.wr_cmd_ready_o, gmem.m_axi_gmem_BREADY):  # fmt: skip
         assert handle.value == 1, f"{handle._name} is low after reset"
     for handle in (gmem.m_axi_gmem_ARVALID, gmem.m_axi_gmem_AWVALID, gmem.m_axi_gmem_WVALID,
-                   dut.rd_valid_o):  # fmt: skip
+                   dut.u_eng.rd_valid_o):  # fmt: skip
         assert handle.value == 0, f"{handle._name} is high after reset"
     assert dut.rd_err_o.value == 0 and dut.wr_err_o.value == 0
     assert len(gmem.m_axi_gmem_RDATA) == BEAT_BITS and len(gmem.m_axi_gmem_ARADDR) == 64

@@ -20,12 +20,14 @@ from tb.components.bench_pytest import BenchBuild
 from tb.marks import mutant_test
 from tb.mutation import Mutant
 
-#: The top, the bench adapter of m_axi_gmem, and the rtl/ modules under them.
+#: The top, the bench adapters of the engine memory port and of m_axi_gmem,
+#: and the rtl/ modules under them.
 BENCH = BenchBuild(
     "axi_dma_tb",
     "tb.axi.dma_tests",
     sources=rtl_closure(
-        *(Path(__file__).with_name(f) for f in ("axi_dma_tb.sv", "axi_gmem_tb_port.sv"))
+        *(Path(__file__).with_name(f) for f in ("axi_dma_tb.sv", "axi_gmem_tb_port.sv")),
+        Path(__file__).parents[1] / "components" / "engine_mem_tb_engine.sv",
     ),
     configs="sim_config",
 )
