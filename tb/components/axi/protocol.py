@@ -442,9 +442,9 @@ def _handles(dut) -> SimpleNamespace:
 
 def _sample_axi(h, mon: ProtocolMonitor, cyc: int) -> None:
     """Handshakes and stall stability of the five channels in one cycle."""
-    for ch, kind, valid, ready, fields in h.address_channels:
+    for ch, kind, valid, ready, (addr, alen, size, burst) in h.address_channels:
         if valid.value:
-            payload = tuple([int(f.value) for f in fields])
+            payload = (int(addr.value), int(alen.value), int(size.value), int(burst.value))
             mon.stable(cyc, ch, payload)
             if ready.value:
                 mon.address(cyc, kind, *payload)
