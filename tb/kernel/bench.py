@@ -32,7 +32,7 @@ from hls.memory_map import memory_map
 from hls.program import Op, program
 from hls.registers import STOP_ALL, stage_index
 from tb import simbuild
-from tb.kernel.fastpath import KERNEL_SOURCES, fast_build_spec, run_bare
+from tb.kernel.fastpath import axiram_build_spec, fast_build_spec, run_bare
 from tb.kernel.model import synthetic_inputs
 
 TESTS = "tb.kernel.kernel_tests"
@@ -80,7 +80,7 @@ def bench_config(name: str, seed: int, stop_layer: int | None) -> dict:
     cfg = load_config(name)
     stop = STOP_ALL if stop_layer is None else stage_index(cfg, stop_layer, "residual2")
     inputs = synthetic_inputs(cfg, seed)
-    axiram = simbuild.build("edgemoe_kernel", name, sources=KERNEL_SOURCES)
+    axiram = simbuild.build("edgemoe_kernel", name, **axiram_build_spec())
     fast = simbuild.build(config=name, **fast_build_spec())
     ram = _cocotb_run(axiram, seed, stop, {"KERNEL_PAUSE": "0"})
     fp = _cocotb_run(fast, seed, stop, {})

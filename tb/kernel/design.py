@@ -68,6 +68,14 @@ class DesignError(ValueError):
     """A design description that cannot be run; the message is one line naming the file."""
 
 
+#: The sequencer's stage signals that the stage monitor watches (tb/kernel/env.py).
+#: A design without a ``kernel_sequencer`` module builds with them too (Verilator
+#: skips a rule for a module that is not there), so our own design and the kernel
+#: bench are one build.
+STAGE_MONITOR = ("kernel_sequencer:stage_done_o", "kernel_sequencer:stage_idx_o",
+                 "kernel_sequencer:image_idx_o")  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Ports:
     """Port names of the top: clock, active-low reset, interrupt, and the prefixes of
@@ -87,6 +95,13 @@ class Ports:
         for ch in ("AWVALID", "WDATA", "BVALID", "ARVALID", "RDATA", "RLAST"):
             out.append((f"{self.memory}_{ch}", "memory"))
         return out
+
+    def public(self) -> tuple[str, ...]:
+        """What the bench touches (``tb.simbuild.build(public=...)``): these ports and
+        the stage monitor's signals. Nothing else is public: a fully public kernel
+        is a model three times the size, slower to compile and to simulate."""
+        ports = (self.clock, self.reset_n, self.interrupt, f"{self.control}_*", f"{self.memory}_*")
+        return (*ports, *STAGE_MONITOR)
 
 
 #: The names Vitis HLS gives an ap_ctrl_hs kernel's ports.

@@ -25,6 +25,7 @@ from hls.program import program
 from hls.registers import REGISTER_MAP, STOP_ALL, register
 from tb.components.dpi_memory import AXI_DPI_MEM, dpi_build_args
 from tb.fastmem import build as fastmem_build
+from tb.kernel.design import VITIS_PORTS
 from tb.kernel.model import KernelInputs, Layout, compare_stage, cycle_budget, expected_taps
 
 HERE = Path(__file__).resolve().parent
@@ -40,6 +41,12 @@ PUBLIC = ("ap_clk", "ap_rst_n", "interrupt", "s_axi_control_*", "stage_done_o", 
           # (KernelEnv.hang_report)
           "edgemoe_kernel:m_axi_gmem_*VALID", "edgemoe_kernel:m_axi_gmem_*READY",
           "edgemoe_kernel:m_axi_gmem_A?ADDR")  # fmt: skip
+
+
+def axiram_build_spec() -> dict:
+    """``tb.simbuild.build`` keyword arguments of the kernel on cocotbext-axi's AxiRam
+    (toplevel edgemoe_kernel; the build our own design's runs share)."""
+    return {"sources": KERNEL_SOURCES, "public": VITIS_PORTS.public()}
 
 
 def fast_build_spec(pause_pct: int = 0) -> dict:

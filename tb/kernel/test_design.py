@@ -42,7 +42,7 @@ def design_build(sim_builds, design):
     """The design's build: its files and top, for its configuration, in
     ``build/sim/<config>/<name>/`` (our own design shares the kernel bench's build)."""
     return sim_builds(design.top, design.config, sources=design.files, name=design.name,
-                      parameters=design.parameters)  # fmt: skip
+                      parameters=design.parameters, public=design.ports.public())  # fmt: skip
 
 
 def run_design(sim_builds, design, stop: int, seed: int, *, check: bool = True):

@@ -16,7 +16,7 @@ from golden.config import load_config
 from golden.quantize_weights import quantize_image, quantize_weights
 from golden.weights import default_weights_dir, load_image, load_weights
 from hls.registers import stage_index
-from tb.kernel.fastpath import KERNEL_SOURCES, fast_build_spec
+from tb.kernel.fastpath import axiram_build_spec, fast_build_spec
 from tb.marks import sim_test
 
 TESTS = "tb.kernel.kernel_tests"
@@ -27,8 +27,8 @@ STOP_AFTER_PAUSE_PCT = 25
 
 
 def kernel_build(sim_builds, config: str):
-    """The kernel on cocotbext-axi's AxiRam (every signal public)."""
-    return sim_builds(TOPLEVEL, config, sources=KERNEL_SOURCES)
+    """The kernel on cocotbext-axi's AxiRam (ports and stage monitor public)."""
+    return sim_builds(TOPLEVEL, config, **axiram_build_spec())
 
 
 @sim_test(1800)
