@@ -61,11 +61,13 @@ def build_mutant(
     sources: Sequence[Path] | None = None,
     parameters: Mapping[str, object] | None = None,
     overrides: Mapping[str, object] | None = None,
+    public: Sequence[str] | None = None,
 ) -> SimBuild:
     """Build ``toplevel`` with ``mutant`` applied to its copy of ``rtl/<mutant.file>``.
 
     ``sources`` are the build's RTL files (default ``rtl_closure(toplevel)``); the
-    mutated file replaces its original among them.
+    mutated file replaces its original among them. ``public``: as for the
+    unmutated build (``tb.simbuild.build``).
     """
     original = RTL_DIR / mutant.file
     text = original.read_text()
@@ -90,6 +92,7 @@ def build_mutant(
         overrides=overrides,
         name=f"{toplevel}-mutant-{mutant.name}",
         sources=srcs,
+        public=public,
     )
 
 

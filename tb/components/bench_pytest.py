@@ -58,6 +58,9 @@ class BenchBuild:
         default_factory=dict
     )
     configs: str = "unit_config"
+    #: The signals cocotb sees (``tb.simbuild.build(public=...)``); None: every
+    #: signal. A bench that touches only ports gets a smaller, faster model.
+    public: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         if self.configs not in CONFIG_FIXTURES:
@@ -88,6 +91,7 @@ class BenchBuild:
             overrides=overrides,
             name=name or self.build_name,
             sources=self.sources,
+            public=self.public,
         )
 
     def run(
@@ -172,6 +176,7 @@ class BenchBuild:
             sources=self.sources,
             parameters=self.parameters_for(config),
             overrides=overrides,
+            public=self.public,
         )
 
     def run_mutant(
