@@ -74,6 +74,9 @@ FAST_RUN_ENV: dict[str, str] = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": 
 
 #: Where ``public_build_args`` writes its control files (named by content).
 PUBLIC_VLT_DIR = SIM_ROOT / "_public"
+#: ``public`` of a bench that touches only its top's ports (lowRISC suffixes):
+#: the rest of the design is Verilator's to optimise.
+PORT_SIGNALS: tuple[str, ...] = ("*_i", "*_o", "*_ni", "*_no")
 
 #: The plusarg carrying the run's seed into the simulation (``+edgemoe_seed=N``).
 SEED_PLUSARG = "edgemoe_seed"

@@ -19,6 +19,7 @@ from tb.components.axi.bursts import burst_violations, split_bursts
 from tb.components.bench_pytest import BenchBuild
 from tb.marks import mutant_test
 from tb.mutation import Mutant
+from tb.simbuild import PORT_SIGNALS
 
 #: The top, the bench adapters of the engine memory port and of m_axi_gmem,
 #: and the rtl/ modules under them.
@@ -30,6 +31,7 @@ BENCH = BenchBuild(
         Path(__file__).parents[1] / "components" / "engine_mem_tb_engine.sv",
     ),
     configs="sim_config",
+    public=(*PORT_SIGNALS, "engine_mem_tb_engine:*", "axi_gmem_tb_port:*"),
 )
 
 test_dma_directed = BENCH.cocotb_test(

@@ -30,7 +30,7 @@ from hls.program import Engine
 from tb.components.engine_bench import ENGINE_TB_TOPLEVEL, engine_tb_build
 from tb.marks import sim_test
 from tb.mutation import Mutant, build_mutant, run_caught
-from tb.simbuild import SimBuild, SimResult
+from tb.simbuild import PORT_SIGNALS, SimBuild, SimResult
 
 __all__ = ["BenchBuild", "engine_bench_build", "failure_of"]
 
@@ -58,9 +58,10 @@ class BenchBuild:
         default_factory=dict
     )
     configs: str = "unit_config"
-    #: The signals cocotb sees (``tb.simbuild.build(public=...)``); None: every
-    #: signal. A bench that touches only ports gets a smaller, faster model.
-    public: Sequence[str] | None = None
+    #: The signals cocotb sees (``tb.simbuild.build(public=...)``): by default the
+    #: top's ports (a smaller, faster model than with every signal public); add
+    #: the signals a bench touches inside, or None for every signal.
+    public: Sequence[str] | None = PORT_SIGNALS
 
     def __post_init__(self) -> None:
         if self.configs not in CONFIG_FIXTURES:

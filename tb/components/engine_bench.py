@@ -31,6 +31,7 @@ from hls.generate import ENGINE_JOB_FIELDS
 from hls.program import Engine
 from tb.components.enginemem import ENGINE_MEM_TB_PORT, EngineMemory
 from tb.components.stream import CLOCK_PERIOD_NS, start_clock
+from tb.simbuild import PORT_SIGNALS
 
 __all__ = [
     "ENGINE_TB",
@@ -55,7 +56,7 @@ ENGINE_TB = Path(__file__).with_name("engine_tb.sv")
 ENGINE_TB_TOPLEVEL = "engine_tb"
 #: What the engine benches touch: the top's job ports and u_mem's flat memory port
 #: (only they are public: half the build time of a fully public engine).
-ENGINE_TB_PUBLIC = ("clk_i", "rst_ni", "job_*", "done_o", "engine_mem_tb_port:*")
+ENGINE_TB_PUBLIC = (*PORT_SIGNALS, "engine_mem_tb_port:*")
 
 
 def engine_tb_build(engine: Engine) -> dict[str, object]:

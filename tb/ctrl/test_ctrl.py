@@ -15,10 +15,16 @@ from tb.components.bench_pytest import BenchBuild
 from tb.ctrl.model import RegFileModel
 from tb.marks import mutant_test
 from tb.mutation import Mutant
+from tb.simbuild import PORT_SIGNALS
 
 #: The two builds of the bench, by top.
 BENCHES = {
-    "ctrl_regs": BenchBuild("ctrl_regs", "tb.ctrl.ctrl_tests", configs="sim_config"),
+    "ctrl_regs": BenchBuild(
+        "ctrl_regs",
+        "tb.ctrl.ctrl_tests",
+        configs="sim_config",
+        public=(*PORT_SIGNALS, "s_axi_control_*"),
+    ),
     "arg_check": BenchBuild("arg_check", "tb.ctrl.arg_check_tests", configs="sim_config"),
 }
 
