@@ -38,11 +38,14 @@ def gelu(x_raw: np.ndarray, cfg: KernelConfig) -> np.ndarray:
         raise ValueError(f"GELU input outside the raw range of {feature}")
     table = gelu_delta_table(g)
     m = feature.frac_bits - g.step_log2
+    # Segment i's base T[i] and slope T[i+1] - T[i]; index `segments` (every
+    # |x| >= 2**range_log2, clamped) has base and slope 0, so delta = 0 there
+    # (step 2) without a select: two gathers per input instead of three and two
+    # np.where (this runs on every input of the error bounds).
+    base = np.append(table[:-1], 0)
+    slope = np.append(np.diff(table), 0)
     t = np.abs(x)
-    idx = t >> m
-    inside = idx < g.segments
-    i = np.where(inside, idx, 0)
-    f = t & ((1 << m) - 1)
-    acc = (table[i] << m) + (table[i + 1] - table[i]) * f
+    idx = np.minimum(t >> m, g.segments)
+    acc = (base[idx] << m) + slope[idx] * (t & ((1 << m) - 1))
     delta = round_shift(acc, g.table_bits + m - feature.frac_bits, Quant.RND)
-    return np.maximum(x, 0) - np.where(inside, delta, 0)
+    return np.maximum(x, 0) - delta
