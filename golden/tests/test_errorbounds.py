@@ -19,6 +19,7 @@ from golden.approx.reciprocal import reciprocal_mantissa, reciprocal_parts
 from golden.approx.rsqrt import rsqrt_mantissa, rsqrt_parts
 from golden.config import load_config
 from golden.errorbounds import approx, gates, report
+from golden.errorbounds import gelu as gelu_bounds
 from golden.errorbounds.__main__ import main
 from golden.errorbounds.progress import Progress
 from golden.fixed import ap_ufixed
@@ -86,6 +87,20 @@ def _y(fn, m_raw):
     y, scale = parts(np.array([m_raw]), ap_ufixed(M + span, span), CFG)
     assert scale[0] == 0
     return int(y[0])
+
+
+def test_gelu_reference_tails_are_what_crfix_computes():
+    """The GELU reference skips crfix for |x| >= TAIL (0 or x exactly): crfix itself
+    agrees around the threshold and at the domain's ends."""
+    import crfix
+
+    frac = load_config("m3vit").formats.feature.frac_bits
+    tail = int(gelu_bounds.TAIL * 2**frac)
+    lo, hi = (int(v * 2**frac) for v in gelu_bounds.DOMAIN)
+    x = np.concatenate([np.arange(c - 2000, c + 2000) for c in (-tail, tail)]
+                       + [np.arange(lo, lo + 2000), np.arange(hi - 2000, hi)])  # fmt: skip
+    direct = crfix.gelu(x.astype(np.int32), fin=frac, fout=gelu_bounds.REF_FRAC, bits=32)
+    assert (gelu_bounds._reference(x, frac) == direct).all()
 
 
 @pytest.mark.parametrize("fn", ["recip", "rsqrt"])
