@@ -306,7 +306,10 @@ def exhaustive_unit_error(cfg: KernelConfig, fn: str, served_fmt, mantissas=None
             raise RuntimeError(f"{fn}: an output near m = {m[0] * 2.0**-M:.6f} is off by > 100%")
         ef, g, tol = _excess_f(fn, m, y, M)
         ext = np.where(m < (1 << (M + 1)), extra[0], extra[1])
-        tf = ef + g * (1.0 - np.exp2(-ext.astype(np.float64)))
+        # The tail's largest value (1 - 2**-ext LSBs), per octave: one factor for a
+        # chunk inside one octave (every chunk, unless EXACT_CHUNK does not divide 2**M).
+        tf = ef + g * ((1.0 - 2.0 ** -int(ext[0])) if ext[0] == ext[-1]
+                       else (1.0 - np.exp2(-ext.astype(np.float64))))  # fmt: skip
         tol_t = 2.0 * tol + 2.0**-51 * float(g.max()) + 2.0
 
         def exact(i, with_tail, m=m, y=y, ext=ext):

@@ -307,18 +307,19 @@ def _no_torch_env(tmp_path: Path) -> dict:
     return {**os.environ, "PYTHONPATH": path, "MPLBACKEND": "Agg"}
 
 
-def test_cli_runs_exp_without_torch_and_model_fails_in_one_line(tmp_path):
+def test_cli_runs_softmax_without_torch_and_model_fails_in_one_line(tmp_path):
     env = _no_torch_env(tmp_path)
     out = tmp_path / "eb"
     run = subprocess.run(
-        # --config tiny: the product (m3vit) and one more, not every preset
-        [sys.executable, "-m", "golden.errorbounds", "--only", "exp", "--config", "tiny",
+        # softmax, the quickest measurement with a plot; --config tiny: the product
+        # (m3vit) and one more, not every preset
+        [sys.executable, "-m", "golden.errorbounds", "--only", "softmax", "--config", "tiny",
          "--out", str(out)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["exp"]["exhaustive"] and (out / "exp_error.png").exists()
+    assert "softmax_by_config" in summary and (out / "softmax_error.png").exists()
     run = subprocess.run(
         [sys.executable, "-m", "golden.errorbounds", "--only", "model", "--out", str(out)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
@@ -327,7 +328,7 @@ def test_cli_runs_exp_without_torch_and_model_fails_in_one_line(tmp_path):
     assert "Traceback" not in run.stderr
     errors = [line for line in run.stderr.splitlines() if "model" in line]
     assert errors[0].startswith("errorbounds: model: NOT MEASURED: needs PyTorch")
-    assert "exp" in json.loads((out / "summary.json").read_text())  # kept
+    assert "softmax" in json.loads((out / "summary.json").read_text())  # kept
     assert "needs PyTorch" in (out / "summary.md").read_text()
 
 
