@@ -168,6 +168,35 @@ def engine_job_typedefs() -> list[str]:
     ]
 
 
+def engine_side_typedefs() -> list[str]:
+    """What an engine and its engine_port (rtl/engine_port.sv) exchange, as two
+    packed structs, so that every engine has the same four ports (clock, reset,
+    ``port_i``, ``port_o``) and engine_slot wires one engine_port to any engine.
+    ``engine_req_t`` (engine -> engine_port): the job's write beats (read at the
+    take), read commands and read-data ready (straight to the memory port), the
+    write command the engine asks for and its data beats. ``engine_rsp_t``
+    (engine_port -> engine): the job and its take, busy, the done pulse, the open
+    write command, and the memory port's responses the engine uses."""
+    req = [
+        ("job_beats", "logic [31:0]"),  # write beats of the whole job
+        ("rd_cmd_valid", "logic"), ("rd_cmd_addr", "logic [63:0]"),
+        ("rd_cmd_beats", "logic [31:0]"), ("rd_ready", "logic"),
+        ("wr_req", "logic"), ("wr_req_addr", "logic [63:0]"), ("wr_req_beats", "logic [31:0]"),
+        ("wr_valid", "logic"), ("wr_data", "logic [AXI_DATA_W-1:0]"), ("wr_last", "logic"),
+    ]  # fmt: skip
+    rsp = [
+        ("job", "engine_job_t"), ("take", "logic"), ("busy", "logic"), ("done", "logic"),
+        ("wr_open", "logic"),
+        ("rd_cmd_ready", "logic"), ("rd_valid", "logic"), ("rd_data", "logic [AXI_DATA_W-1:0]"),
+        ("wr_ready", "logic"),
+    ]  # fmt: skip
+    return [
+        "  // Engine side of engine_port: what an engine drives (req) and receives (rsp).\n",
+        *_sv_struct("engine_req_t", req),
+        *_sv_struct("engine_rsp_t", rsp),
+    ]
+
+
 # --- AXI4 master port (m_axi_gmem) --------------------------------------------
 
 #: Widths of the AXI4 master port that the configuration does not choose: 64-bit
@@ -286,6 +315,7 @@ def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
     lines += sv_geometry_lines(cfg)  # derived values (hls/geometry.py)
     lines += engine_mem_typedefs()
     lines += engine_job_typedefs()
+    lines += engine_side_typedefs()
     lines += axi_typedefs(cfg)  # m_axi_gmem (axi_typedefs)
     lines += ctrl_args_typedef()  # the arguments ctrl_regs holds (hls/registers.py)
     return lines

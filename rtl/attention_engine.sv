@@ -4,9 +4,9 @@
 // Attention engine (Edge-MoE ideas 1 and 2): Y = softmax(Q K^T * 2**SCALE) V
 // per head, bit-exact with golden.stages.attention.attention.
 //
-// Job (engine_job_t): Q, K, V, Y are (T x D) feature rows at job_i.a, .b, .c
+// Job (engine_job_t): Q, K, V, Y are (T x D) feature rows at job.a, .b, .c
 // and .y (every row RowBeats whole beats, element i in bits [i*LaneW +: LaneW],
-// sign-extended), T = job_i.tokens queries = keys (1..T_MAX; 0 finishes at once with no
+// sign-extended), T = job.tokens queries = keys (1..T_MAX; 0 finishes at once with no
 // traffic, larger values are clamped to T_MAX).
 //
 // Schedule (golden.stages.attention module docstring). The queries go in
@@ -80,26 +80,14 @@ module attention_engine
   parameter int unsigned P_FRAC  = PROB_FRAC,
   parameter int unsigned S_W     = SOFTMAX_SUM_W
 ) (
-  input  logic            clk_i,
-  input  logic            rst_ni,
+  input  logic        clk_i,
+  input  logic        rst_ni,
 
-  // Job (engine_port): a handshake, an engine_job_t, a done pulse.
-  input  logic            job_valid_i,
-  output logic            job_ready_o,
-  input  engine_job_t     job_i,
-  output logic            done_o,
-
-  // Memory port (engine_mem_req_t / engine_mem_rsp_t of edgemoe_cfg_pkg).
-  output engine_mem_req_t mem_req_o,
-  input  engine_mem_rsp_t mem_rsp_i
+  // Its side of engine_port (engine_slot): the job, its take and the memory
+  // responses in; the job's beats, read commands and write beats out.
+  input  engine_rsp_t port_i,
+  output engine_req_t port_o
 );
-
-  // The engine memory port's fields, named by engine_port (Job, below).
-  logic                  rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
-  logic [63:0]           rd_cmd_addr;
-  logic [31:0]           rd_cmd_beats;
-  logic                  wr_valid, wr_ready;
-  logic [AXI_DATA_W-1:0] rd_data, wr_data;
 
   //////////////////////
   // Derived geometry //
@@ -127,12 +115,11 @@ module attention_engine
   // Job //
   /////////
 
-  logic          busy, job_take, wr_open;
   logic [63:0]   q_addr_q, k_addr_q, v_addr_q, y_addr_q;
   logic [TW-1:0] tokens_q, tokens_in;
   logic [31:0]   job_beats;
 
-  assign tokens_in = (job_i.tokens > 16'(T_MAX)) ? TW'(T_MAX) : TW'(job_i.tokens);
+  assign tokens_in = (port_i.job.tokens > 16'(T_MAX)) ? TW'(T_MAX) : TW'(port_i.job.tokens);
   assign job_beats = 32'(RowBeats) * 32'(tokens_in);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -142,11 +129,11 @@ module attention_engine
       v_addr_q <= '0;
       y_addr_q <= '0;
       tokens_q <= '0;
-    end else if (job_take) begin
-      q_addr_q <= job_i.a;
-      k_addr_q <= job_i.b;
-      v_addr_q <= job_i.c;
-      y_addr_q <= job_i.y;
+    end else if (port_i.take) begin
+      q_addr_q <= port_i.job.a;
+      k_addr_q <= port_i.job.b;
+      v_addr_q <= port_i.job.c;
+      y_addr_q <= port_i.job.y;
       tokens_q <= tokens_in;
     end
   end
@@ -166,38 +153,17 @@ module attention_engine
   logic [ATTN_P*FEATURE_W-1:0]    stats_scores, score_word, max_word;
   logic [ATTN_P*RECIP_WORD_W-1:0] recip_word;
   logic [EPB*ATTN_ACC_W-1:0]      acc_beat;
-  logic [63:0]                    wr_request_addr;
-  logic [31:0]                    wr_request_beats;
+  logic [63:0]                    wr_request_addr, rd_cmd_addr;
+  logic [31:0]                    wr_request_beats, rd_cmd_beats;
+  logic                           rd_cmd_valid, rd_ready, wr_valid;
+  logic [AXI_DATA_W-1:0]          wr_data;
 
-  // Job handshake, done pulse, the write command of each group and the
-  // memory port.
-  engine_port u_port (
-    .clk_i,
-    .rst_ni,
-    .job_valid_i,
-    .job_ready_o,
-    .job_beats_i    (job_beats),
-    .job_take_o     (job_take),
-    .busy_o         (busy),
-    .done_o,
-    .rd_cmd_valid_i (rd_cmd_valid),
-    .rd_cmd_ready_o (rd_cmd_ready),
-    .rd_cmd_addr_i  (rd_cmd_addr),
-    .rd_cmd_beats_i (rd_cmd_beats),
-    .rd_valid_o     (rd_valid),
-    .rd_ready_i     (rd_ready),
-    .rd_data_o      (rd_data),
-    .wr_req_i       (wr_request),
-    .wr_req_addr_i  (wr_request_addr),
-    .wr_req_beats_i (wr_request_beats),
-    .wr_open_o      (wr_open),
-    .wr_valid_i     (wr_valid),
-    .wr_ready_o     (wr_ready),
-    .wr_data_i      (wr_data),
-    .wr_last_i      (group_written),
-    .mem_req_o,
-    .mem_rsp_i
-  );
+  // To engine_port: the job's beats, read commands (the loader's), the write
+  // command of each group and its beats (the writer's).
+  assign port_o = '{job_beats: job_beats, rd_cmd_valid: rd_cmd_valid, rd_cmd_addr: rd_cmd_addr,
+                    rd_cmd_beats: rd_cmd_beats, rd_ready: rd_ready, wr_req: wr_request,
+                    wr_req_addr: wr_request_addr, wr_req_beats: wr_request_beats,
+                    wr_valid: wr_valid, wr_data: wr_data, wr_last: group_written};
 
   /////////////////////////////////////
   // Reads, query cache, row buffers //
@@ -211,19 +177,19 @@ module attention_engine
   ) u_loader (
     .clk_i,
     .rst_ni,
-    .clear_i            (job_take),
+    .clear_i            (port_i.take),
     .clear_tokens_i     (tokens_in),
     .tokens_i           (tokens_q),
     .q_addr_i           (q_addr_q),
     .k_addr_i           (k_addr_q),
     .v_addr_i           (v_addr_q),
     .rd_cmd_valid_o     (rd_cmd_valid),
-    .rd_cmd_ready_i     (rd_cmd_ready),
+    .rd_cmd_ready_i     (port_i.rd_cmd_ready),
     .rd_cmd_addr_o      (rd_cmd_addr),
     .rd_cmd_beats_o     (rd_cmd_beats),
-    .rd_valid_i         (rd_valid),
+    .rd_valid_i         (port_i.rd_valid),
     .rd_ready_o         (rd_ready),
-    .rd_data_i          (rd_data),
+    .rd_data_i          (port_i.rd_data),
     .queries_loaded_o   (queries_loaded),
     .queries_done_i     (queries_done),
     .query_lane_i       (score_lane),
@@ -254,7 +220,7 @@ module attention_engine
   ) u_pass1 (
     .clk_i,
     .rst_ni,
-    .clear_i          (job_take),
+    .clear_i          (port_i.take),
     .clear_tokens_i   (tokens_in),
     .tokens_i         (tokens_q),
     .queries_loaded_i (queries_loaded),
@@ -287,7 +253,7 @@ module attention_engine
   ) u_stats (
     .clk_i,
     .rst_ni,
-    .clear_i     (job_take),
+    .clear_i     (port_i.take),
     .in_valid_i  (stats_valid),
     .in_ready_o  (stats_ready),
     .in_head_i   (stats_head),
@@ -313,7 +279,7 @@ module attention_engine
   ) u_pass2 (
     .clk_i,
     .rst_ni,
-    .clear_i            (job_take),
+    .clear_i            (port_i.take),
     .clear_tokens_i     (tokens_in),
     .tokens_i           (tokens_q),
     .stats_ready_i      (stats_done),
@@ -349,7 +315,7 @@ module attention_engine
   ) u_writer (
     .clk_i,
     .rst_ni,
-    .clear_i        (job_take),
+    .clear_i        (port_i.take),
     .tokens_i       (tokens_q),
     .y_addr_i       (y_addr_q),
     .group_done_i   (group_done),
@@ -360,15 +326,16 @@ module attention_engine
     .wr_req_o       (wr_request),
     .wr_req_addr_o  (wr_request_addr),
     .wr_req_beats_o (wr_request_beats),
-    .wr_open_i      (wr_open),
+    .wr_open_i      (port_i.wr_open),
     .wr_valid_o     (wr_valid),
-    .wr_ready_i     (wr_ready),
+    .wr_ready_i     (port_i.wr_ready),
     .wr_data_o      (wr_data)
   );
 
-  logic unused_busy;  // every state is cleared by the job take, not by busy
-  assign unused_busy = busy;
+  logic unused_busy;  // every state is cleared by the job take, not by busy or done
+  assign unused_busy = port_i.busy ^ port_i.done;
   logic unused_job;  // the fields of other ops
-  assign unused_job = ^{job_i.d, job_i.k, job_i.m, job_i.gelu, job_i.bias_alt, job_i.patch};
+  assign unused_job = ^{port_i.job.d, port_i.job.k, port_i.job.m, port_i.job.gelu,
+                        port_i.job.bias_alt, port_i.job.patch};
 
 endmodule

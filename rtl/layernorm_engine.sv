@@ -24,10 +24,10 @@
 // one row of DIM norm elements each; y: the output, (tokens x DIM)
 // feature rows; tokens: rows):
 //   read commands, issued back to back at the start of the job:
-//     1. gamma: NormBeats beats at job_i.b
-//     2. beta:  NormBeats beats at job_i.c
-//     3. x:     tokens * RowBeats beats at job_i.a (the whole tensor)
-//   write command: tokens * RowBeats beats at job_i.y, issued at the start
+//     1. gamma: NormBeats beats at job.b
+//     2. beta:  NormBeats beats at job.c
+//     3. x:     tokens * RowBeats beats at job.a (the whole tensor)
+//   write command: tokens * RowBeats beats at job.y, issued at the start
 //   of the job; output beats are offered only once it has been taken.
 //   Read data, in command order: gamma beats are stored in a NormBeats-deep
 //   buffer; each beta beat, with the stored gamma beat of the same index, is
@@ -57,26 +57,15 @@ module layernorm_engine
   parameter int unsigned ROW_BUFS   = 3,
   parameter int unsigned DIV_UNROLL = 16
 ) (
-  input  logic            clk_i,
-  input  logic            rst_ni,
+  input  logic        clk_i,
+  input  logic        rst_ni,
 
-  // Job (engine_port): a handshake, an engine_job_t, a done pulse.
-  input  logic            job_valid_i,
-  output logic            job_ready_o,
-  input  engine_job_t     job_i,
-  output logic            done_o,
-
-  // Memory port (engine_mem_req_t / engine_mem_rsp_t of edgemoe_cfg_pkg).
-  output engine_mem_req_t mem_req_o,
-  input  engine_mem_rsp_t mem_rsp_i
+  // Its side of engine_port (engine_slot): the job, its take and the memory
+  // responses in; the job's beats, read commands and write beats out.
+  input  engine_rsp_t port_i,
+  output engine_req_t port_o
 );
 
-  // The engine memory port's fields, named by engine_port (Job, below).
-  logic                  rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
-  logic [63:0]           rd_cmd_addr;
-  logic [31:0]           rd_cmd_beats;
-  logic                  wr_valid, wr_ready;
-  logic [AXI_DATA_W-1:0] rd_data, wr_data;
 
   //////////////////////
   // Derived geometry //
@@ -113,7 +102,6 @@ module layernorm_engine
     RdNone  = 2'd3
   } rd_e;
 
-  logic        busy, job_hs, wr_open, done;
   logic [31:0] job_total;
   logic [63:0] x_addr_q, gamma_addr_q, beta_addr_q, y_addr_q;
   logic [31:0] total_q;       // tokens * RowBeats
@@ -122,46 +110,25 @@ module layernorm_engine
   logic [NbW-1:0]  nb_q;      // gamma/beta beat index
   logic [SubW-1:0] sub_q;     // parameter beat within a beta beat
 
-  logic rd_cmd_hs, rd_hs;
+  logic rd_cmd_valid, rd_ready, wr_valid, rd_cmd_hs, rd_hs;  // to port_o: below
+  logic [63:0] rd_cmd_addr;
+  logic [31:0] rd_cmd_beats;
+  logic [AXI_DATA_W-1:0] wr_data;
   logic gamma_hs, prm_hs, nb_last, sub_last;
 
-  assign job_total   = 32'(job_i.tokens) * 32'(RowBeats);
-  assign rd_cmd_hs   = rd_cmd_valid & rd_cmd_ready;
-  assign rd_hs       = rd_valid & rd_ready;
+  assign job_total   = 32'(port_i.job.tokens) * 32'(RowBeats);
+  assign rd_cmd_hs   = rd_cmd_valid & port_i.rd_cmd_ready;
+  assign rd_hs       = port_i.rd_valid & rd_ready;
   assign nb_last     = (nb_q == NbW'(NormBeats - 1));
   assign sub_last    = (sub_q == SubW'(PrmPerBeat - 1));
   assign gamma_hs    = rd_hs & (ph_q == RdGamma);
-  assign done_o      = done;
 
-  // Job handshake, done pulse, the one write command of the job and the
-  // memory port.
-  engine_port u_port (
-    .clk_i,
-    .rst_ni,
-    .job_valid_i,
-    .job_ready_o,
-    .job_beats_i    (job_total),
-    .job_take_o     (job_hs),
-    .busy_o         (busy),
-    .done_o         (done),
-    .rd_cmd_valid_i (rd_cmd_valid),
-    .rd_cmd_ready_o (rd_cmd_ready),
-    .rd_cmd_addr_i  (rd_cmd_addr),
-    .rd_cmd_beats_i (rd_cmd_beats),
-    .rd_valid_o     (rd_valid),
-    .rd_ready_i     (rd_ready),
-    .rd_data_o      (rd_data),
-    .wr_req_i       (1'b1),
-    .wr_req_addr_i  (y_addr_q),
-    .wr_req_beats_i (total_q),
-    .wr_open_o      (wr_open),
-    .wr_valid_i     (wr_valid),
-    .wr_ready_o     (wr_ready),
-    .wr_data_i      (wr_data),
-    .wr_last_i      (1'b0),
-    .mem_req_o,
-    .mem_rsp_i
-  );
+  // To engine_port: the job's beats, read commands, the one write command of
+  // the job (at y, the whole output) and its beats.
+  assign port_o = '{job_beats: job_total, rd_cmd_valid: rd_cmd_valid, rd_cmd_addr: rd_cmd_addr,
+                    rd_cmd_beats: rd_cmd_beats, rd_ready: rd_ready, wr_req: 1'b1,
+                    wr_req_addr: y_addr_q, wr_req_beats: total_q, wr_valid: wr_valid,
+                    wr_data: wr_data, wr_last: 1'b0};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -175,15 +142,15 @@ module layernorm_engine
       nb_q          <= '0;
       sub_q         <= '0;
     end else begin
-      if (job_hs) begin
-        x_addr_q      <= job_i.a;
-        gamma_addr_q  <= job_i.b;
-        beta_addr_q   <= job_i.c;
-        y_addr_q      <= job_i.y;
+      if (port_i.take) begin
+        x_addr_q      <= port_i.job.a;
+        gamma_addr_q  <= port_i.job.b;
+        beta_addr_q   <= port_i.job.c;
+        y_addr_q      <= port_i.job.y;
         total_q       <= job_total;
         nb_q          <= '0;
         sub_q         <= '0;
-        if (job_i.tokens != '0) begin
+        if (port_i.job.tokens != '0) begin
           cmd_q <= RdGamma;
           ph_q  <= RdGamma;
         end
@@ -213,7 +180,7 @@ module layernorm_engine
         end
       end
       // The end of the job.
-      if (done) begin
+      if (port_i.done) begin
         cmd_q <= RdNone;
         ph_q  <= RdNone;
       end
@@ -224,7 +191,7 @@ module layernorm_engine
   // Read commands //
   ///////////////////
 
-  assign rd_cmd_valid = busy & (cmd_q != RdNone);
+  assign rd_cmd_valid = port_i.busy & (cmd_q != RdNone);
   always_comb begin
     unique case (cmd_q)
       RdGamma: begin
@@ -250,7 +217,7 @@ module layernorm_engine
 
   always_ff @(posedge clk_i) begin
     if (gamma_hs) begin
-      gamma_mem[nb_q] <= rd_data;
+      gamma_mem[nb_q] <= port_i.rd_data;
     end
   end
 
@@ -259,7 +226,7 @@ module layernorm_engine
   logic [AXI_DATA_W-1:0]  gamma_beat;
 
   assign gamma_beat = gamma_mem[nb_q];
-  assign prm_valid  = rd_valid & (ph_q == RdBeta);
+  assign prm_valid  = port_i.rd_valid & (ph_q == RdBeta);
   assign prm_hs     = prm_valid & prm_ready;
 
   always_comb begin
@@ -268,7 +235,7 @@ module layernorm_engine
       prm_data[l*GbW +: GbW] =
           gamma_beat[(int'(sub_q) * int'(LANES) + l) * int'(NormLaneW) +: GbW];
       prm_data[(int'(LANES) + l)*GbW +: GbW] =
-          rd_data[(int'(sub_q) * int'(LANES) + l) * int'(NormLaneW) +: GbW];
+          port_i.rd_data[(int'(sub_q) * int'(LANES) + l) * int'(NormLaneW) +: GbW];
     end
   end
 
@@ -281,17 +248,17 @@ module layernorm_engine
   logic                   out_valid, out_ready;
   logic [LANES*FeatW-1:0] out_data;
 
-  assign in_valid = rd_valid & (ph_q == RdX);
+  assign in_valid = port_i.rd_valid & (ph_q == RdX);
 
   always_comb begin
     for (int l = 0; l < int'(LANES); l++) begin
-      in_data[l*FeatW +: FeatW] = rd_data[l*FeatLaneW +: FeatW];
+      in_data[l*FeatW +: FeatW] = port_i.rd_data[l*FeatLaneW +: FeatW];
     end
   end
 
   always_comb begin
     unique case (ph_q)
-      RdGamma: rd_ready = busy;
+      RdGamma: rd_ready = port_i.busy;
       RdBeta:  rd_ready = prm_ready & sub_last;
       RdX:     rd_ready = in_ready;
       default: rd_ready = 1'b0;
@@ -299,8 +266,8 @@ module layernorm_engine
   end
 
   // Output beats only after the write command has been taken.
-  assign wr_valid = out_valid & wr_open;
-  assign out_ready  = wr_ready & wr_open;
+  assign wr_valid = out_valid & port_i.wr_open;
+  assign out_ready  = port_i.wr_ready & port_i.wr_open;
 
   always_comb begin
     for (int l = 0; l < int'(LANES); l++) begin
@@ -329,6 +296,7 @@ module layernorm_engine
   );
 
   logic unused_job;  // the fields of other ops
-  assign unused_job = ^{job_i.d, job_i.k, job_i.m, job_i.gelu, job_i.bias_alt, job_i.patch};
+  assign unused_job = ^{port_i.job.d, port_i.job.k, port_i.job.m, port_i.job.gelu,
+                        port_i.job.bias_alt, port_i.job.patch};
 
 endmodule

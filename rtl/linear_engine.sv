@@ -68,25 +68,14 @@ module linear_engine
   // Position-embedding beats buffered (patch mode).
   parameter int unsigned POS_DEPTH  = 16
 ) (
-  input  logic            clk_i,
-  input  logic            rst_ni,
+  input  logic        clk_i,
+  input  logic        rst_ni,
 
-  // Job (engine_port): a handshake, an engine_job_t, a done pulse.
-  input  logic            job_valid_i,
-  output logic            job_ready_o,
-  input  engine_job_t     job_i,
-  output logic            done_o,
-
-  // Memory port (engine_mem_req_t / engine_mem_rsp_t of edgemoe_cfg_pkg).
-  output engine_mem_req_t mem_req_o,
-  input  engine_mem_rsp_t mem_rsp_i
+  // Its side of engine_port (engine_slot): the job, its take and the memory
+  // responses in; the job's beats, read commands and write beats out.
+  input  engine_rsp_t port_i,
+  output engine_req_t port_o
 );
-
-  // The engine memory port's fields, named by engine_port (end of file).
-  logic                  rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
-  logic                  wr_valid, wr_ready;
-  logic [63:0]           rd_cmd_addr;
-  logic [AXI_DATA_W-1:0] rd_data, wr_data;
 
   //////////////////////
   // Derived geometry //
@@ -123,23 +112,22 @@ module linear_engine
 
   // The accepted job's fields that the tile and the stager, feed and writer
   // use (the read scheduler latches those only it needs).
-  logic        busy, job_fire;
   logic [15:0] tokens_q, blocks_q, tile_tokens_q;
   logic [31:0] row_pitch_q;
   logic        gelu_q, bias_alt_q, patch_q;
   logic [15:0] job_row_beats;
 
-  assign job_row_beats = 16'((32'(job_i.m) + FEATURE_LANES - 1) / FEATURE_LANES);
+  assign job_row_beats = 16'((32'(port_i.job.m) + FEATURE_LANES - 1) / FEATURE_LANES);
 
   always_ff @(posedge clk_i) begin
-    if (job_fire) begin
-      tokens_q      <= job_i.tokens;
-      blocks_q      <= 16'(32'(job_i.k) / TILE_COLS);
-      tile_tokens_q <= job_i.patch ? job_i.tokens - 16'd1 : job_i.tokens;
+    if (port_i.take) begin
+      tokens_q      <= port_i.job.tokens;
+      blocks_q      <= 16'(32'(port_i.job.k) / TILE_COLS);
+      tile_tokens_q <= port_i.job.patch ? port_i.job.tokens - 16'd1 : port_i.job.tokens;
       row_pitch_q   <= 32'(job_row_beats) * BEAT_BYTES;
-      gelu_q        <= job_i.gelu & ~job_i.patch;
-      bias_alt_q    <= job_i.bias_alt & ~job_i.patch;
-      patch_q       <= job_i.patch;
+      gelu_q        <= port_i.job.gelu & ~port_i.job.patch;
+      bias_alt_q    <= port_i.job.bias_alt & ~port_i.job.patch;
+      patch_q       <= port_i.job.patch;
     end
   end
 
@@ -151,14 +139,16 @@ module linear_engine
   logic                     cmd_weight, cmd_bias, cmd_pos;
   logic [15:0]              cmd_beats;
   logic [BEAT_OFFSET_W-1:0] cmd_offset;
+  logic                     rd_cmd_valid, rd_ready;  // to port_o (end of file)
+  logic [63:0]              rd_cmd_addr;
 
   linear_read_scheduler #(
     .ROWS (ROWS)
   ) u_scheduler (
     .clk_i,
     .rst_ni,
-    .job_take_i     (job_fire),
-    .job_i,
+    .job_take_i     (port_i.take),
+    .job_i          (port_i.job),
     .tokens_i       (tokens_q),
     .patch_i        (patch_q),
     .row_pitch_i    (row_pitch_q),
@@ -192,8 +182,8 @@ module linear_engine
     .cmd_beats_i     (cmd_beats),
     .cmd_offset_i    (cmd_offset),
     .rd_cmd_valid_o  (rd_cmd_valid),
-    .rd_cmd_ready_i  (rd_cmd_ready),
-    .rd_valid_i      (rd_valid),
+    .rd_cmd_ready_i  (port_i.rd_cmd_ready),
+    .rd_valid_i      (port_i.rd_valid),
     .rd_ready_o      (rd_ready),
     .weight_valid_o  (weight_valid),
     .bias_valid_o    (bias_valid),
@@ -220,13 +210,13 @@ module linear_engine
   ) u_stager (
     .clk_i,
     .rst_ni,
-    .job_take_i     (job_fire),
+    .job_take_i     (port_i.take),
     .patch_i        (patch_q),
     .blocks_i       (blocks_q),
     .weight_valid_i (weight_valid),
     .bias_valid_i   (bias_valid),
     .ready_o        (stage_ready),
-    .data_i         (rd_data),
+    .data_i         (port_i.rd_data),
     .beat_i         (beat),
     .last_i         (beat_last),
     .offset_i       (beat_offset),
@@ -243,14 +233,14 @@ module linear_engine
   linear_feature_feed u_feed (
     .clk_i,
     .rst_ni,
-    .job_take_i      (job_fire),
-    .busy_i          (busy),
+    .job_take_i      (port_i.take),
+    .busy_i          (port_i.busy),
     .patch_i         (patch_q),
     .blocks_i        (blocks_q),
     .tile_tokens_i   (tile_tokens_q),
     .in_valid_i      (feature_valid),
     .in_ready_o      (feature_ready),
-    .in_data_i       (rd_data),
+    .in_data_i       (port_i.rd_data),
     .in_offset_i     (beat_offset),
     .out_valid_o     (x_valid),
     .out_ready_i     (x_ready),
@@ -296,9 +286,10 @@ module linear_engine
   // Writes //
   ////////////
 
-  logic        wr_req, wr_open, wr_last;
+  logic        wr_req, wr_last, wr_valid;
   logic [63:0] wr_req_addr;
   logic [31:0] wr_req_beats;
+  logic [AXI_DATA_W-1:0] wr_data;
 
   linear_output_writer #(
     .ROWS      (ROWS),
@@ -306,9 +297,9 @@ module linear_engine
   ) u_writer (
     .clk_i,
     .rst_ni,
-    .job_take_i   (job_fire),
-    .job_y_addr_i (job_i.y),
-    .busy_i       (busy),
+    .job_take_i   (port_i.take),
+    .job_y_addr_i (port_i.job.y),
+    .busy_i       (port_i.busy),
     .patch_i      (patch_q),
     .tokens_i     (tokens_q),
     .row_pitch_i  (row_pitch_q),
@@ -317,45 +308,27 @@ module linear_engine
     .in_data_i    (y_data),
     .pos_valid_i  (pos_valid),
     .pos_ready_o  (pos_ready),
-    .pos_data_i   (rd_data),
+    .pos_data_i   (port_i.rd_data),
     .cmd_req_o    (wr_req),
     .cmd_addr_o   (wr_req_addr),
     .cmd_beats_o  (wr_req_beats),
-    .cmd_open_i   (wr_open),
+    .cmd_open_i   (port_i.wr_open),
     .wr_valid_o   (wr_valid),
-    .wr_ready_i   (wr_ready),
+    .wr_ready_i   (port_i.wr_ready),
     .wr_data_o    (wr_data),
     .wr_last_o    (wr_last)
   );
 
-  // Job handshake, done pulse (the job's N * M / FEATURE_LANES-th write beat),
-  // the write command of each buffered token and the memory port.
-  engine_port u_port (
-    .clk_i,
-    .rst_ni,
-    .job_valid_i,
-    .job_ready_o,
-    .job_beats_i    (32'(job_i.tokens) * 32'(job_row_beats)),
-    .job_take_o     (job_fire),
-    .busy_o         (busy),
-    .done_o,
-    .rd_cmd_valid_i (rd_cmd_valid),
-    .rd_cmd_ready_o (rd_cmd_ready),
-    .rd_cmd_addr_i  (rd_cmd_addr),
-    .rd_cmd_beats_i (32'(cmd_beats)),
-    .rd_valid_o     (rd_valid),
-    .rd_ready_i     (rd_ready),
-    .rd_data_o      (rd_data),
-    .wr_req_i       (wr_req),
-    .wr_req_addr_i  (wr_req_addr),
-    .wr_req_beats_i (wr_req_beats),
-    .wr_open_o      (wr_open),
-    .wr_valid_i     (wr_valid),
-    .wr_ready_o     (wr_ready),
-    .wr_data_i      (wr_data),
-    .wr_last_i      (wr_last),
-    .mem_req_o,
-    .mem_rsp_i
-  );
+  // To engine_port: the job's beats (done_o comes with the N * M /
+  // FEATURE_LANES-th write beat), read commands, the write command of each
+  // buffered token and its beats.
+  assign port_o = '{job_beats: 32'(port_i.job.tokens) * 32'(job_row_beats),
+                    rd_cmd_valid: rd_cmd_valid, rd_cmd_addr: rd_cmd_addr,
+                    rd_cmd_beats: 32'(cmd_beats), rd_ready: rd_ready, wr_req: wr_req,
+                    wr_req_addr: wr_req_addr, wr_req_beats: wr_req_beats, wr_valid: wr_valid,
+                    wr_data: wr_data, wr_last: wr_last};
+
+  logic unused_done;  // no state waits for the done pulse: the writer counts the job's beats
+  assign unused_done = port_i.done;
 
 endmodule

@@ -20,7 +20,7 @@
 //   when tokens % CHUNK_ROWS != 0). Read commands, issued back to back as fast
 //   as they are taken (no limit on outstanding commands): chunk 0 of a, chunk
 //   0 of b, chunk 1 of a, chunk 1 of b, ... One write command for the whole
-//   output (tokens * RowBeats beats at job_i.y) is issued at the start of
+//   output (tokens * RowBeats beats at job.y) is issued at the start of
 //   the job; output beats are offered only once it has been taken.
 //   Read data come back in command order: a beats are stored in a buffer of
 //   one chunk (always accepted); each b beat is added lane by lane to the a
@@ -32,7 +32,7 @@
 //   done_o pulses in the cycle the job's last write beat is accepted; the
 //   engine is idle (job_ready_o) from the next cycle. A job of 0 tokens issues
 //   no command and pulses done_o one cycle after it is taken. The job
-//   handshake, done_o and the write command are engine_port's.
+//   handshake, done_o and the write command are engine_port's (port_i, port_o).
 //
 // Throughput: one output beat per two read beats; the read port is the limit
 // (2 * tokens * RowBeats cycles plus a few cycles of latency per job).
@@ -47,26 +47,14 @@ module residual_engine
                                        DIM * 32 / AXI_DATA_W == 0) ? 1 :
                                       64 / (DIM * 32 / AXI_DATA_W)
 ) (
-  input  logic            clk_i,
-  input  logic            rst_ni,
+  input  logic        clk_i,
+  input  logic        rst_ni,
 
-  // Job (engine_port): a handshake, an engine_job_t, a done pulse.
-  input  logic            job_valid_i,
-  output logic            job_ready_o,
-  input  engine_job_t     job_i,
-  output logic            done_o,
-
-  // Memory port (engine_mem_req_t / engine_mem_rsp_t of edgemoe_cfg_pkg).
-  output engine_mem_req_t mem_req_o,
-  input  engine_mem_rsp_t mem_rsp_i
+  // Its side of engine_port (engine_slot): the job, its take and the memory
+  // responses in; the job's beats, read commands and write beats out.
+  input  engine_rsp_t port_i,
+  output engine_req_t port_o
 );
-
-  // The engine memory port's fields, named by engine_port (Job, below).
-  logic                  rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready;
-  logic [63:0]           rd_cmd_addr;
-  logic [31:0]           rd_cmd_beats;
-  logic                  wr_valid, wr_ready;
-  logic [AXI_DATA_W-1:0] rd_data, wr_data;
 
   //////////////////////
   // Derived geometry //
@@ -93,7 +81,6 @@ module residual_engine
   // State //
   ///////////
 
-  logic        busy, job_hs, wr_open, wr_hs;
   logic [31:0] job_total;
   logic [63:0] a_addr_q, b_addr_q, y_addr_q;
   logic [31:0] total_q;       // tokens * RowBeats
@@ -108,51 +95,31 @@ module residual_engine
   logic [15:0] cmd_chunk_rows, dat_chunk_rows;
   logic [31:0] cmd_beats;
   logic [BeatW-1:0] dat_last_beat;
+  logic rd_cmd_valid, rd_ready, wr_valid, wr_hs;  // to port_o: below
+  logic [63:0] rd_cmd_addr;
+  logic [31:0] rd_cmd_beats;
   logic rd_cmd_hs, rd_hs, dat_chunk_end;
   logic out_valid_q, out_load;
-  logic [AXI_DATA_W-1:0] out_data_q, sum;
+  logic [AXI_DATA_W-1:0] out_data_q, sum, wr_data;
 
-  assign job_total      = 32'(job_i.tokens) * 32'(RowBeats);
+  assign job_total      = 32'(port_i.job.tokens) * 32'(RowBeats);
   assign cmd_chunk_rows = (cmd_rows_q > 16'(CHUNK_ROWS)) ? 16'(CHUNK_ROWS) : cmd_rows_q;
   assign dat_chunk_rows = (dat_rows_q > 16'(CHUNK_ROWS)) ? 16'(CHUNK_ROWS) : dat_rows_q;
   assign cmd_beats      = 32'(cmd_chunk_rows) * 32'(RowBeats);
   assign dat_last_beat  = BeatW'(32'(dat_chunk_rows) * 32'(RowBeats) - 32'd1);
 
-  assign rd_cmd_hs     = rd_cmd_valid & rd_cmd_ready;
-  assign rd_hs         = rd_valid & rd_ready;
-  assign wr_hs         = wr_valid & wr_ready;
+  assign rd_cmd_hs     = rd_cmd_valid & port_i.rd_cmd_ready;
+  assign rd_hs         = port_i.rd_valid & rd_ready;
+  assign wr_hs         = wr_valid & port_i.wr_ready;
   assign dat_chunk_end = rd_hs & (dat_beat_q == dat_last_beat);
   assign out_load      = rd_hs & dat_b_q;
 
-  // Job handshake, done pulse, the one write command of the job and the
-  // memory port.
-  engine_port u_port (
-    .clk_i,
-    .rst_ni,
-    .job_valid_i,
-    .job_ready_o,
-    .job_beats_i    (job_total),
-    .job_take_o     (job_hs),
-    .busy_o         (busy),
-    .done_o,
-    .rd_cmd_valid_i (rd_cmd_valid),
-    .rd_cmd_ready_o (rd_cmd_ready),
-    .rd_cmd_addr_i  (rd_cmd_addr),
-    .rd_cmd_beats_i (rd_cmd_beats),
-    .rd_valid_o     (rd_valid),
-    .rd_ready_i     (rd_ready),
-    .rd_data_o      (rd_data),
-    .wr_req_i       (1'b1),
-    .wr_req_addr_i  (y_addr_q),
-    .wr_req_beats_i (total_q),
-    .wr_open_o      (wr_open),
-    .wr_valid_i     (wr_valid),
-    .wr_ready_o     (wr_ready),
-    .wr_data_i      (wr_data),
-    .wr_last_i      (1'b0),
-    .mem_req_o,
-    .mem_rsp_i
-  );
+  // To engine_port: the job's beats, read commands, the one write command of
+  // the job (at y, the whole output) and its beats.
+  assign port_o = '{job_beats: job_total, rd_cmd_valid: rd_cmd_valid, rd_cmd_addr: rd_cmd_addr,
+                    rd_cmd_beats: rd_cmd_beats, rd_ready: rd_ready, wr_req: 1'b1,
+                    wr_req_addr: y_addr_q, wr_req_beats: total_q, wr_valid: wr_valid,
+                    wr_data: wr_data, wr_last: 1'b0};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -167,14 +134,14 @@ module residual_engine
       dat_beat_q    <= '0;
       out_valid_q   <= 1'b0;
     end else begin
-      if (job_hs) begin
-        a_addr_q      <= job_i.a;
-        b_addr_q      <= job_i.b;
-        y_addr_q      <= job_i.y;
+      if (port_i.take) begin
+        a_addr_q      <= port_i.job.a;
+        b_addr_q      <= port_i.job.b;
+        y_addr_q      <= port_i.job.y;
         total_q       <= job_total;
-        cmd_rows_q    <= job_i.tokens;
+        cmd_rows_q    <= port_i.job.tokens;
         cmd_b_q       <= 1'b0;
-        dat_rows_q    <= job_i.tokens;
+        dat_rows_q    <= port_i.job.tokens;
         dat_b_q       <= 1'b0;
         dat_beat_q    <= '0;
       end
@@ -210,7 +177,7 @@ module residual_engine
   // Read commands //
   ///////////////////
 
-  assign rd_cmd_valid = busy & (cmd_rows_q != '0);
+  assign rd_cmd_valid = port_i.busy & (cmd_rows_q != '0);
   assign rd_cmd_addr  = cmd_b_q ? b_addr_q : a_addr_q;
   assign rd_cmd_beats = cmd_beats;
 
@@ -223,7 +190,7 @@ module residual_engine
 
   always_ff @(posedge clk_i) begin
     if (rd_hs && !dat_b_q) begin
-      a_mem[dat_beat_q] <= rd_data;
+      a_mem[dat_beat_q] <= port_i.rd_data;
     end
   end
 
@@ -234,7 +201,7 @@ module residual_engine
     for (int l = 0; l < int'(LANES); l++) begin
       logic signed [FeatW:0] s;
       s = (FeatW + 1)'($signed(a_beat[l*FeatLaneW +: FeatW])) +
-          (FeatW + 1)'($signed(rd_data[l*FeatLaneW +: FeatW]));
+          (FeatW + 1)'($signed(port_i.rd_data[l*FeatLaneW +: FeatW]));
       s = (s > SumMax) ? SumMax : (s < SumMin) ? SumMin : s;
       sum[l*FeatLaneW +: FeatLaneW] = FeatLaneW'(s);
     end
@@ -247,12 +214,12 @@ module residual_engine
   end
 
   // a beats are always taken; a b beat when the output register can take it.
-  assign rd_ready = busy & (~dat_b_q | ~out_valid_q | wr_hs);
-  assign wr_valid = out_valid_q & wr_open;
+  assign rd_ready = port_i.busy & (~dat_b_q | ~out_valid_q | wr_hs);
+  assign wr_valid = out_valid_q & port_i.wr_open;
   assign wr_data  = out_data_q;
 
-  logic unused_job;  // the fields of other ops
-  assign unused_job = ^{job_i.c, job_i.d, job_i.k, job_i.m, job_i.gelu, job_i.bias_alt,
-                        job_i.patch};
+  logic unused_job;  // the fields of other ops, and done (no state waits for it)
+  assign unused_job = ^{port_i.job.c, port_i.job.d, port_i.job.k, port_i.job.m,
+                        port_i.job.gelu, port_i.job.bias_alt, port_i.job.patch, port_i.done};
 
 endmodule

@@ -8,6 +8,7 @@
 ../../rtl/engine_mem_mux.sv
 ../../rtl/axi_dma.sv
 ../../rtl/axi_gmem_flat.sv
+../../rtl/engine_port.sv
 ../../rtl/linear_engine.sv
 ../../rtl/layernorm_engine.sv
 ../../rtl/attention_engine.sv
@@ -19,7 +20,6 @@
 ../../rtl/linear_feature_feed.sv
 ../../rtl/linear_tile.sv
 ../../rtl/linear_output_writer.sv
-../../rtl/engine_port.sv
 ../../rtl/layernorm_unit.sv
 ../../rtl/attn_operand_loader.sv
 ../../rtl/attn_score_pass.sv
