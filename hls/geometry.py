@@ -38,7 +38,7 @@ def _round_up(n: int, m: int) -> int:
 
 
 #: Bits of the two's complement scale of a reciprocal word 1/s = mant * 2**scale
-#: (recip_unit's SCALE_W; nr_normalise checks at elaboration that the scale fits).
+#: (nr_core's SCALE_W; nr_normalise checks at elaboration that the scale fits).
 RECIP_SCALE_W = 8
 
 
@@ -115,9 +115,9 @@ class Geometry:
     attn_acc_w: int = _sv(
         "ATTN_ACC_W", "attention accumulator of sum p * V (and each product): prob x feature"
     )
-    recip_scale_w: int = _sv("RECIP_SCALE_W", "recip_unit's two's complement scale field")
+    recip_scale_w: int = _sv("RECIP_SCALE_W", "nr_core's two's complement scale field")
     recip_word_w: int = _sv(
-        "RECIP_WORD_W", "recip_unit output word: RECIP_SCALE_W scale, RECIP_MANT_BITS + 1 mantissa"
+        "RECIP_WORD_W", "nr_core output word: RECIP_SCALE_W scale, RECIP_MANT_BITS + 1 mantissa"
     )
 
     # ---- MoE routing (topk_select, expert_queue_builder)

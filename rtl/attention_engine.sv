@@ -19,7 +19,7 @@
 //            per cycle (attn_score_unit: HEAD_DIM exact MACs, one rounding),
 //            written to the score buffer (HEADS x T_MAX words of P scores)
 //            and, as a beat of P scores, to that head's softmax_stats_unit.
-//   stats  : per head (max, sum) of P rows; recip_unit (P lanes, one beat per
+//   stats  : per head (max, sum) of P rows; nr_core (1/x, P lanes, one beat per
 //            head) gives 1/s as (mant, scale).
 //   pass 2 : V rows 0..T-1 in one read command into the row buffers; per key,
 //            P x HEADS probabilities, one per cycle (attn_prob_unit: exp of

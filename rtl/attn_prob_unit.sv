@@ -5,7 +5,7 @@
 // per cycle, bit-exact with golden.softmax.softmax_normalise.
 //
 // Input per beat: d = x - m (exact, DIFF_W bits, d <= 0), the row's
-// reciprocal 1/s = mant * 2**(scale - M) (recip_unit's word, M = MANT_BITS)
+// reciprocal 1/s = mant * 2**(scale - M) (nr_core's word, M = MANT_BITS)
 // and a TAG_W-bit tag that comes out with the result.
 // Arithmetic (E = EXP_FRAC, F = PROB_FRAC):
 //   e     = exp_neg(d)                                 exp_unit, formats.exp_out

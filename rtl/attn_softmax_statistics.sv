@@ -15,7 +15,7 @@
 // last key. The cost is HEADS P-lane exp pipelines that run at 1/(P x HEADS)
 // of their rate; pass 2 needs only one exp per cycle (attn_prob_unit).
 //
-// Once every head has its statistics, recip_unit (P lanes, one beat per
+// Once every head has its statistics, nr_core (1/x, P lanes, one beat per
 // head) gives 1/s as (mant, scale); ready_o rises with the last head's
 // reciprocal and falls when pass 2 takes the statistics (taken_i). Pass 2
 // reads a head's maxima and reciprocals combinationally (head_i: max_o,
@@ -103,7 +103,8 @@ module attn_softmax_statistics
   assign rc_take  = rc_feed_q & rc_in_ready;
   assign rc_done  = rc_out_valid & (rc_out_h_q == HeadIdxW'(NH - 1));
 
-  recip_unit #(
+  nr_core #(
+    .ROOT      (1),
     .LANES     (P),
     .IN_W      (S_W),
     .MANT_BITS (MANT_BITS),

@@ -9,14 +9,14 @@
 //   var  = floor((2*num + den) / (2*den)), num = (N*Q - S1^2) * 2**max(0, Fv-2F),
 //          den = N^2 * 2**max(0, 2F-Fv)                        round half up
 //   v    = min(min(var, VMAX) + EPS_RAW, VMAX)                 eps rounded once
-//   (r, k) = rsqrt_unit(v): 1/sqrt(v) = r * 2**(k - M)
+//   (r, k) = nr_core(v), ROOT 2: 1/sqrt(v) = r * 2**(k - M)
 //   shift = Fm + M - k - Fn
 // The two divisions (by the constants 2N and 2*den) run side by side in a
 // restoring divider, DIV_UNROLL quotient bits per cycle.
 //
 // Protocol: start_i (only while idle_o) samples s1_i and q_i; done_o pulses
 // when the results are on mean_o, mant_o and shift_o (valid in that cycle
-// only). Latency: 4 + ceil(DivBits / DIV_UNROLL) cycles plus rsqrt_unit's.
+// only). Latency: 4 + ceil(DivBits / DIV_UNROLL) cycles plus nr_core's.
 module layernorm_row_stats #(
   parameter int unsigned     ROW_LEN    = 64,
   parameter int unsigned     DIV_UNROLL = 8,
@@ -210,7 +210,8 @@ module layernorm_row_stats #(
     end
   end
 
-  rsqrt_unit #(
+  nr_core #(
+    .ROOT      (2),
     .LANES     (1),
     .IN_W      (VAR_W),
     .IN_FRAC   (VAR_FRAC),

@@ -3,7 +3,7 @@
 //
 // LayerNorm unit: y = (x - mean) / sqrt(var + eps) * gamma + beta over rows of
 // ROW_LEN features, bit-exact with golden.layernorm.layernorm (and its
-// layernorm_stats): exact mean and variance, one rsqrt (rsqrt_unit), no
+// layernorm_stats): exact mean and variance, one rsqrt (nr_core), no
 // cancellation whatever the row's mean.
 //
 // Arithmetic per row (N = ROW_LEN, F = DATA_FRAC, Fm = MEAN_FRAC, Fv = VAR_FRAC,
@@ -16,7 +16,7 @@
 //   var  = floor((2*num + den) / (2*den)), num = (N*Q - S1^2) * 2**max(0, Fv-2F),
 //          den = N^2 * 2**max(0, 2F-Fv)                        round half up
 //   v    = min(min(var, VMAX) + EPS_RAW, VMAX)                 eps rounded once
-//   (r, k) = rsqrt_unit(v): 1/sqrt(v) = r * 2**(k - M)
+//   (r, k) = nr_core(v), ROOT 2: 1/sqrt(v) = r * 2**(k - M)
 //   per element:
 //   dev  = x * 2**(Fm-F) - mean                                exact
 //   xhat = sat(round(dev * r * 2**-(Fm + M - k - Fn)))          XHAT_RND: half up

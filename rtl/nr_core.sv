@@ -1,14 +1,15 @@
 // Copyright edgemoe-cv contributors
 // SPDX-License-Identifier: Apache-2.0
 //
-// Newton-Raphson core of the reciprocal (ROOT = 1, y -> 1/x) and reciprocal
-// square-root (ROOT = 2, y -> 1/sqrt(x)) units: x > 0 as a normalised mantissa
-// and a scale, bit-exact with golden.approx.reciprocal.reciprocal_parts and
-// golden.approx.rsqrt.rsqrt_parts. recip_unit and rsqrt_unit are its two tops:
-// they choose ROOT and the defaults of their format.
+// The Newton-Raphson unit: the reciprocal (ROOT = 1, y -> 1/x; the softmax
+// statistics' unit) and the reciprocal square root (ROOT = 2, y -> 1/sqrt(x);
+// LayerNorm's): x > 0 as a normalised mantissa and a scale, bit-exact with
+// golden.approx.reciprocal.reciprocal_parts and golden.approx.rsqrt.rsqrt_parts.
 //
 // Input : x, an unsigned IN_W-bit raw value of a fixed-point format with
-//         IN_FRAC fraction bits (real value x * 2**-IN_FRAC).
+//         IN_FRAC fraction bits (real value x * 2**-IN_FRAC); by default the
+//         root's consumer's format: formats.softmax_sum (ROOT = 1) or
+//         formats.ln_var (ROOT = 2: var + eps).
 // Output: per lane one OUT_W-bit word {scale, mant}:
 //           mant  = out[MANT_W-1:0]        unsigned, M = MANT_BITS fraction bits,
 //                                          in [2**(M-1), 2**M] for every x > 0
@@ -55,8 +56,8 @@ module nr_core
 #(
   parameter int unsigned ROOT         = 1,
   parameter int unsigned LANES        = 1,
-  parameter int unsigned IN_W         = 32,
-  parameter int          IN_FRAC      = 16,
+  parameter int unsigned IN_W         = (ROOT == 1) ? SOFTMAX_SUM_W : LN_VAR_W,
+  parameter int          IN_FRAC      = (ROOT == 1) ? SOFTMAX_SUM_FRAC : LN_VAR_FRAC,
   parameter int unsigned MANT_BITS    = (ROOT == 1) ? RECIP_MANT_BITS : RSQRT_MANT_BITS,
   parameter int unsigned SCALE_W      = RECIP_SCALE_W,
   // Derived: do not override.

@@ -1,8 +1,8 @@
 // Copyright edgemoe-cv contributors
 // SPDX-License-Identifier: Apache-2.0
 //
-// The update half of one Newton-Raphson step of the units recip_unit
-// (ROOT = 1, y -> 1/m) and rsqrt_unit (ROOT = 2, y -> 1/sqrt(m)): given the
+// The update half of one Newton-Raphson step of nr_core
+// (ROOT = 1, y -> 1/m; ROOT = 2, y -> 1/sqrt(m)): given the
 // product P = m * y**ROOT (2M fraction bits; M = MANT_BITS), both units
 // correct y the same way, so that logic lives here once
 // (golden/approx/reciprocal.py, golden/approx/rsqrt.py; G = 10 guard bits,

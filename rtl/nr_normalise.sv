@@ -1,8 +1,8 @@
 // Copyright edgemoe-cv contributors
 // SPDX-License-Identifier: Apache-2.0
 //
-// Normalisation of one lane of the Newton-Raphson units (recip_unit: ROOT = 1,
-// rsqrt_unit: ROOT = 2): an unsigned fixed-point x > 0 becomes a mantissa m
+// Normalisation of one lane of the Newton-Raphson unit nr_core (1/x: ROOT = 1,
+// 1/sqrt(x): ROOT = 2): an unsigned fixed-point x > 0 becomes a mantissa m
 // and a scale such that x**(-1/ROOT) = m**(-1/ROOT) * 2**scale. Both units
 // start the same way (leading one, exponent, exact shift); only the exponent
 // step ROOT differs, so the logic lives here once (golden/approx/reciprocal.py

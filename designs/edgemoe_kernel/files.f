@@ -39,15 +39,13 @@
 ../../rtl/attn_pass_counter.sv
 ../../rtl/attn_score_unit.sv
 ../../rtl/softmax_stats_unit.sv
-../../rtl/recip_unit.sv
+../../rtl/nr_core.sv
 ../../rtl/attn_prob_unit.sv
 ../../rtl/attn_group_counter.sv
 ../../rtl/gelu_unit.sv
-../../rtl/rsqrt_unit.sv
 ../../rtl/lockstep_pipe_ctrl.sv
 ../../rtl/exp_side_unit.sv
-../../rtl/nr_core.sv
 ../../rtl/interp_rom.sv
-../../rtl/exp_unit.sv
 ../../rtl/nr_normalise.sv
 ../../rtl/nr_newton_update.sv
+../../rtl/exp_unit.sv

@@ -64,8 +64,9 @@ def bench_tests(kind: str, mutants: Mutants) -> tuple[Callable, ...]:
     ``test_<kind>_bench_catches_mutant``, in that order, for a test module to bind
     under those names."""
     bench = BenchBuild(
-        f"{kind}_unit",
+        "nr_core",
         f"tb.{kind}.{kind}_tests",
+        name=f"{kind}_unit",
         parameters=lambda config: _unit(kind, config).parameters,
     )
     test_stream = bench.cocotb_test(

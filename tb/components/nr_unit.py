@@ -1,4 +1,4 @@
-"""Model of the two Newton-Raphson units, rtl/recip_unit.sv and rtl/rsqrt_unit.sv,
+"""Model of the Newton-Raphson unit rtl/nr_core.sv as the reciprocal (ROOT 1) and rsqrt (ROOT 2),
 shared by their benches (tb/recip, tb/rsqrt) through nr_bench and nr_pytest.
 
 Both units turn an unsigned fixed-point x > 0 into (mant, scale) with
@@ -55,7 +55,12 @@ class NrUnit:
 
     @property
     def toplevel(self) -> str:
-        return f"{self.kind}_unit"
+        return "nr_core"
+
+    @property
+    def root(self) -> int:
+        """nr_core's ROOT: 1 for the reciprocal, 2 for the reciprocal square root."""
+        return 1 if self.kind == "recip" else 2
 
     @property
     def sources(self) -> list[Path]:
@@ -100,7 +105,7 @@ class NrUnit:
     def parameters(self) -> dict[str, object]:
         """Build parameters: the package defaults already are the consumer's format;
         stated explicitly so the bench and the RTL cannot drift apart."""
-        return {"IN_W": self.in_w, "IN_FRAC": self.in_frac}
+        return {"ROOT": self.root, "IN_W": self.in_w, "IN_FRAC": self.in_frac}
 
     def table(self) -> np.ndarray:
         return np.asarray(

@@ -1,7 +1,7 @@
 """pytest entry of the LayerNorm- and residual-engine bench (cocotb tests in
 layernorm_residual_engines_tests.py).
 
-``layernorm_engine`` (with ``layernorm_unit`` and ``rsqrt_unit``) and
+``layernorm_engine`` (with ``layernorm_unit`` and ``nr_core``) and
 ``residual_engine``, each behind the Python memory model ``tb.components.enginemem``, on
 the unit configurations (tiny and m3vit). Each engine is built under the engine
 benches' top (``tb/components/engine_tb.sv``, ``engine_bench_build``), which puts the

@@ -1,4 +1,4 @@
-"""cocotb tests of rtl/recip_unit.sv against golden.approx.reciprocal.reciprocal_parts.
+"""cocotb tests of rtl/nr_core.sv (ROOT = 1, 1/x) against golden.approx.reciprocal.reciprocal_parts.
 
 Run through tb/recip/test_recip.py (pytest), which builds the unit for the
 format the softmax engine feeds it (formats.softmax_sum). The tests are shared

@@ -13,7 +13,7 @@ from tb.mutation import Mutant
 
 KIND = "recip"
 
-#: Textual mutants of recip_unit's RTL (rtl/nr_*.sv are shared with rsqrt_unit)
+#: Textual mutants of nr_core with ROOT = 1 (rtl/nr_*.sv; ROOT = 2 is the rsqrt bench)
 #: and the rtl_model knobs that model them.
 MUTANTS = {
     "newton_sign": nr_pytest.newton_sign(

@@ -1,4 +1,4 @@
-"""cocotb tests of rtl/rsqrt_unit.sv against golden.approx.rsqrt.rsqrt_parts.
+"""cocotb tests of rtl/nr_core.sv (ROOT = 2, 1/sqrt(x)) against golden.approx.rsqrt.rsqrt_parts.
 
 Run through tb/rsqrt/test_rsqrt.py (pytest), which builds the unit for the
 format the LayerNorm unit feeds it (formats.ln_var). The tests are shared with

@@ -13,7 +13,7 @@ from tb.mutation import Mutant
 
 KIND = "rsqrt"
 
-#: Textual mutants of rsqrt_unit's RTL (rtl/nr_*.sv are shared with recip_unit)
+#: Textual mutants of nr_core with ROOT = 2 (rtl/nr_*.sv; ROOT = 1 is the recip bench)
 #: and the rtl_model knobs that model them.
 MUTANTS = {
     "newton_sign": nr_pytest.newton_sign(
