@@ -58,9 +58,9 @@
 // matters: attn_operand_loader.)
 //
 // Counters: the read commands and the loader step through the (Q, K, V)
-// segments of each group with one attn_seg_counter each, the loader and the
-// writer count beats and rows with attn_row_counter, and pass 1 and pass 2
-// walk (key, head, lane) with one attn_pass_counter each.
+// segments of each group with one attn_group_counter (SEGS = 3) each, the
+// loader and the writer count beats and rows with attn_row_counter, and pass 1
+// and pass 2 walk (key, head, lane) with one attn_pass_counter each.
 //
 // done_o pulses in the cycle the job's last write beat is accepted; job_ready_o
 // is high again from the next cycle. A job of 0 tokens issues no command and

@@ -140,9 +140,10 @@ module attn_operand_loader
   logic [1:0]    cmd_seg_raw;
   logic [TW-1:0] cmd_q0, cmd_group_rows;
 
-  attn_seg_counter #(
-    .P  (P),
-    .TW (TW)
+  attn_group_counter #(
+    .P    (P),
+    .TW   (TW),
+    .SEGS (3)
   ) u_cmd_seg (
     .clk_i,
     .rst_ni,
@@ -196,9 +197,10 @@ module attn_operand_loader
   assign ld_take    = rd_valid_i & rd_ready_o;
   assign ld_rb_fill = ld_row_end & (ld_seg != SegQ);
 
-  attn_seg_counter #(
-    .P  (P),
-    .TW (TW)
+  attn_group_counter #(
+    .P    (P),
+    .TW   (TW),
+    .SEGS (3)
   ) u_ld_seg (
     .clk_i,
     .rst_ni,

@@ -79,6 +79,7 @@ module attn_output_writer
   logic [TW-1:0]       wr_q0, wr_rows, wr_lane;
   logic [BeatIdxW-1:0] wr_beat;
   logic                wr_fire, wr_row_end, wr_end, wr_groups_left;
+  logic                wr_seg;  // one step per group: always 0
 
   assign wr_req_o       = wr_run_q;
   assign wr_req_addr_o  = y_addr_i + 64'(wr_q0) * 64'(RowBytes);
@@ -101,8 +102,9 @@ module attn_output_writer
     .clear_i,
     .clear_tokens_i (tokens_i),
     .tokens_i,
-    .next_i         (wr_end),
+    .step_i         (wr_end),
     .active_o       (wr_groups_left),
+    .seg_o          (wr_seg),
     .q0_o           (wr_q0),
     .rows_o         (wr_rows)
   );
@@ -147,6 +149,6 @@ module attn_output_writer
 
   // The writer takes only the group's end from its counters.
   logic unused_pos;
-  assign unused_pos = wr_row_end ^ wr_groups_left;
+  assign unused_pos = wr_row_end ^ wr_groups_left ^ wr_seg;
 
 endmodule

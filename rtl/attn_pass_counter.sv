@@ -60,6 +60,7 @@ module attn_pass_counter
   logic [HeadIdxW-1:0] head_q;
   logic [LaneIdxW-1:0] lane_q;
   logic [TW-1:0] unused_q0, unused_rows;
+  logic          unused_seg;  // one step per group
 
   assign start_o    = left & ~run_q & free_q & start_ok_i;
   assign issue_o    = run_q & go_i;
@@ -81,8 +82,9 @@ module attn_pass_counter
     .clear_i,
     .clear_tokens_i,
     .tokens_i,
-    .next_i         (end_o),
+    .step_i         (end_o),
     .active_o       (left),
+    .seg_o          (unused_seg),
     .q0_o           (unused_q0),
     .rows_o         (unused_rows)
   );
@@ -126,6 +128,6 @@ module attn_pass_counter
 
   // Every group runs the same steps: its first query and size do not matter.
   logic unused_group;
-  assign unused_group = ^{unused_q0, unused_rows};
+  assign unused_group = ^{unused_q0, unused_rows, unused_seg};
 
 endmodule
