@@ -1,8 +1,8 @@
-"""Lint every module in rtl/ with `verilator --lint-only -Wall`.
+"""Lint every module in rtl/ and every generated module with `verilator --lint-only -Wall`.
 
-Each module is linted as the top, with the configuration package generated
-for a configuration ("tiny" by default) and every other file of rtl/ (so
-modules may instantiate each other). Any warning fails; the only waivers are
+Each module is linted as the top, with the configuration package and modules
+generated for a configuration ("tiny" by default) and every other file of rtl/
+(so modules may instantiate each other). Any warning fails; the only waivers are
 the Verilator control files in rtl/lint/.
 
     python -m ci.lint_rtl [--config NAME ...]
@@ -21,7 +21,7 @@ from ci.rtl_sources import LINT_WAIVERS, RTL_DIR, generated, rtl_modules
 from ci.toolchain import ToolchainError, setup_verilator
 
 
-def _lint_one(verilator: Path, top: str, pkg: Path, sources: list[Path]) -> tuple[bool, str]:
+def _lint_one(verilator: Path, top: str, sources: list[Path]) -> tuple[bool, str]:
     """Lint *top*; (clean, the warning lines or the tool's output)."""
     cmd = [
         str(verilator),
@@ -30,7 +30,6 @@ def _lint_one(verilator: Path, top: str, pkg: Path, sources: list[Path]) -> tupl
         "--top-module",
         top,
         *map(str, LINT_WAIVERS),
-        str(pkg),
         *map(str, sources),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -45,14 +44,16 @@ def _lint_one(verilator: Path, top: str, pkg: Path, sources: list[Path]) -> tupl
 
 def lint(config: str, verilator: Path) -> int:
     """Lint every module for *config*, one Verilator per core; the number of failing modules."""
-    pkg = Path(generated(config).package)
+    gen = generated(config)
     sources, modules = rtl_modules()
     if not modules:
         print(f"no modules found in {RTL_DIR}")
         return 0
+    modules |= gen.modules
+    sources = [Path(gen.package), *gen.modules.values(), *sources]
     tops = sorted(modules)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        results = pool.map(lambda top: _lint_one(verilator, top, pkg, sources), tops)
+        results = pool.map(lambda top: _lint_one(verilator, top, sources), tops)
         failed = 0
         for top, (clean, messages) in zip(tops, results, strict=True):
             where = f"{top} ({modules[top].relative_to(RTL_DIR.parent)}) [{config}]"

@@ -50,8 +50,9 @@ def rtl_modules() -> tuple[list[Path], dict[str, Path]]:
 def rtl_closure(*roots: str | Path) -> list[Path]:
     """The files a build needs: each root (an rtl/ module name, or a file such as a
     tb/ bench top) and, transitively, the rtl/ file of every module instantiated in
-    them. Benches never list their RTL by hand, so a unit that grows a submodule
-    needs no edit elsewhere."""
+    them (the generated modules come with the package: :func:`generated_sources`).
+    Benches never list their RTL by hand, so a unit that grows a submodule needs
+    no edit elsewhere."""
     _, modules = rtl_modules()
     todo: list[Path] = []
     for root in roots:
@@ -88,7 +89,8 @@ def generated(config: str, overrides: tuple[tuple[str, object], ...] = ()):
     ``build/gen/<variant_name>/``: a build variant's package is as true as
     the preset's, so its RTL needs no ``-G`` override of a derived size.
 
-    Returns ``hls.generate.GeneratedFiles`` (``.package``, ``.gelu_rom``).
+    Returns ``hls.generate.GeneratedFiles`` (``.package``, ``.gelu_rom``,
+    ``.modules``).
     Generated once per process.
     """
     from golden.config import load_config
@@ -97,3 +99,16 @@ def generated(config: str, overrides: tuple[tuple[str, object], ...] = ()):
     out_dir = GEN_ROOT / variant_name(config, overrides)
     out_dir.mkdir(parents=True, exist_ok=True)
     return generate(load_config(config, **dict(overrides)), out_dir)
+
+
+def generated_sources(gen, sources: list[Path]) -> list[Path]:
+    """A build's HDL files: the generated package of *gen* (``generated()``), the
+    generated modules (``hls.generate.GENERATED_MODULES``) that *sources*
+    instantiate, then *sources*. Generated modules are config-independent
+    wiring, but live beside the package so that every build reads them from one
+    place."""
+    used = set()
+    for f in sources:
+        used.update(_INSTANCE_RE.findall(strip_comments(Path(f).read_text())))
+    modules = [path for name, path in gen.modules.items() if name in used]
+    return [Path(gen.package), *modules, *sources]

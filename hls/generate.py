@@ -1,4 +1,5 @@
-"""Generate the RTL's view of a configuration: a SystemVerilog package and ROM files.
+"""Generate the RTL's view of a configuration: a SystemVerilog package, ROM files
+and the RTL modules that are pure wiring from a table.
 
 ``python -m hls.generate --config tiny --out build/gen/tiny`` writes
 
@@ -17,7 +18,10 @@
 * the AXI4 master port ``m_axi_gmem`` as packed structs (per-channel
   ``axi_aw_chan_t`` .. ``axi_r_chan_t`` and the ``axi_req_t`` / ``axi_rsp_t``
   bundles, in the style of pulp-platform/axi's ``typedef.svh``; see
-  :func:`axi_typedefs`), which the DMA masters and the kernel use;
+  :func:`hls.axi_port.axi_typedefs`), which the DMA masters and the kernel use;
+* ``axi_gmem_flat.sv`` (``GENERATED_MODULES``): that port on its flat Vitis
+  names (``m_axi_gmem_AWVALID``, ...), every name and width following from the
+  same tables (:func:`hls.axi_port.axi_gmem_flat_text`);
 * one ``$readmemh`` file per ROM (``ROMS``), named in the package as
   ``<TABLE>_ROM_FILE``.
 
@@ -46,14 +50,15 @@ from golden.approx.tables import (
 from golden.config import ALL_CONFIG_NAMES, KernelConfig, load_config
 from golden.fixed import Overflow, Quant
 from golden.layernorm import eps_raw
+from hls.axi_port import axi_gmem_flat_text, axi_typedefs
 from hls.geometry import sv_geometry_lines
 from hls.program import sv_package_lines
 from hls.registers import REGISTER_MAP, sv_localparams
+from hls.sv_text import sv_int, sv_struct
 
 __all__ = [
-    "AXI_BUNDLES",
-    "AXI_CHANNELS",
     "ENGINE_JOB_FIELDS",
+    "GENERATED_MODULES",
     "PACKAGE_NAME",
     "ROMS",
     "GeneratedFiles",
@@ -64,6 +69,10 @@ __all__ = [
 ]
 
 PACKAGE_NAME = "edgemoe_cfg_pkg"
+
+#: RTL modules written from tables rather than by hand (wiring whose every line
+#: follows from a table), by module name: their text.
+GENERATED_MODULES: dict[str, Callable[[], str]] = {"axi_gmem_flat": axi_gmem_flat_text}
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,7 @@ _SIZES = {
 class GeneratedFiles:
     package: Path
     roms: dict[str, Path]
+    modules: dict[str, Path]  # generated RTL modules by name (GENERATED_MODULES)
 
     @property
     def gelu_rom(self) -> Path:
@@ -108,10 +118,6 @@ def rom_hex_text(entries: np.ndarray, bits: int) -> str:
     if entries.size and (entries.min() < 0 or entries.max() >= 1 << bits):
         raise ValueError(f"ROM entries do not fit {bits} unsigned bits")
     return "".join(f"{int(v):0{digits}x}\n" for v in entries)
-
-
-def _int(name: str, value: int, comment: str) -> str:
-    return f"  localparam int {name} = {int(value)};  // {comment}\n"
 
 
 def engine_mem_typedefs() -> list[str]:
@@ -164,7 +170,7 @@ def engine_job_typedefs() -> list[str]:
                for name, bits in ENGINE_JOB_FIELDS]  # fmt: skip
     return [
         "  // Engine job: the resolved stage descriptor every engine takes.\n",
-        *_sv_struct("engine_job_t", members),
+        *sv_struct("engine_job_t", members),
     ]
 
 
@@ -192,102 +198,30 @@ def engine_side_typedefs() -> list[str]:
     ]  # fmt: skip
     return [
         "  // Engine side of engine_port: what an engine drives (req) and receives (rsp).\n",
-        *_sv_struct("engine_req_t", req),
-        *_sv_struct("engine_rsp_t", rsp),
+        *sv_struct("engine_req_t", req),
+        *sv_struct("engine_rsp_t", rsp),
     ]
-
-
-# --- AXI4 master port (m_axi_gmem) --------------------------------------------
-
-#: Widths of the AXI4 master port that the configuration does not choose: 64-bit
-#: byte addresses and one ID bit, as Vitis HLS builds an m_axi port by default;
-#: AxLEN is AXI4's 8 bits. The data width is the configuration's axi_data_width,
-#: the strobe one bit per data byte.
-AXI_ADDR_W = 64
-AXI_ID_W = 1
-AXI_LEN_W = 8
-
-#: The address channels' fields (AW and AR alike).
-_ADDRESS_CHANNEL = [
-    ("id", "axi_id_t"), ("addr", "axi_addr_t"), ("len", "axi_len_t"), ("size", "logic [2:0]"),
-    ("burst", "logic [1:0]"), ("lock", "logic"), ("cache", "logic [3:0]"),
-    ("prot", "logic [2:0]"), ("qos", "logic [3:0]"), ("region", "logic [3:0]"),
-]  # fmt: skip
-
-#: Fields of each channel struct, most significant first (the order of
-#: pulp-platform/axi's typedef.svh, without ATOP and USER): (name, SV type).
-AXI_CHANNELS: dict[str, list[tuple[str, str]]] = {
-    "aw": _ADDRESS_CHANNEL,
-    "w": [("data", "axi_data_t"), ("strb", "axi_strb_t"), ("last", "logic")],
-    "b": [("id", "axi_id_t"), ("resp", "logic [1:0]")],
-    "ar": _ADDRESS_CHANNEL,
-    "r": [("id", "axi_id_t"), ("data", "axi_data_t"), ("resp", "logic [1:0]"), ("last", "logic")],
-}  # fmt: skip
-
-#: The request (what the master drives) and response (what it receives) bundles.
-AXI_BUNDLES: dict[str, list[tuple[str, str]]] = {
-    "axi_req_t": [("aw", "axi_aw_chan_t"), ("aw_valid", "logic"), ("w", "axi_w_chan_t"),
-                  ("w_valid", "logic"), ("b_ready", "logic"), ("ar", "axi_ar_chan_t"),
-                  ("ar_valid", "logic"), ("r_ready", "logic")],
-    "axi_rsp_t": [("aw_ready", "logic"), ("ar_ready", "logic"), ("w_ready", "logic"),
-                  ("b_valid", "logic"), ("b", "axi_b_chan_t"), ("r_valid", "logic"),
-                  ("r", "axi_r_chan_t")],
-}  # fmt: skip
-
-
-def _sv_struct(name: str, members: list[tuple[str, str]]) -> list[str]:
-    pad = max(len(sv_type) for _, sv_type in members)
-    body = [f"    {sv_type:<{pad}} {member};\n" for member, sv_type in members]
-    return ["  typedef struct packed {\n", *body, f"  }} {name};\n"]
-
-
-def axi_typedefs(cfg: KernelConfig) -> list[str]:
-    """The AXI4 master port m_axi_gmem as packed structs: its widths
-    (``AXI_ADDR_W``, ``AXI_ID_W``, ``AXI_LEN_W``, ``AXI_STRB_W``; ``AXI_DATA_W``
-    is a size of the configuration), one struct per channel
-    (``axi_<ch>_chan_t``, :data:`AXI_CHANNELS`) and the request/response
-    bundles ``axi_req_t`` / ``axi_rsp_t`` (:data:`AXI_BUNDLES`). Handshake
-    signals live in the bundles, payloads in the channel structs, as in
-    pulp-platform/axi. The flat Vitis names (``m_axi_gmem_*``) are mapped onto
-    these once, in rtl/axi_gmem_flat.sv."""
-    lines = [
-        "  // AXI4 master port m_axi_gmem: widths, channel structs, request/response.\n",
-        _int("AXI_ADDR_W", AXI_ADDR_W, "m_axi_gmem byte address bits"),
-        _int("AXI_ID_W", AXI_ID_W, "m_axi_gmem ID bits"),
-        _int("AXI_LEN_W", AXI_LEN_W, "AxLEN bits (AXI4: up to 256 beats)"),
-        _int("AXI_STRB_W", cfg.axi_data_width // 8, "WSTRB bits: one per data byte"),
-        "  typedef logic [AXI_ADDR_W-1:0] axi_addr_t;\n",
-        "  typedef logic [AXI_ID_W-1:0]   axi_id_t;\n",
-        "  typedef logic [AXI_LEN_W-1:0]  axi_len_t;\n",
-        "  typedef logic [AXI_DATA_W-1:0] axi_data_t;\n",
-        "  typedef logic [AXI_STRB_W-1:0] axi_strb_t;\n",
-    ]
-    for channel, members in AXI_CHANNELS.items():
-        lines += _sv_struct(f"axi_{channel}_chan_t", members)
-    for bundle, members in AXI_BUNDLES.items():
-        lines += _sv_struct(bundle, members)
-    return lines
 
 
 def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
-    lines = [_int(name, getattr(cfg, attr), attr) for name, attr in _SIZES.items()]
+    lines = [sv_int(name, getattr(cfg, attr), attr) for name, attr in _SIZES.items()]
     lines += [
-        _int("TILE_ROWS", cfg.linear_tile[0], "linear tile: output rows"),
-        _int("TILE_COLS", cfg.linear_tile[1], "linear tile: input columns"),
-        _int("IMAGE_H", cfg.image_hw[0], "image height (pixels)"),
-        _int("IMAGE_W", cfg.image_hw[1], "image width (pixels)"),
+        sv_int("TILE_ROWS", cfg.linear_tile[0], "linear tile: output rows"),
+        sv_int("TILE_COLS", cfg.linear_tile[1], "linear tile: input columns"),
+        sv_int("IMAGE_H", cfg.image_hw[0], "image height (pixels)"),
+        sv_int("IMAGE_W", cfg.image_hw[1], "image width (pixels)"),
     ]
     for f in fields(cfg.formats):
         fmt = getattr(cfg.formats, f.name)
         name = f.name.upper()
         lines += [
-            _int(f"{name}_W", fmt.width, str(fmt)),
-            _int(f"{name}_FRAC", fmt.frac_bits, f"{f.name} fraction bits"),
-            _int(f"{name}_SIGNED", int(fmt.signed), f"{f.name} is signed"),
-            _int(
+            sv_int(f"{name}_W", fmt.width, str(fmt)),
+            sv_int(f"{name}_FRAC", fmt.frac_bits, f"{f.name} fraction bits"),
+            sv_int(f"{name}_SIGNED", int(fmt.signed), f"{f.name} is signed"),
+            sv_int(
                 f"{name}_RND", int(fmt.quant is Quant.RND), f"1: {f.name} rounds half up (AP_RND)"
             ),
-            _int(
+            sv_int(
                 f"{name}_SAT", int(fmt.overflow is Overflow.SAT), f"1: {f.name} saturates (AP_SAT)"
             ),
         ]
@@ -295,10 +229,10 @@ def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
         params = getattr(cfg, rom.config_field)
         prefix = rom.config_field.upper()
         for f in fields(params):
-            lines.append(_int(f"{prefix}_{f.name.upper()}", getattr(params, f.name), f.name))
+            lines.append(sv_int(f"{prefix}_{f.name.upper()}", getattr(params, f.name), f.name))
         lines += [
-            _int(f"{prefix}_ENTRIES", len(rom.table(params)), f"{rom_name} ROM depth"),
-            _int(f"{prefix}_ENTRY_W", rom.entry_bits(params), f"{rom_name} ROM entry bits"),
+            sv_int(f"{prefix}_ENTRIES", len(rom.table(params)), f"{rom_name} ROM depth"),
+            sv_int(f"{prefix}_ENTRY_W", rom.entry_bits(params), f"{rom_name} ROM entry bits"),
             f'  localparam string {prefix}_ROM_FILE = "{roms[rom_name].resolve()}";\n',
         ]
     lines.append(
@@ -343,7 +277,7 @@ def ctrl_args_typedef() -> list[str]:
     members = [(member, f"logic [{bits - 1}:0]") for _, member, bits in ctrl_args_fields()]
     return [
         "  // The kernel's arguments (the read/write registers of s_axi_control).\n",
-        *_sv_struct("ctrl_args_t", members),
+        *sv_struct("ctrl_args_t", members),
     ]
 
 
@@ -374,7 +308,11 @@ def generate(cfg: KernelConfig, out_dir: Path) -> GeneratedFiles:
         text = rom_hex_text(rom.table(params), rom.entry_bits(params))
         roms[name] = _write_if_changed(out_dir / f"{name}.hex", text)
     pkg = _write_if_changed(out_dir / f"{PACKAGE_NAME}.sv", package_text(cfg, roms))
-    return GeneratedFiles(package=pkg, roms=roms)
+    modules = {
+        name: _write_if_changed(out_dir / f"{name}.sv", text())
+        for name, text in GENERATED_MODULES.items()
+    }
+    return GeneratedFiles(package=pkg, roms=roms, modules=modules)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -384,7 +322,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     files = generate(load_config(args.config), args.out)
     print(files.package)
-    for path in files.roms.values():
+    for path in [*files.modules.values(), *files.roms.values()]:
         print(path)
 
 

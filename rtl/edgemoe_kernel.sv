@@ -15,6 +15,7 @@
 // engine's memory port is one engine_mem_req_t / engine_mem_rsp_t pair;
 // engine_mem_mux gives the running engine's port to axi_dma (the others see no
 // handshakes), whose AXI4 port, one axi_req_t / axi_rsp_t pair, axi_gmem_flat
+// (generated with the package from the tables of hls/axi_port.py)
 // puts on the flat Vitis names: they exist only on this module's boundary.
 // Every stage writes its output buffer (a golden tap, docs/memory_map.md) to
 // memory, so a testbench can compare each stage as it completes.

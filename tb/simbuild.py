@@ -48,7 +48,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ci.rtl_sources import BUILD_ROOT, LINT_WAIVERS, REPO_ROOT, generated, rtl_closure
+from ci.rtl_sources import (
+    BUILD_ROOT,
+    LINT_WAIVERS,
+    REPO_ROOT,
+    generated,
+    generated_sources,
+    rtl_closure,
+)
 from ci.toolchain import setup_verilator, verilator_id
 from tb import waves
 
@@ -441,9 +448,8 @@ def build(
     setup_verilator()
     overrides = dict(overrides or {})
     gen = generated(config, tuple(sorted(overrides.items())))
-    srcs = [*LINT_WAIVERS, Path(gen.package)] + [
-        Path(s).resolve() for s in (sources or rtl_closure(toplevel))
-    ]
+    rtl = [Path(s).resolve() for s in (sources or rtl_closure(toplevel))]
+    srcs = [*LINT_WAIVERS, *generated_sources(gen, rtl)]
     params = dict(parameters or {})
     dir_name = (name or toplevel) + ("-waves" if waves else "")
     build_dir = SIM_ROOT / config / dir_name

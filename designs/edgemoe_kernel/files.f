@@ -7,7 +7,6 @@
 ../../rtl/engine_slot.sv
 ../../rtl/engine_mem_mux.sv
 ../../rtl/axi_dma.sv
-../../rtl/axi_gmem_flat.sv
 ../../rtl/engine_port.sv
 ../../rtl/linear_engine.sv
 ../../rtl/layernorm_engine.sv

@@ -13,7 +13,9 @@ import re
 
 import pytest
 
+from ci.rtl_sources import RTL_DIR
 from golden.config import CONFIG_NAMES, load_config
+from hls.axi_port import AXI_BUNDLES, AXI_CHANNELS, axi_gmem_flat_text, flat_signals
 from hls.generate import generate
 
 _LOCALPARAM = re.compile(r"localparam int (\w+) = (-?\d+);")
@@ -103,3 +105,45 @@ def test_axi_widths(package):
     # data + resp + last; handshakes: 5 in the request, 5 in the response.
     assert widths["axi_req_t"] == 2 * 94 + (data + data // 8 + 1) + 5
     assert widths["axi_rsp_t"] == (1 + 2) + (1 + data + 2 + 1) + 5
+
+
+def test_flat_signals_cover_every_bundle_member_once():
+    """The flat port carries each leaf of axi_req_t / axi_rsp_t exactly once,
+    in the bundle that holds it, under a name no other signal has."""
+    signals = flat_signals()
+    assert len({s.name for s in signals}) == len(signals)
+    leaves = {"req": set(), "rsp": set()}
+    for bundle, members in AXI_BUNDLES.items():
+        side = "req" if bundle == "axi_req_t" else "rsp"
+        for member, sv_type in members:
+            channel = sv_type.removeprefix("axi_").removesuffix("_chan_t")
+            if sv_type.endswith("_chan_t"):
+                leaves[side] |= {f"{member}.{field}" for field, _ in AXI_CHANNELS[channel]}
+            else:
+                leaves[side].add(member)
+    for side in ("req", "rsp"):
+        assert sorted(s.member for s in signals if s.bundle == side) == sorted(leaves[side])
+
+
+def test_flat_port_matches_the_kernel_boundary():
+    """The generated axi_gmem_flat and the kernel top (rtl/edgemoe_kernel.sv, the
+    Vitis boundary) name the same m_axi_gmem_* ports with the same directions."""
+    text = (RTL_DIR / "edgemoe_kernel.sv").read_text()
+    kernel = dict(
+        (name, direction)
+        for direction, name in re.findall(
+            r"^\s*(input|output)\s+logic\b[^,\n]*?\b(m_axi_gmem_\w+)", text, re.M
+        )
+    )
+    generated = {s.name: "output" if s.bundle == "req" else "input" for s in flat_signals()}
+    assert kernel == generated
+
+
+def test_axi_gmem_flat_text_assigns_every_signal():
+    """Each flat output is assigned from req_i and each flat input into rsp_o, once."""
+    text = axi_gmem_flat_text()
+    for s in flat_signals():
+        if s.bundle == "req":
+            assert len(re.findall(rf"assign {s.name}\s+= req_i\.{re.escape(s.member)};", text)) == 1
+        else:
+            assert len(re.findall(rf"assign rsp_o\.{re.escape(s.member)}\s+= {s.name};", text)) == 1

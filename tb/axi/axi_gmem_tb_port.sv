@@ -4,7 +4,8 @@
 // The benches' m_axi_gmem: an AXI4 master port given as structs (req_i /
 // rsp_o, axi_req_t / axi_rsp_t of the package) on the flat Vitis names that
 // cocotbext-axi's AxiBus expects (m_axi_gmem_AWVALID, ...), through
-// rtl/axi_gmem_flat.sv, the mapping the kernel's boundary uses. A bench top
+// axi_gmem_flat (generated with the package: hls/axi_port.py), the mapping
+// the kernel's boundary uses. A bench top
 // instantiates it as u_gmem and Python finds the bus there
 // (tb.components.axi.protocol.gmem_bus): the flat list is written here once for every
 // bench instead of in each top's ports. The names are signals of this module,

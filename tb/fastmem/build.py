@@ -17,7 +17,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from ci.rtl_sources import LINT_WAIVERS, RTL_DIR, generated, rtl_closure
+from ci.rtl_sources import LINT_WAIVERS, RTL_DIR, generated, generated_sources, rtl_closure
 from ci.toolchain import setup_verilator, verilator_id
 from tb import simbuild
 from tb.components.dpi_memory import AXI_DPI_MEM, DPI_C, dpi_build_args
@@ -27,7 +27,8 @@ HERE = Path(__file__).resolve().parent
 TOP = "dma_fastmem_tb"
 BARE_MAIN = HERE / "bare_main.cpp"
 #: The top, both memories it can have (AXIRAM), and the rtl/ modules under them
-#: (rtl/axi_dma, rtl/axi_gmem_flat); a build elaborates only the memory it uses.
+#: (rtl/axi_dma; the generated axi_gmem_flat comes with the package); a build
+#: elaborates only the memory it uses.
 SOURCES = rtl_closure(
     HERE / f"{TOP}.sv", AXI_DPI_MEM, RTL_DIR.parent / "tb" / "axi" / "axi_gmem_tb_port.sv"
 )
@@ -102,7 +103,7 @@ def build_bare(
     (tb/kernel/fastpath.py) is built here too."""
     exe_path = setup_verilator()
     gen = generated(config)
-    srcs = [*LINT_WAIVERS, Path(gen.package), *(SOURCES if sources is None else sources)]
+    srcs = [*LINT_WAIVERS, *generated_sources(gen, list(SOURCES if sources is None else sources))]
     build_dir = SIM_ROOT / config / (f"{top}-bare" + ("-fast" if fast else ""))
     extra = list(simbuild.FAST_BUILD_ARGS) if fast else []
     args = [
