@@ -22,10 +22,14 @@ __all__ = [
     "AXI_CHANNELS",
     "AXI_ID_W",
     "AXI_LEN_W",
+    "CONTROL_CHANNELS",
+    "CONTROL_PREFIX",
     "GMEM_PREFIX",
+    "MASTER_CHANNELS",
     "FlatSignal",
     "axi_gmem_flat_text",
     "axi_typedefs",
+    "control_signals",
     "flat_signals",
 ]
 
@@ -95,11 +99,27 @@ def axi_typedefs(cfg: KernelConfig) -> list[str]:
 
 #: The Vitis name of the kernel's one AXI4 master.
 GMEM_PREFIX = "m_axi_gmem"
+#: The Vitis name of the kernel's AXI4-Lite control slave.
+CONTROL_PREFIX = "s_axi_control"
+
+#: s_axi_control's channels (AXI4-Lite: 32-bit data, no IDs, bursts or LAST;
+#: ``CTRL_ADDR_W`` from hls/registers.py): (field, SV type), as on the kernel's
+#: boundary (checked against rtl/edgemoe_kernel.sv by hls/tests).
+CONTROL_CHANNELS: dict[str, list[tuple[str, str]]] = {
+    "aw": [("addr", "logic [CTRL_ADDR_W-1:0]")],
+    "w": [("data", "logic [31:0]"), ("strb", "logic [3:0]")],
+    "b": [("resp", "logic [1:0]")],
+    "ar": [("addr", "logic [CTRL_ADDR_W-1:0]")],
+    "r": [("data", "logic [31:0]"), ("resp", "logic [1:0]")],
+}
+
+#: The channels whose VALID and payload the master drives (AXI4 and AXI4-Lite).
+MASTER_CHANNELS = ("aw", "w", "ar")
 
 
 @dataclass(frozen=True)
 class FlatSignal:
-    """One signal of the port under its flat name."""
+    """One signal of an AXI port under its flat name."""
 
     name: str  # e.g. m_axi_gmem_AWADDR
     sv_type: str  # its type in the package, e.g. axi_addr_t
@@ -107,15 +127,17 @@ class FlatSignal:
     member: str  # where it sits in its bundle, e.g. "aw.addr", "aw_valid"
 
 
-def flat_signals(prefix: str = GMEM_PREFIX) -> list[FlatSignal]:
-    """Every signal of the port under its flat name, channel by channel in the
-    order of :data:`AXI_CHANNELS`: VALID, READY, then the payload in struct order.
-    A channel's VALID and payload belong to the bundle that holds
-    ``<channel>_valid``, its READY to the other."""
-    req = {member for member, _ in AXI_BUNDLES["axi_req_t"]}
+def flat_signals(
+    prefix: str = GMEM_PREFIX, channels: dict[str, list[tuple[str, str]]] = AXI_CHANNELS
+) -> list[FlatSignal]:
+    """Every signal of an AXI port under its flat name, channel by channel in
+    the order of *channels* (default: m_axi_gmem, :data:`AXI_CHANNELS`): VALID,
+    READY, then the payload in struct order. A channel's VALID and payload are
+    the master's (``req``) on :data:`MASTER_CHANNELS`, the slave's (``rsp``)
+    otherwise; its READY the other side's."""
     signals = []
-    for channel, fields in AXI_CHANNELS.items():
-        source, sink = ("req", "rsp") if f"{channel}_valid" in req else ("rsp", "req")
+    for channel, fields in channels.items():
+        source, sink = ("req", "rsp") if channel in MASTER_CHANNELS else ("rsp", "req")
         up = f"{prefix}_{channel.upper()}"
         signals += [
             FlatSignal(f"{up}VALID", "logic", source, f"{channel}_valid"),
@@ -123,6 +145,11 @@ def flat_signals(prefix: str = GMEM_PREFIX) -> list[FlatSignal]:
             *(FlatSignal(f"{up}{f.upper()}", t, source, f"{channel}.{f}") for f, t in fields),
         ]
     return signals
+
+
+def control_signals() -> list[FlatSignal]:
+    """s_axi_control's signals (:data:`CONTROL_CHANNELS`) under their flat names."""
+    return flat_signals(CONTROL_PREFIX, CONTROL_CHANNELS)
 
 
 def axi_gmem_flat_text() -> str:

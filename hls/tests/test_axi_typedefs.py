@@ -15,7 +15,13 @@ import pytest
 
 from ci.rtl_sources import RTL_DIR
 from golden.config import CONFIG_NAMES, load_config
-from hls.axi_port import AXI_BUNDLES, AXI_CHANNELS, axi_gmem_flat_text, flat_signals
+from hls.axi_port import (
+    AXI_BUNDLES,
+    AXI_CHANNELS,
+    axi_gmem_flat_text,
+    control_signals,
+    flat_signals,
+)
 from hls.generate import generate
 
 _LOCALPARAM = re.compile(r"localparam int (\w+) = (-?\d+);")
@@ -125,18 +131,27 @@ def test_flat_signals_cover_every_bundle_member_once():
         assert sorted(s.member for s in signals if s.bundle == side) == sorted(leaves[side])
 
 
-def test_flat_port_matches_the_kernel_boundary():
-    """The generated axi_gmem_flat and the kernel top (rtl/edgemoe_kernel.sv, the
-    Vitis boundary) name the same m_axi_gmem_* ports with the same directions."""
+@pytest.mark.parametrize(
+    "signals, master_side",
+    [(flat_signals(), "output"), (control_signals(), "input")],
+    ids=["m_axi_gmem", "s_axi_control"],
+)
+def test_flat_port_matches_the_kernel_boundary(signals, master_side):
+    """The flat names of the tables (the generated axi_gmem_flat, the generated
+    fast-path top's control ports) and the kernel top (rtl/edgemoe_kernel.sv,
+    the Vitis boundary) name the same ports with the same directions: the
+    kernel is the master of m_axi_gmem and the slave of s_axi_control."""
     text = (RTL_DIR / "edgemoe_kernel.sv").read_text()
-    kernel = dict(
-        (name, direction)
+    prefix = signals[0].name.rsplit("_", 1)[0]
+    kernel = {
+        name: direction
         for direction, name in re.findall(
-            r"^\s*(input|output)\s+logic\b[^,\n]*?\b(m_axi_gmem_\w+)", text, re.M
+            rf"^\s*(input|output)\s+logic\b[^,\n]*?\b({prefix}_\w+)", text, re.M
         )
-    )
-    generated = {s.name: "output" if s.bundle == "req" else "input" for s in flat_signals()}
-    assert kernel == generated
+    }
+    slave_side = "input" if master_side == "output" else "output"
+    table = {s.name: master_side if s.bundle == "req" else slave_side for s in signals}
+    assert kernel == table
 
 
 def test_axi_gmem_flat_text_assigns_every_signal():
