@@ -20,31 +20,25 @@ from hls.axi_port import control_signals, flat_signals
 
 TOP = "kernel_fastmem_tb"
 
-#: The top's ports besides s_axi_control: (direction, SV type, name, comment).
-_PORTS = [
-    ("input ", "logic", "ap_clk", ""),
-    ("input ", "logic", "ap_rst_n", ""),
-    ("output", "logic", "interrupt", ""),
-    ("output", "logic", "stage_done_o", "monitor hooks (u_kernel.u_seq)"),
-    ("output", "logic [31:0]", "stage_idx_o", ""),
-    ("output", "logic [31:0]", "image_idx_o", ""),
-    ("output", "logic [3:0]", "fault_o", "axi_dpi_mem's fault flags"),
-    ("output", "logic", "irq_o", "= interrupt (C++ renames a port called interrupt)"),
-]
-
 
 def kernel_fastmem_tb_text() -> str:
     """The SystemVerilog text of ``kernel_fastmem_tb``."""
     control = control_signals()
-    ports = [(d, t, n, c) for d, t, n, c in _PORTS[:3]]
-    ports += [("input " if s.bundle == "req" else "output", s.sv_type, s.name, "") for s in control]
-    ports += _PORTS[3:]
-    pad = max(len(t) for _, t, _, _ in ports)
-    port_lines = []
-    for i, (direction, sv_type, name, comment) in enumerate(ports):
-        sep = "," if i < len(ports) - 1 else ""
-        note = f"  // {comment}" if comment else ""
-        port_lines.append(f"  {direction} {sv_type:<{pad}} {name}{sep}{note}\n")
+    w = max(len(s.sv_type) for s in control)
+    port_lines = [
+        f"  input  {'logic':<{w}} ap_clk,\n",
+        f"  input  {'logic':<{w}} ap_rst_n,\n",
+        f"  output {'logic':<{w}} interrupt,\n",
+        *(f"  {'input ' if s.bundle == 'req' else 'output'} {s.sv_type:<{w}} {s.name},\n"
+          for s in control),
+        "  // monitor hooks (u_kernel.u_seq), axi_dpi_mem's fault flags, and the\n",
+        "  // interrupt again as irq_o (C++ renames a port called interrupt)\n",
+        f"  output {'logic':<{w}} stage_done_o,\n",
+        f"  output {'logic [31:0]':<{w}} stage_idx_o,\n",
+        f"  output {'logic [31:0]':<{w}} image_idx_o,\n",
+        f"  output {'logic [3:0]':<{w}} fault_o,\n",
+        f"  output {'logic':<{w}} irq_o\n",
+    ]  # fmt: skip
     connections = [".ap_clk", ".ap_rst_n", ".interrupt", *(f".{s.name}" for s in control)]
     connections += [f".{s.name}(gmem_{s.bundle}.{s.member})" for s in flat_signals()]
     doc = __doc__.split("\n\n")[1].replace("``", "")
