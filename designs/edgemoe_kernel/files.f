@@ -33,14 +33,13 @@
 ../../rtl/layernorm_row_stats.sv
 ../../rtl/layernorm_normalise.sv
 ../../rtl/round_sat_lanes.sv
-../../rtl/attn_seg_counter.sv
+../../rtl/attn_group_counter.sv
 ../../rtl/attn_row_counter.sv
 ../../rtl/attn_pass_counter.sv
 ../../rtl/attn_score_unit.sv
 ../../rtl/softmax_stats_unit.sv
 ../../rtl/nr_core.sv
 ../../rtl/attn_prob_unit.sv
-../../rtl/attn_group_counter.sv
 ../../rtl/gelu_unit.sv
 ../../rtl/lockstep_pipe_ctrl.sv
 ../../rtl/exp_side_unit.sv
