@@ -54,7 +54,7 @@ from hls.axi_port import axi_gmem_flat_text, axi_typedefs
 from hls.geometry import sv_geometry_lines
 from hls.program import sv_package_lines
 from hls.registers import REGISTER_MAP, sv_localparams
-from hls.sv_text import sv_int, sv_struct
+from hls.sv_text import sv_int, sv_struct, write_if_changed
 
 __all__ = [
     "ENGINE_JOB_FIELDS",
@@ -292,12 +292,6 @@ def package_text(cfg: KernelConfig, roms: dict[str, Path]) -> str:
     )
 
 
-def _write_if_changed(path: Path, text: str) -> Path:
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
-    return path
-
-
 def generate(cfg: KernelConfig, out_dir: Path) -> GeneratedFiles:
     """Write the package and ROM files of ``cfg`` into ``out_dir``."""
     out_dir = Path(out_dir)
@@ -306,10 +300,10 @@ def generate(cfg: KernelConfig, out_dir: Path) -> GeneratedFiles:
     for name, rom in ROMS.items():
         params = getattr(cfg, rom.config_field)
         text = rom_hex_text(rom.table(params), rom.entry_bits(params))
-        roms[name] = _write_if_changed(out_dir / f"{name}.hex", text)
-    pkg = _write_if_changed(out_dir / f"{PACKAGE_NAME}.sv", package_text(cfg, roms))
+        roms[name] = write_if_changed(out_dir / f"{name}.hex", text)
+    pkg = write_if_changed(out_dir / f"{PACKAGE_NAME}.sv", package_text(cfg, roms))
     modules = {
-        name: _write_if_changed(out_dir / f"{name}.sv", text())
+        name: write_if_changed(out_dir / f"{name}.sv", text())
         for name, text in GENERATED_MODULES.items()
     }
     return GeneratedFiles(package=pkg, roms=roms, modules=modules)

@@ -1,7 +1,10 @@
 """Pieces of SystemVerilog text that the generators (``hls.generate``,
-``hls.axi_port``) write: a package localparam and a packed struct."""
+``hls.axi_port``, ``tb.kernel.fastmem_top``) write: a package localparam, a
+packed struct, and the write that leaves an unchanged file alone."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 def sv_int(name: str, value: int, comment: str) -> str:
@@ -14,3 +17,11 @@ def sv_struct(name: str, members: list[tuple[str, str]]) -> list[str]:
     pad = max(len(sv_type) for _, sv_type in members)
     body = [f"    {sv_type:<{pad}} {member};\n" for member, sv_type in members]
     return ["  typedef struct packed {\n", *body, f"  }} {name};\n"]
+
+
+def write_if_changed(path: Path, text: str) -> Path:
+    """Write *text* to *path* only when it differs from what is there, so the
+    Verilator builds that depend on the file are not invalidated needlessly."""
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path

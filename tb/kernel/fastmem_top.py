@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ci.rtl_sources import GEN_ROOT
 from hls.axi_port import control_signals, flat_signals
+from hls.sv_text import write_if_changed
 
 TOP = "kernel_fastmem_tb"
 
@@ -82,8 +83,4 @@ def write_kernel_fastmem_tb(out_dir: Path = GEN_ROOT / "tb") -> Path:
     """Write ``kernel_fastmem_tb.sv`` into *out_dir* (only when its text changes,
     so builds that read it stay valid); its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{TOP}.sv"
-    text = kernel_fastmem_tb_text()
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
-    return path
+    return write_if_changed(out_dir / f"{TOP}.sv", kernel_fastmem_tb_text())
