@@ -1,7 +1,10 @@
-"""The kernel's AXI4 master port ``m_axi_gmem``, defined once: its widths, its
-channels and bundles as packed structs (``axi_typedefs``, written into the
-package by ``hls.generate``), and the module that puts those structs on the flat
-Vitis names (``axi_gmem_flat_text``: the generated ``axi_gmem_flat.sv``).
+"""The kernel's two AXI ports, defined once: the AXI4 master ``m_axi_gmem`` and
+the AXI4-Lite control slave ``s_axi_control``. For each: its channels and
+bundles as packed structs (``axi_typedefs``, ``control_typedefs``, written into
+the package by ``hls.generate``), and the module that puts those structs on the
+flat Vitis names (:func:`flat_module_text`: the generated ``axi_gmem_flat.sv``
+and ``axi_control_flat.sv``), so the flat names exist only on the kernel's
+boundary and in the benches' adapters generated from the same tables.
 
 The flat names follow from the tables: ``<prefix>_<CHANNEL><FIELD>`` for every
 payload field (``m_axi_gmem_AWADDR``), ``<CHANNEL>VALID`` / ``<CHANNEL>READY``
@@ -22,14 +25,20 @@ __all__ = [
     "AXI_CHANNELS",
     "AXI_ID_W",
     "AXI_LEN_W",
+    "CONTROL_BUNDLES",
     "CONTROL_CHANNELS",
+    "CONTROL_PORT",
     "CONTROL_PREFIX",
+    "GMEM_PORT",
     "GMEM_PREFIX",
     "MASTER_CHANNELS",
+    "VITIS_PORTS",
     "FlatSignal",
-    "axi_gmem_flat_text",
+    "VitisPort",
     "axi_typedefs",
     "control_signals",
+    "control_typedefs",
+    "flat_module_text",
     "flat_signals",
 ]
 
@@ -77,7 +86,7 @@ def axi_typedefs(cfg: KernelConfig) -> list[str]:
     bundles ``axi_req_t`` / ``axi_rsp_t`` (:data:`AXI_BUNDLES`). Handshake
     signals live in the bundles, payloads in the channel structs, as in
     pulp-platform/axi. The flat Vitis names (``m_axi_gmem_*``) are mapped onto
-    these once, in the generated ``axi_gmem_flat`` (:func:`axi_gmem_flat_text`)."""
+    these once, in the generated ``axi_gmem_flat`` (:func:`flat_module_text`)."""
     lines = [
         "  // AXI4 master port m_axi_gmem: widths, channel structs, request/response.\n",
         sv_int("AXI_ADDR_W", AXI_ADDR_W, "m_axi_gmem byte address bits"),
@@ -90,11 +99,7 @@ def axi_typedefs(cfg: KernelConfig) -> list[str]:
         "  typedef logic [AXI_DATA_W-1:0] axi_data_t;\n",
         "  typedef logic [AXI_STRB_W-1:0] axi_strb_t;\n",
     ]
-    for channel, members in AXI_CHANNELS.items():
-        lines += sv_struct(f"axi_{channel}_chan_t", members)
-    for bundle, members in AXI_BUNDLES.items():
-        lines += sv_struct(bundle, members)
-    return lines
+    return lines + GMEM_PORT.typedefs()
 
 
 #: The Vitis name of the kernel's one AXI4 master.
@@ -103,15 +108,27 @@ GMEM_PREFIX = "m_axi_gmem"
 CONTROL_PREFIX = "s_axi_control"
 
 #: s_axi_control's channels (AXI4-Lite: 32-bit data, no IDs, bursts or LAST;
-#: ``CTRL_ADDR_W`` from hls/registers.py): (field, SV type), as on the kernel's
-#: boundary (checked against rtl/edgemoe_kernel.sv by hls/tests).
+#: ``ctrl_addr_t`` has the ``CTRL_ADDR_W`` bits of hls/registers.py): (field, SV
+#: type), as on the kernel's boundary (checked against rtl/edgemoe_kernel.sv by
+#: hls/tests).
 CONTROL_CHANNELS: dict[str, list[tuple[str, str]]] = {
-    "aw": [("addr", "logic [CTRL_ADDR_W-1:0]")],
+    "aw": [("addr", "ctrl_addr_t")],
     "w": [("data", "logic [31:0]"), ("strb", "logic [3:0]")],
     "b": [("resp", "logic [1:0]")],
-    "ar": [("addr", "logic [CTRL_ADDR_W-1:0]")],
+    "ar": [("addr", "ctrl_addr_t")],
     "r": [("data", "logic [31:0]"), ("resp", "logic [1:0]")],
 }
+
+#: s_axi_control's request (what the driver sends) and response bundles, in the
+#: member order of AXI_BUNDLES.
+CONTROL_BUNDLES: dict[str, list[tuple[str, str]]] = {
+    "ctrl_req_t": [("aw", "ctrl_aw_chan_t"), ("aw_valid", "logic"), ("w", "ctrl_w_chan_t"),
+                   ("w_valid", "logic"), ("b_ready", "logic"), ("ar", "ctrl_ar_chan_t"),
+                   ("ar_valid", "logic"), ("r_ready", "logic")],
+    "ctrl_rsp_t": [("aw_ready", "logic"), ("ar_ready", "logic"), ("w_ready", "logic"),
+                   ("b_valid", "logic"), ("b", "ctrl_b_chan_t"), ("r_valid", "logic"),
+                   ("r", "ctrl_r_chan_t")],
+}  # fmt: skip
 
 #: The channels whose VALID and payload the master drives (AXI4 and AXI4-Lite).
 MASTER_CHANNELS = ("aw", "w", "ar")
@@ -125,6 +142,59 @@ class FlatSignal:
     sv_type: str  # its type in the package, e.g. axi_addr_t
     bundle: str  # "req" (the master drives it) or "rsp" (the master receives it)
     member: str  # where it sits in its bundle, e.g. "aw.addr", "aw_valid"
+
+
+@dataclass(frozen=True)
+class VitisPort:
+    """One AXI port of the kernel's Vitis boundary: its flat names, its structs
+    in the package, and the generated module between the two."""
+
+    prefix: str  # flat-name prefix, e.g. m_axi_gmem
+    types: str  # struct-name prefix: <types>_req_t, <types>_<ch>_chan_t
+    channels: dict[str, list[tuple[str, str]]]
+    bundles: dict[str, list[tuple[str, str]]]
+    kernel_is_master: bool  # the kernel drives the requests (m_axi) or answers them (s_axi)
+
+    @property
+    def module(self) -> str:
+        """The generated flat <-> struct module: ``axi_gmem_flat``, ``axi_control_flat``."""
+        return f"{self.prefix.split('_', 1)[1]}_flat"
+
+    @property
+    def struct_ports(self) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+        """The module's two struct ports as (direction, type, name): the request
+        comes in on a master's side (``req_i``) and goes out on a slave's (``req_o``)."""
+        req, rsp = f"{self.types}_req_t", f"{self.types}_rsp_t"
+        if self.kernel_is_master:
+            return ("input", req, "req_i"), ("output", rsp, "rsp_o")
+        return ("output", req, "req_o"), ("input", rsp, "rsp_i")
+
+    def signals(self) -> list[FlatSignal]:
+        """Every signal under its flat name (:func:`flat_signals`)."""
+        return flat_signals(self.prefix, self.channels)
+
+    def direction(self, signal: FlatSignal) -> str:
+        """``input`` or ``output``: the flat signal's direction on the kernel."""
+        return "output" if (signal.bundle == "req") == self.kernel_is_master else "input"
+
+    def typedefs(self) -> list[str]:
+        """One packed struct per channel (``<types>_<ch>_chan_t``), then the bundles."""
+        lines = []
+        for channel, members in self.channels.items():
+            lines += sv_struct(f"{self.types}_{channel}_chan_t", members)
+        for bundle, members in self.bundles.items():
+            lines += sv_struct(bundle, members)
+        return lines
+
+
+#: m_axi_gmem: the kernel is the master (its requests go out on the flat names).
+GMEM_PORT = VitisPort(GMEM_PREFIX, "axi", AXI_CHANNELS, AXI_BUNDLES, kernel_is_master=True)
+#: s_axi_control: the kernel is the slave (requests come in on the flat names).
+CONTROL_PORT = VitisPort(
+    CONTROL_PREFIX, "ctrl", CONTROL_CHANNELS, CONTROL_BUNDLES, kernel_is_master=False
+)
+#: The kernel's AXI ports, each with its generated flat module.
+VITIS_PORTS = (GMEM_PORT, CONTROL_PORT)
 
 
 def flat_signals(
@@ -149,46 +219,57 @@ def flat_signals(
 
 def control_signals() -> list[FlatSignal]:
     """s_axi_control's signals (:data:`CONTROL_CHANNELS`) under their flat names."""
-    return flat_signals(CONTROL_PREFIX, CONTROL_CHANNELS)
+    return CONTROL_PORT.signals()
 
 
-def axi_gmem_flat_text() -> str:
-    """``axi_gmem_flat.sv``: the request bundle (``req_i``) out on the flat
-    ``m_axi_gmem_*`` outputs, the flat inputs into the response bundle
-    (``rsp_o``). Wiring only; the kernel's boundary and the benches' adapter
-    (tb/axi/axi_gmem_tb_port.sv) instantiate it."""
-    signals = flat_signals()
+def control_typedefs() -> list[str]:
+    """s_axi_control as packed structs (``ctrl_<ch>_chan_t``, ``ctrl_req_t`` /
+    ``ctrl_rsp_t``), the port of ctrl_regs; ``axi_control_flat`` maps the flat
+    names onto them (:func:`flat_module_text`)."""
+    return [
+        "  // AXI4-Lite control slave s_axi_control: channel structs, request/response.\n",
+        "  typedef logic [CTRL_ADDR_W-1:0] ctrl_addr_t;\n",
+        *CONTROL_PORT.typedefs(),
+    ]
+
+
+def flat_module_text(port: VitisPort) -> str:
+    """The generated ``<port.module>.sv``: the port's structs on its flat Vitis
+    names, wiring only. On a master port (m_axi_gmem) the request bundle
+    (``req_i``) goes out on the flat outputs and the flat inputs are gathered
+    into the response (``rsp_o``); on a slave port (s_axi_control) the flat
+    inputs are gathered into the request (``req_o``) and the response
+    (``rsp_i``) goes out. The kernel's boundary and the benches' adapters
+    (tb.components.axi.tb_port) instantiate it."""
+    signals = port.signals()
+    (req_dir, req_t, req), (rsp_dir, rsp_t, rsp) = port.struct_ports
     pad = max(len(s.sv_type) for s in signals)
-    ports = ["  input  axi_req_t req_i", "  output axi_rsp_t rsp_o"]
-    ports += [
-        f"  {'output' if s.bundle == 'req' else 'input '} {s.sv_type:<{pad}} {s.name}"
-        for s in signals
-    ]
+    ports = [f"  {req_dir:<6} {req_t} {req}", f"  {rsp_dir:<6} {rsp_t} {rsp}"]
+    ports += [f"  {port.direction(s):<6} {s.sv_type:<{pad}} {s.name}" for s in signals]
     name_pad = max(len(s.name) for s in signals)
-    outs = [
-        f"  assign {s.name:<{name_pad}} = req_i.{s.member};\n" for s in signals if s.bundle == "req"
-    ]
-    ins = [
-        f"  assign rsp_o.{s.member:<{name_pad - 6}} = {s.name};\n"
-        for s in signals
-        if s.bundle == "rsp"
-    ]
+    assigns = {"req": [], "rsp": []}
+    for s in signals:
+        struct = f"{req if s.bundle == 'req' else rsp}.{s.member}"
+        if port.direction(s) == "output":
+            assigns[s.bundle].append(f"  assign {s.name:<{name_pad}} = {struct};\n")
+        else:
+            assigns[s.bundle].append(f"  assign {struct:<{name_pad}} = {s.name};\n")
+    role = "master" if port.kernel_is_master else "slave"
     return "".join(
         [
-            "// Generated by hls/axi_port.py from AXI_CHANNELS and AXI_BUNDLES. Do not edit.\n",
+            "// Generated by hls/axi_port.py from its port tables. Do not edit.\n",
             "//\n",
-            f"// The AXI4 master port {GMEM_PREFIX} as Vitis HLS names it: the request\n",
-            "// bundle (req_i, axi_req_t of the package) out on the flat outputs, the flat\n",
-            "// inputs gathered into the response bundle (rsp_o, axi_rsp_t). Wiring only.\n",
-            "module axi_gmem_flat\n",
+            f"// The AXI {role} port {port.prefix} as Vitis HLS names it, on the package's\n",
+            f"// {req_t} / {rsp_t}. Wiring only.\n",
+            f"module {port.module}\n",
             "  import edgemoe_cfg_pkg::*;\n",
             "(\n",
             ",\n".join(ports),
             "\n);\n\n",
             "  // Request: what the master drives.\n",
-            *outs,
+            *assigns["req"],
             "\n  // Response: what the master receives.\n",
-            *ins,
-            "\nendmodule : axi_gmem_flat\n",
+            *assigns["rsp"],
+            f"\nendmodule : {port.module}\n",
         ]
     )

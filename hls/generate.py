@@ -18,10 +18,13 @@ and the RTL modules that are pure wiring from a table.
 * the AXI4 master port ``m_axi_gmem`` as packed structs (per-channel
   ``axi_aw_chan_t`` .. ``axi_r_chan_t`` and the ``axi_req_t`` / ``axi_rsp_t``
   bundles, in the style of pulp-platform/axi's ``typedef.svh``; see
-  :func:`hls.axi_port.axi_typedefs`), which the DMA masters and the kernel use;
-* ``axi_gmem_flat.sv`` (``GENERATED_MODULES``): that port on its flat Vitis
-  names (``m_axi_gmem_AWVALID``, ...), every name and width following from the
-  same tables (:func:`hls.axi_port.axi_gmem_flat_text`);
+  :func:`hls.axi_port.axi_typedefs`), which the DMA masters and the kernel use,
+  and the AXI4-Lite control slave ``s_axi_control`` likewise (``ctrl_req_t`` /
+  ``ctrl_rsp_t``, the port of ctrl_regs; :func:`hls.axi_port.control_typedefs`);
+* ``axi_gmem_flat.sv`` and ``axi_control_flat.sv`` (``GENERATED_MODULES``):
+  those ports on their flat Vitis names (``m_axi_gmem_AWVALID``,
+  ``s_axi_control_AWADDR``, ...), every name and width following from the same
+  tables (:func:`hls.axi_port.flat_module_text`);
 * one ``$readmemh`` file per ROM (``ROMS``), named in the package as
   ``<TABLE>_ROM_FILE``.
 
@@ -36,6 +39,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +54,7 @@ from golden.approx.tables import (
 from golden.config import ALL_CONFIG_NAMES, KernelConfig, load_config
 from golden.fixed import Overflow, Quant
 from golden.layernorm import eps_raw
-from hls.axi_port import axi_gmem_flat_text, axi_typedefs
+from hls.axi_port import VITIS_PORTS, axi_typedefs, control_typedefs, flat_module_text
 from hls.geometry import sv_geometry_lines
 from hls.program import sv_package_lines
 from hls.registers import REGISTER_MAP, sv_localparams
@@ -72,7 +76,9 @@ PACKAGE_NAME = "edgemoe_cfg_pkg"
 
 #: RTL modules written from tables rather than by hand (wiring whose every line
 #: follows from a table), by module name: their text.
-GENERATED_MODULES: dict[str, Callable[[], str]] = {"axi_gmem_flat": axi_gmem_flat_text}
+GENERATED_MODULES: dict[str, Callable[[], str]] = {
+    port.module: partial(flat_module_text, port) for port in VITIS_PORTS
+}
 
 
 @dataclass(frozen=True)
@@ -250,7 +256,8 @@ def _sections(cfg: KernelConfig, roms: dict[str, Path]) -> list[str]:
     lines += engine_mem_typedefs()
     lines += engine_job_typedefs()
     lines += engine_side_typedefs()
-    lines += axi_typedefs(cfg)  # m_axi_gmem (axi_typedefs)
+    lines += axi_typedefs(cfg)  # m_axi_gmem (hls/axi_port.py)
+    lines += control_typedefs()  # s_axi_control (hls/axi_port.py)
     lines += ctrl_args_typedef()  # the arguments ctrl_regs holds (hls/registers.py)
     return lines
 

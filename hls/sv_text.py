@@ -4,6 +4,7 @@ packed struct, and the write that leaves an unchanged file alone."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -21,7 +22,11 @@ def sv_struct(name: str, members: list[tuple[str, str]]) -> list[str]:
 
 def write_if_changed(path: Path, text: str) -> Path:
     """Write *text* to *path* only when it differs from what is there, so the
-    Verilator builds that depend on the file are not invalidated needlessly."""
+    Verilator builds that depend on the file are not invalidated needlessly. The
+    text goes to a temporary file first and replaces *path* in one step, so a
+    parallel test worker never reads a half-written file."""
     if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
     return path

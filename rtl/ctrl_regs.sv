@@ -36,51 +36,35 @@
 // AR handshake. Reads and writes proceed independently.
 module ctrl_regs
   import edgemoe_cfg_pkg::*;
-#(
-  parameter int unsigned ADDR_W = CTRL_ADDR_W
-) (
-  input  logic              clk_i,
-  input  logic              rst_ni,
+(
+  input  logic        clk_i,
+  input  logic        rst_ni,
 
-  // s_axi_control (AXI4-Lite, 32-bit data)
-  input  logic              s_axi_control_AWVALID,
-  output logic              s_axi_control_AWREADY,
-  input  logic [ADDR_W-1:0] s_axi_control_AWADDR,
-  input  logic              s_axi_control_WVALID,
-  output logic              s_axi_control_WREADY,
-  input  logic [31:0]       s_axi_control_WDATA,
-  input  logic [3:0]        s_axi_control_WSTRB,
-  output logic              s_axi_control_BVALID,
-  input  logic              s_axi_control_BREADY,
-  output logic [1:0]        s_axi_control_BRESP,
-  input  logic              s_axi_control_ARVALID,
-  output logic              s_axi_control_ARREADY,
-  input  logic [ADDR_W-1:0] s_axi_control_ARADDR,
-  output logic              s_axi_control_RVALID,
-  input  logic              s_axi_control_RREADY,
-  output logic [31:0]       s_axi_control_RDATA,
-  output logic [1:0]        s_axi_control_RRESP,
-  output logic              interrupt_o,  // the kernel top's `interrupt`
+  // s_axi_control (AXI4-Lite, 32-bit data, CTRL_ADDR_W address bits); the
+  // kernel top's axi_control_flat puts it on the flat Vitis names
+  input  ctrl_req_t   ctrl_req_i,
+  output ctrl_rsp_t   ctrl_rsp_o,
+  output logic        interrupt_o,  // the kernel top's `interrupt`
 
   // Kernel side (ap_ctrl_hs)
-  output logic              ap_start_o,
-  input  logic              ap_done_i,
-  input  logic              ap_idle_i,
-  input  logic              ap_ready_i,
+  output logic        ap_start_o,
+  input  logic        ap_done_i,
+  input  logic        ap_idle_i,
+  input  logic        ap_ready_i,
 
   // Arguments
-  output ctrl_args_t        args_o,
+  output ctrl_args_t  args_o,
 
   // Read-only registers
-  input  logic [31:0]       status_i,
-  input  logic [31:0]       cycles_i
+  input  logic [31:0] status_i,
+  input  logic [31:0] cycles_i
 );
 
   ///////////////////
   // Address map   //
   ///////////////////
 
-  typedef logic [ADDR_W-1:0] addr_t;
+  typedef logic [CTRL_ADDR_W-1:0] addr_t;
 
   localparam addr_t AddrApCtrl = addr_t'(CTRL_ADDR_AP_CTRL);
   localparam addr_t AddrGie    = addr_t'(CTRL_ADDR_GIE);
@@ -106,10 +90,6 @@ module ctrl_regs
   localparam addr_t AddrStatus = addr_t'(CTRL_ADDR_STATUS_DATA_0);
   localparam addr_t AddrCycles = addr_t'(CTRL_ADDR_CYCLES_DATA_0);
 
-  if (ADDR_W < CTRL_ADDR_W) begin : gen_err_addr_w
-    $error("ctrl_regs: ADDR_W is too small for the register map (CTRL_ADDR_W)");
-  end
-
   ///////////////////
   // Write channel //
   ///////////////////
@@ -120,14 +100,14 @@ module ctrl_regs
   logic      aw_hs, w_hs;
   logic [31:0] wmask;
 
-  assign s_axi_control_AWREADY = (wr_state_q == WrIdle);
-  assign s_axi_control_WREADY  = (wr_state_q == WrData);
-  assign s_axi_control_BVALID  = (wr_state_q == WrResp);
-  assign s_axi_control_BRESP   = 2'b00;
-  assign aw_hs = s_axi_control_AWVALID & s_axi_control_AWREADY;
-  assign w_hs  = s_axi_control_WVALID & s_axi_control_WREADY;
-  assign wmask = {{8{s_axi_control_WSTRB[3]}}, {8{s_axi_control_WSTRB[2]}},
-                  {8{s_axi_control_WSTRB[1]}}, {8{s_axi_control_WSTRB[0]}}};
+  assign ctrl_rsp_o.aw_ready = (wr_state_q == WrIdle);
+  assign ctrl_rsp_o.w_ready  = (wr_state_q == WrData);
+  assign ctrl_rsp_o.b_valid  = (wr_state_q == WrResp);
+  assign ctrl_rsp_o.b.resp   = 2'b00;
+  assign aw_hs = ctrl_req_i.aw_valid & ctrl_rsp_o.aw_ready;
+  assign w_hs  = ctrl_req_i.w_valid & ctrl_rsp_o.w_ready;
+  assign wmask = {{8{ctrl_req_i.w.strb[3]}}, {8{ctrl_req_i.w.strb[2]}},
+                  {8{ctrl_req_i.w.strb[1]}}, {8{ctrl_req_i.w.strb[0]}}};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -137,10 +117,10 @@ module ctrl_regs
       unique case (wr_state_q)
         WrIdle: if (aw_hs) begin
           wr_state_q <= WrData;
-          waddr_q    <= {s_axi_control_AWADDR[ADDR_W-1:2], 2'b00};
+          waddr_q    <= {ctrl_req_i.aw.addr[CTRL_ADDR_W-1:2], 2'b00};
         end
         WrData: if (w_hs) wr_state_q <= WrResp;
-        WrResp: if (s_axi_control_BREADY) wr_state_q <= WrIdle;
+        WrResp: if (ctrl_req_i.b_ready) wr_state_q <= WrIdle;
         default: wr_state_q <= WrIdle;
       endcase
     end
@@ -148,14 +128,14 @@ module ctrl_regs
 
   // The byte offset of a write address is carried by WSTRB.
   logic unused_awaddr_lsbs;
-  assign unused_awaddr_lsbs = ^s_axi_control_AWADDR[1:0];
+  assign unused_awaddr_lsbs = ^ctrl_req_i.aw.addr[1:0];
 
   // A write of the control word bytes 0 (ap_start, auto_restart, GIE, IER, ISR).
   logic wr_ctrl, wr_gie, wr_ier, wr_isr;
-  assign wr_ctrl = w_hs & (waddr_q == AddrApCtrl) & s_axi_control_WSTRB[0];
-  assign wr_gie  = w_hs & (waddr_q == AddrGie)    & s_axi_control_WSTRB[0];
-  assign wr_ier  = w_hs & (waddr_q == AddrIer)    & s_axi_control_WSTRB[0];
-  assign wr_isr  = w_hs & (waddr_q == AddrIsr)    & s_axi_control_WSTRB[0];
+  assign wr_ctrl = w_hs & (waddr_q == AddrApCtrl) & ctrl_req_i.w.strb[0];
+  assign wr_gie  = w_hs & (waddr_q == AddrGie)    & ctrl_req_i.w.strb[0];
+  assign wr_ier  = w_hs & (waddr_q == AddrIer)    & ctrl_req_i.w.strb[0];
+  assign wr_isr  = w_hs & (waddr_q == AddrIsr)    & ctrl_req_i.w.strb[0];
 
   //////////////////
   // Read channel //
@@ -166,12 +146,12 @@ module ctrl_regs
   logic        ar_hs;
   logic        rd_ctrl;
 
-  assign s_axi_control_ARREADY = ~rvalid_q;
-  assign s_axi_control_RVALID  = rvalid_q;
-  assign s_axi_control_RDATA   = rdata_q;
-  assign s_axi_control_RRESP   = 2'b00;
-  assign ar_hs   = s_axi_control_ARVALID & s_axi_control_ARREADY;
-  assign rd_ctrl = ar_hs & (s_axi_control_ARADDR == AddrApCtrl);
+  assign ctrl_rsp_o.ar_ready = ~rvalid_q;
+  assign ctrl_rsp_o.r_valid  = rvalid_q;
+  assign ctrl_rsp_o.r.data   = rdata_q;
+  assign ctrl_rsp_o.r.resp   = 2'b00;
+  assign ar_hs   = ctrl_req_i.ar_valid & ctrl_rsp_o.ar_ready;
+  assign rd_ctrl = ar_hs & (ctrl_req_i.ar.addr == AddrApCtrl);
 
   ///////////////////////
   // ap_ctrl_hs block  //
@@ -203,7 +183,7 @@ module ctrl_regs
       irq_q                 <= 1'b0;
     end else begin
       // ap_start: set by software, cleared on the ap_ready handshake.
-      if (wr_ctrl && s_axi_control_WDATA[0]) begin
+      if (wr_ctrl && ctrl_req_i.w.data[0]) begin
         ap_start_q <= 1'b1;
       end else if (ap_ready_i) begin
         ap_start_q <= auto_restart_q;
@@ -221,7 +201,7 @@ module ctrl_regs
       end
       ap_idle_q <= ap_idle_i;
       if (wr_ctrl) begin
-        auto_restart_q <= s_axi_control_WDATA[7];
+        auto_restart_q <= ctrl_req_i.w.data[7];
       end
       if (auto_restart_q) begin
         auto_restart_status_q <= 1'b1;
@@ -229,21 +209,21 @@ module ctrl_regs
         auto_restart_status_q <= 1'b0;
       end
       if (wr_gie) begin
-        gie_q <= s_axi_control_WDATA[0];
+        gie_q <= ctrl_req_i.w.data[0];
       end
       if (wr_ier) begin
-        ier_q <= s_axi_control_WDATA[1:0];
+        ier_q <= ctrl_req_i.w.data[1:0];
       end
       // ISR: the event sets its bit; a write toggles the bits written as 1.
       if (ier_q[0] && ap_done_i) begin
         isr_q[0] <= 1'b1;
       end else if (wr_isr) begin
-        isr_q[0] <= isr_q[0] ^ s_axi_control_WDATA[0];
+        isr_q[0] <= isr_q[0] ^ ctrl_req_i.w.data[0];
       end
       if (ier_q[1] && ap_ready_i) begin
         isr_q[1] <= 1'b1;
       end else if (wr_isr) begin
-        isr_q[1] <= isr_q[1] ^ s_axi_control_WDATA[1];
+        isr_q[1] <= isr_q[1] ^ ctrl_req_i.w.data[1];
       end
       irq_q <= gie_q & (|isr_q);
     end
@@ -264,9 +244,9 @@ module ctrl_regs
       if (!rst_ni) begin
         ptr_q[i] <= '0;
       end else if (w_hs && waddr_q == PtrLoAddr[i]) begin
-        ptr_q[i][31:0] <= (s_axi_control_WDATA & wmask) | (ptr_q[i][31:0] & ~wmask);
+        ptr_q[i][31:0] <= (ctrl_req_i.w.data & wmask) | (ptr_q[i][31:0] & ~wmask);
       end else if (w_hs && waddr_q == PtrHiAddr[i]) begin
-        ptr_q[i][63:32] <= (s_axi_control_WDATA & wmask) | (ptr_q[i][63:32] & ~wmask);
+        ptr_q[i][63:32] <= (ctrl_req_i.w.data & wmask) | (ptr_q[i][63:32] & ~wmask);
       end
     end
   end
@@ -276,7 +256,7 @@ module ctrl_regs
       if (!rst_ni) begin
         u32_q[i] <= '0;
       end else if (w_hs && waddr_q == U32Addr[i]) begin
-        u32_q[i] <= (s_axi_control_WDATA & wmask) | (u32_q[i] & ~wmask);
+        u32_q[i] <= (ctrl_req_i.w.data & wmask) | (u32_q[i] & ~wmask);
       end
     end
   end
@@ -297,7 +277,7 @@ module ctrl_regs
 
   always_comb begin
     rdata_d = '0;
-    unique case (s_axi_control_ARADDR)
+    unique case (ctrl_req_i.ar.addr)
       AddrApCtrl: begin
         rdata_d[0] = ap_start_q;
         rdata_d[1] = task_done_q;
@@ -313,11 +293,11 @@ module ctrl_regs
       AddrCycles: rdata_d      = cycles_i;
       default: begin
         for (int i = 0; i < NumPtr; i++) begin
-          if (s_axi_control_ARADDR == PtrLoAddr[i]) rdata_d = ptr_q[i][31:0];
-          if (s_axi_control_ARADDR == PtrHiAddr[i]) rdata_d = ptr_q[i][63:32];
+          if (ctrl_req_i.ar.addr == PtrLoAddr[i]) rdata_d = ptr_q[i][31:0];
+          if (ctrl_req_i.ar.addr == PtrHiAddr[i]) rdata_d = ptr_q[i][63:32];
         end
         for (int i = 0; i < NumU32; i++) begin
-          if (s_axi_control_ARADDR == U32Addr[i]) rdata_d = u32_q[i];
+          if (ctrl_req_i.ar.addr == U32Addr[i]) rdata_d = u32_q[i];
         end
       end
     endcase
@@ -330,7 +310,7 @@ module ctrl_regs
     end else if (ar_hs) begin
       rvalid_q <= 1'b1;
       rdata_q  <= rdata_d;
-    end else if (s_axi_control_RREADY) begin
+    end else if (ctrl_req_i.r_ready) begin
       rvalid_q <= 1'b0;
     end
   end

@@ -9,6 +9,9 @@
 //                  beats that never cross 4 KiB, several reads outstanding,
 //                  AXI_DATA_W-bit data.
 //
+// s_axi_control reaches ctrl_regs as one ctrl_req_t / ctrl_rsp_t pair through
+// axi_control_flat, generated from the same tables as axi_gmem_flat.
+//
 // Inside: kernel_sequencer walks the generated stage program (hls/program.py)
 // and hands one job at a time to the engine of its op (the package's OP_ENGINE
 // and ENGINE_OPS; the linear engine runs PATCH_EMBED in its patch mode). Every
@@ -114,7 +117,12 @@ module edgemoe_kernel
     return seen == OP_SUPPORTED && ENGINE_OPS[EngLinear][OP_PATCH_EMBED];
   endfunction
 
-  // The memory ports' structs carry the package's AXI_DATA_W-bit beats.
+  // The ports' structs carry the package's CTRL_ADDR_W-bit control addresses
+  // and AXI_DATA_W-bit beats.
+  if (C_S_AXI_CONTROL_ADDR_WIDTH != CTRL_ADDR_W) begin : gen_err_ctrl_addr_width
+    $error("edgemoe_kernel: C_S_AXI_CONTROL_ADDR_WIDTH %0d != CTRL_ADDR_W %0d",
+           C_S_AXI_CONTROL_ADDR_WIDTH, CTRL_ADDR_W);
+  end
   if (C_M_AXI_GMEM_DATA_WIDTH != AXI_DATA_W) begin : gen_err_data_width
     $error("edgemoe_kernel: C_M_AXI_GMEM_DATA_WIDTH %0d != AXI_DATA_W %0d",
            C_M_AXI_GMEM_DATA_WIDTH, AXI_DATA_W);
@@ -135,15 +143,24 @@ module edgemoe_kernel
   ctrl_args_t  args;
   logic [31:0] status, cycles;
 
-  ctrl_regs u_ctrl (
-    .clk_i (clk),
-    .rst_ni(rst_n),
+  ctrl_req_t   ctrl_req;
+  ctrl_rsp_t   ctrl_rsp;
+
+  axi_control_flat u_control (
+    .req_o(ctrl_req), .rsp_i(ctrl_rsp),
     .s_axi_control_AWVALID, .s_axi_control_AWREADY, .s_axi_control_AWADDR,
     .s_axi_control_WVALID, .s_axi_control_WREADY, .s_axi_control_WDATA,
     .s_axi_control_WSTRB, .s_axi_control_BVALID, .s_axi_control_BREADY,
     .s_axi_control_BRESP, .s_axi_control_ARVALID, .s_axi_control_ARREADY,
     .s_axi_control_ARADDR, .s_axi_control_RVALID, .s_axi_control_RREADY,
-    .s_axi_control_RDATA, .s_axi_control_RRESP,
+    .s_axi_control_RDATA, .s_axi_control_RRESP
+  );
+
+  ctrl_regs u_ctrl (
+    .clk_i       (clk),
+    .rst_ni      (rst_n),
+    .ctrl_req_i  (ctrl_req),
+    .ctrl_rsp_o  (ctrl_rsp),
     .interrupt_o (interrupt),
     .ap_start_o  (ap_start),
     .ap_done_i   (ap_done),

@@ -1,5 +1,6 @@
-"""The generated AXI4 structs (axi_req_t, axi_rsp_t and their channels) have the
-layout of the AXI4 port the configuration describes.
+"""The generated AXI structs (axi_req_t, axi_rsp_t and their channels; ctrl_req_t,
+ctrl_rsp_t of the AXI4-Lite control slave) have the layout of the ports the
+configuration describes, and the generated flat modules map every member.
 
 The package text is parsed on its own terms (localparams, typedefs, packed
 structs: the first member is the most significant), and every member's bit
@@ -16,10 +17,9 @@ import pytest
 
 from golden.config import CONFIG_NAMES, load_config
 from hls.axi_port import (
-    AXI_BUNDLES,
-    AXI_CHANNELS,
-    axi_gmem_flat_text,
+    VITIS_PORTS,
     control_signals,
+    flat_module_text,
     flat_signals,
 )
 from hls.generate import generate
@@ -57,6 +57,24 @@ def _layouts(text: str) -> tuple[dict[str, int], dict[str, list[tuple[str, int, 
     return widths, structs
 
 
+def _expected_control(addr_w: int) -> dict[str, list[tuple[str, int]]]:
+    """AXI4-Lite (IHI 0022, without PROT) with 32-bit data and the register
+    map's address width; the bundles in the member order of the AXI4 ones."""
+    channels = {
+        "ctrl_aw_chan_t": [("addr", addr_w)],
+        "ctrl_w_chan_t": [("data", 32), ("strb", 4)],
+        "ctrl_b_chan_t": [("resp", 2)],
+        "ctrl_ar_chan_t": [("addr", addr_w)],
+        "ctrl_r_chan_t": [("data", 32), ("resp", 2)],
+    }
+    return channels | {
+        "ctrl_req_t": [("aw", addr_w), ("aw_valid", 1), ("w", 36), ("w_valid", 1),
+                       ("b_ready", 1), ("ar", addr_w), ("ar_valid", 1), ("r_ready", 1)],
+        "ctrl_rsp_t": [("aw_ready", 1), ("ar_ready", 1), ("w_ready", 1), ("b_valid", 1),
+                       ("b", 2), ("r_valid", 1), ("r", 34)],
+    }  # fmt: skip
+
+
 def _expected(cfg) -> dict[str, list[tuple[str, int]]]:
     """AXI4 (IHI 0022, without ATOP and USER) with 64-bit addresses, one ID bit,
     8-bit AxLEN and the configuration's data width; members most significant
@@ -91,10 +109,12 @@ def package(request, tmp_path_factory):
 
 
 def test_axi_struct_layout(package):
-    """Every member of every AXI4 struct at its bit offset, with its width."""
+    """Every member of every AXI4 and AXI4-Lite struct at its bit offset, with its width."""
     cfg, text = package
     _, structs = _layouts(text)
-    for name, members in _expected(cfg).items():
+    params = {name: int(value) for name, value in _LOCALPARAM.findall(text)}
+    expected = _expected(cfg) | _expected_control(params["CTRL_ADDR_W"])
+    for name, members in expected.items():
         offset, expected = sum(w for _, w in members), []
         for member, width in members:
             offset -= width
@@ -116,18 +136,19 @@ def test_axi_widths(package):
     assert widths["axi_rsp_t"] == (1 + 2) + (1 + data + 2 + 1) + 5
 
 
-def test_flat_signals_cover_every_bundle_member_once():
-    """The flat port carries each leaf of axi_req_t / axi_rsp_t exactly once,
-    in the bundle that holds it, under a name no other signal has."""
-    signals = flat_signals()
+@pytest.mark.parametrize("port", VITIS_PORTS, ids=lambda p: p.prefix)
+def test_flat_signals_cover_every_bundle_member_once(port):
+    """The flat port carries each leaf of its request / response bundle exactly
+    once, in the bundle that holds it, under a name no other signal has."""
+    signals = port.signals()
     assert len({s.name for s in signals}) == len(signals)
     leaves = {"req": set(), "rsp": set()}
-    for bundle, members in AXI_BUNDLES.items():
-        side = "req" if bundle == "axi_req_t" else "rsp"
+    for bundle, members in port.bundles.items():
+        side = "req" if bundle.endswith("_req_t") else "rsp"
         for member, sv_type in members:
-            channel = sv_type.removeprefix("axi_").removesuffix("_chan_t")
             if sv_type.endswith("_chan_t"):
-                leaves[side] |= {f"{member}.{field}" for field, _ in AXI_CHANNELS[channel]}
+                channel = sv_type.removeprefix(f"{port.types}_").removesuffix("_chan_t")
+                leaves[side] |= {f"{member}.{field}" for field, _ in port.channels[channel]}
             else:
                 leaves[side].add(member)
     for side in ("req", "rsp"):
@@ -157,11 +178,20 @@ def test_flat_port_matches_the_kernel_boundary(signals, master_side):
     assert kernel == table
 
 
-def test_axi_gmem_flat_text_assigns_every_signal():
-    """Each flat output is assigned from req_i and each flat input into rsp_o, once."""
-    text = axi_gmem_flat_text()
-    for s in flat_signals():
-        if s.bundle == "req":
-            assert len(re.findall(rf"assign {s.name}\s+= req_i\.{re.escape(s.member)};", text)) == 1
+@pytest.mark.parametrize("port", VITIS_PORTS, ids=lambda p: p.prefix)
+def test_flat_module_assigns_every_signal(port):
+    """In the generated axi_gmem_flat (the kernel masters m_axi_gmem) each flat
+    output is assigned from req_i and each flat input into rsp_o; in
+    axi_control_flat (the kernel answers s_axi_control) each flat input goes into
+    req_o and each flat output comes from rsp_i. Once each."""
+    text = flat_module_text(port)
+    (_, _, req), (_, _, rsp) = port.struct_ports
+    assert (req, rsp) == (("req_i", "rsp_o") if port.kernel_is_master else ("req_o", "rsp_i"))
+    for s in port.signals():
+        struct = re.escape(f"{req if s.bundle == 'req' else rsp}.{s.member}")
+        if port.direction(s) == "output":
+            pattern = rf"assign {s.name}\s+= {struct};"
         else:
-            assert len(re.findall(rf"assign rsp_o\.{re.escape(s.member)}\s+= {s.name};", text)) == 1
+            pattern = rf"assign {struct}\s+= {s.name};"
+        assert len(re.findall(pattern, text)) == 1, s.name
+        assert len(re.findall(rf"^\s+{port.direction(s)}\s.*\b{s.name}\b", text, re.M)) == 1

@@ -2,7 +2,7 @@
 
 Top level: tb/axi/axi_dma_tb.sv: rtl/axi_dma.sv (a read and a write direction,
 each with its rtl/axi_burst_planner.sv, on one AXI4 port) with that port on the bench adapter
-tb/axi/axi_gmem_tb_port.sv (m_axi_gmem_* for AxiRam); AXI_DATA_W from the
+axi_gmem_tb_port (tb.components.axi.tb_port: m_axi_gmem_* for AxiRam); AXI_DATA_W from the
 configuration (tiny 64, small 128, m3vit 256 with ``--sim-config m3vit``).
 """
 
@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from ci.rtl_sources import rtl_closure
+from hls.axi_port import GMEM_PORT
 from tb.components.axi.bursts import burst_violations, split_bursts
+from tb.components.axi.tb_port import tb_port_file
 from tb.components.bench_pytest import BenchBuild
 from tb.marks import mutant_test
 from tb.mutation import Mutant
@@ -27,7 +29,8 @@ BENCH = BenchBuild(
     "axi_dma_tb",
     "tb.axi.dma_tests",
     sources=rtl_closure(
-        *(Path(__file__).with_name(f) for f in ("axi_dma_tb.sv", "axi_gmem_tb_port.sv")),
+        Path(__file__).with_name("axi_dma_tb.sv"),
+        tb_port_file(GMEM_PORT),
         Path(__file__).parents[1] / "components" / "engine_mem_tb_engine.sv",
     ),
     configs="sim_config",

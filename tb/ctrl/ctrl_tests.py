@@ -38,6 +38,7 @@ from tb.ctrl.env import (
     CFG,
     FakeKernel,
     check_outputs,
+    control_port,
     good_args,
     pulse,
     quiet,
@@ -62,10 +63,11 @@ async def ctrl_reset_values(dut):
     model = RegFileModel(idle_in=1)
     model.settle()
     check_outputs(dut, model, "after reset")
-    for addr in (*ALL_WORDS, MAP_END, MAP_END + 4, (1 << len(dut.s_axi_control_ARADDR)) - 4):
+    port = control_port(dut)
+    for addr in (*ALL_WORDS, MAP_END, MAP_END + 4, (1 << len(port.s_axi_control_ARADDR)) - 4):
         got, want = await rd(axil, addr), model.read(addr)
         assert got == want, f"reset value of 0x{addr:02x}: 0x{got:x}, expected 0x{want:x}"
-    assert int(dut.s_axi_control_RRESP.value) == 0
+    assert int(port.s_axi_control_RRESP.value) == 0
 
 
 @cocotb.test(timeout_time=2, timeout_unit="ms")

@@ -22,6 +22,7 @@ from hls.registers import (
     check_args,
     stage_count,
 )
+from tb.components.axi.tb_port import flat_port_handle
 from tb.ctrl.model import RegFileModel, unpack_args
 from tb.simenv import env_config_name
 
@@ -34,11 +35,10 @@ CHANNELS = ("aw", "w", "b", "ar", "r")
 async def setup(dut, *, idle: int = 1) -> AxiLiteMaster:
     Clock(dut.clk_i, 10, unit="ns").start()
     axil = AxiLiteMaster(
-        AxiLiteBus.from_prefix(dut, "s_axi_control"), dut.clk_i, dut.rst_ni,
+        AxiLiteBus.from_prefix(control_port(dut), "s_axi_control"), dut.clk_i, dut.rst_ni,
         reset_active_level=False,
     )  # fmt: skip
-    for logger in ("cocotb.ctrl_regs.s_axi_control", "cocotb.ctrl_regs"):
-        cocotb.log.getChild(logger).setLevel("WARNING")
+    quiet(axil)
     await reset(dut, idle=idle)
     return axil
 
@@ -53,6 +53,11 @@ async def reset(dut, *, idle: int = 1) -> None:
     await ClockCycles(dut.clk_i, 2)
     dut.rst_ni.value = 1
     await ClockCycles(dut.clk_i, 2)
+
+
+def control_port(dut):
+    """The flat s_axi_control_* signals: on the bench adapter u_control."""
+    return flat_port_handle(dut, "s_axi_control", "u_control")
 
 
 def quiet(axil: AxiLiteMaster) -> None:

@@ -1,16 +1,21 @@
-"""pytest entry of the control bench: rtl/ctrl_regs.sv (cocotb tests in
+"""pytest entry of the control bench: rtl/ctrl_regs.sv in tb/ctrl/ctrl_regs_tb.sv
+(its s_axi_control on the bench adapter axi_control_tb_port; cocotb tests in
 tb/ctrl/ctrl_tests.py) and rtl/arg_check.sv (tb/ctrl/arg_check_tests.py)."""
 
 from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 
 import pytest
 
+from ci.rtl_sources import rtl_closure
 from golden.config import load_config
+from hls.axi_port import CONTROL_PORT
 from hls.registers import REGISTER_MAP, Status, check_args
 from tb.components.axi.control import register_map_from_vitis_header
+from tb.components.axi.tb_port import tb_port_file
 from tb.components.bench_pytest import BenchBuild
 from tb.ctrl.model import RegFileModel
 from tb.marks import mutant_test
@@ -20,10 +25,13 @@ from tb.simbuild import PORT_SIGNALS
 #: The two builds of the bench, by top.
 BENCHES = {
     "ctrl_regs": BenchBuild(
-        "ctrl_regs",
+        "ctrl_regs_tb",
         "tb.ctrl.ctrl_tests",
+        sources=rtl_closure(
+            Path(__file__).with_name("ctrl_regs_tb.sv"), tb_port_file(CONTROL_PORT)
+        ),
         configs="sim_config",
-        public=(*PORT_SIGNALS, "s_axi_control_*"),
+        public=(*PORT_SIGNALS, "axi_control_tb_port:*"),
     ),
     "arg_check": BenchBuild("arg_check", "tb.ctrl.arg_check_tests", configs="sim_config"),
 }
@@ -59,8 +67,8 @@ MUTANTS = {
         "ctrl_hypothesis",
     ),
     "isr_set_not_toggle": (
-        Mutant("isr_set_not_toggle", "ctrl_regs.sv", "isr_q[0] ^ s_axi_control_WDATA[0]",
-               "isr_q[0] | s_axi_control_WDATA[0]", "ISR bit 0 set on write instead of toggled"),
+        Mutant("isr_set_not_toggle", "ctrl_regs.sv", "isr_q[0] ^ ctrl_req_i.w.data[0]",
+               "isr_q[0] | ctrl_req_i.w.data[0]", "ISR bit 0 set on write instead of toggled"),
         "ctrl_hypothesis",
     ),
     "task_id_offset": (

@@ -17,9 +17,11 @@ import subprocess
 import time
 from pathlib import Path
 
-from ci.rtl_sources import LINT_WAIVERS, RTL_DIR, generated, generated_sources, rtl_closure
+from ci.rtl_sources import LINT_WAIVERS, generated, generated_sources, rtl_closure
 from ci.toolchain import setup_verilator, verilator_id
+from hls.axi_port import GMEM_PORT
 from tb import simbuild
+from tb.components.axi.tb_port import tb_port_file
 from tb.components.dpi_memory import AXI_DPI_MEM, DPI_C, dpi_build_args
 from tb.simbuild import SIM_ROOT
 
@@ -29,9 +31,7 @@ BARE_MAIN = HERE / "bare_main.cpp"
 #: The top, both memories it can have (AXIRAM), and the rtl/ modules under them
 #: (rtl/axi_dma; the generated axi_gmem_flat comes with the package); a build
 #: elaborates only the memory it uses.
-SOURCES = rtl_closure(
-    HERE / f"{TOP}.sv", AXI_DPI_MEM, RTL_DIR.parent / "tb" / "axi" / "axi_gmem_tb_port.sv"
-)
+SOURCES = rtl_closure(HERE / f"{TOP}.sv", AXI_DPI_MEM, tb_port_file(GMEM_PORT))
 
 
 def _digest(*paths: Path) -> str:

@@ -13,9 +13,10 @@
 // - the memory behind its AXI4 port (axi_req_t / axi_rsp_t):
 //   AXIRAM = 0: axi_dpi_mem, a DPI-C buffer that Python sees as a NumPy array,
 //     with pauses (PAUSE_PCT, SEED); fault_o its sticky protocol/range faults.
-//   AXIRAM = 1: the bench adapter gen_axiram.u_gmem (tb/axi/axi_gmem_tb_port.sv:
-//     m_axi_gmem_* for cocotbext-axi's AxiRam, the reference the fast path
-//     replaces); fault_o is 0 (AxiRam checks the protocol).
+//   AXIRAM = 1: the bench adapter gen_axiram.u_gmem (axi_gmem_tb_port, written
+//     by tb/components/axi/tb_port.py: m_axi_gmem_* for cocotbext-axi's AxiRam,
+//     the reference the fast path replaces); fault_o is 0 (AxiRam checks the
+//     protocol).
 // - the clock:
 //   HDL_CLOCK = 0: clk_i, cocotb's GPI clock (or the bare harness's).
 //   HDL_CLOCK = 1: made here (needs --timing), clk_i unused: Python is woken

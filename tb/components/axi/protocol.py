@@ -40,6 +40,7 @@ from tb.components.axi.bursts import (
     cycle_forever,
     split_bursts,
 )
+from tb.components.axi.tb_port import flat_port_handle
 from tb.components.channel import (
     ChannelEngine,
     ChannelError,
@@ -140,10 +141,10 @@ class _RamWrite(_ErrorRegionSide, AxiRamWrite):
 
 
 def gmem_bus(dut, prefix: str = "m_axi_gmem"):
-    """The handle holding the flat ``<prefix>_*`` AXI signals: the top itself when
-    they are its ports (edgemoe_kernel, a user's kernel), else the bench adapter
-    ``u_gmem`` (tb/axi/axi_gmem_tb_port.sv) that the DMA bench tops instantiate."""
-    return dut if hasattr(dut, f"{prefix}_ARVALID") else dut.u_gmem
+    """The handle holding the flat ``<prefix>_*`` AXI signals: the top itself, or
+    the bench adapter ``u_gmem`` (``axi_gmem_tb_port``) that the DMA bench tops
+    instantiate."""
+    return flat_port_handle(dut, prefix, "u_gmem")
 
 
 class DmaRam(Memory):
