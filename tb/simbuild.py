@@ -79,6 +79,21 @@ FAST_BUILD_ARGS: tuple[str, ...] = ("-CFLAGS", "-O2")
 #: OpenBLAS threads would otherwise compete with the simulator for the cores.
 FAST_RUN_ENV: dict[str, str] = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
+#: Code coverage: when ``EDGEMOE_COVERAGE_DIR`` names a folder (``nox -s
+#: coverage``), every build is instrumented with these options (in its own
+#: ``-cov`` build folder) and every run writes its counts into that folder, one
+#: file per run (Verilator's ``+verilator+coverage+file+`` plusarg), which
+#: ``python -m ci.coverage`` merges.
+COVERAGE_ENV = "EDGEMOE_COVERAGE_DIR"
+COVERAGE_BUILD_ARGS: tuple[str, ...] = ("--coverage-line", "--coverage-toggle", "--coverage-user")
+
+
+def coverage_dir() -> Path | None:
+    """The folder runs write their coverage data into, or None (no coverage)."""
+    value = os.environ.get(COVERAGE_ENV, "")
+    return Path(value).resolve() if value else None
+
+
 #: Where ``public_build_args`` writes its control files (named by content).
 PUBLIC_VLT_DIR = SIM_ROOT / "_public"
 #: ``public`` of a bench that touches only its top's ports (lowRISC suffixes):
@@ -177,6 +192,8 @@ class SimBuild:
     spec: dict = field(default_factory=dict)
     #: Configuration fields the build replaced (its package was generated with them).
     overrides: dict[str, object] = field(default_factory=dict)
+    #: Instrumented for code coverage (:data:`COVERAGE_BUILD_ARGS`).
+    coverage: bool = False
 
     def run(
         self,
@@ -232,6 +249,11 @@ class SimBuild:
         # Testbench memories that draw random pauses (tb/fastmem/axi_dpi_mem.sv)
         # read their seed from this plusarg, so a rebuild is never needed for it.
         plusargs = [f"+{SEED_PLUSARG}={seed & 0xFFFF_FFFF}"] if seed is not None else []
+        cov_dir = coverage_dir()
+        if self.coverage and cov_dir is not None:
+            cov_dir.mkdir(parents=True, exist_ok=True)
+            cov_file = f"{self.config}--{self.name}--{run_dir.name}--{os.getpid()}-{time.time_ns()}"
+            plusargs.append(f"+verilator+coverage+file+{cov_dir / cov_file}.dat")
         try:
             runner.test(
                 test_module=test_module,
@@ -451,9 +473,10 @@ def build(
     rtl = [Path(s).resolve() for s in (sources or rtl_closure(toplevel))]
     srcs = [*LINT_WAIVERS, *generated_sources(gen, rtl)]
     params = dict(parameters or {})
-    dir_name = (name or toplevel) + ("-waves" if waves else "")
+    coverage = coverage_dir() is not None
+    dir_name = (name or toplevel) + ("-waves" if waves else "") + ("-cov" if coverage else "")
     build_dir = SIM_ROOT / config / dir_name
-    args = [*BASE_BUILD_ARGS, *build_args]
+    args = [*BASE_BUILD_ARGS, *build_args, *(COVERAGE_BUILD_ARGS if coverage else ())]
     if public is not None:
         args += public_build_args(toplevel, public)
     if fast:
@@ -476,7 +499,7 @@ def build(
 
     def made(wall_s: float, reused: bool) -> SimBuild:
         return SimBuild(toplevel, config, dir_name, build_dir, waves, params, wall_s, reused,
-                        fast, spec, overrides)  # fmt: skip
+                        fast, spec, overrides, coverage)  # fmt: skip
 
     with _locked(build_dir.parent / f".{dir_name}.lock"):
         exe = build_dir / toplevel

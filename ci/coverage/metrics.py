@@ -1,0 +1,164 @@
+"""Code coverage per module and per type, from merged ``coverage.dat`` counts.
+
+A *site* is a coverage point without its instance: the same ``if`` arm of
+``sync_fifo`` counted in its eight instances is one site, covered when any
+instance hit it. Only sites in files under the RTL folder count (the benches'
+own SystemVerilog does not). Sites named in the exclusions file
+(``coverage/exclusions.toml``) are left out of the percentages and listed with
+their reason; an exclusion that matches nothing is an error, so the file never
+keeps a stale entry.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ci.coverage.vcov import Point, point
+
+__all__ = [
+    "TYPES",
+    "Coverage",
+    "Exclusion",
+    "ExclusionError",
+    "Site",
+    "load_exclusions",
+    "sites",
+]
+
+#: The code coverage types reported, in report order (Verilator's names).
+TYPES = ("line", "branch", "toggle", "expr", "user")
+
+
+class ExclusionError(ValueError):
+    """A malformed exclusions file, or an exclusion that matches nothing."""
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Sites of ``module`` of ``type`` whose comment matches ``match`` (fnmatch)
+    and, when given, whose line is ``line``; ``reason`` says why they cannot be
+    covered."""
+
+    module: str
+    type: str
+    match: str
+    reason: str
+    line: int | None = None
+
+    def covers(self, s: Site) -> bool:
+        return (
+            s.module == self.module
+            and s.type == self.type
+            and (self.line is None or s.line == self.line)
+            and fnmatch.fnmatchcase(s.comment, self.match)
+        )
+
+    def describe(self) -> str:
+        where = f"{self.module}:{self.line}" if self.line is not None else self.module
+        return f"{where} {self.type} '{self.match}'"
+
+
+def load_exclusions(path: Path) -> list[Exclusion]:
+    """The ``[[exclude]]`` tables of *path* (none when the file does not exist)."""
+    if not path.is_file():
+        return []
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ExclusionError(f"{path}: {exc}") from None
+    out = []
+    for n, entry in enumerate(data.get("exclude", []), start=1):
+        missing = {"module", "type", "match", "reason"} - set(entry)
+        unknown = set(entry) - {"module", "type", "match", "reason", "line"}
+        if missing or unknown:
+            raise ExclusionError(
+                f"{path}: exclusion {n}: missing {sorted(missing)}, unknown {sorted(unknown)}"
+            )
+        if entry["type"] not in TYPES:
+            raise ExclusionError(f"{path}: exclusion {n}: type {entry['type']!r} not in {TYPES}")
+        if not str(entry["reason"]).strip():
+            raise ExclusionError(f"{path}: exclusion {n}: an exclusion needs its reason")
+        out.append(Exclusion(**entry))
+    return out
+
+
+@dataclass(frozen=True)
+class Site:
+    """A coverage point merged over the instances of its module."""
+
+    type: str
+    module: str
+    file: str
+    line: int
+    column: int
+    comment: str
+    lines: str
+    count: int
+    instances: int
+
+    def describe(self) -> str:
+        return f"{Path(self.file).name}:{self.line} {self.type} {self.comment}"
+
+
+def sites(counts: Mapping[str, int], rtl_dir: Path) -> list[Site]:
+    """Every site of a file under *rtl_dir*, its counts summed over instances."""
+    root = str(rtl_dir.resolve()) + "/"
+    merged: dict[tuple, list] = {}
+    for key, count in counts.items():
+        p: Point = point(key)
+        if not p.file.startswith(root):
+            continue
+        entry = merged.setdefault(p.site, [p.lines, 0, 0])
+        entry[1] += count
+        entry[2] += 1
+    return [
+        Site(t, m, f, line, col, comment, lines, count, n)
+        for (t, m, f, line, col, comment), (lines, count, n) in sorted(merged.items())
+    ]
+
+
+@dataclass
+class Coverage:
+    """Sites split into counted and excluded, with per-module figures."""
+
+    sites: list[Site]
+    exclusions: list[Exclusion] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.excluded: dict[Site, Exclusion] = {}
+        used: set[Exclusion] = set()
+        for s in self.sites:
+            for ex in self.exclusions:
+                if ex.covers(s):
+                    self.excluded[s] = ex
+                    used.add(ex)
+                    break
+        self.unused = [ex for ex in self.exclusions if ex not in used]
+
+    @property
+    def counted(self) -> list[Site]:
+        return [s for s in self.sites if s not in self.excluded]
+
+    def totals(self, module: str | None = None) -> dict[str, tuple[int, int]]:
+        """``type -> (covered, total)`` over every module or one."""
+        out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for s in self.counted:
+            if module is None or s.module == module:
+                out[s.type][0] += s.count > 0
+                out[s.type][1] += 1
+        return {t: (c, n) for t, (c, n) in out.items()}
+
+    def percent(self, type_: str, module: str | None = None) -> float | None:
+        covered, total = self.totals(module).get(type_, (0, 0))
+        return None if total == 0 else 100.0 * covered / total
+
+    def modules(self) -> list[str]:
+        return sorted({s.module for s in self.sites})
+
+    def missed(self, module: str | None = None) -> list[Site]:
+        return [s for s in self.counted if s.count == 0 and module in (None, s.module)]
