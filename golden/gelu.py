@@ -13,7 +13,7 @@ from golden.approx.tables import gelu_delta_table
 from golden.config import KernelConfig
 from golden.fixed import Quant, round_shift
 
-__all__ = ["gelu"]
+__all__ = ["gelu", "gelu_segment"]
 
 
 def gelu(x_raw: np.ndarray, cfg: KernelConfig) -> np.ndarray:
@@ -45,7 +45,14 @@ def gelu(x_raw: np.ndarray, cfg: KernelConfig) -> np.ndarray:
     base = np.append(table[:-1], 0)
     slope = np.append(np.diff(table), 0)
     t = np.abs(x)
-    idx = np.minimum(t >> m, g.segments)
+    idx = gelu_segment(x, cfg)
     acc = (base[idx] << m) + slope[idx] * (t & ((1 << m) - 1))
     delta = round_shift(acc, g.table_bits + m - feature.frac_bits, Quant.RND)
     return np.maximum(x, 0) - delta
+
+
+def gelu_segment(x_raw: np.ndarray, cfg: KernelConfig) -> np.ndarray:
+    """The table segment of each raw input (step 1 of :func:`gelu`):
+    ``|x| >> (F - s)``, clamped to ``segments`` for every |x| beyond the table."""
+    m = cfg.formats.feature.frac_bits - cfg.gelu.step_log2
+    return np.minimum(np.abs(np.asarray(x_raw, dtype=np.int64)) >> m, cfg.gelu.segments)

@@ -1,8 +1,9 @@
 """``python -m ci.coverage``: merge the coverage data files of a regression and
 report RTL code coverage.
 
-Reads every ``*.dat`` under the raw folders (default
-``reports/coverage/raw``, where the benches' runs write theirs when
+Reads every ``*.dat`` (Verilator's code coverage) and ``functional-*.json``
+(the benches' functional bins, ci.coverage.functional) under the raw folders
+(default ``reports/coverage/raw``, where the benches' runs write theirs when
 ``EDGEMOE_COVERAGE_DIR`` is set: ``nox -s coverage``), merges them and writes
 into ``--out`` (default ``reports/coverage``):
 
@@ -25,7 +26,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from ci.coverage import vcov
+from ci.coverage import functional, vcov
 from ci.coverage.html import write_html
 from ci.coverage.lcov import lcov_text
 from ci.coverage.metrics import TYPES, Coverage, load_exclusions, sites
@@ -35,6 +36,8 @@ POLICY = REPO_ROOT / "coverage" / "policy.toml"
 RAW_DIR = REPO_ROOT / "reports" / "coverage" / "raw"
 #: How many never-hit sites summary.json lists per module and type.
 MISSED_LISTED = 50
+#: How many missed functional bins it lists (all are counted).
+MISSED_BINS_LISTED = 500
 
 
 def thresholds(policy: Path = POLICY) -> dict[str, float]:
@@ -43,7 +46,7 @@ def thresholds(policy: Path = POLICY) -> dict[str, float]:
     return {k: float(v) for k, v in tomllib.loads(policy.read_text()).get("thresholds", {}).items()}
 
 
-def summary(cov: Coverage, limits: dict[str, float], files: int) -> dict:
+def summary(cov: Coverage, limits: dict[str, float], files: int, fcov: dict) -> dict:
     per_module = {}
     for module in cov.modules():
         per_module[module] = {
@@ -57,9 +60,11 @@ def summary(cov: Coverage, limits: dict[str, float], files: int) -> dict:
             listed.append(s.describe())
     out: dict = {t: _round(cov.percent(t)) for t in TYPES}
     out |= {
-        # The functional coverage model is not sampled yet: no bins, no figure.
-        "functional": None,
-        "bins_missed": [],
+        "functional": fcov["pct"],
+        "bins_missed": fcov["bins_missed"][:MISSED_BINS_LISTED],
+        "bins_missed_count": len(fcov["bins_missed"]),
+        "functional_groups": fcov["per_group"],
+        "functional_unknown_bins": fcov["unknown"],
         "data_files": files,
         "thresholds": limits,
         "per_module": per_module,
@@ -85,6 +90,9 @@ def failures(report: dict, cov: Coverage) -> list[str]:
         elif got < limit:
             out.append(f"{metric}: {got:.2f}% < {limit:g}%")
     out += [f"exclusion matches nothing: {ex.describe()}" for ex in cov.unused]
+    out += [
+        f"functional bin outside its group's space: {b}" for b in report["functional_unknown_bins"]
+    ]
     return out
 
 
@@ -97,13 +105,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 below the thresholds")
     args = parser.parse_args(argv)
 
-    files = sorted(f for d in (args.raw or [RAW_DIR]) for f in Path(d).rglob("*.dat"))
+    raw_dirs = [Path(d) for d in (args.raw or [RAW_DIR])]
+    files = sorted(f for d in raw_dirs for f in d.rglob("*.dat"))
+    bins_files = sorted(f for d in raw_dirs for f in d.rglob("functional-*.json"))
     if not files:
         print(f"no coverage data under {', '.join(map(str, args.raw or [RAW_DIR]))}: "
               "run the benches with EDGEMOE_COVERAGE_DIR set (nox -s coverage)")  # fmt: skip
         return 1
     try:
         counts = vcov.merge(files)
+        fcov = functional.report(functional.merge(bins_files))
         cov = Coverage(sites(counts, args.rtl_dir), load_exclusions(args.policy))
     except ValueError as exc:  # CoverageFormatError, ExclusionError
         print(f"coverage: {exc}", file=sys.stderr)
@@ -112,9 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     vcov.write(counts, args.out / "coverage.dat")
     (args.out / "lcov.info").write_text(lcov_text(cov.counted))
     limits = thresholds(args.policy)
-    report = summary(cov, limits, len(files))
+    report = summary(cov, limits, len(files), fcov)
     (args.out / "summary.json").write_text(json.dumps(report, indent=1) + "\n")
-    index = write_html(cov, args.out, limits)
+    index = write_html(cov, args.out, limits, fcov)
 
     types = [t for t in TYPES if report[t] is not None]
     print(f"{'module':<28}" + "".join(f"{t:>10}" for t in types))
@@ -122,7 +133,12 @@ def main(argv: list[str] | None = None) -> int:
         cells = (cov.percent(t, module) for t in types)
         print(f"{module:<28}" + "".join("         -" if p is None else f"{p:9.1f}%" for p in cells))
     print(f"{'all of rtl/':<28}" + "".join(f"{report[t]:9.1f}%" for t in types))
-    print(f"{len(files)} data files; report {index}; summary {args.out / 'summary.json'}")
+    for group, keys in fcov["per_group"].items():
+        for key, n in keys.items():
+            print(f"functional {group} [{key}]: {n['covered']}/{n['total']} bins")
+    functional_pct = "-" if fcov["pct"] is None else f"{fcov['pct']:.1f}%"
+    print(f"functional: {functional_pct}; {len(files)} code and {len(bins_files)} functional "
+          f"data files; report {index}; summary {args.out / 'summary.json'}")  # fmt: skip
     problems = failures(report, cov)
     for p in problems:
         print(f"coverage below policy: {p}")

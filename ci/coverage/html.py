@@ -1,7 +1,8 @@
 """A browsable, self-contained HTML coverage report: ``index.html`` (every
 module's line, branch, toggle and expression coverage, the thresholds, the
-exclusions) and one page per RTL file (its source with each line's count, the
-branch arms beside their line, the points never hit listed at the top)."""
+functional coverage groups and the bins never hit, the exclusions) and one page
+per RTL file (its source with each line's count, the branch arms beside their
+line, the points never hit listed at the top)."""
 
 from __future__ import annotations
 
@@ -66,7 +67,9 @@ def _file_page(path: Path, sites: list[Site], hits: dict[int, int]) -> str:
     return _page(path.name, body)
 
 
-def write_html(cov: Coverage, out_dir: Path, thresholds: dict[str, float]) -> Path:
+def write_html(
+    cov: Coverage, out_dir: Path, thresholds: dict[str, float], fcov: dict | None = None
+) -> Path:
     """Write ``index.html`` and ``files/<name>.html`` into *out_dir*; the index's path."""
     files_dir = out_dir / "files"
     files_dir.mkdir(parents=True, exist_ok=True)
@@ -90,6 +93,22 @@ def write_html(cov: Coverage, out_dir: Path, thresholds: dict[str, float]) -> Pa
         cells = "".join(_pct(cov, t, module, None) for t in types)
         body.append(f"<tr><td><a href='{link}'>{html.escape(module)}</a></td>{cells}</tr>")
     body.append("</table>")
+    if fcov is not None:
+        pct = "-" if fcov["pct"] is None else f"{fcov['pct']:.1f}%"
+        body.append(f"<h2>Functional coverage: {pct}</h2><table>")
+        body.append("<tr><th>group</th><th>configuration</th><th>bins hit</th></tr>")
+        for group, keys in fcov["per_group"].items():
+            for key, n in keys.items():
+                cls = "ok" if n["covered"] == n["total"] else "low"
+                body.append(
+                    f"<tr><td>{html.escape(group)}</td><td>{html.escape(key)}</td>"
+                    f"<td class='{cls}'>{n['covered']}/{n['total']}</td></tr>"
+                )
+        body.append("</table>")
+        if fcov["bins_missed"]:
+            body.append(f"<p>Bins never hit ({len(fcov['bins_missed'])}):</p><pre>")
+            body += [html.escape(b) + "\n" for b in fcov["bins_missed"][:2000]]
+            body.append("</pre>")
     body.append(f"<h2>Exclusions ({len(cov.excluded)} sites)</h2><table>")
     body.append("<tr><th>site</th><th>reason</th></tr>")
     for s, ex in sorted(cov.excluded.items(), key=lambda kv: kv[0].describe()):

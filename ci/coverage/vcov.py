@@ -79,7 +79,9 @@ def point(key: str) -> Point:
     """The :class:`Point` a raw key names."""
     f = parse_key(key)
     page = f.get("page", "")
-    module = page.split("/", 1)[1] if "/" in page else ""
+    # A parameterised module's page names its specialisation (interp_rom__L8_I9...):
+    # its sites are the module's.
+    module = page.split("/", 1)[1].split("__", 1)[0] if "/" in page else ""
     try:
         return Point(
             type=f["t"], module=module, file=f["f"], line=int(f["l"]),

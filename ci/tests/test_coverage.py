@@ -147,6 +147,13 @@ def test_lcov_records(rtl):
     assert line_numbers("3-4,7", 1) == [3, 4, 7] and line_numbers("", 9) == [9]
 
 
+def test_a_parameterised_module_is_one_module(rtl):
+    a = key(rtl, h="top.u_a").replace("v_line/fifo", "v_line/fifo__W8")
+    b = key(rtl, h="top.u_b").replace("v_line/fifo", "v_line/fifo__W16")
+    (site,) = sites({a: 0, b: 2}, rtl)
+    assert (site.module, site.count, site.instances) == ("fifo", 2, 2)
+
+
 def test_exclusion_on_one_line_only(rtl):
     s = sites({key(rtl, line=10): 0, key(rtl, line=11, s="11"): 0}, rtl)
     cov = Coverage(s, [Exclusion("fifo", "line", "*", "reset-only block", line=11)])

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from ci.coverage.functional import GROUPS
 from ci.coverage.testplan import TESTPLAN, TestplanError, load, problems
 
 
 def test_the_testplan_is_complete_and_every_test_exists():
     features = load(TESTPLAN)
     assert len(features) >= 30
-    assert problems(features) == []
+    assert problems(features, groups=GROUPS) == []
+    # Every functional coverage group is part of some feature.
+    assert set(GROUPS) <= {b for f in features for b in f.bins}
     ids = {f.id for f in features}
     # The five Edge-MoE techniques each have their entry.
     assert {i for i in ids if i.startswith("edge_moe.")} == {

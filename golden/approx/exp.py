@@ -9,7 +9,7 @@ from golden.approx.tables import exp2_neg_table, log2e_constant
 from golden.config import KernelConfig
 from golden.fixed import Quant, round_shift
 
-__all__ = ["EXP_INPUT_MIN_RAW_BITS", "exp_neg"]
+__all__ = ["EXP_INPUT_MIN_RAW_BITS", "exp_neg", "exp_range_reduction"]
 
 # Inputs are differences of two features (ap_fixed<W+1, I+1>): |x| < 2**(W) raw.
 EXP_INPUT_MIN_RAW_BITS = 32
@@ -55,16 +55,29 @@ def exp_neg(x_raw: np.ndarray, cfg: KernelConfig) -> np.ndarray:
             f"exp_neg input {int(x.min())} (raw) is below -2**{EXP_INPUT_MIN_RAW_BITS}, "
             f"the range of a difference of two features"
         )
-    F = f.feature.frac_bits
+    k, i, r = _reduce(x, cfg)
+    m = e.t_frac_bits - e.step_log2
+    table = exp2_neg_table(e)
+    acc = (table[i] << m) + (table[i + 1] - table[i]) * r
+    y = shift_round(acc, e.table_bits + m + k - f.exp_out.frac_bits, f.exp_out.quant)
+    return saturate(y, f.exp_out)
+
+
+def _reduce(x: np.ndarray, cfg: KernelConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps 1-4 of :func:`exp_neg`: the shift k, the segment i and the position r."""
+    F, e = cfg.formats.feature.frac_bits, cfg.exp
     xc = np.maximum(x, -(1 << (F + _CLAMP_LOG2)))
     u = -xc * log2e_constant(e)  # F + Lc fraction bits
     t = round_shift(u, F + e.log2e_bits - e.t_frac_bits, Quant.RND)
     k = t >> e.t_frac_bits
     frac = t & ((1 << e.t_frac_bits) - 1)
     m = e.t_frac_bits - e.step_log2
-    i = frac >> m
-    r = frac & ((1 << m) - 1)
-    table = exp2_neg_table(e)
-    acc = (table[i] << m) + (table[i + 1] - table[i]) * r
-    y = shift_round(acc, e.table_bits + m + k - f.exp_out.frac_bits, f.exp_out.quant)
-    return saturate(y, f.exp_out)
+    return k, frac >> m, frac & ((1 << m) - 1)
+
+
+def exp_range_reduction(x_raw: np.ndarray, cfg: KernelConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The range-reduction class of each raw input x <= 0 of :func:`exp_neg`:
+    the shift k (the result is 2**-k times the table's 2**-f) and the table
+    segment i."""
+    k, i, _ = _reduce(np.asarray(x_raw, dtype=np.int64), cfg)
+    return k, i

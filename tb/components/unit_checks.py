@@ -323,6 +323,8 @@ class LaneUnit:
     vectors: Callable[[int, np.random.Generator, int], np.ndarray]
     rom: Path
     table: Callable[[], np.ndarray]
+    #: Functional coverage of the inputs driven and checked (ci.coverage.functional).
+    sample: Callable[[np.ndarray], None] = lambda x: None
 
     def check_rom(self) -> None:
         """The ROM file the RTL loads must hold the table the golden model uses."""
@@ -358,6 +360,7 @@ class LaneUnit:
             return f"{len(y_rtl)} outputs for {len(x)} inputs"
         bad = np.flatnonzero(y_rtl != y_gold)
         if not len(bad):
+            self.sample(x)
             return None
         k = int(bad[0])
         return (
@@ -365,6 +368,10 @@ class LaneUnit:
             f"{self.describe(int(x[k]))} on lane {k % lanes} (beat {k // lanes}): "
             f"rtl {int(y_rtl[k])}, golden {int(y_gold[k])}"
         )
+
+    def _golden_sampled(self, x: np.ndarray) -> np.ndarray:
+        self.sample(np.asarray(x))
+        return self.golden(x)
 
     def compare_words(self, x: np.ndarray, lanes: int) -> Compare:
         """``compare(outs)`` of this module's test bodies for the inputs *x*."""
@@ -432,7 +439,7 @@ class LaneUnit:
             lanes=lanes,
             in_w=self.in_w,
             unpack=lambda o: self.unpack(o, lanes),
-            golden=self.golden,
+            golden=self._golden_sampled,
             describe=self.describe,
             x_strategy=x_strategy,
             examples=examples,

@@ -16,6 +16,7 @@ import cocotb
 import numpy as np
 from hypothesis import strategies as st
 
+from ci.coverage import functional
 from ci.rtl_sources import GEN_ROOT
 from golden.approx.exp import exp_neg
 from golden.config import load_config
@@ -52,6 +53,7 @@ UNIT = LaneUnit(
     vectors=lambda n, rng, lanes: stream_vectors(GEO, n, rng, lanes),
     rom=GEN_ROOT / CFG.name / "exp2_neg.hex",
     table=lambda: table_of(CFG),
+    sample=lambda x: functional.sample("exp.range", CFG, x),
 )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import cocotb
 from hypothesis import strategies as st
 
+from ci.coverage import functional
 from ci.rtl_sources import GEN_ROOT
 from golden.config import load_config
 from golden.gelu import gelu
@@ -41,6 +42,7 @@ UNIT = LaneUnit(
     vectors=lambda n, rng, lanes: stream_vectors(GEO, n, rng, lanes),
     rom=GEN_ROOT / CFG.name / "gelu_delta.hex",
     table=lambda: table_of(CFG),
+    sample=lambda x: functional.sample("gelu.segment", CFG, x),
 )
 
 

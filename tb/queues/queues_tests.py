@@ -26,6 +26,7 @@ from cocotb.task import resume
 from cocotb.triggers import ReadOnly, RisingEdge
 from hypothesis import strategies as st
 
+from ci.coverage import functional
 from hls.geometry import geometry
 from tb import benchlog
 from tb.components import unit_checks
@@ -109,6 +110,8 @@ def compare(batches: list[Batch], outs: list[int]) -> str | None:
             )
     if len(outs) != pos:
         return f"{len(outs)} output beats, the golden packets have {pos}"
+    for ex, _, _ in batches:
+        functional.sample("queues.shape", CFG, ex)
     return None
 
 

@@ -1,0 +1,267 @@
+"""Functional coverage: the corners the benches must reach, as named groups of
+bins, sampled by the benches and merged across processes, shards and the whole
+regression.
+
+A :class:`Group` defines, for a configuration, its bin space (every bin that
+must be hit) and how a batch of stimulus falls into bins (``classify``); the
+classification uses the golden model's own index arithmetic, so a bin is the
+case the hardware really handles (a GELU table segment, an exp range-reduction
+class). :data:`GROUPS` lists them with the configurations (and build variants)
+the regression samples each on.
+
+Sampling costs nothing unless ``EDGEMOE_COVERAGE_DIR`` is set (``nox -s
+coverage``): then :func:`sample` counts the bins in the process and writes them,
+when the process ends, to ``functional-<pid>-<ns>.json`` in that folder;
+:func:`merge` sums any number of those files and :func:`report` compares the
+sum with the bin spaces.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from golden.approx.exp import exp_range_reduction
+from golden.config import KernelConfig, load_config
+from golden.gelu import gelu_segment
+
+__all__ = [
+    "COVERAGE_ENV",
+    "GROUPS",
+    "Group",
+    "merge",
+    "report",
+    "sample",
+    "space_key",
+]
+
+#: The folder coverage data goes to (shared with tb.simbuild's code coverage).
+COVERAGE_ENV = "EDGEMOE_COVERAGE_DIR"
+#: The configurations of the unit benches (tb/conftest.py ``unit_config``).
+UNIT_CONFIGS = ("tiny", "m3vit")
+
+
+@dataclass(frozen=True)
+class Group:
+    """A functional coverage group: its bins for a configuration, and how values
+    fall into them."""
+
+    name: str
+    doc: str
+    space: Callable[[KernelConfig], list[str]]
+    classify: Callable[[KernelConfig, object], Iterable[str]]
+    #: The configurations the regression samples it on: (name, overrides).
+    configs: tuple[tuple[str, tuple[tuple[str, object], ...]], ...]
+    #: Fields of the configuration that make a variant of this group (top_k).
+    variant_fields: tuple[str, ...] = ()
+
+    def key(self, cfg: KernelConfig) -> str:
+        return space_key(cfg, self.variant_fields)
+
+    def expected(self) -> dict[str, list[str]]:
+        """Bin space per configuration key, for every configuration it is sampled on."""
+        out = {}
+        for name, overrides in self.configs:
+            cfg = load_config(name, **dict(overrides))
+            out[self.key(cfg)] = self.space(cfg)
+        return out
+
+
+def space_key(cfg: KernelConfig, fields: Iterable[str] = ()) -> str:
+    """``tiny``, or ``tiny[top_k=1]`` for a group whose bins depend on ``top_k``."""
+    extra = ",".join(f"{f}={getattr(cfg, f)}" for f in fields)
+    return f"{cfg.name}[{extra}]" if extra else cfg.name
+
+
+# --- GELU: every table segment and the region beyond it, both signs ----------------
+
+
+def _gelu_space(cfg: KernelConfig) -> list[str]:
+    n = cfg.gelu.segments
+    return [f"{s}{i}" for s in "+-" for i in range(n)] + ["+beyond", "-beyond"]
+
+
+def _gelu_classify(cfg: KernelConfig, x) -> np.ndarray:
+    x = np.asarray(x, dtype=np.int64)
+    seg = gelu_segment(x, cfg)
+    names = np.array([*map(str, range(cfg.gelu.segments)), "beyond"])
+    return np.char.add(np.where(x < 0, "-", "+"), names[seg])
+
+
+# --- exp: every range-reduction class k (2**-k) and every table segment ----------
+
+
+def _exp_k_max(cfg: KernelConfig) -> int:
+    """The largest shift k an input reaches (at the clamp, exp(-64))."""
+    lowest = -(1 << (cfg.formats.feature.frac_bits + 6))
+    k, _ = exp_range_reduction(np.array([lowest]), cfg)
+    return int(k[0])
+
+
+def _exp_space(cfg: KernelConfig) -> list[str]:
+    segs = 1 << cfg.exp.step_log2
+    return [f"k{k}" for k in range(_exp_k_max(cfg) + 1)] + [f"seg{i}" for i in range(segs)]
+
+
+def _exp_classify(cfg: KernelConfig, x) -> np.ndarray:
+    k, i = exp_range_reduction(np.asarray(x, dtype=np.int64), cfg)
+    return np.concatenate([np.char.add("k", k.astype(str)), np.char.add("seg", i.astype(str))])
+
+
+# --- top-k: ties at every rank, one-hot and all-equal tokens ------------------------
+
+
+def _topk_space(cfg: KernelConfig) -> list[str]:
+    ranks = [f"tie_at_rank{j}" for j in range(min(cfg.top_k, cfg.experts - 1))]
+    return [*ranks, "all_equal", "distinct"]
+
+
+def _topk_classify(cfg: KernelConfig, logits) -> list[str]:
+    """Per token: a tie between the experts ranked j and j + 1 (j < k: it decides
+    which expert is chosen or in which slot), all logits equal, or none equal."""
+    x = np.sort(np.asarray(logits, dtype=np.int64), axis=1)[:, ::-1]
+    out: list[str] = []
+    ties = x[:, :-1] == x[:, 1:]
+    for j in range(min(cfg.top_k, cfg.experts - 1)):
+        out += ["tie_at_rank" + str(j)] * int(ties[:, j].sum())
+    out += ["all_equal"] * int(ties.all(axis=1).sum())
+    out += ["distinct"] * int((~ties).all(axis=1).sum())
+    return out
+
+
+# --- expert queues: empty, full, every expert, repeated -----------------------------
+
+
+def _queues_space(cfg: KernelConfig) -> list[str]:
+    repeated = ["repeated_expert_in_token"] if cfg.top_k > 1 else []  # needs two slots
+    return [
+        "empty_expert", "every_expert_used", "all_tokens_to_one_expert", "max_length",
+        *repeated, "single_token",
+    ]  # fmt: skip
+
+
+def _queues_classify(cfg: KernelConfig, experts) -> list[str]:
+    """One batch of top-k choices (tokens x k)."""
+    ex = np.asarray(experts, dtype=np.int64)
+    tokens = len(ex)
+    holds = np.array([(ex == e).any(axis=1).sum() for e in range(cfg.experts)])
+    out = []
+    if (holds == 0).any():
+        out.append("empty_expert")
+    if (holds > 0).all():
+        out.append("every_expert_used")
+    if (holds == tokens).any():
+        out.append("all_tokens_to_one_expert")
+        if tokens == cfg.tokens:
+            out.append("max_length")
+    if any(len(set(row)) < len(row) for row in ex.tolist()):
+        out.append("repeated_expert_in_token")
+    if tokens == 1:
+        out.append("single_token")
+    return out
+
+
+_UNIT = tuple((name, ()) for name in UNIT_CONFIGS)
+_K_VARIANTS = (("tiny", (("top_k", 1),)), ("tiny", (("top_k", load_config("tiny").experts),)))
+
+GROUPS: dict[str, Group] = {
+    g.name: g
+    for g in (
+        Group("gelu.segment", "every GELU table segment and the region beyond, both signs",
+              _gelu_space, _gelu_classify, _UNIT),
+        Group("exp.range", "every exp shift class 2**-k and every table segment",
+              _exp_space, _exp_classify, _UNIT),
+        Group("topk.ties", "ties at every rank that decides a choice, all-equal, distinct",
+              _topk_space, _topk_classify, _UNIT + _K_VARIANTS, ("top_k",)),
+        Group("queues.shape", "empty expert, every expert, one expert in every token, a full "
+              "queue, an expert twice in a token, one token", _queues_space, _queues_classify,
+              _UNIT + _K_VARIANTS, ("top_k",)),
+    )
+}  # fmt: skip
+
+
+# --- sampling (in the benches) -----------------------------------------------------
+
+
+class _Recorder:
+    """The bins hit in this process, written to one file when it ends."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / f"functional-{os.getpid()}-{time.time_ns()}.json"
+        self.hits: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+        atexit.register(self.write)
+
+    def add(self, group: str, key: str, labels: Iterable[str]) -> None:
+        labels = labels if isinstance(labels, np.ndarray) else list(labels)
+        values, counts = np.unique(np.asarray(labels, dtype=str), return_counts=True)
+        bins = self.hits[group][key]
+        for v, c in zip(values.tolist(), counts.tolist(), strict=True):
+            bins[v] += c
+
+    def write(self) -> None:
+        if self.hits:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            data = {g: {k: dict(b) for k, b in keys.items()} for g, keys in self.hits.items()}
+            self.path.write_text(json.dumps(data, sort_keys=True))
+
+
+_recorder: _Recorder | None = None
+
+
+def sample(group: str, cfg: KernelConfig, values) -> None:
+    """Count the bins of *group* that *values* fall into (a no-op unless
+    ``EDGEMOE_COVERAGE_DIR`` is set)."""
+    global _recorder
+    folder = os.environ.get(COVERAGE_ENV)
+    if not folder:
+        return
+    g = GROUPS[group]
+    if _recorder is None:
+        _recorder = _Recorder(Path(folder))
+    _recorder.add(group, g.key(cfg), g.classify(cfg, values))
+
+
+# --- merging and reporting -----------------------------------------------------------
+
+
+def merge(files: Iterable[Path]) -> dict[str, dict[str, dict[str, int]]]:
+    """``group -> configuration key -> bin -> count``, summed over *files*."""
+    total: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for path in files:
+        for group, keys in json.loads(Path(path).read_text()).items():
+            for key, bins in keys.items():
+                total[group][key].update(bins)
+    return {g: {k: dict(b) for k, b in keys.items()} for g, keys in total.items()}
+
+
+def report(
+    hits: Mapping[str, Mapping[str, Mapping[str, int]]], groups: Mapping[str, Group] = GROUPS
+) -> dict:
+    """Per group and configuration: bins hit of the space, and the bins missed;
+    ``pct`` over every bin of every group; ``unknown`` names bins sampled that no
+    space holds (a classification the model does not know: a bug)."""
+    per_group: dict[str, dict] = {}
+    missed: list[str] = []
+    unknown: list[str] = []
+    covered = total = 0
+    for name, group in groups.items():
+        entry = {}
+        for key, space in group.expected().items():
+            got = hits.get(name, {}).get(key, {})
+            miss = [b for b in space if got.get(b, 0) == 0]
+            unknown += [f"{name}[{key}] {b}" for b in got if b not in set(space)]
+            entry[key] = {"covered": len(space) - len(miss), "total": len(space)}
+            missed += [f"{name} {key} {b}" for b in miss]
+            covered += len(space) - len(miss)
+            total += len(space)
+        per_group[name] = entry
+    pct = None if total == 0 else round(100.0 * covered / total, 2)
+    return {"pct": pct, "per_group": per_group, "bins_missed": missed, "unknown": unknown}
