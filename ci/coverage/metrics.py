@@ -88,16 +88,10 @@ def load_exclusions(path: Path) -> list[Exclusion]:
 
 
 @dataclass(frozen=True)
-class Site:
-    """A coverage point merged over the instances of its module."""
+class Site(Point):
+    """A coverage point merged over the instances of its module: its count summed
+    over them, and how many there were."""
 
-    type: str
-    module: str
-    file: str
-    line: int
-    column: int
-    comment: str
-    lines: str
     count: int
     instances: int
 
@@ -108,18 +102,17 @@ class Site:
 def sites(counts: Mapping[str, int], rtl_dir: Path) -> list[Site]:
     """Every site of a file under *rtl_dir*, its counts summed over instances."""
     root = str(rtl_dir.resolve()) + "/"
-    merged: dict[tuple, list] = {}
+    merged: dict[Point, list[int]] = {}
     for key, count in counts.items():
-        p: Point = point(key)
-        if not p.file.startswith(root):
-            continue
-        entry = merged.setdefault(p.site, [p.lines, 0, 0])
-        entry[1] += count
-        entry[2] += 1
-    return [
-        Site(t, m, f, line, col, comment, lines, count, n)
-        for (t, m, f, line, col, comment), (lines, count, n) in sorted(merged.items())
-    ]
+        p, _ = point(key)
+        if p.file.startswith(root):
+            entry = merged.setdefault(p, [0, 0])
+            entry[0] += count
+            entry[1] += 1
+    return sorted(
+        (Site(**vars(p), count=c, instances=n) for p, (c, n) in merged.items()),
+        key=lambda s: (s.type, s.module, s.file, s.line, s.column, s.comment),
+    )
 
 
 @dataclass

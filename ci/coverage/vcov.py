@@ -47,7 +47,8 @@ class CoverageFormatError(ValueError):
 
 @dataclass(frozen=True)
 class Point:
-    """One coverage point, its key decoded (the hierarchy ``h`` kept apart)."""
+    """One coverage point, its key decoded, without the instance it was counted
+    in: the same point in every instance of a module."""
 
     type: str
     module: str
@@ -56,12 +57,6 @@ class Point:
     column: int
     comment: str
     lines: str  # the ``S`` field ("12", "12-14,16") or ""
-    instance: str
-
-    @property
-    def site(self) -> tuple[str, str, str, int, int, str]:
-        """The point without its instance: the same site in every instance of a module."""
-        return (self.type, self.module, self.file, self.line, self.column, self.comment)
 
 
 def parse_key(key: str) -> dict[str, str]:
@@ -75,8 +70,8 @@ def parse_key(key: str) -> dict[str, str]:
     return fields
 
 
-def point(key: str) -> Point:
-    """The :class:`Point` a raw key names."""
+def point(key: str) -> tuple[Point, str]:
+    """The :class:`Point` a raw key names, and the instance (``h``) it was counted in."""
     f = parse_key(key)
     page = f.get("page", "")
     # A parameterised module's page names its specialisation (interp_rom__L8_I9...):
@@ -86,8 +81,7 @@ def point(key: str) -> Point:
         return Point(
             type=f["t"], module=module, file=f["f"], line=int(f["l"]),
             column=int(f.get("n", "0")), comment=f.get("o", ""), lines=f.get("S", ""),
-            instance=f.get("h", ""),
-        )  # fmt: skip
+        ), f.get("h", "")  # fmt: skip
     except (KeyError, ValueError) as exc:
         raise CoverageFormatError(f"coverage point without type, file or line: {f}") from exc
 
