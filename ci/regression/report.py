@@ -2,9 +2,11 @@
 
 ``summary.json`` holds the run's tier, seed, shard, configurations and one
 entry per test (outcome, seconds, configurations, failure message and the
-command that reruns it alone with the same seed and a waveform);
-``summary.md`` is the same for a person: failures first, each with its rerun
-command, then time per test file and configuration, then the slowest tests.
+command that reruns it alone with the same seed and a waveform), and each
+feature of the testplan (``coverage/testplan.toml``) with the outcomes of its
+tests; ``summary.md`` is the same for a person: failures first, each with its
+rerun command, then the testplan's features that ran, time per test file and
+configuration, then the slowest tests.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-__all__ = ["OUTCOMES", "rerun_command", "summarise", "write"]
+from ci.coverage.testplan import TESTPLAN
+from ci.coverage.testplan import load as load_testplan
+
+__all__ = ["OUTCOMES", "rerun_command", "summarise", "testplan_results", "write"]
 
 OUTCOMES = ("passed", "failed", "error", "skipped")
 #: Slowest tests listed in summary.md.
@@ -44,8 +49,28 @@ def summarise(meta: dict[str, Any], tests: list[dict[str, Any]]) -> dict[str, An
         "ok": totals.get("failed", 0) == 0 and totals.get("error", 0) == 0,
         "test_seconds": round(sum(t["duration_s"] for t in tests), 3),
         "configurations": configs,
+        "testplan": testplan_results(tests),
         "tests": sorted(tests, key=lambda t: t["nodeid"]),
     }
+
+
+def testplan_results(tests: list[dict[str, Any]], path: Path = TESTPLAN) -> list[dict[str, Any]]:
+    """Each feature of the testplan (coverage/testplan.toml) with the outcomes of
+    its pytest tests in this run (every parametrisation counts): ``failed`` when
+    any failed, ``passed`` when some ran and none failed, ``not run`` otherwise."""
+    if not path.is_file():
+        return []
+    by_test: dict[str, Counter] = defaultdict(Counter)
+    for t in tests:
+        by_test[t["nodeid"].split("[", 1)[0]][t["outcome"]] += 1
+    out = []
+    for feature in load_testplan(path):
+        c = sum((by_test.get(name, Counter()) for name in feature.tests), Counter())
+        bad = c["failed"] + c["error"]
+        status = "failed" if bad else "passed" if c["passed"] else "not run"
+        out.append({"feature": feature.id, "status": status, "passed": c["passed"],
+                    "failed": bad, "skipped": c["skipped"]})  # fmt: skip
+    return out
 
 
 def _markdown(summary: dict[str, Any]) -> str:
@@ -85,6 +110,19 @@ def _markdown(summary: dict[str, Any]) -> str:
                 "```",
                 "",
             ]
+    plan = [f for f in summary.get("testplan", []) if f["status"] != "not run"]
+    if plan:
+        lines += [
+            "## Testplan (coverage/testplan.toml)",
+            "",
+            "| feature | status | passed | failed | skipped |",
+            "|---|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| `{f['feature']}` | {f['status']} | {f['passed']} | {f['failed']} | {f['skipped']} |"
+            for f in plan
+        ]
+        lines.append("")
     groups: dict[str, list[dict]] = defaultdict(list)
     for x in summary["tests"]:
         groups[x["group"]].append(x)

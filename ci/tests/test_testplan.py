@@ -60,3 +60,28 @@ def test_a_malformed_plan_is_an_error(tmp_path):
         _plan(tmp_path, '[[feature]]\nid = "a.b"\n')
     with pytest.raises(TestplanError, match="unknown"):
         _plan(tmp_path, '[[feature]]\nid = "a"\ndesign = "x"\nwhat = "y"\ntest = []\n')
+
+
+def test_the_regression_report_links_each_feature_to_its_results(tmp_path):
+    from ci.regression.report import _markdown, summarise, testplan_results
+
+    path = tmp_path / "testplan.toml"
+    path.write_text(
+        '[[feature]]\nid = "a.ok"\ndesign = "x"\nwhat = "y"\ntests = ["t/test_a.py::test_a"]\n'
+        '[[feature]]\nid = "a.bad"\ndesign = "x"\nwhat = "y"\n'
+        'tests = ["t/test_a.py::test_a", "t/test_b.py::test_b"]\n'
+        '[[feature]]\nid = "a.idle"\ndesign = "x"\nwhat = "y"\ntests = ["t/test_c.py::test_c"]\n'
+    )
+    tests = [
+        {"nodeid": "t/test_a.py::test_a[tiny]", "outcome": "passed"},
+        {"nodeid": "t/test_a.py::test_a[m3vit]", "outcome": "passed"},
+        {"nodeid": "t/test_b.py::test_b", "outcome": "failed"},
+    ]
+    got = {f["feature"]: (f["status"], f["passed"], f["failed"]) for f in
+           testplan_results(tests, path)}  # fmt: skip
+    assert got == {"a.ok": ("passed", 2, 0), "a.bad": ("failed", 2, 1), "a.idle": ("not run", 0, 0)}
+    # The real testplan, in the markdown of a run of one of its tests.
+    run = [{"nodeid": "tb/gelu/test_gelu.py::test_gelu_stream[tiny]", "outcome": "passed",
+            "duration_s": 1.0, "group": "g", "seed": 1, "rerun": "x"}]  # fmt: skip
+    text = _markdown(summarise({}, run))
+    assert "| `edge_moe.gelu_table` | passed | 1 | 0 | 0 |" in text
