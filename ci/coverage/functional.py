@@ -45,8 +45,10 @@ __all__ = [
 
 #: The folder coverage data goes to (shared with tb.simbuild's code coverage).
 COVERAGE_ENV = "EDGEMOE_COVERAGE_DIR"
-#: The configurations of the unit benches (tb/conftest.py ``unit_config``).
+#: The configurations of the unit benches (tb/conftest.py ``unit_config``) and of
+#: the benches on the per-commit configurations (``sim_config``: GELU, control, DMA).
 UNIT_CONFIGS = ("tiny", "m3vit")
+SIM_CONFIGS = ("tiny", "small")
 
 
 @dataclass(frozen=True)
@@ -170,13 +172,14 @@ def _queues_classify(cfg: KernelConfig, experts) -> list[str]:
 
 
 _UNIT = tuple((name, ()) for name in UNIT_CONFIGS)
+_SIM = tuple((name, ()) for name in SIM_CONFIGS)
 _K_VARIANTS = (("tiny", (("top_k", 1),)), ("tiny", (("top_k", load_config("tiny").experts),)))
 
 GROUPS: dict[str, Group] = {
     g.name: g
     for g in (
         Group("gelu.segment", "every GELU table segment and the region beyond, both signs",
-              _gelu_space, _gelu_classify, _UNIT),
+              _gelu_space, _gelu_classify, _SIM),
         Group("exp.range", "every exp shift class 2**-k and every table segment",
               _exp_space, _exp_classify, _UNIT),
         Group("topk.ties", "ties at every rank that decides a choice, all-equal, distinct",

@@ -12,6 +12,8 @@ keeps a stale entry.
 from __future__ import annotations
 
 import fnmatch
+import functools
+import re
 import tomllib
 from collections import defaultdict
 from collections.abc import Mapping
@@ -40,27 +42,51 @@ class ExclusionError(ValueError):
 
 @dataclass(frozen=True)
 class Exclusion:
-    """Sites of ``module`` of ``type`` whose comment matches ``match`` (fnmatch)
-    and, when given, whose line is ``line``; ``reason`` says why they cannot be
-    covered."""
+    """Sites of ``module`` whose type matches ``type`` and whose comment matches
+    ``match`` (both fnmatch), and, when given, whose line is ``line`` or lies in
+    the SystemVerilog function ``function`` (from ``function ... name(`` to its
+    ``endfunction``: robust to edits elsewhere in the file); ``reason`` says why
+    they cannot be covered."""
 
     module: str
     type: str
     match: str
     reason: str
     line: int | None = None
+    function: str | None = None
 
     def covers(self, s: Site) -> bool:
-        return (
-            s.module == self.module
-            and s.type == self.type
-            and (self.line is None or s.line == self.line)
-            and fnmatch.fnmatchcase(s.comment, self.match)
-        )
+        if s.module != self.module or not fnmatch.fnmatchcase(s.type, self.type):
+            return False
+        if self.line is not None and s.line != self.line:
+            return False
+        if self.function is not None:
+            span = function_span(s.file, self.function)
+            if span is None or not span[0] <= s.line <= span[1]:
+                return False
+        return fnmatch.fnmatchcase(s.comment, self.match)
 
     def describe(self) -> str:
         where = f"{self.module}:{self.line}" if self.line is not None else self.module
+        if self.function is not None:
+            where += f" function {self.function}"
         return f"{where} {self.type} '{self.match}'"
+
+
+@functools.cache
+def function_span(file: str, name: str) -> tuple[int, int] | None:
+    """First and last line of the function *name* in *file*, or None."""
+    try:
+        lines = Path(file).read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    head = re.compile(rf"\bfunction\b[^;]*\b{re.escape(name)}\s*\(")
+    for n, text in enumerate(lines, start=1):
+        if head.search(text):
+            for m in range(n, len(lines) + 1):
+                if re.search(r"\bendfunction\b", lines[m - 1]):
+                    return n, m
+    return None
 
 
 def load_exclusions(path: Path) -> list[Exclusion]:
@@ -74,13 +100,15 @@ def load_exclusions(path: Path) -> list[Exclusion]:
     out = []
     for n, entry in enumerate(data.get("exclude", []), start=1):
         missing = {"module", "type", "match", "reason"} - set(entry)
-        unknown = set(entry) - {"module", "type", "match", "reason", "line"}
+        unknown = set(entry) - {"module", "type", "match", "reason", "line", "function"}
         if missing or unknown:
             raise ExclusionError(
                 f"{path}: exclusion {n}: missing {sorted(missing)}, unknown {sorted(unknown)}"
             )
-        if entry["type"] not in TYPES:
-            raise ExclusionError(f"{path}: exclusion {n}: type {entry['type']!r} not in {TYPES}")
+        if not any(fnmatch.fnmatchcase(t, entry["type"]) for t in TYPES):
+            raise ExclusionError(
+                f"{path}: exclusion {n}: type {entry['type']!r} matches none of {TYPES}"
+            )
         if not str(entry["reason"]).strip():
             raise ExclusionError(f"{path}: exclusion {n}: an exclusion needs its reason")
         out.append(Exclusion(**entry))

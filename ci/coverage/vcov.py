@@ -74,9 +74,9 @@ def point(key: str) -> tuple[Point, str]:
     """The :class:`Point` a raw key names, and the instance (``h``) it was counted in."""
     f = parse_key(key)
     page = f.get("page", "")
-    # A parameterised module's page names its specialisation (interp_rom__L8_I9...):
-    # its sites are the module's.
-    module = page.split("/", 1)[1].split("__", 1)[0] if "/" in page else ""
+    # A parameterised module's page names its specialisation (interp_rom__L8_I9,
+    # axi_burst_planner_ for a type parameter): its sites are the module's.
+    module = page.split("/", 1)[1].split("__", 1)[0].rstrip("_") if "/" in page else ""
     try:
         return Point(
             type=f["t"], module=module, file=f["f"], line=int(f["l"]),

@@ -101,7 +101,7 @@ def test_exclusions_leave_sites_out_and_stale_ones_are_errors(rtl, tmp_path):
     [
         ('module = "m"\ntype = "line"\nmatch = "*"\n', "missing"),
         ('module = "m"\ntype = "line"\nmatch = "*"\nreason = " "\n', "needs its reason"),
-        ('module = "m"\ntype = "lines"\nmatch = "*"\nreason = "r"\n', "not in"),
+        ('module = "m"\ntype = "lines"\nmatch = "*"\nreason = "r"\n', "matches none"),
     ],
 )
 def test_a_malformed_exclusion_is_an_error(tmp_path, entry, message):
@@ -150,11 +150,34 @@ def test_lcov_records(rtl):
 def test_a_parameterised_module_is_one_module(rtl):
     a = key(rtl, h="top.u_a").replace("v_line/fifo", "v_line/fifo__W8")
     b = key(rtl, h="top.u_b").replace("v_line/fifo", "v_line/fifo__W16")
-    (site,) = sites({a: 0, b: 2}, rtl)
-    assert (site.module, site.count, site.instances) == ("fifo", 2, 2)
+    c = key(rtl, h="top.u_c").replace("v_line/fifo", "v_line/fifo_")  # a type parameter
+    (site,) = sites({a: 0, b: 2, c: 1}, rtl)
+    assert (site.module, site.count, site.instances) == ("fifo", 3, 3)
 
 
 def test_exclusion_on_one_line_only(rtl):
     s = sites({key(rtl, line=10): 0, key(rtl, line=11, s="11"): 0}, rtl)
     cov = Coverage(s, [Exclusion("fifo", "line", "*", "reset-only block", line=11)])
     assert [x.line for x in cov.excluded] == [11] and cov.percent("line") == 0.0
+
+
+def test_exclusion_of_an_elaboration_function(rtl):
+    (rtl / "fifo.sv").write_text(
+        "module fifo;\n"  # 1
+        "  function automatic bit ok();\n"  # 2
+        "    for (int i = 0; i < 4; i++) begin\n"  # 3
+        "      if (i == 9) return 0;\n"  # 4
+        "    end\n"  # 5
+        "    return 1;\n"  # 6
+        "  endfunction\n"  # 7
+        "  always_comb x = 1;\n"  # 8
+        "endmodule\n"
+    )
+    counts = {key(rtl, line=3, s="3"): 0, key(rtl, t="branch", line=4, o="if", s=""): 0,
+              key(rtl, line=8, s="8"): 5}  # fmt: skip
+    ex = Exclusion("fifo", "*", "*", "evaluated at elaboration only", function="ok")
+    cov = Coverage(sites(counts, rtl), [ex])
+    assert sorted(s.line for s in cov.excluded) == [3, 4]
+    assert cov.percent("line") == 100.0 and not cov.unused
+    stale = Exclusion("fifo", "*", "*", "gone", function="nope")
+    assert Coverage(sites(counts, rtl), [stale]).unused == [stale]
