@@ -119,16 +119,12 @@ CONTROL_CHANNELS: dict[str, list[tuple[str, str]]] = {
     "r": [("data", "logic [31:0]"), ("resp", "logic [1:0]")],
 }
 
-#: s_axi_control's request (what the driver sends) and response bundles, in the
-#: member order of AXI_BUNDLES.
+#: s_axi_control's request (what the driver sends) and response bundles: the
+#: members of AXI_BUNDLES, in their order, on the control port's channel structs.
 CONTROL_BUNDLES: dict[str, list[tuple[str, str]]] = {
-    "ctrl_req_t": [("aw", "ctrl_aw_chan_t"), ("aw_valid", "logic"), ("w", "ctrl_w_chan_t"),
-                   ("w_valid", "logic"), ("b_ready", "logic"), ("ar", "ctrl_ar_chan_t"),
-                   ("ar_valid", "logic"), ("r_ready", "logic")],
-    "ctrl_rsp_t": [("aw_ready", "logic"), ("ar_ready", "logic"), ("w_ready", "logic"),
-                   ("b_valid", "logic"), ("b", "ctrl_b_chan_t"), ("r_valid", "logic"),
-                   ("r", "ctrl_r_chan_t")],
-}  # fmt: skip
+    bundle.replace("axi_", "ctrl_", 1): [(m, t.replace("axi_", "ctrl_", 1)) for m, t in members]
+    for bundle, members in AXI_BUNDLES.items()
+}
 
 #: The channels whose VALID and payload the master drives (AXI4 and AXI4-Lite).
 MASTER_CHANNELS = ("aw", "w", "ar")
