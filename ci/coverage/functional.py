@@ -30,7 +30,10 @@ from pathlib import Path
 import numpy as np
 
 from golden.approx.exp import exp_range_reduction
+from golden.approx.reciprocal import reciprocal_range_reduction
+from golden.approx.rsqrt import rsqrt_range_reduction
 from golden.config import KernelConfig, load_config
+from golden.fixed import FixedFormat
 from golden.gelu import gelu_segment
 
 __all__ = [
@@ -118,6 +121,44 @@ def _exp_classify(cfg: KernelConfig, x) -> np.ndarray:
     return np.concatenate([np.char.add("k", k.astype(str)), np.char.add("seg", i.astype(str))])
 
 
+# --- reciprocal and rsqrt: every exponent class and seed segment, and zero --------------
+
+
+def nr_input_format(cfg: KernelConfig, kind: str) -> FixedFormat:
+    """The format the reciprocal (``recip``: the softmax row sums) or rsqrt
+    (``rsqrt``: the LayerNorm variances) unit takes: what its consumer feeds it."""
+    return cfg.formats.softmax_sum if kind == "recip" else cfg.formats.ln_var
+
+
+def _nr_reduce(kind: str, cfg: KernelConfig, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    reduce = reciprocal_range_reduction if kind == "recip" else rsqrt_range_reduction
+    return reduce(x, nr_input_format(cfg, kind), cfg)
+
+
+def _nr_space(kind: str) -> Callable[[KernelConfig], list[str]]:
+    def space(cfg: KernelConfig) -> list[str]:
+        fmt = nr_input_format(cfg, kind)
+        top = np.array([1 << b for b in range(int(fmt.max_raw).bit_length())], dtype=np.int64)
+        exps = sorted(set(_nr_reduce(kind, cfg, top)[0].tolist()))
+        approx = cfg.recip if kind == "recip" else cfg.rsqrt
+        segs = (1 if kind == "recip" else 3) << approx.step_log2  # m in [1, 2) or [1, 4)
+        return ["zero", *(f"e{e}" for e in exps), *(f"seg{i}" for i in range(segs))]
+
+    return space
+
+
+def _nr_classify(kind: str) -> Callable[[KernelConfig, object], np.ndarray]:
+    def classify(cfg: KernelConfig, x) -> np.ndarray:
+        x = np.asarray(x, dtype=np.int64)
+        pos = x[x > 0]
+        e, i = _nr_reduce(kind, cfg, pos)
+        zeros = np.full(int((x == 0).sum()), "zero")
+        return np.concatenate([zeros, np.char.add("e", e.astype(str)),
+                               np.char.add("seg", i.astype(str))])  # fmt: skip
+
+    return classify
+
+
 # --- top-k: ties at every rank, one-hot and all-equal tokens ------------------------
 
 
@@ -182,6 +223,10 @@ GROUPS: dict[str, Group] = {
               _gelu_space, _gelu_classify, _SIM),
         Group("exp.range", "every exp shift class 2**-k and every table segment",
               _exp_space, _exp_classify, _UNIT),
+        Group("recip.range", "every reciprocal input exponent and seed segment, and zero",
+              _nr_space("recip"), _nr_classify("recip"), _UNIT),
+        Group("rsqrt.range", "every rsqrt input exponent (even shift) and seed segment, and zero",
+              _nr_space("rsqrt"), _nr_classify("rsqrt"), _UNIT),
         Group("topk.ties", "ties at every rank that decides a choice, all-equal, distinct",
               _topk_space, _topk_classify, _UNIT + _K_VARIANTS, ("top_k",)),
         Group("queues.shape", "empty expert, every expert, one expert in every token, a full "

@@ -21,6 +21,11 @@ def _values(group: str, cfg, rng):
         return rng.integers(feat.min_raw, feat.max_raw, size=20_000, endpoint=True)
     if group == "exp.range":
         return -rng.integers(0, 1 << 32, size=20_000)
+    if group in ("recip.range", "rsqrt.range"):
+        fmt = functional.nr_input_format(cfg, group.split(".")[0])
+        return rng.integers(0, fmt.max_raw, size=20_000, endpoint=True) >> rng.integers(
+            0, 40, 20_000
+        )
     if group == "topk.ties":
         return rng.integers(-3, 3, size=(500, cfg.experts))
     return rng.integers(0, cfg.experts, size=(cfg.tokens, cfg.top_k))

@@ -135,7 +135,13 @@ def interpolate(table: np.ndarray, m: np.ndarray, mant_bits: int, step_log2: int
     mant_bits - s fraction bits and is rounded once, half up, to mant_bits.
     """
     low = mant_bits - step_log2
-    i = (m >> low) - (1 << step_log2)
+    i = segment_index(m, mant_bits, step_log2)
     r = m & ((1 << low) - 1)
     acc = (table[i] << low) + (table[i + 1] - table[i]) * r
     return round_half_up_shift(acc, table_bits + low - mant_bits)
+
+
+def segment_index(m: np.ndarray, mant_bits: int, step_log2: int) -> np.ndarray:
+    """The table segment of the mantissa m (``mant_bits`` fraction bits, m >= 1):
+    i = (m - 1) >> (mant_bits - step_log2), the interval [1 + i 2**-s, 1 + (i+1) 2**-s)."""
+    return (m >> (mant_bits - step_log2)) - (1 << step_log2)

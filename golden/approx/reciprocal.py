@@ -10,6 +10,7 @@ from golden.approx._intmath import (
     interpolate,
     round_half_up_shift,
     saturate,
+    segment_index,
     shift_round,
 )
 from golden.approx.tables import recip_table
@@ -23,6 +24,7 @@ __all__ = [
     "reciprocal",
     "reciprocal_mantissa",
     "reciprocal_parts",
+    "reciprocal_range_reduction",
 ]
 
 # The Newton residual 1 - m*y (|.| < 2**-9 after the seed) keeps mant_bits + 10 fraction bits.
@@ -57,9 +59,25 @@ def reciprocal_parts(
 
     Raises ValueError for x <= 0 or x outside ``in_fmt``.
     """
+    p, m = _normalised(x_raw, in_fmt, cfg)
+    return reciprocal_mantissa(m, cfg), in_fmt.frac_bits - p
+
+
+def _normalised(x_raw, in_fmt: FixedFormat, cfg: KernelConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Step 1 of :func:`reciprocal_parts`: the leading-one position p and the mantissa m."""
     x = check_positive_input(x_raw, in_fmt, "reciprocal")
     p = bit_length(x) - 1
-    return reciprocal_mantissa(normalise(x, p, cfg.recip.mant_bits), cfg), in_fmt.frac_bits - p
+    return p, normalise(x, p, cfg.recip.mant_bits)
+
+
+def reciprocal_range_reduction(
+    x_raw, in_fmt: FixedFormat, cfg: KernelConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """The range-reduction class of each input of :func:`reciprocal_parts`: its
+    leading-one position p (the exponent) and the seed table segment of its
+    mantissa."""
+    p, m = _normalised(x_raw, in_fmt, cfg)
+    return p, segment_index(m, cfg.recip.mant_bits, cfg.recip.step_log2)
 
 
 def reciprocal_mantissa(m: np.ndarray, cfg: KernelConfig) -> np.ndarray:

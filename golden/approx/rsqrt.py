@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from golden.approx._intmath import bit_length, check_positive_input
+from golden.approx._intmath import bit_length, check_positive_input, segment_index
 from golden.approx.reciprocal import denormalise, newton_mantissa, normalise
 from golden.approx.tables import rsqrt_table
 from golden.config import KernelConfig
 from golden.fixed import FixedFormat
 
-__all__ = ["rsqrt", "rsqrt_mantissa", "rsqrt_parts"]
+__all__ = ["rsqrt", "rsqrt_mantissa", "rsqrt_parts", "rsqrt_range_reduction"]
 
 
 def rsqrt_parts(x_raw, in_fmt: FixedFormat, cfg: KernelConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -34,11 +34,25 @@ def rsqrt_parts(x_raw, in_fmt: FixedFormat, cfg: KernelConfig) -> tuple[np.ndarr
 
     Raises ValueError for x <= 0 or x outside ``in_fmt``.
     """
+    e, m = _normalised(x_raw, in_fmt, cfg)
+    return rsqrt_mantissa(m, cfg), -e
+
+
+def _normalised(x_raw, in_fmt: FixedFormat, cfg: KernelConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Step 1 of :func:`rsqrt_parts`: the even-shift exponent e and the mantissa m."""
     x = check_positive_input(x_raw, in_fmt, "rsqrt")
     p = bit_length(x) - 1
     e = (p - in_fmt.frac_bits) >> 1  # floor division by 2
-    m = normalise(x, in_fmt.frac_bits + 2 * e, cfg.rsqrt.mant_bits)
-    return rsqrt_mantissa(m, cfg), -e
+    return e, normalise(x, in_fmt.frac_bits + 2 * e, cfg.rsqrt.mant_bits)
+
+
+def rsqrt_range_reduction(
+    x_raw, in_fmt: FixedFormat, cfg: KernelConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """The range-reduction class of each input of :func:`rsqrt_parts`: its exponent
+    e (x = m * 2**(2e)) and the seed table segment of its mantissa m in [1, 4)."""
+    e, m = _normalised(x_raw, in_fmt, cfg)
+    return e, segment_index(m, cfg.rsqrt.mant_bits, cfg.rsqrt.step_log2)
 
 
 def rsqrt_mantissa(m: np.ndarray, cfg: KernelConfig) -> np.ndarray:

@@ -175,6 +175,7 @@ async def hypothesis_property(dut, unit: NrUnit) -> None:
                 f"{unit.describe(int(x[k]))} lane {k % lanes}: rtl "
                 f"{unit.describe_word(words[k])}, golden {unit.describe_word(gold[k])}"
             )
+        unit.sample(x)
 
     await run_property(
         dut,

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ci.coverage import functional
 from ci.rtl_sources import rtl_closure
 from golden.approx.reciprocal import NEWTON_GUARD_BITS, reciprocal_parts
 from golden.approx.rsqrt import rsqrt_parts
@@ -46,8 +47,11 @@ class NrUnit:
     @property
     def in_fmt(self) -> FixedFormat:
         """The input format each bench is built for: the consumer's format."""
-        f = self.cfg.formats
-        return f.softmax_sum if self.kind == "recip" else f.ln_var
+        return functional.nr_input_format(self.cfg, self.kind)
+
+    def sample(self, x: np.ndarray) -> None:
+        """Functional coverage of inputs driven and checked (``recip.range``, ``rsqrt.range``)."""
+        functional.sample(f"{self.kind}.range", self.cfg, x)
 
     @property
     def approx(self):
@@ -173,6 +177,7 @@ class NrUnit:
         gold = self.golden_words(x)
         bad = np.flatnonzero(words != gold)
         if not len(bad):
+            self.sample(x)
             return None
         k = int(bad[0])
         return (
