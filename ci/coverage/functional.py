@@ -32,9 +32,11 @@ import numpy as np
 from golden.approx.exp import exp_range_reduction
 from golden.approx.reciprocal import reciprocal_range_reduction
 from golden.approx.rsqrt import rsqrt_range_reduction
-from golden.config import KernelConfig, load_config
+from golden.config import KERNEL_CONFIGS, KernelConfig, load_config
 from golden.fixed import FixedFormat
 from golden.gelu import gelu_segment
+from hls.program import program
+from hls.registers import STOP_ALL
 
 __all__ = [
     "COVERAGE_ENV",
@@ -159,6 +161,41 @@ def _nr_classify(kind: str) -> Callable[[KernelConfig, object], np.ndarray]:
     return classify
 
 
+# --- attention: every tail mod P, one and several query groups, the row classes -----
+
+#: The softmax row classes an attention job must be run with (the bench's
+#: stimulus kinds of the same names, tb/attention_engine/stimulus.py).
+ATTENTION_ROW_CLASSES = ("increasing", "ties", "onehot", "equal", "saturate")
+
+
+def _attention_space(cfg: KernelConfig) -> list[str]:
+    p = cfg.attn_parallel
+    return [*(f"tokens_mod_p{r}" for r in range(p)), "one_group", "several_groups",
+            *(f"rows_{k}" for k in ATTENTION_ROW_CLASSES)]  # fmt: skip
+
+
+def _attention_classify(cfg: KernelConfig, jobs) -> list[str]:
+    """Jobs as (tokens, stimulus kind)."""
+    out = []
+    for tokens, kind in jobs:
+        out.append(f"tokens_mod_p{tokens % cfg.attn_parallel}")
+        out.append("one_group" if tokens <= cfg.attn_parallel else "several_groups")
+        if kind in ATTENTION_ROW_CLASSES:
+            out.append(f"rows_{kind}")
+    return out
+
+
+# --- control: every stop-after value of the kernel ------------------------------------
+
+
+def _stop_after_space(cfg: KernelConfig) -> list[str]:
+    return [*(f"stage{i}" for i in range(len(program(cfg)))), "all"]
+
+
+def _stop_after_classify(cfg: KernelConfig, stops) -> list[str]:
+    return ["all" if s == STOP_ALL else f"stage{s}" for s in stops]
+
+
 # --- top-k: ties at every rank, one-hot and all-equal tokens ------------------------
 
 
@@ -227,6 +264,13 @@ GROUPS: dict[str, Group] = {
               _nr_space("recip"), _nr_classify("recip"), _UNIT),
         Group("rsqrt.range", "every rsqrt input exponent (even shift) and seed segment, and zero",
               _nr_space("rsqrt"), _nr_classify("rsqrt"), _UNIT),
+        Group("attention.jobs", "every token count mod P, one and several query groups, "
+              "the softmax row classes", _attention_space, _attention_classify,
+              (*_UNIT, ("tiny", (("attn_parallel", 1), ("axi_data_width", 256)))),
+              ("attn_parallel",)),
+        Group("kernel.stop_after", "every stop-after stage of the kernel and a whole run",
+              _stop_after_space, _stop_after_classify,
+              tuple((name, ()) for name in KERNEL_CONFIGS)),
         Group("topk.ties", "ties at every rank that decides a choice, all-equal, distinct",
               _topk_space, _topk_classify, _UNIT + _K_VARIANTS, ("top_k",)),
         Group("queues.shape", "empty expert, every expert, one expert in every token, a full "

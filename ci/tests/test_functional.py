@@ -26,6 +26,13 @@ def _values(group: str, cfg, rng):
         return rng.integers(0, fmt.max_raw, size=20_000, endpoint=True) >> rng.integers(
             0, 40, 20_000
         )
+    if group == "attention.jobs":
+        kinds = ["increasing", "ties", "uniform8"]
+        return [(int(n), kinds[n % 3]) for n in rng.integers(1, cfg.tokens + 1, size=50)]
+    if group == "kernel.stop_after":
+        from hls.registers import STOP_ALL
+
+        return [STOP_ALL, 0, 3]
     if group == "topk.ties":
         return rng.integers(-3, 3, size=(500, cfg.experts))
     return rng.integers(0, cfg.experts, size=(cfg.tokens, cfg.top_k))

@@ -24,6 +24,7 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ClockCycles
 
+from ci.coverage import functional
 from hls.geometry import geometry
 from tb.attention_engine.stimulus import (
     KINDS,
@@ -216,6 +217,7 @@ async def run_jobs(
             b["mac_padded"],
             b["memory"],
         )
+    functional.sample("attention.jobs", CFG, [(job.tokens, job.kind) for job in jobs])
     return cycles
 
 

@@ -22,6 +22,7 @@ import cocotb
 from cocotb.triggers import RisingEdge
 from cocotbext.axi.constants import AxiResp
 
+from ci.coverage import functional
 from golden.config import load_config
 from golden.quantize_weights import quantize_image, quantize_weights
 from golden.weights import load_image, load_weights
@@ -65,6 +66,7 @@ async def _checked_run(env: KernelEnv, inputs, stop: int, images: int) -> StageM
     assert got == want, f"stages completed {got}, expected {want}"
     env.check_not_written(STAGES[last + 1 :])
     env.check_inputs_untouched()
+    functional.sample("kernel.stop_after", CFG, [stop])
     return monitor
 
 
