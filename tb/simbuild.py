@@ -48,6 +48,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ci.coverage import coverage_dir
 from ci.rtl_sources import (
     BUILD_ROOT,
     LINT_WAIVERS,
@@ -79,19 +80,12 @@ FAST_BUILD_ARGS: tuple[str, ...] = ("-CFLAGS", "-O2")
 #: OpenBLAS threads would otherwise compete with the simulator for the cores.
 FAST_RUN_ENV: dict[str, str] = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
-#: Code coverage: when ``EDGEMOE_COVERAGE_DIR`` names a folder (``nox -s
+#: Code coverage: when ``EDGEMOE_COVERAGE_DIR`` (ci.coverage.COVERAGE_ENV) names a folder (``nox -s
 #: coverage``), every build is instrumented with these options (in its own
 #: ``-cov`` build folder) and every run writes its counts into that folder, one
 #: file per run (Verilator's ``+verilator+coverage+file+`` plusarg), which
 #: ``python -m ci.coverage`` merges.
-COVERAGE_ENV = "EDGEMOE_COVERAGE_DIR"
 COVERAGE_BUILD_ARGS: tuple[str, ...] = ("--coverage-line", "--coverage-toggle", "--coverage-user")
-
-
-def coverage_dir() -> Path | None:
-    """The folder runs write their coverage data into, or None (no coverage)."""
-    value = os.environ.get(COVERAGE_ENV, "")
-    return Path(value).resolve() if value else None
 
 
 #: Where ``public_build_args`` writes its control files (named by content).

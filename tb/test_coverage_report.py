@@ -9,12 +9,11 @@ import re
 
 import pytest
 
-from ci.coverage import vcov
+from ci.coverage import COVERAGE_ENV, vcov
 from ci.coverage.__main__ import main as coverage_main
 from ci.coverage.metrics import Coverage, sites
 from tb.ctrl.test_ctrl import BENCHES
 from tb.mutation import Mutant, build_mutant
-from tb.simbuild import COVERAGE_ENV
 
 pytestmark = pytest.mark.sim
 

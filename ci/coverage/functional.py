@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ci.coverage import coverage_dir
 from golden.approx.exp import exp_range_reduction
 from golden.approx.reciprocal import reciprocal_range_reduction
 from golden.approx.rsqrt import rsqrt_range_reduction
@@ -39,7 +40,6 @@ from hls.program import program
 from hls.registers import STOP_ALL
 
 __all__ = [
-    "COVERAGE_ENV",
     "GROUPS",
     "Group",
     "merge",
@@ -48,8 +48,6 @@ __all__ = [
     "space_key",
 ]
 
-#: The folder coverage data goes to (shared with tb.simbuild's code coverage).
-COVERAGE_ENV = "EDGEMOE_COVERAGE_DIR"
 #: The configurations of the unit benches (tb/conftest.py ``unit_config``) and of
 #: the benches on the per-commit configurations (``sim_config``: GELU, control, DMA).
 UNIT_CONFIGS = ("tiny", "m3vit")
@@ -312,12 +310,12 @@ def sample(group: str, cfg: KernelConfig, values) -> None:
     """Count the bins of *group* that *values* fall into (a no-op unless
     ``EDGEMOE_COVERAGE_DIR`` is set)."""
     global _recorder
-    folder = os.environ.get(COVERAGE_ENV)
-    if not folder:
+    folder = coverage_dir()
+    if folder is None:
         return
     g = GROUPS[group]
     if _recorder is None:
-        _recorder = _Recorder(Path(folder))
+        _recorder = _Recorder(folder)
     _recorder.add(group, g.key(cfg), g.classify(cfg, values))
 
 

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from ci.coverage import functional
+from ci.coverage import COVERAGE_ENV, functional
 from ci.coverage.functional import GROUPS, merge, report
 from golden.config import load_config
 
@@ -90,10 +90,10 @@ def test_merge_and_report(tmp_path):
 def test_sampling_writes_one_file_per_process_only_when_asked(tmp_path, monkeypatch):
     cfg = load_config("tiny")
     monkeypatch.setattr(functional, "_recorder", None)
-    monkeypatch.delenv(functional.COVERAGE_ENV, raising=False)
+    monkeypatch.delenv(COVERAGE_ENV, raising=False)
     functional.sample("topk.ties", cfg, np.array([[1, 2, 3, 4]]))
     assert functional._recorder is None  # off: nothing recorded
-    monkeypatch.setenv(functional.COVERAGE_ENV, str(tmp_path))
+    monkeypatch.setenv(COVERAGE_ENV, str(tmp_path))
     functional.sample("topk.ties", cfg, np.array([[1, 2, 3, 4], [1, 1, 1, 1]]))
     functional.sample("topk.ties", cfg, np.array([[5, 6, 7, 8]]))
     functional._recorder.write()  # what atexit does when the process ends
